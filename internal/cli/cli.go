@@ -1,0 +1,165 @@
+// Package cli is advent's command line: its subcommands, their flags and
+// exit codes. It is the one place where errors are printed.
+//
+// Exit codes: 0 everything passed, 1 something failed (a lab, a check, a
+// build), 2 bad usage or bad input (with a path:line: message).
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/sysadvent/advent/internal/diag"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitFailed   = 1
+	ExitBadUsage = 2
+)
+
+// errFailed reports that the command ran and found failures it already
+// printed (a failed lab, a drifted labs/ directory, lint findings).
+var errFailed = errors.New("failed")
+
+// env is what every command gets.
+type env struct {
+	ctx    context.Context
+	stdout io.Writer
+	stderr io.Writer
+}
+
+type command struct {
+	name  string // "build", "labs extract", ...
+	usage string // one line of arguments
+	help  string
+	run   func(e *env, args []string) error
+}
+
+var commandList []*command
+
+func register(c *command) { commandList = append(commandList, c) }
+
+// Main runs advent with args (without the program name) and returns the
+// exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(stdout)
+		if len(args) == 0 {
+			return ExitBadUsage
+		}
+		return ExitOK
+	}
+	cmd, rest := find(args)
+	if cmd == nil {
+		fmt.Fprintf(stderr, "advent: unknown command %q\n", strings.Join(args[:min(2, len(args))], " "))
+		printUsage(stderr)
+		return ExitBadUsage
+	}
+	err := cmd.run(e, rest)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.Is(err, errFailed):
+		return ExitFailed
+	case errors.As(err, new(*silentUsage)):
+		return ExitBadUsage
+	case diag.IsInput(err):
+		fmt.Fprintln(stderr, err)
+		var u *diag.UsageError
+		if errors.As(err, &u) {
+			fmt.Fprintf(stderr, "usage: advent %s %s\n", cmd.name, cmd.usage)
+		}
+		return ExitBadUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "advent %s: interrupted\n", cmd.name)
+		return ExitFailed
+	default:
+		fmt.Fprintf(stderr, "advent %s: %v\n", cmd.name, err)
+		return ExitFailed
+	}
+}
+
+// find picks the longest registered command name that prefixes args.
+func find(args []string) (*command, []string) {
+	var best *command
+	bestLen := 0
+	for _, c := range commandList {
+		words := strings.Fields(c.name)
+		if len(words) > len(args) || len(words) <= bestLen {
+			continue
+		}
+		match := true
+		for i, w := range words {
+			if args[i] != w {
+				match = false
+				break
+			}
+		}
+		if match {
+			best, bestLen = c, len(words)
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	return best, args[bestLen:]
+}
+
+func printUsage(w io.Writer) {
+	cmds := append([]*command(nil), commandList...)
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	fmt.Fprintln(w, "usage: advent COMMAND [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.help)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'advent COMMAND -h' for a command's flags.")
+}
+
+// flags returns a FlagSet for c that reports errors as usage errors.
+func (c *command) flags(e *env) *flag.FlagSet {
+	fs := flag.NewFlagSet("advent "+c.name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: advent %s %s\n\n%s\n", c.name, c.usage, c.help)
+		if hasFlags(fs) {
+			fmt.Fprintln(e.stderr, "\nflags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parse parses args; a bad flag is a usage error (already printed by flag).
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &silentUsage{err}
+	}
+	return nil
+}
+
+// silentUsage is a usage error the flag package has printed already.
+type silentUsage struct{ err error }
+
+func (s *silentUsage) Error() string { return s.err.Error() }

@@ -1,0 +1,530 @@
+// Package content reads the site's articles: their front matter and their
+// fenced code blocks, with the attributes and line numbers of each block.
+//
+// It parses Markdown with goldmark and block attributes with goldmark's
+// attribute parser, the same code Hugo uses, so the extractor and the
+// rendered page always agree on what a block says.
+package content
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sysadvent/advent/internal/diag"
+)
+
+// Article is one Markdown file: its front matter and its code blocks.
+type Article struct {
+	Path string // as given to Parse, e.g. content/2017/05-helm-chart.md
+
+	Title   string
+	Date    time.Time
+	Day     int
+	Year    int
+	Authors []string
+	Editors []string
+	Handles map[string]string
+	Tags    []string
+	Summary string
+	Lab     string // name of the lab the article carries, if any
+
+	// HasFrontMatter is false for plain Markdown files (lint input).
+	HasFrontMatter bool
+	// Fields holds the line of each front matter key, for errors.
+	Fields map[string]int
+
+	Blocks []*Block
+}
+
+// Block is one fenced code block.
+type Block struct {
+	Lang  string
+	Info  string // the whole info string after the fence
+	Attrs []Attr // in source order
+	Code  string // content, with a final newline when non-empty
+	Line  int    // line of the opening fence, 1-based in the file
+	Col   int    // column of the opening fence
+	// FirstLine is the line of the first content line.
+	FirstLine int
+}
+
+// Attr is one attribute of a block's {...} list.
+type Attr struct {
+	Name  string
+	Value string
+	Line  int
+	Col   int
+}
+
+// Attr returns the value of the named attribute and whether it is set.
+func (b *Block) Attr(name string) (string, bool) {
+	for _, a := range b.Attrs {
+		if a.Name == name {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// LoadDir parses every Markdown file under dir (recursively), validates the
+// articles' front matter and reports every problem at once. root is the
+// directory paths are reported relative to.
+func LoadDir(root, dir string) ([]*Article, error) {
+	var paths []string
+	err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".md") {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	sort.Strings(paths)
+	var (
+		arts []*Article
+		errs diag.List
+	)
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", p, err)
+		}
+		rel, _ := filepath.Rel(root, p)
+		a, err := Parse(filepath.ToSlash(rel), src)
+		if err != nil {
+			errs = appendErr(errs, err)
+			continue
+		}
+		if IsArticle(a.Path) {
+			if err := a.Validate(); err != nil {
+				errs = appendErr(errs, err)
+			}
+		}
+		arts = append(arts, a)
+	}
+	errs = append(errs, duplicateDays(arts)...)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return arts, nil
+}
+
+// Articles returns the dated articles among arts (not section pages).
+func Articles(arts []*Article) []*Article {
+	var out []*Article
+	for _, a := range arts {
+		if IsArticle(a.Path) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// IsArticle reports whether path names an article: a Markdown file inside a
+// year section (content/2017/05-x.md), not a section page (_index.md) nor a
+// stand-alone page elsewhere.
+func IsArticle(path string) bool {
+	base := filepath.Base(path)
+	if base == "_index.md" || base == "index.md" {
+		return false
+	}
+	dir := filepath.Base(filepath.Dir(path))
+	if len(dir) != 4 {
+		return false
+	}
+	for _, r := range dir {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func appendErr(l diag.List, err error) diag.List {
+	switch e := err.(type) {
+	case diag.List:
+		return append(l, e...)
+	case *diag.Error:
+		return append(l, e)
+	}
+	return append(l, &diag.Error{Msg: err.Error()})
+}
+
+func duplicateDays(arts []*Article) diag.List {
+	var errs diag.List
+	seen := map[[2]int]*Article{}
+	for _, a := range arts {
+		if !IsArticle(a.Path) || a.Year == 0 || a.Day == 0 {
+			continue
+		}
+		k := [2]int{a.Year, a.Day}
+		if prev, ok := seen[k]; ok {
+			errs = append(errs, diag.Errorf(a.Path, a.Fields["day"], 0,
+				"day %d of %d is already taken by %s", a.Day, a.Year, prev.Path))
+			continue
+		}
+		seen[k] = a
+	}
+	return errs
+}
+
+// Parse reads one Markdown file. Front matter is optional; a file that has
+// it must close it. Code block attributes must parse.
+func Parse(path string, src []byte) (*Article, error) {
+	a := &Article{Path: path, Fields: map[string]int{}}
+	body, bodyLine := src, 1
+	if bytes.HasPrefix(src, []byte("---\n")) || bytes.HasPrefix(src, []byte("---\r\n")) {
+		fm, rest, restLine, err := splitFrontMatter(path, src)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.decodeFrontMatter(fm); err != nil {
+			return nil, err
+		}
+		a.HasFrontMatter = true
+		body, bodyLine = rest, restLine
+	}
+	blocks, err := parseBlocks(path, body, bodyLine)
+	if err != nil {
+		return nil, err
+	}
+	a.Blocks = blocks
+	return a, nil
+}
+
+func splitFrontMatter(path string, src []byte) (fm, rest []byte, restLine int, err error) {
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	off := len(lines[0])
+	for i := 1; i < len(lines); i++ {
+		if strings.TrimRight(string(lines[i]), "\r\n") == "---" {
+			return src[len(lines[0]):off], src[off+len(lines[i]):], i + 2, nil
+		}
+		off += len(lines[i])
+	}
+	return nil, nil, 0, diag.Errorf(path, 1, 1, "front matter is not closed: no line \"---\" after the opening one")
+}
+
+// decodeFrontMatter decodes YAML; line numbers are shifted by one for the
+// opening "---".
+func (a *Article) decodeFrontMatter(fm []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(fm, &doc); err != nil {
+		line := 0
+		msg := err.Error()
+		// yaml.v3 reports "yaml: line N: ..."
+		if _, scanErr := fmt.Sscanf(msg, "yaml: line %d:", &line); scanErr == nil {
+			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+			line++
+		}
+		return diag.Errorf(a.Path, line, 0, "front matter: %s", msg)
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return diag.Errorf(a.Path, m.Line+1, m.Column, "front matter must be a mapping of keys to values")
+	}
+	var errs diag.List
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		a.Fields[k.Value] = k.Line + 1
+		bad := func(want string) {
+			errs = append(errs, diag.Errorf(a.Path, v.Line+1, v.Column, "front matter %q: want %s", k.Value, want))
+		}
+		switch k.Value {
+		case "title":
+			if v.Decode(&a.Title) != nil {
+				bad("a string")
+			}
+		case "summary":
+			if v.Decode(&a.Summary) != nil {
+				bad("a string")
+			}
+		case "lab":
+			if v.Decode(&a.Lab) != nil {
+				bad("a lab name")
+			}
+		case "day":
+			if v.Decode(&a.Day) != nil {
+				bad("a day of the month (1-31)")
+			}
+		case "year":
+			if v.Decode(&a.Year) != nil {
+				bad("a year such as 2017")
+			}
+		case "date":
+			t, err := parseDate(v.Value)
+			if err != nil || v.Kind != yaml.ScalarNode {
+				bad("a date such as 2017-12-05")
+			}
+			a.Date = t
+		case "authors":
+			if v.Decode(&a.Authors) != nil {
+				bad("a list of names")
+			}
+		case "editors":
+			if v.Decode(&a.Editors) != nil {
+				bad("a list of names")
+			}
+		case "tags":
+			if v.Decode(&a.Tags) != nil {
+				bad("a list of tags")
+			}
+		case "handles":
+			if v.Decode(&a.Handles) != nil {
+				bad("a mapping of names to handles")
+			}
+		}
+	}
+	return errs.Err()
+}
+
+func parseDate(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a date: %q", s)
+}
+
+// Validate checks the front matter an article must have.
+func (a *Article) Validate() error {
+	var errs diag.List
+	if !a.HasFrontMatter {
+		return diag.Errorf(a.Path, 1, 1, "article has no front matter (want title, date, day, year, authors)")
+	}
+	at := func(key string) int {
+		if l, ok := a.Fields[key]; ok {
+			return l
+		}
+		return 1
+	}
+	missing := func(key, what string) {
+		errs = append(errs, diag.Errorf(a.Path, at(key), 0, "front matter: missing %s (%s)", key, what))
+	}
+	if strings.TrimSpace(a.Title) == "" {
+		missing("title", "the article's title")
+	}
+	if a.Date.IsZero() {
+		if _, ok := a.Fields["date"]; !ok {
+			missing("date", "publication date, e.g. 2017-12-05")
+		}
+	}
+	if len(a.Authors) == 0 {
+		missing("authors", "a list of author names")
+	}
+	if a.Day == 0 {
+		if _, ok := a.Fields["day"]; !ok {
+			missing("day", "day of December")
+		}
+	} else if a.Day < 1 || a.Day > 31 {
+		errs = append(errs, diag.Errorf(a.Path, at("day"), 0, "front matter: day %d is not a day of the month", a.Day))
+	}
+	if a.Year == 0 {
+		if _, ok := a.Fields["year"]; !ok {
+			missing("year", "e.g. 2017")
+		}
+	}
+	if !a.Date.IsZero() {
+		if a.Day != 0 && a.Date.Day() != a.Day {
+			errs = append(errs, diag.Errorf(a.Path, at("day"), 0, "front matter: day %d does not match date %s", a.Day, a.Date.Format("2006-01-02")))
+		}
+		if a.Year != 0 && a.Date.Year() != a.Year {
+			errs = append(errs, diag.Errorf(a.Path, at("year"), 0, "front matter: year %d does not match date %s", a.Year, a.Date.Format("2006-01-02")))
+		}
+	}
+	if dir := filepath.Base(filepath.Dir(a.Path)); a.Year != 0 && dir != fmt.Sprint(a.Year) {
+		errs = append(errs, diag.Errorf(a.Path, at("year"), 0, "front matter: year %d but the article is in section %s", a.Year, dir))
+	}
+	for _, who := range append(append([]string{}, a.Authors...), a.Editors...) {
+		if strings.TrimSpace(who) == "" {
+			errs = append(errs, diag.Errorf(a.Path, at("authors"), 0, "front matter: empty author or editor name"))
+			continue
+		}
+		if a.Handles[who] == "" {
+			errs = append(errs, diag.Errorf(a.Path, at("handles"), 0, "front matter: handles has no entry for %q", who))
+		}
+	}
+	return errs.Err()
+}
+
+// parseBlocks finds the fenced code blocks of body. bodyLine is the file
+// line that body starts on.
+func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
+	lineStarts := []int{0}
+	for i, c := range body {
+		if c == '\n' {
+			lineStarts = append(lineStarts, i+1)
+		}
+	}
+	lineOf := func(off int) int { // 0-based line within body
+		return sort.Search(len(lineStarts), func(i int) bool { return lineStarts[i] > off }) - 1
+	}
+	md := goldmark.New()
+	doc := md.Parser().Parse(text.NewReader(body))
+	var (
+		blocks []*Block
+		errs   diag.List
+	)
+	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		fb, ok := n.(*ast.FencedCodeBlock)
+		if !entering || !ok {
+			return ast.WalkContinue, nil
+		}
+		b := &Block{}
+		var fenceLine int // 0-based within body
+		switch {
+		case fb.Info != nil:
+			fenceLine = lineOf(fb.Info.Segment.Start)
+		case fb.Lines().Len() > 0:
+			fenceLine = lineOf(fb.Lines().At(0).Start) - 1
+		default:
+			fenceLine = fenceBefore(body, lineStarts, fb)
+		}
+		fence := string(body[lineStarts[fenceLine]:lineEnd(body, lineStarts, fenceLine)])
+		indent := len(fence) - len(strings.TrimLeft(fence, " "))
+		b.Line, b.Col = bodyLine+fenceLine, indent+1
+		b.FirstLine = b.Line + 1
+		var code strings.Builder
+		for i := 0; i < fb.Lines().Len(); i++ {
+			seg := fb.Lines().At(i)
+			code.Write(seg.Value(body))
+		}
+		b.Code = code.String()
+		last := fenceLine + 1 + strings.Count(b.Code, "\n")
+		if b.Code != "" && !strings.HasSuffix(b.Code, "\n") {
+			last++
+		}
+		if !closesFence(body, lineStarts, fence, last) {
+			errs = append(errs, diag.Errorf(path, b.Line, b.Col, "code fence is never closed"))
+			return ast.WalkContinue, nil
+		}
+		if fb.Info != nil {
+			b.Info = string(fb.Info.Segment.Value(body))
+			b.Lang = string(fb.Language(body))
+			if i := strings.IndexByte(b.Lang, '{'); i >= 0 {
+				b.Lang = b.Lang[:i]
+			}
+			col := fb.Info.Segment.Start - lineStarts[fenceLine] + 1
+			attrs, err := parseAttrs(b.Info)
+			if err != nil {
+				errs = append(errs, diag.Errorf(path, b.Line, col+err.(*attrErr).off, "%s", err.(*attrErr).msg))
+				return ast.WalkContinue, nil
+			}
+			for i := range attrs {
+				attrs[i].Line = b.Line
+				attrs[i].Col += col
+			}
+			b.Attrs = attrs
+		}
+		blocks = append(blocks, b)
+		return ast.WalkContinue, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return blocks, nil
+}
+
+func lineEnd(body []byte, lineStarts []int, line int) int {
+	if line+1 < len(lineStarts) {
+		return lineStarts[line+1] - 1
+	}
+	return len(body)
+}
+
+func fenceBefore(body []byte, lineStarts []int, n ast.Node) int {
+	// An empty block without info: walk back from the next sibling's start.
+	for l := len(lineStarts) - 1; l >= 0; l-- {
+		s := strings.TrimSpace(string(body[lineStarts[l]:lineEnd(body, lineStarts, l)]))
+		if strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~") {
+			if p := n.PreviousSibling(); p == nil || p.Lines().Len() == 0 || p.Lines().At(p.Lines().Len()-1).Start < lineStarts[l] {
+				return l
+			}
+		}
+	}
+	return 0
+}
+
+// closesFence reports whether line (0-based) of body closes a fence opened by open.
+func closesFence(body []byte, lineStarts []int, open string, line int) bool {
+	if line >= len(lineStarts) || lineStarts[line] >= len(body) {
+		return false
+	}
+	o := strings.TrimLeft(open, " ")
+	ch := o[0]
+	n := 0
+	for n < len(o) && o[n] == ch {
+		n++
+	}
+	c := strings.TrimSpace(string(body[lineStarts[line]:lineEnd(body, lineStarts, line)]))
+	m := 0
+	for m < len(c) && c[m] == ch {
+		m++
+	}
+	return m >= n && m == len(c)
+}
+
+type attrErr struct {
+	off int
+	msg string
+}
+
+func (e *attrErr) Error() string { return e.msg }
+
+// parseAttrs parses the {...} part of a block's info string with goldmark's
+// attribute parser, as Hugo does. Offsets are 0-based within info.
+func parseAttrs(info string) ([]Attr, error) {
+	start := strings.IndexByte(info, '{')
+	if start < 0 {
+		return nil, nil
+	}
+	end := strings.IndexByte(info[start:], '}')
+	if end < 0 {
+		return nil, &attrErr{off: start, msg: "attribute list is not closed: missing \"}\""}
+	}
+	raw := info[start : start+end+1]
+	if rest := strings.TrimSpace(info[start+end+1:]); rest != "" {
+		return nil, &attrErr{off: start + end + 1, msg: fmt.Sprintf("unexpected text %q after the attribute list", rest)}
+	}
+	parsed, ok := parser.ParseAttributes(text.NewReader([]byte(raw)))
+	if !ok {
+		return nil, &attrErr{off: start, msg: fmt.Sprintf("malformed attribute list %s (write name=\"value\" pairs, quote the values)", raw)}
+	}
+	var out []Attr
+	for _, p := range parsed {
+		name := string(p.Name)
+		off := start + strings.Index(raw, name)
+		var v string
+		switch x := p.Value.(type) {
+		case []byte:
+			v = string(x)
+		default:
+			v = fmt.Sprint(x)
+		}
+		out = append(out, Attr{Name: name, Value: v, Col: off})
+	}
+	return out, nil
+}
