@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -58,6 +59,11 @@ type Block struct {
 	Col   int    // column of the opening fence
 	// FirstLine is the line of the first content line.
 	FirstLine int
+	// EndLine is the line of the closing fence.
+	EndLine int
+	// Prose is the Markdown between the previous block (or the front
+	// matter) and this one: what the article says about the block.
+	Prose string
 }
 
 // Attr is one attribute of a block's {...} list.
@@ -418,6 +424,14 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 			errs = append(errs, diag.Errorf(path, b.Line, b.Col, "code fence is never closed"))
 			return ast.WalkContinue, nil
 		}
+		b.EndLine = bodyLine + last
+		from := 0
+		if len(blocks) > 0 {
+			from = blocks[len(blocks)-1].EndLine - bodyLine + 1
+		}
+		if from < fenceLine {
+			b.Prose = strings.TrimSpace(string(body[lineStarts[from]:lineStarts[fenceLine]]))
+		}
 		if fb.Info != nil {
 			b.Info = string(fb.Info.Segment.Value(body))
 			b.Lang = string(fb.Language(body))
@@ -442,10 +456,37 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
+	errs = append(errs, backtickFences(path, body, bodyLine, blocks)...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	return blocks, nil
+}
+
+var backtickInfo = regexp.MustCompile("^ {0,3}```+[^`]*`")
+
+// backtickFences finds lines that look like a ``` fence whose info string
+// holds a backtick: CommonMark does not treat them as fences at all, so the
+// block and everything after it would silently be misread.
+func backtickFences(path string, body []byte, bodyLine int, blocks []*Block) diag.List {
+	var errs diag.List
+	for i, line := range strings.Split(string(body), "\n") {
+		n := bodyLine + i
+		if !backtickInfo.MatchString(line) {
+			continue
+		}
+		inside := false
+		for _, b := range blocks {
+			if n > b.Line && n < b.EndLine {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			errs = append(errs, diag.Errorf(path, n, 1, "the info string of a ``` fence cannot contain a backtick (CommonMark would not see a code block): open this block with ~~~ instead"))
+		}
+	}
+	return errs
 }
 
 func lineEnd(body []byte, lineStarts []int, line int) int {

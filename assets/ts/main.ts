@@ -1,0 +1,14 @@
+// Entry point, bundled by Hugo's js.Build (esbuild) and loaded with `defer`.
+import { initCopyButtons } from "./copy";
+import { initSearch } from "./search";
+
+function init(): void {
+  initCopyButtons(document);
+  initSearch(document);
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", init, { once: true });
+} else {
+  init();
+}

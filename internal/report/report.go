@@ -1,0 +1,213 @@
+// Package report is the results of lab runs: the results/<lab>.json schema
+// (documented in docs on the site, "About: results"), JUnit XML, and the
+// terminal progress lines.
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/semver"
+)
+
+// Schema identifies the results format.
+const Schema = "advent.results/v1"
+
+// Step statuses.
+const (
+	Pass        = "pass"
+	Fail        = "fail"
+	Skipped     = "skipped"      // not applicable in this run
+	NotRun      = "not-run"      // an earlier step failed or time ran out
+	NotVerified = "not-verified" // needs something this machine lacks; never a pass
+	Unchanged   = "unchanged"    // lab skipped: same content, tools and images as its last pass
+)
+
+// Modes.
+const (
+	Online    = "online"
+	AirGapped = "air-gapped"
+)
+
+// File is results/<lab>.json: every run of one lab, one per Kubernetes
+// version.
+type File struct {
+	Schema string `json:"schema"`
+	Lab    string `json:"lab"`
+	Title  string `json:"title"`
+	Source string `json:"source"` // article path
+	Runs   []*Run `json:"runs"`
+	// FirstFailing is the lowest Kubernetes version whose latest run failed
+	// while a lower version passed (matrix bisection); empty otherwise.
+	FirstFailing string `json:"first_failing,omitempty"`
+}
+
+// Run is one run of a lab on one Kubernetes version.
+type Run struct {
+	Kubernetes string            `json:"kubernetes,omitempty"` // empty for labs without clusters
+	Mode       string            `json:"mode"`
+	Commit     string            `json:"commit,omitempty"` // git commit of the article
+	NodeImage  string            `json:"node_image,omitempty"`
+	Versions   map[string]string `json:"versions"` // kind, helm, kubectl, kubernetes...
+	Images     []Image           `json:"images,omitempty"`
+	StandIns   []string          `json:"stand_ins,omitempty"` // images that were local stand-ins
+	Started    time.Time         `json:"started"`
+	DurationMS int64             `json:"duration_ms"`
+	Status     string            `json:"status"` // pass or fail
+	Reason     string            `json:"reason,omitempty"`
+	CacheKey   string            `json:"cache_key"`
+	Steps      []*Step           `json:"steps"`
+	Leaks      []string          `json:"leaks,omitempty"`
+	Counts     map[string]int    `json:"counts"`
+}
+
+// Image is an image a run used.
+type Image struct {
+	Name    string `json:"name"`
+	ID      string `json:"id,omitempty"`
+	StandIn bool   `json:"stand_in"`
+}
+
+// Step is one step's result.
+type Step struct {
+	Name       string   `json:"name"`
+	Kind       string   `json:"kind"`
+	Role       string   `json:"role,omitempty"`
+	Line       int      `json:"line"` // the block's line in the article
+	Status     string   `json:"status"`
+	Reason     string   `json:"reason,omitempty"`
+	DurationMS int64    `json:"duration_ms"`
+	Attempts   int      `json:"attempts,omitempty"`
+	OutputTail []string `json:"output_tail,omitempty"`
+	Diff       string   `json:"diff,omitempty"`
+}
+
+// Duration returns the step's duration.
+func (s *Step) Duration() time.Duration { return time.Duration(s.DurationMS) * time.Millisecond }
+
+// Tally counts step statuses into r.Counts and sets r.Status.
+func (r *Run) Tally() {
+	r.Counts = map[string]int{}
+	failed := false
+	for _, s := range r.Steps {
+		r.Counts[s.Status]++
+		if s.Status == Fail {
+			failed = true
+		}
+	}
+	if len(r.Leaks) > 0 {
+		failed = true
+	}
+	if failed {
+		r.Status = Fail
+	} else if r.Status == "" {
+		r.Status = Pass
+	}
+}
+
+// Path is where a lab's results are written.
+func Path(dir, lab string) string { return filepath.Join(dir, lab+".json") }
+
+// Read reads a results file; a missing file gives (nil, nil).
+func Read(path string) (*File, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	var f File
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("read results %s: %w", path, err)
+	}
+	if f.Schema != Schema {
+		return nil, fmt.Errorf("read results %s: schema %q, want %q", path, f.Schema, Schema)
+	}
+	return &f, nil
+}
+
+// Latest returns the run for a Kubernetes version, or nil.
+func (f *File) Latest(kubernetes string) *Run {
+	if f == nil {
+		return nil
+	}
+	for _, r := range f.Runs {
+		if r.Kubernetes == kubernetes {
+			return r
+		}
+	}
+	return nil
+}
+
+// Merge puts run into f, replacing the run of the same Kubernetes version,
+// keeps runs ordered by version and recomputes FirstFailing.
+func (f *File) Merge(run *Run) {
+	out := f.Runs[:0]
+	for _, r := range f.Runs {
+		if r.Kubernetes != run.Kubernetes {
+			out = append(out, r)
+		}
+	}
+	f.Runs = append(out, run)
+	sort.Slice(f.Runs, func(i, j int) bool { return semver.Compare(f.Runs[i].Kubernetes, f.Runs[j].Kubernetes) < 0 })
+	f.FirstFailing = Bisect(f.Runs)
+}
+
+// Bisect names the first Kubernetes version that fails after a version
+// that passes, in version order; "" when there is no such boundary.
+func Bisect(runs []*Run) string {
+	sorted := append([]*Run(nil), runs...)
+	sort.Slice(sorted, func(i, j int) bool { return semver.Compare(sorted[i].Kubernetes, sorted[j].Kubernetes) < 0 })
+	passed := false
+	for _, r := range sorted {
+		switch r.Status {
+		case Pass:
+			passed = true
+		case Fail:
+			if passed {
+				return r.Kubernetes
+			}
+		}
+	}
+	return ""
+}
+
+// Write writes f atomically.
+func Write(path string, f *File) error {
+	f.Schema = Schema
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	return nil
+}
+
+// Tail returns the last n lines of out.
+func Tail(out string, n int) []string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) == 1 && lines[0] == "" {
+		return nil
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}

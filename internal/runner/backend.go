@@ -1,0 +1,50 @@
+package runner
+
+import (
+	"context"
+	"io"
+
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+)
+
+// Backend provides what a lab runs in: clusters, networks and containers.
+// The real one uses kind's Go API and testcontainers-go; tests use a fake.
+type Backend interface {
+	// Prepare checks that everything the lab needs is there (images,
+	// tools) and describes the run. It creates nothing.
+	Prepare(ctx context.Context, l *lab.Lab, kubernetes string) (*Info, error)
+	// CreateCluster creates a cluster and writes its kubeconfig (context
+	// kind-NAME) to kubeconfig. Progress goes to log.
+	CreateCluster(ctx context.Context, name, kubeconfig string, log io.Writer) error
+	// DeleteCluster deletes a cluster the backend created.
+	DeleteCluster(ctx context.Context, name string, log io.Writer) error
+	// CreateNetwork creates a container network.
+	CreateNetwork(ctx context.Context, n lab.Network) error
+	// StartContainer starts a long-running container.
+	StartContainer(ctx context.Context, c lab.Container) error
+	// Exec runs bash -c script in a started container, output to out.
+	Exec(ctx context.Context, container, script string, out io.Writer) (exit int, err error)
+	// WriteFile writes a file into a started container.
+	WriteFile(ctx context.Context, container, path string, data []byte) error
+	// ImageAvailable reports whether an image can be used in this run.
+	ImageAvailable(ctx context.Context, image string) bool
+	// Teardown removes every container and network the backend created
+	// (clusters are deleted one by one with DeleteCluster).
+	Teardown(ctx context.Context) error
+	// Snapshot lists the containers, networks, volumes and clusters that
+	// exist, for the leak check.
+	Snapshot(ctx context.Context) ([]string, error)
+}
+
+// Info describes a run's environment, for the report and the cache key.
+type Info struct {
+	Mode       string
+	Kubernetes string
+	NodeImage  string
+	ToolsDir   string            // put first on PATH: kind, kubectl, helm
+	Versions   map[string]string // tool -> version
+	Images     []report.Image
+	StandIns   []string
+	Env        []string // extra environment for steps (DOCKER_HOST...)
+}

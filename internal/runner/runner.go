@@ -1,0 +1,619 @@
+// Package runner runs extracted labs for real: it provisions what a lab
+// declares (kind clusters, containers, networks) through a Backend, runs
+// each step in bash in a fresh work directory with an isolated environment,
+// checks exit codes and expected output (retrying within a step's window),
+// enforces per-step and per-lab timeouts, always runs cleanup, tears the
+// environment down on pass, fail, timeout and Ctrl-C, checks that nothing
+// leaked, and records the results.
+//
+// A lab failure is a result (report.Run with status fail); an error returned
+// by Run means the runner itself could not do its job.
+package runner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+)
+
+// Options configures a run.
+type Options struct {
+	Backend    Backend
+	Kubernetes string // Kubernetes version for the clusters ("" for the backend's default)
+	ResultsDir string // where results/<lab>.json go; "" writes none
+	Force      bool   // run even when the lab is unchanged since its last pass
+	Commit     string // git commit of the articles, for the report
+	WorkDir    string // parent of the labs' work directories (default: a temp dir)
+	Keep       bool   // keep work directories (for debugging)
+	Progress   io.Writer
+	// TeardownTimeout bounds cleanup and teardown after the lab (default 3m).
+	TeardownTimeout time.Duration
+	// RetryInterval is the pause between attempts of a retried command
+	// (default 2s).
+	RetryInterval time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	if o.TeardownTimeout == 0 {
+		o.TeardownTimeout = 3 * time.Minute
+	}
+	if o.RetryInterval == 0 {
+		o.RetryInterval = 2 * time.Second
+	}
+}
+
+// Run runs one lab and returns its result. The result is also merged into
+// results/<lab>.json when ResultsDir is set. When the lab is unchanged since
+// its last passing run (and Force is off) the returned run has status
+// "unchanged" and nothing runs.
+func Run(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
+	opts.defaults()
+	if opts.Backend == nil {
+		return nil, errors.New("run: no backend")
+	}
+	info, err := opts.Backend.Prepare(ctx, l, opts.Kubernetes)
+	if err != nil {
+		return nil, fmt.Errorf("prepare lab %s: %w", l.Name, err)
+	}
+	key, err := cacheKey(l, info)
+	if err != nil {
+		return nil, err
+	}
+	p := &progress{w: opts.Progress, lab: l, info: info}
+	var prev *report.File
+	if opts.ResultsDir != "" {
+		if prev, err = report.Read(report.Path(opts.ResultsDir, l.Name)); err != nil {
+			return nil, err
+		}
+	}
+	if last := prev.Latest(info.Kubernetes); !opts.Force && last != nil && last.Status == report.Pass && last.CacheKey == key {
+		p.unchanged(last)
+		return &report.Run{Kubernetes: info.Kubernetes, Mode: info.Mode, Status: report.Unchanged,
+			Reason:   fmt.Sprintf("passed %s with the same lab content, tools and images", last.Started.Format(time.RFC3339)),
+			CacheKey: key, Started: last.Started, Versions: info.Versions}, nil
+	}
+
+	r := &runState{opts: opts, lab: l, info: info, p: p}
+	run := r.run(ctx)
+	run.CacheKey = key
+	run.Commit = opts.Commit
+	p.done(run, opts.ResultsDir)
+	if opts.ResultsDir != "" {
+		f := prev
+		if f == nil {
+			f = &report.File{}
+		}
+		f.Lab, f.Title, f.Source = l.Name, l.Title, l.Source
+		f.Merge(run)
+		if err := report.Write(report.Path(opts.ResultsDir, l.Name), f); err != nil {
+			return run, err
+		}
+	}
+	return run, nil
+}
+
+// cacheKey hashes what decides a lab's outcome: its content (not line
+// numbers or prose), the mode, the Kubernetes version, tool versions and
+// image IDs.
+func cacheKey(l *lab.Lab, info *Info) (string, error) {
+	c := *l
+	c.Steps = append([]lab.Step(nil), l.Steps...)
+	for i := range c.Steps {
+		c.Steps[i].Line, c.Steps[i].Prose = 0, ""
+		cmds := append([]lab.Command(nil), c.Steps[i].Commands...)
+		for j := range cmds {
+			cmds[j].Line = 0
+		}
+		c.Steps[i].Commands = cmds
+	}
+	c.Source, c.Title = "", ""
+	d, err := lab.Digest(&c)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "lab=%s\nmode=%s\nkubernetes=%s\nnode=%s\n", d, info.Mode, info.Kubernetes, info.NodeImage)
+	for _, k := range sortedKeys(info.Versions) {
+		fmt.Fprintf(h, "tool %s=%s\n", k, info.Versions[k])
+	}
+	for _, im := range info.Images {
+		fmt.Fprintf(h, "image %s=%s\n", im.Name, im.ID)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32], nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// runState is one lab run in progress.
+type runState struct {
+	opts Options
+	lab  *lab.Lab
+	info *Info
+	p    *progress
+
+	sess       *session
+	kubeDir    string
+	clusters   []string // created, in order
+	containers bool     // networks/containers were started
+}
+
+func (r *runState) run(ctx context.Context) *report.Run {
+	run := &report.Run{
+		Kubernetes: r.info.Kubernetes, Mode: r.info.Mode, NodeImage: r.info.NodeImage,
+		Versions: r.info.Versions, Images: r.info.Images, StandIns: r.info.StandIns,
+		Started: time.Now().UTC(),
+	}
+	defer func() { run.DurationMS = time.Since(run.Started).Milliseconds() }()
+	r.p.header()
+
+	before, err := r.opts.Backend.Snapshot(ctx)
+	if err != nil {
+		run.Status, run.Reason = report.Fail, fmt.Sprintf("leak check snapshot: %v", err)
+		return run
+	}
+
+	work := r.opts.WorkDir
+	if work == "" {
+		work = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(work, "advent-lab-"+r.lab.Name+"-")
+	if err != nil {
+		run.Status, run.Reason = report.Fail, err.Error()
+		return run
+	}
+	if !r.opts.Keep {
+		defer os.RemoveAll(dir)
+	}
+	r.kubeDir = filepath.Join(dir, "kube")
+	os.MkdirAll(r.kubeDir, 0o755)
+	r.sess, err = newSession(dir, r.baseEnv())
+	if err != nil {
+		run.Status, run.Reason = report.Fail, err.Error()
+		return run
+	}
+
+	// The lab's deadline covers its steps; cleanup and teardown get their
+	// own time on a context that Ctrl-C does not cancel.
+	labCtx, cancel := context.WithTimeoutCause(ctx, r.lab.LabTimeout(),
+		fmt.Errorf("lab timeout (%s) exceeded", r.lab.LabTimeout()))
+	defer cancel()
+	cleanupCtx, cancelCleanup := context.WithTimeout(context.WithoutCancel(ctx), r.opts.TeardownTimeout)
+	defer cancelCleanup()
+
+	results := make([]*report.Step, len(r.lab.Steps))
+	stopped := "" // why the remaining main steps do not run
+	if err := r.provision(labCtx); err != nil {
+		stopped = "environment: " + err.Error()
+		run.Reason = stopped
+	}
+	for i := range r.lab.Steps {
+		s := &r.lab.Steps[i]
+		if s.Role == lab.RoleCleanup {
+			continue
+		}
+		if stopped == "" && labCtx.Err() != nil {
+			stopped = context.Cause(labCtx).Error()
+		}
+		if stopped != "" {
+			results[i] = &report.Step{Status: report.NotRun, Reason: stopped}
+			r.p.skip(i, s, results[i])
+			continue
+		}
+		r.p.start(i, s)
+		res := r.step(labCtx, s)
+		results[i] = res
+		r.p.end(i, s, res)
+		if res.Status == report.Fail {
+			if ctx.Err() != nil {
+				stopped = "interrupted"
+			} else {
+				stopped = fmt.Sprintf("step %q failed", s.Name)
+			}
+		}
+	}
+	// Background commands end with the lab's main steps.
+	r.sess.stopAll()
+	for i := range r.lab.Steps {
+		s := &r.lab.Steps[i]
+		if s.Role != lab.RoleCleanup {
+			continue
+		}
+		r.p.start(i, s)
+		res := r.step(cleanupCtx, s)
+		results[i] = res
+		r.p.end(i, s, res)
+	}
+	if err := r.teardown(cleanupCtx); err != nil {
+		run.Leaks = append(run.Leaks, "teardown: "+err.Error())
+	}
+	for i, res := range results {
+		s := &r.lab.Steps[i]
+		res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
+		run.Steps = append(run.Steps, res)
+	}
+	after, err := r.opts.Backend.Snapshot(cleanupCtx)
+	if err != nil {
+		run.Leaks = append(run.Leaks, "leak check snapshot: "+err.Error())
+	} else {
+		run.Leaks = append(run.Leaks, leaked(before, after)...)
+	}
+	if ctx.Err() != nil {
+		run.Status, run.Reason = report.Fail, "interrupted"
+	}
+	if run.Reason != "" {
+		run.Status = report.Fail
+	}
+	run.Tally()
+	if run.Status == report.Fail && run.Reason == "" {
+		run.Reason = failReason(run)
+	}
+	return run
+}
+
+func failReason(run *report.Run) string {
+	for _, s := range run.Steps {
+		if s.Status == report.Fail {
+			return fmt.Sprintf("step %q failed: %s", s.Name, s.Reason)
+		}
+	}
+	if len(run.Leaks) > 0 {
+		return "left resources behind: " + strings.Join(run.Leaks, ", ")
+	}
+	return ""
+}
+
+func leaked(before, after []string) []string {
+	had := map[string]bool{}
+	for _, b := range before {
+		had[b] = true
+	}
+	var out []string
+	for _, a := range after {
+		if !had[a] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// baseEnv is the isolated environment of every command.
+func (r *runState) baseEnv() []string {
+	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	if r.info.ToolsDir != "" {
+		path = r.info.ToolsDir + ":" + path
+	}
+	var kube []string
+	for _, c := range r.lab.Env.Clusters {
+		kube = append(kube, r.kubeconfig(c.Name))
+	}
+	env := []string{"PATH=" + path}
+	if len(kube) > 0 {
+		env = append(env, "KUBECONFIG="+strings.Join(kube, ":"))
+	} else {
+		env = append(env, "KUBECONFIG="+filepath.Join(r.kubeDir, "config"))
+	}
+	for _, k := range []string{"USER", "LOGNAME", "DOCKER_HOST"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return append(env, r.info.Env...)
+}
+
+func (r *runState) kubeconfig(cluster string) string {
+	return filepath.Join(r.kubeDir, cluster+".yaml")
+}
+
+// provision creates the lab's networks and containers, and the clusters
+// that no env step creates.
+func (r *runState) provision(ctx context.Context) error {
+	b := r.opts.Backend
+	for _, n := range r.lab.Env.Networks {
+		r.containers = true
+		if err := b.CreateNetwork(ctx, n); err != nil {
+			return fmt.Errorf("network %s: %w", n.Name, err)
+		}
+	}
+	for _, c := range r.lab.Env.Containers {
+		r.containers = true
+		if err := b.StartContainer(ctx, c); err != nil {
+			return fmt.Errorf("container %s: %w", c.Name, err)
+		}
+	}
+	byStep := map[string]bool{}
+	for _, s := range r.lab.Steps {
+		if s.Kind == lab.KindEnv && s.Action == "create-cluster" {
+			byStep[s.Cluster] = true
+		}
+	}
+	for _, c := range r.lab.Env.Clusters {
+		if byStep[c.Name] {
+			continue
+		}
+		if err := r.createCluster(ctx, c.Name, io.Discard); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runState) createCluster(ctx context.Context, name string, log io.Writer) error {
+	r.clusters = append(r.clusters, name)
+	if err := r.opts.Backend.CreateCluster(ctx, name, r.kubeconfig(name), log); err != nil {
+		return fmt.Errorf("create cluster %s: %w", name, err)
+	}
+	return nil
+}
+
+// teardown stops background commands, deletes clusters (newest first) and
+// removes containers and networks, on a context of its own.
+func (r *runState) teardown(ctx context.Context) error {
+	r.sess.stopAll()
+	var errs []error
+	for i := len(r.clusters) - 1; i >= 0; i-- {
+		if err := r.opts.Backend.DeleteCluster(ctx, r.clusters[i], io.Discard); err != nil {
+			errs = append(errs, fmt.Errorf("delete cluster %s: %w", r.clusters[i], err))
+		}
+	}
+	r.clusters = nil
+	if err := r.opts.Backend.Teardown(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// step runs one step and returns its result.
+func (r *runState) step(ctx context.Context, s *lab.Step) *report.Step {
+	start := time.Now()
+	res := &report.Step{}
+	defer func() { res.DurationMS = time.Since(start).Milliseconds() }()
+	if s.Needs != "" && !r.opts.Backend.ImageAvailable(ctx, s.Needs) {
+		res.Status, res.Reason = report.NotVerified, "needs "+s.Needs+" (not available on this machine)"
+		return res
+	}
+	var err error
+	switch s.Kind {
+	case lab.KindFile:
+		err = r.writeFile(ctx, s)
+		res.Attempts = 1
+	case lab.KindContains:
+		err = r.retry(ctx, s, res, func() (string, error) { return "", r.contains(s) })
+	case lab.KindEnv:
+		err = r.envStep(ctx, s, res)
+	case lab.KindRun:
+		err = r.commands(ctx, s, res)
+	default:
+		err = fmt.Errorf("unknown step kind %q", s.Kind)
+	}
+	if err != nil {
+		res.Status = report.Fail
+		if res.Reason == "" {
+			res.Reason = err.Error()
+		}
+		return res
+	}
+	res.Status = report.Pass
+	return res
+}
+
+func (r *runState) writeFile(ctx context.Context, s *lab.Step) error {
+	if s.Container != "" {
+		return r.opts.Backend.WriteFile(ctx, s.Container, s.Path, s.Data)
+	}
+	p := r.sess.resolve(s.Path)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", s.Path, err)
+	}
+	if err := os.WriteFile(p, s.Data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", s.Path, err)
+	}
+	return nil
+}
+
+func (r *runState) contains(s *lab.Step) error {
+	have, err := os.ReadFile(r.sess.resolve(s.Path))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", s.Path, err)
+	}
+	return lab.Contains(have, s.Data)
+}
+
+// envStep does what a runner="env" block says through the backend (kind's
+// Go API), and checks what it printed against the block like a command.
+func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) error {
+	var log strings.Builder
+	res.Attempts = 1
+	var err error
+	switch s.Action {
+	case "create-cluster":
+		err = r.createCluster(ctx, s.Cluster, &log)
+	case "delete-cluster":
+		err = r.opts.Backend.DeleteCluster(ctx, s.Cluster, &log)
+		if err == nil {
+			r.forget(s.Cluster)
+		}
+	default:
+		err = fmt.Errorf("unknown env action %q", s.Action)
+	}
+	res.OutputTail = report.Tail(log.String(), 20)
+	if err != nil {
+		return err
+	}
+	if c := s.Commands[0]; !lab.Match(c.Expect, log.String()) {
+		res.Diff = lab.Diff(c.Expect, log.String())
+		return fmt.Errorf("output of `%s` does not match the article (line %d)", c.Cmd, c.Line)
+	}
+	return nil
+}
+
+// forget drops a deleted cluster from the ones teardown deletes.
+func (r *runState) forget(name string) {
+	out := r.clusters[:0]
+	for _, c := range r.clusters {
+		if c != name {
+			out = append(out, c)
+		}
+	}
+	r.clusters = out
+}
+
+// stepEnv is the extra environment of a step that targets one cluster.
+func (r *runState) stepEnv(s *lab.Step) []string {
+	if s.Cluster != "" {
+		return []string{"KUBECONFIG=" + r.kubeconfig(s.Cluster)}
+	}
+	return nil
+}
+
+// commands runs a run step's commands in order.
+func (r *runState) commands(ctx context.Context, s *lab.Step, res *report.Step) error {
+	for i, c := range s.Commands {
+		last := i == len(s.Commands)-1
+		want := 0
+		if last {
+			want = s.Exit
+		}
+		if s.Background {
+			if err := r.background(ctx, s, c, res); err != nil {
+				return err
+			}
+			continue
+		}
+		err := r.retry(ctx, s, res, func() (string, error) {
+			out, code, err := r.exec(ctx, s, c.Cmd)
+			if err != nil {
+				return out, err
+			}
+			if code != want {
+				return out, fmt.Errorf("`%s` exited with status %d, want %d", firstLine(c.Cmd), code, want)
+			}
+			if !lab.Match(c.Expect, out) {
+				res.Diff = lab.Diff(c.Expect, out)
+				return out, fmt.Errorf("output of `%s` does not match the article (line %d)", firstLine(c.Cmd), c.Line)
+			}
+			if last && s.Match != "" && !regexp.MustCompile(s.Match).MatchString(out) {
+				return out, fmt.Errorf("output of `%s` does not match /%s/", firstLine(c.Cmd), s.Match)
+			}
+			res.Diff = ""
+			return out, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
+}
+
+// exec runs one command where the step says: on the host, or in a container.
+func (r *runState) exec(ctx context.Context, s *lab.Step, cmd string) (string, int, error) {
+	if s.Container != "" {
+		cctx, cancel := context.WithTimeoutCause(ctx, s.CommandTimeout(), fmt.Errorf("timed out after %s", s.CommandTimeout()))
+		defer cancel()
+		var out strings.Builder
+		code, err := r.opts.Backend.Exec(cctx, s.Container, Script("/tmp/.advent-state", cmd, true), &out)
+		if err != nil && cctx.Err() != nil {
+			err = context.Cause(cctx)
+		}
+		return out.String(), code, err
+	}
+	return r.sess.run(ctx, cmd, r.stepEnv(s), s.CommandTimeout())
+}
+
+// retry runs attempt until it succeeds or the step's retry window closes.
+func (r *runState) retry(ctx context.Context, s *lab.Step, res *report.Step, attempt func() (string, error)) error {
+	deadline := time.Now().Add(time.Duration(s.Retry))
+	for {
+		res.Attempts++
+		out, err := attempt()
+		res.OutputTail = report.Tail(out, 20)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w (%v)", err, context.Cause(ctx))
+		}
+		if time.Now().Add(r.opts.RetryInterval).After(deadline) {
+			if res.Attempts > 1 {
+				return fmt.Errorf("%w, after %d attempts in %s", err, res.Attempts, time.Duration(s.Retry))
+			}
+			return err
+		}
+		select {
+		case <-time.After(r.opts.RetryInterval):
+		case <-ctx.Done():
+			return fmt.Errorf("%w (%v)", err, context.Cause(ctx))
+		}
+	}
+}
+
+// background starts a command that keeps running (a port-forward, a
+// server) and waits until its output matches, restarting it if it exits
+// before that, within the step's retry window.
+func (r *runState) background(ctx context.Context, s *lab.Step, c lab.Command, res *report.Step) error {
+	if s.Container != "" {
+		return errors.New("background steps run on the host only")
+	}
+	window := time.Duration(s.Retry)
+	if window == 0 {
+		window = s.CommandTimeout()
+	}
+	deadline := time.Now().Add(window)
+	for {
+		res.Attempts++
+		p, err := r.sess.start(c.Cmd, r.stepEnv(s))
+		if err != nil {
+			return err
+		}
+		for {
+			out := p.out.String()
+			res.OutputTail = report.Tail(out, 20)
+			if lab.Match(c.Expect, out) || (c.Expect == nil && time.Since(deadline.Add(-window)) > time.Second) {
+				res.Diff = ""
+				return nil
+			}
+			if p.exited() {
+				res.Diff = lab.Diff(c.Expect, out)
+				break
+			}
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				res.Diff = lab.Diff(c.Expect, out)
+				p.stop()
+				return fmt.Errorf("background command `%s` did not print the expected output within %s", firstLine(c.Cmd), window)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if time.Now().Add(r.opts.RetryInterval).After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("background command `%s` exited (%v) before printing the expected output", firstLine(c.Cmd), p.err)
+		}
+		time.Sleep(r.opts.RetryInterval)
+	}
+}

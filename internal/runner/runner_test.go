@@ -1,0 +1,485 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+)
+
+// fakeBackend records what the runner asks for. Clusters are kubeconfig
+// files, containers are directories, Exec runs bash on the host.
+type fakeBackend struct {
+	mu         sync.Mutex
+	calls      []string
+	live       map[string]bool // what Snapshot reports
+	images     map[string]bool
+	leak       string // a resource Teardown "forgets"
+	createErr  error
+	createWait time.Duration
+}
+
+func newFake() *fakeBackend {
+	return &fakeBackend{live: map[string]bool{"container/unrelated": true}, images: map[string]bool{}}
+}
+
+func (f *fakeBackend) record(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf(format, args...))
+}
+
+func (f *fakeBackend) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fakeBackend) Prepare(ctx context.Context, l *lab.Lab, k string) (*Info, error) {
+	if k == "" {
+		k = "v1.33.13"
+	}
+	return &Info{Mode: report.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k,
+		Versions: map[string]string{"kind": "v0.33.0"}, StandIns: []string{"nginx:alpine"},
+		Images: []report.Image{{Name: "nginx:alpine", ID: "sha256:1", StandIn: true}}}, nil
+}
+
+func (f *fakeBackend) CreateCluster(ctx context.Context, name, kubeconfig string, log io.Writer) error {
+	f.record("create-cluster %s", name)
+	fmt.Fprintf(log, "Creating cluster %q ...\n ✓ Preparing nodes\n", name)
+	if f.createWait > 0 {
+		select {
+		case <-time.After(f.createWait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if f.createErr != nil {
+		return f.createErr
+	}
+	f.mu.Lock()
+	f.live["cluster/"+name] = true
+	f.mu.Unlock()
+	return os.WriteFile(kubeconfig, []byte("current-context: kind-"+name+"\n"), 0o600)
+}
+
+func (f *fakeBackend) DeleteCluster(ctx context.Context, name string, log io.Writer) error {
+	f.record("delete-cluster %s", name)
+	fmt.Fprintf(log, "Deleting cluster %q ...\n", name)
+	f.mu.Lock()
+	delete(f.live, "cluster/"+name)
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeBackend) CreateNetwork(ctx context.Context, n lab.Network) error {
+	f.record("create-network %s", n.Name)
+	f.mu.Lock()
+	f.live["network/"+n.Name] = true
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeBackend) StartContainer(ctx context.Context, c lab.Container) error {
+	f.record("start-container %s", c.Name)
+	f.mu.Lock()
+	f.live["container/"+c.Name] = true
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeBackend) Exec(ctx context.Context, container, script string, out io.Writer) (int, error) {
+	f.record("exec %s", container)
+	cmd := exec.CommandContext(ctx, "bash", "-c", script)
+	cmd.Stdout, cmd.Stderr = out, out
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return -1, ctx.Err()
+	}
+	return exitCode(err), nil
+}
+
+func (f *fakeBackend) WriteFile(ctx context.Context, container, path string, data []byte) error {
+	f.record("write %s:%s", container, path)
+	return nil
+}
+
+func (f *fakeBackend) ImageAvailable(ctx context.Context, image string) bool { return f.images[image] }
+
+func (f *fakeBackend) Teardown(ctx context.Context) error {
+	f.record("teardown")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for k := range f.live {
+		if k != "container/unrelated" && strings.HasPrefix(k, "container/") || strings.HasPrefix(k, "network/") {
+			if k != f.leak {
+				delete(f.live, k)
+			}
+		}
+	}
+	return nil
+}
+
+func (f *fakeBackend) Snapshot(ctx context.Context) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for k := range f.live {
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func cmd(c string, expect ...string) lab.Command {
+	if len(expect) == 0 {
+		return lab.Command{Cmd: c}
+	}
+	return lab.Command{Cmd: c, Expect: expect}
+}
+
+func runStep(name string, cmds ...lab.Command) lab.Step {
+	return lab.Step{Name: name, Kind: lab.KindRun, Commands: cmds}
+}
+
+func testOpts(t *testing.T, b Backend) Options {
+	return Options{Backend: b, WorkDir: t.TempDir(), RetryInterval: 50 * time.Millisecond, TeardownTimeout: 20 * time.Second}
+}
+
+func statuses(run *report.Run) string {
+	var s []string
+	for _, st := range run.Steps {
+		s = append(s, st.Name+"="+st.Status)
+	}
+	return strings.Join(s, " ")
+}
+
+func TestRunPassesAndCarriesShellState(t *testing.T) {
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		runStep("mkdir", cmd("mkdir -p ~/work/sub"), cmd("cd ~/work")),
+		{Name: "write", Kind: lab.KindFile, Path: "sub/hello.txt", Data: []byte("hello\n")},
+		runStep("read", cmd("cat sub/hello.txt", "hello"), cmd("export GREETING=hi")),
+		runStep("env", cmd(`echo "$GREETING from $(basename "$PWD")"`, "hi from work"),
+			cmd(`echo "home=${HOME##*/} lang=$LANG"`, "home=home lang=C.UTF-8")),
+		runStep("strict", cmd("set -o | grep -E '^(errexit|nounset|pipefail)' | tr -s ' \\t' ' '", "errexit on", "nounset on", "pipefail on")),
+	}}
+	f := newFake()
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Pass {
+		t.Fatalf("status %s (%s): %s", run.Status, run.Reason, statuses(run))
+	}
+	if got := statuses(run); got != "mkdir=pass write=pass read=pass env=pass strict=pass" {
+		t.Errorf("steps: %s", got)
+	}
+}
+
+func TestUserKubeconfigIsNeverUsed(t *testing.T) {
+	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "a"}, {Name: "b"}}}, Steps: []lab.Step{
+		runStep("kubeconfig", cmd(`echo "$KUBECONFIG" | tr ':' '\n' | xargs -n1 basename`, "a.yaml", "b.yaml")),
+		{Name: "one", Kind: lab.KindRun, Cluster: "b", Commands: []lab.Command{cmd(`basename "$KUBECONFIG"`, "b.yaml")}},
+		runStep("home", cmd(`test "$HOME" != "`+os.Getenv("HOME")+`" && echo isolated`, "isolated")),
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Pass {
+		t.Fatalf("%s: %s", run.Reason, statuses(run))
+	}
+}
+
+func TestMismatchFailsShowsDiffAndStillCleansUp(t *testing.T) {
+	f := newFake()
+	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "one"}, {Name: "two"}}}, Steps: []lab.Step{
+		runStep("ok", cmd("echo ok", "ok")),
+		runStep("bad", cmd("printf 'a\\nb\\n'", "a", "c")),
+		runStep("after", cmd("echo never")),
+		{Name: "tidy", Kind: lab.KindRun, Role: lab.RoleCleanup, Commands: []lab.Command{cmd("echo cleaning", "cleaning")}},
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Fail {
+		t.Fatalf("status %s", run.Status)
+	}
+	if got := statuses(run); got != "ok=pass bad=fail after=not-run tidy=pass" {
+		t.Errorf("steps: %s", got)
+	}
+	bad := run.Steps[1]
+	if !strings.Contains(bad.Diff, "-c") || !strings.Contains(bad.Diff, "+b") {
+		t.Errorf("diff does not show expected vs actual:\n%s", bad.Diff)
+	}
+	if !strings.Contains(run.Steps[2].Reason, `"bad" failed`) {
+		t.Errorf("not-run reason: %q", run.Steps[2].Reason)
+	}
+	calls := strings.Join(f.Calls(), ", ")
+	// clusters created in order, deleted newest first, after cleanup steps
+	if want := "create-cluster one, create-cluster two, delete-cluster two, delete-cluster one, teardown"; calls != want {
+		t.Errorf("calls:\n got %s\nwant %s", calls, want)
+	}
+}
+
+func TestExitCodeAndMatch(t *testing.T) {
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		{Name: "exit3", Kind: lab.KindRun, Exit: 3, Commands: []lab.Command{cmd("echo before; exit 3", "before")}},
+		{Name: "regexp", Kind: lab.KindRun, Match: `pi=3\.14\d+`, Commands: []lab.Command{cmd("echo pi=3.14159")}},
+		{Name: "exit0-but-want-1", Kind: lab.KindRun, Exit: 1, Commands: []lab.Command{cmd("true")}},
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(run); got != "exit3=pass regexp=pass exit0-but-want-1=fail" {
+		t.Errorf("steps: %s", got)
+	}
+	if r := run.Steps[2].Reason; !strings.Contains(r, "exited with status 0, want 1") {
+		t.Errorf("reason %q", r)
+	}
+}
+
+func TestRetryUntilMatch(t *testing.T) {
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		{Name: "eventually", Kind: lab.KindRun, Retry: lab.Duration(10 * time.Second), Commands: []lab.Command{
+			cmd(`n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; if [ $n -ge 3 ]; then echo ready; else echo "not yet"; fi`, "ready")}},
+		{Name: "never", Kind: lab.KindRun, Retry: lab.Duration(300 * time.Millisecond), Commands: []lab.Command{cmd("echo no", "yes")}},
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := run.Steps[0]; s.Status != report.Pass || s.Attempts != 3 {
+		t.Errorf("eventually: %s after %d attempts (%s)", s.Status, s.Attempts, s.Reason)
+	}
+	if s := run.Steps[1]; s.Status != report.Fail || s.Attempts < 2 || !strings.Contains(s.Reason, "attempts") {
+		t.Errorf("never: %s after %d attempts (%s)", s.Status, s.Attempts, s.Reason)
+	}
+}
+
+func TestStepTimeoutKillsTheCommand(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "survived")
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		{Name: "slow", Kind: lab.KindRun, Timeout: lab.Duration(300 * time.Millisecond), Commands: []lab.Command{
+			cmd("(sleep 2; touch " + marker + ") & sleep 30")}},
+	}}
+	start := time.Now()
+	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := run.Steps[0]; s.Status != report.Fail || !strings.Contains(s.Reason, "timed out after 300ms") {
+		t.Errorf("slow: %s (%s)", s.Status, s.Reason)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("timeout did not stop the step")
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("a child of the timed-out step survived: the process group was not killed")
+	}
+}
+
+func TestLabTimeoutStopsRemainingStepsButNotCleanup(t *testing.T) {
+	l := &lab.Lab{Name: "t", Env: lab.Env{Timeout: lab.Duration(400 * time.Millisecond)}, Steps: []lab.Step{
+		runStep("slow", cmd("sleep 5")),
+		runStep("next", cmd("true")),
+		{Name: "tidy", Kind: lab.KindRun, Role: lab.RoleCleanup, Commands: []lab.Command{cmd("echo tidy", "tidy")}},
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(run); got != "slow=fail next=not-run tidy=pass" {
+		t.Errorf("steps: %s", got)
+	}
+	if !strings.Contains(run.Steps[1].Reason, "lab timeout") && !strings.Contains(run.Steps[0].Reason, "lab timeout") {
+		t.Errorf("reasons do not name the lab timeout: %q / %q", run.Steps[0].Reason, run.Steps[1].Reason)
+	}
+}
+
+func TestInterruptTearsDown(t *testing.T) {
+	f := newFake()
+	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}},
+		Networks: []lab.Network{{Name: "n", Internal: true}}, Containers: []lab.Container{{Name: "box", Image: "x", Networks: []string{"n"}}}},
+		Steps: []lab.Step{
+			runStep("long", cmd("sleep 30")),
+			runStep("after", cmd("true")),
+			{Name: "tidy", Kind: lab.KindRun, Role: lab.RoleCleanup, Commands: []lab.Command{cmd("true")}},
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	run, err := Run(ctx, l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Fail || run.Reason != "interrupted" {
+		t.Errorf("status %s reason %q", run.Status, run.Reason)
+	}
+	if got := statuses(run); got != "long=fail after=not-run tidy=pass" {
+		t.Errorf("steps: %s", got)
+	}
+	if len(run.Leaks) != 0 {
+		t.Errorf("leaks: %v", run.Leaks)
+	}
+	calls := strings.Join(f.Calls(), ", ")
+	if !strings.Contains(calls, "delete-cluster c") || !strings.HasSuffix(calls, "teardown") {
+		t.Errorf("teardown did not run: %s", calls)
+	}
+}
+
+func TestLeakFailsTheLab(t *testing.T) {
+	f := newFake()
+	f.leak = "container/box"
+	l := &lab.Lab{Name: "t", Env: lab.Env{Containers: []lab.Container{{Name: "box", Image: "x"}}},
+		Steps: []lab.Step{runStep("ok", cmd("true"))}}
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Fail || len(run.Leaks) != 1 || run.Leaks[0] != "container/box" {
+		t.Errorf("status %s leaks %v", run.Status, run.Leaks)
+	}
+}
+
+func TestBackgroundStep(t *testing.T) {
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		{Name: "server", Kind: lab.KindRun, Background: true, Retry: lab.Duration(5 * time.Second), Commands: []lab.Command{
+			cmd("sleep 0.3; echo listening; sleep 60", "listening")}},
+		runStep("after", cmd("echo next", "next")),
+	}}
+	start := time.Now()
+	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Pass {
+		t.Fatalf("%s: %s", run.Reason, statuses(run))
+	}
+	if time.Since(start) > 20*time.Second {
+		t.Errorf("background process was not stopped at the end of the lab")
+	}
+}
+
+func TestNeedsUnavailableImageIsNotVerified(t *testing.T) {
+	f := newFake()
+	f.images["have/it:1"] = true
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		{Name: "missing", Kind: lab.KindRun, Needs: "cincproject/auditor:6", Commands: []lab.Command{cmd("false")}},
+		{Name: "present", Kind: lab.KindRun, Needs: "have/it:1", Commands: []lab.Command{cmd("true")}},
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(run); got != "missing=not-verified present=pass" || run.Status != report.Pass {
+		t.Errorf("steps: %s, lab %s", got, run.Status)
+	}
+	if !strings.Contains(run.Steps[0].Reason, "needs cincproject/auditor:6") {
+		t.Errorf("reason %q", run.Steps[0].Reason)
+	}
+}
+
+func TestEnvStepsCreateAndDeleteThroughBackend(t *testing.T) {
+	f := newFake()
+	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "helm"}}}, Steps: []lab.Step{
+		runStep("before", cmd("true")),
+		{Name: "create", Kind: lab.KindEnv, Action: "create-cluster", Cluster: "helm",
+			Commands: []lab.Command{cmd("kind create cluster --name helm", `Creating cluster "helm" ...`, "...")}},
+		runStep("use", cmd("cat $KUBECONFIG", "current-context: kind-helm")),
+		{Name: "delete", Kind: lab.KindEnv, Action: "delete-cluster", Cluster: "helm",
+			Commands: []lab.Command{cmd("kind delete cluster --name helm", `Deleting cluster "helm" ...`)}},
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Pass {
+		t.Fatalf("%s: %s", run.Reason, statuses(run))
+	}
+	if calls := strings.Join(f.Calls(), ", "); calls != "create-cluster helm, delete-cluster helm, teardown" {
+		t.Errorf("calls: %s (the cluster must be created by its step and deleted once)", calls)
+	}
+}
+
+func TestContainerSteps(t *testing.T) {
+	f := newFake()
+	l := &lab.Lab{Name: "t", Env: lab.Env{Containers: []lab.Container{{Name: "node1", Image: "ruby:3.1-bookworm"}}}, Steps: []lab.Step{
+		{Name: "put", Kind: lab.KindFile, Container: "node1", Path: "/etc/x", Data: []byte("x")},
+		{Name: "in", Kind: lab.KindRun, Container: "node1", Commands: []lab.Command{cmd("echo inside", "inside")}},
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Pass {
+		t.Fatalf("%s: %s", run.Reason, statuses(run))
+	}
+	if calls := strings.Join(f.Calls(), ", "); calls != "start-container node1, write node1:/etc/x, exec node1, teardown" {
+		t.Errorf("calls: %s", calls)
+	}
+}
+
+func TestResultsAreWrittenAndUnchangedIsSkipped(t *testing.T) {
+	results := t.TempDir()
+	l := &lab.Lab{Name: "t", Source: "content/x.md", Steps: []lab.Step{runStep("ok", cmd("echo ok", "ok"))}}
+	opts := testOpts(t, newFake())
+	opts.ResultsDir = results
+	run, err := Run(context.Background(), l, opts)
+	if err != nil || run.Status != report.Pass {
+		t.Fatalf("first run: %v %v", err, run)
+	}
+	f, err := report.Read(report.Path(results, "t"))
+	if err != nil || f == nil || len(f.Runs) != 1 || f.Runs[0].Status != report.Pass || f.Runs[0].Mode != report.AirGapped {
+		t.Fatalf("results file: %v %+v", err, f)
+	}
+	if got := f.Runs[0].StandIns; len(got) != 1 || got[0] != "nginx:alpine" {
+		t.Errorf("stand-ins not recorded: %v", got)
+	}
+	again, err := Run(context.Background(), l, opts)
+	if err != nil || again.Status != report.Unchanged {
+		t.Fatalf("second run: %v %s", err, again.Status)
+	}
+	opts.Force = true
+	forced, err := Run(context.Background(), l, opts)
+	if err != nil || forced.Status != report.Pass {
+		t.Fatalf("forced run: %v %s", err, forced.Status)
+	}
+	// A change to the lab invalidates the cache.
+	opts.Force = false
+	l.Steps[0].Commands[0] = cmd("echo ok; true", "ok")
+	changed, err := Run(context.Background(), l, opts)
+	if err != nil || changed.Status != report.Pass {
+		t.Fatalf("changed lab: %v %s", err, changed.Status)
+	}
+	// Line numbers and prose do not.
+	l.Steps[0].Line = 99
+	moved, err := Run(context.Background(), l, opts)
+	if err != nil || moved.Status != report.Unchanged {
+		t.Fatalf("moved lab: %v %s", err, moved.Status)
+	}
+}
+
+func TestEnvironmentFailureStopsTheLab(t *testing.T) {
+	f := newFake()
+	f.createErr = fmt.Errorf("node image not found")
+	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("x", cmd("true"))}}
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Fail || !strings.Contains(run.Reason, "node image not found") || run.Steps[0].Status != report.NotRun {
+		t.Errorf("status %s reason %q steps %s", run.Status, run.Reason, statuses(run))
+	}
+}

@@ -1,0 +1,238 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// session is a reader's terminal, reproduced: every command runs in a fresh
+// `bash` with `set -euo pipefail`, and the working directory and exported
+// variables carry over from one command to the next, as they would in one
+// terminal. Background commands keep running until the lab ends.
+type session struct {
+	work  string // the lab's fresh work directory
+	home  string
+	state string // where cwd and exported variables are kept
+	env   []string
+
+	mu  sync.Mutex
+	bgs []*bgProc
+}
+
+// bgProc is a command left running in the background.
+type bgProc struct {
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan struct{}
+	err  error
+}
+
+func newSession(work string, env []string) (*session, error) {
+	s := &session{work: work, home: filepath.Join(work, "home"), state: filepath.Join(work, ".state")}
+	for _, d := range []string{s.home, s.state, filepath.Join(work, "tmp")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("session: %w", err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(s.state, "cwd"), []byte(s.home+"\n"), 0o644); err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(s.state, "env"), nil, 0o644); err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	s.env = append([]string{
+		"HOME=" + s.home,
+		"TMPDIR=" + filepath.Join(work, "tmp"),
+		"LANG=C.UTF-8",
+		"LC_ALL=C.UTF-8",
+		"TERM=dumb",
+		"NO_COLOR=1",
+	}, env...)
+	return s, nil
+}
+
+// Script wraps a command so that it runs in strict mode and restores and
+// saves the session's state. It is also what a container step runs, with
+// the state kept inside the container.
+func Script(stateDir, command string, save bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "__advent_state=%s\n", shellQuote(stateDir))
+	b.WriteString("mkdir -p \"$__advent_state\"\n")
+	b.WriteString("if [ -s \"$__advent_state/cwd\" ]; then cd -- \"$(cat \"$__advent_state/cwd\")\"; fi\n")
+	b.WriteString("if [ -f \"$__advent_state/env\" ]; then . \"$__advent_state/env\"; fi\n")
+	if save {
+		// The runner owns KUBECONFIG, PATH, HOME and TMPDIR: they are set
+		// for every command and not carried over.
+		b.WriteString("trap 'pwd > \"$__advent_state/cwd\"; export -p | grep -Ev \"^declare -x (KUBECONFIG|PATH|HOME|TMPDIR|PWD|OLDPWD|SHLVL)(=|$)\" > \"$__advent_state/env\" || true' EXIT\n")
+	}
+	b.WriteString("set -euo pipefail\n")
+	b.WriteString(command)
+	b.WriteString("\n")
+	return b.String()
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// cwd is the session's current directory.
+func (s *session) cwd() string {
+	b, err := os.ReadFile(filepath.Join(s.state, "cwd"))
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return s.home
+	}
+	return string(bytes.TrimSpace(b))
+}
+
+// resolve maps a file block's path to the host: ~ is HOME, relative paths
+// are relative to the session's current directory.
+func (s *session) resolve(p string) string {
+	switch {
+	case strings.HasPrefix(p, "~/"):
+		return filepath.Join(s.home, p[2:])
+	case filepath.IsAbs(p):
+		return p
+	}
+	return filepath.Join(s.cwd(), p)
+}
+
+func (s *session) command(ctx context.Context, script string, env []string) *exec.Cmd {
+	cmd := exec.Command("bash", "--noprofile", "--norc", "-c", script)
+	cmd.Env = append(append([]string(nil), s.env...), env...)
+	cmd.Dir = s.work
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// run runs one command to completion (or timeout) and returns its combined
+// output and exit code. Output goes through a file, not a pipe, so a
+// command that leaves a process in the background does not hold it open.
+func (s *session) run(ctx context.Context, command string, env []string, timeout time.Duration) (string, int, error) {
+	out, err := os.CreateTemp(filepath.Join(s.work, "tmp"), "out-")
+	if err != nil {
+		return "", -1, fmt.Errorf("run: %w", err)
+	}
+	defer os.Remove(out.Name())
+	defer out.Close()
+	cmd := s.command(ctx, Script(s.state, command, true), env)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return "", -1, fmt.Errorf("run: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var why error
+	select {
+	case err = <-done:
+	case <-timer.C:
+		why = fmt.Errorf("timed out after %s", timeout)
+	case <-ctx.Done():
+		why = context.Cause(ctx)
+	}
+	if why != nil {
+		killGroup(cmd.Process.Pid)
+		err = <-done
+	}
+	b, _ := os.ReadFile(out.Name())
+	if why != nil {
+		return string(b), -1, why
+	}
+	return string(b), exitCode(err), nil
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// killGroup ends a process group: SIGTERM, then SIGKILL.
+func killGroup(pid int) {
+	syscall.Kill(-pid, syscall.SIGTERM)
+	time.Sleep(100 * time.Millisecond)
+	syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+// start runs a command in the background until the lab ends.
+func (s *session) start(command string, env []string) (*bgProc, error) {
+	cmd := s.command(context.Background(), Script(s.state, command, false), env)
+	p := &bgProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	s.mu.Lock()
+	s.bgs = append(s.bgs, p)
+	s.mu.Unlock()
+	return p, nil
+}
+
+func (p *bgProc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *bgProc) stop() {
+	if !p.exited() {
+		killGroup(p.cmd.Process.Pid)
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// stopAll ends every background command.
+func (s *session) stopAll() {
+	s.mu.Lock()
+	bgs := s.bgs
+	s.bgs = nil
+	s.mu.Unlock()
+	for _, p := range bgs {
+		p.stop()
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var _ io.Writer = (*lockedBuffer)(nil)
