@@ -287,12 +287,12 @@ func extractArticle(a *content.Article) (*Lab, error) {
 				errs = appendDiag(errs, err)
 				continue
 			}
-			action, cluster, err := envAction(cmds)
+			action, clusters, err := envAction(cmds)
 			if err != nil {
 				bad(b, "runner", "%v", err)
 				continue
 			}
-			s.Commands, s.Action, s.Cluster = cmds, action, cluster
+			s.Commands, s.Action, s.Clusters = cmds, action, clusters
 		}
 		l.Steps = append(l.Steps, s)
 	}
@@ -389,14 +389,30 @@ func stepOptions(file string, b *content.Block, s *Step) error {
 }
 
 // envAction maps the commands of a runner="env" block to what the runner
-// does instead: kind create/delete cluster --name NAME.
-func envAction(cmds []Command) (action, cluster string, err error) {
-	if len(cmds) != 1 {
-		return "", "", fmt.Errorf("a runner=\"env\" block holds exactly one command (kind create cluster or kind delete cluster)")
+// does instead: kind create cluster or kind delete cluster, for one or more
+// clusters (created in parallel).
+func envAction(cmds []Command) (action string, clusters []string, err error) {
+	for _, c := range cmds {
+		a, name, err := KindCommand(c.Cmd)
+		if err != nil {
+			return "", nil, err
+		}
+		if action != "" && a != action {
+			return "", nil, fmt.Errorf("a runner=\"env\" block either creates or deletes clusters, not both")
+		}
+		action = a
+		clusters = append(clusters, name)
 	}
-	f := strings.Fields(cmds[0].Cmd)
+	return action, clusters, nil
+}
+
+// KindCommand parses `kind create cluster --name NAME` or `kind delete
+// cluster --name NAME` into an action (create-cluster, delete-cluster) and
+// the cluster's name.
+func KindCommand(cmd string) (action, cluster string, err error) {
+	f := strings.Fields(cmd)
 	if len(f) < 3 || f[0] != "kind" || f[2] != "cluster" || (f[1] != "create" && f[1] != "delete") {
-		return "", "", fmt.Errorf("runner=\"env\" understands `kind create cluster --name NAME` and `kind delete cluster --name NAME`, not %q", cmds[0].Cmd)
+		return "", "", fmt.Errorf("runner=\"env\" understands `kind create cluster --name NAME` and `kind delete cluster --name NAME`, not %q", cmd)
 	}
 	name := "kind"
 	for i := 3; i < len(f); i++ {
@@ -428,6 +444,11 @@ func checkRefs(file string, l *Lab) diag.List {
 		containers[c.Name] = true
 	}
 	for _, s := range l.Steps {
+		for _, c := range s.Clusters {
+			if !clusters[c] {
+				errs = append(errs, diag.Errorf(file, s.Line, 0, "step %q: cluster %q is not declared in the lab's env block (clusters: %s)", s.Name, c, strings.Join(sortedKeys(clusters), ", ")))
+			}
+		}
 		if s.Cluster != "" && !clusters[s.Cluster] {
 			errs = append(errs, diag.Errorf(file, s.Line, 0, "step %q: cluster %q is not declared in the lab's env block (clusters: %s)", s.Name, s.Cluster, strings.Join(sortedKeys(clusters), ", ")))
 		}

@@ -100,7 +100,8 @@ type Step struct {
 	Content string `yaml:"content,omitempty"`
 
 	// Env steps: what the runner's environment does.
-	Action string `yaml:"action,omitempty"` // create-cluster, delete-cluster
+	Action   string   `yaml:"action,omitempty"`   // create-cluster, delete-cluster
+	Clusters []string `yaml:"clusters,omitempty"` // the clusters an env step creates or deletes
 
 	// Where it runs.
 	Cluster   string `yaml:"cluster,omitempty"`

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -153,10 +154,27 @@ type runState struct {
 	info *Info
 	p    *progress
 
-	sess       *session
-	kubeDir    string
-	clusters   []string // created, in order
-	containers bool     // networks/containers were started
+	sess     *session
+	kubeDir  string
+	clusters []*clusterJob // started, in order
+}
+
+// clusterJob is a cluster being created in the background.
+type clusterJob struct {
+	name    string
+	log     lockedBuffer
+	done    chan struct{}
+	err     error
+	deleted bool
+}
+
+func (j *clusterJob) wait(ctx context.Context) error {
+	select {
+	case <-j.done:
+		return j.err
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 func (r *runState) run(ctx context.Context) *report.Run {
@@ -326,18 +344,18 @@ func (r *runState) kubeconfig(cluster string) string {
 	return filepath.Join(r.kubeDir, cluster+".yaml")
 }
 
-// provision creates the lab's networks and containers, and the clusters
-// that no env step creates.
+// provision creates the lab's networks and containers and starts creating
+// every cluster at once, in parallel as far as the machine's CPUs allow. A
+// runner="env" step waits for its clusters; clusters without such a step
+// are waited for here.
 func (r *runState) provision(ctx context.Context) error {
 	b := r.opts.Backend
 	for _, n := range r.lab.Env.Networks {
-		r.containers = true
 		if err := b.CreateNetwork(ctx, n); err != nil {
 			return fmt.Errorf("network %s: %w", n.Name, err)
 		}
 	}
 	for _, c := range r.lab.Env.Containers {
-		r.containers = true
 		if err := b.StartContainer(ctx, c); err != nil {
 			return fmt.Errorf("container %s: %w", c.Name, err)
 		}
@@ -345,39 +363,66 @@ func (r *runState) provision(ctx context.Context) error {
 	byStep := map[string]bool{}
 	for _, s := range r.lab.Steps {
 		if s.Kind == lab.KindEnv && s.Action == "create-cluster" {
-			byStep[s.Cluster] = true
+			for _, c := range s.Clusters {
+				byStep[c] = true
+			}
 		}
 	}
+	sem := make(chan struct{}, max(1, min(runtime.NumCPU(), len(r.lab.Env.Clusters))))
 	for _, c := range r.lab.Env.Clusters {
-		if byStep[c.Name] {
+		j := &clusterJob{name: c.Name, done: make(chan struct{})}
+		r.clusters = append(r.clusters, j)
+		go func() {
+			defer close(j.done)
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				j.err = context.Cause(ctx)
+				return
+			}
+			if err := b.CreateCluster(ctx, j.name, r.kubeconfig(j.name), &j.log); err != nil {
+				j.err = fmt.Errorf("create cluster %s: %w", j.name, err)
+			}
+		}()
+	}
+	for _, j := range r.clusters {
+		if byStep[j.name] {
 			continue
 		}
-		if err := r.createCluster(ctx, c.Name, io.Discard); err != nil {
+		if err := j.wait(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (r *runState) createCluster(ctx context.Context, name string, log io.Writer) error {
-	r.clusters = append(r.clusters, name)
-	if err := r.opts.Backend.CreateCluster(ctx, name, r.kubeconfig(name), log); err != nil {
-		return fmt.Errorf("create cluster %s: %w", name, err)
+func (r *runState) job(name string) *clusterJob {
+	for _, j := range r.clusters {
+		if j.name == name {
+			return j
+		}
 	}
 	return nil
 }
 
-// teardown stops background commands, deletes clusters (newest first) and
-// removes containers and networks, on a context of its own.
+// teardown stops background commands, waits for clusters still being
+// created, deletes every cluster (newest first) and removes containers and
+// networks, on a context of its own.
 func (r *runState) teardown(ctx context.Context) error {
 	r.sess.stopAll()
 	var errs []error
 	for i := len(r.clusters) - 1; i >= 0; i-- {
-		if err := r.opts.Backend.DeleteCluster(ctx, r.clusters[i], io.Discard); err != nil {
-			errs = append(errs, fmt.Errorf("delete cluster %s: %w", r.clusters[i], err))
+		j := r.clusters[i]
+		<-j.done
+		if j.deleted {
+			continue
 		}
+		if err := r.opts.Backend.DeleteCluster(ctx, j.name, io.Discard); err != nil {
+			errs = append(errs, fmt.Errorf("delete cluster %s: %w", j.name, err))
+		}
+		j.deleted = true
 	}
-	r.clusters = nil
 	if err := r.opts.Backend.Teardown(ctx); err != nil {
 		errs = append(errs, err)
 	}
@@ -441,42 +486,47 @@ func (r *runState) contains(s *lab.Step) error {
 }
 
 // envStep does what a runner="env" block says through the backend (kind's
-// Go API), and checks what it printed against the block like a command.
+// Go API): it waits for the clusters being created, or deletes them, and
+// checks what each printed against the block like a command's output.
 func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) error {
-	var log strings.Builder
 	res.Attempts = 1
-	var err error
-	switch s.Action {
-	case "create-cluster":
-		err = r.createCluster(ctx, s.Cluster, &log)
-	case "delete-cluster":
-		err = r.opts.Backend.DeleteCluster(ctx, s.Cluster, &log)
-		if err == nil {
-			r.forget(s.Cluster)
+	var all strings.Builder
+	defer func() { res.OutputTail = report.Tail(all.String(), 20) }()
+	for i, name := range s.Clusters {
+		j := r.job(name)
+		if j == nil {
+			return fmt.Errorf("cluster %s is not declared", name)
 		}
-	default:
-		err = fmt.Errorf("unknown env action %q", s.Action)
-	}
-	res.OutputTail = report.Tail(log.String(), 20)
-	if err != nil {
-		return err
-	}
-	if c := s.Commands[0]; !lab.Match(c.Expect, log.String()) {
-		res.Diff = lab.Diff(c.Expect, log.String())
-		return fmt.Errorf("output of `%s` does not match the article (line %d)", c.Cmd, c.Line)
+		var out string
+		switch s.Action {
+		case "create-cluster":
+			err := j.wait(ctx)
+			out = j.log.String()
+			all.WriteString(out)
+			if err != nil {
+				return err
+			}
+		case "delete-cluster":
+			if err := j.wait(ctx); err != nil {
+				return fmt.Errorf("cluster %s was never created: %w", name, err)
+			}
+			var log strings.Builder
+			err := r.opts.Backend.DeleteCluster(ctx, name, &log)
+			out = log.String()
+			all.WriteString(out)
+			if err != nil {
+				return err
+			}
+			j.deleted = true
+		default:
+			return fmt.Errorf("unknown env action %q", s.Action)
+		}
+		if c := s.Commands[i]; !lab.Match(c.Expect, out) {
+			res.Diff = lab.Diff(c.Expect, out)
+			return fmt.Errorf("output of `%s` does not match the article (line %d)", c.Cmd, c.Line)
+		}
 	}
 	return nil
-}
-
-// forget drops a deleted cluster from the ones teardown deletes.
-func (r *runState) forget(name string) {
-	out := r.clusters[:0]
-	for _, c := range r.clusters {
-		if c != name {
-			out = append(out, c)
-		}
-	}
-	r.clusters = out
 }
 
 // stepEnv is the extra environment of a step that targets one cluster.

@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +22,8 @@ import (
 // files, containers are directories, Exec runs bash on the host.
 type fakeBackend struct {
 	mu         sync.Mutex
+	creating   int // clusters being created now
+	maxCreate  int // the most at once
 	calls      []string
 	live       map[string]bool // what Snapshot reports
 	images     map[string]bool
@@ -56,6 +60,11 @@ func (f *fakeBackend) Prepare(ctx context.Context, l *lab.Lab, k string) (*Info,
 func (f *fakeBackend) CreateCluster(ctx context.Context, name, kubeconfig string, log io.Writer) error {
 	f.record("create-cluster %s", name)
 	fmt.Fprintf(log, "Creating cluster %q ...\n ✓ Preparing nodes\n", name)
+	f.mu.Lock()
+	f.creating++
+	f.maxCreate = max(f.maxCreate, f.creating)
+	f.mu.Unlock()
+	defer func() { f.mu.Lock(); f.creating--; f.mu.Unlock() }()
 	if f.createWait > 0 {
 		select {
 		case <-time.After(f.createWait):
@@ -224,8 +233,10 @@ func TestMismatchFailsShowsDiffAndStillCleansUp(t *testing.T) {
 	if !strings.Contains(run.Steps[2].Reason, `"bad" failed`) {
 		t.Errorf("not-run reason: %q", run.Steps[2].Reason)
 	}
-	calls := strings.Join(f.Calls(), ", ")
-	// clusters created in order, deleted newest first, after cleanup steps
+	all := f.Calls()
+	sort.Strings(all[:2]) // clusters are created in parallel
+	calls := strings.Join(all, ", ")
+	// deleted newest first, after cleanup steps
 	if want := "create-cluster one, create-cluster two, delete-cluster two, delete-cluster one, teardown"; calls != want {
 		t.Errorf("calls:\n got %s\nwant %s", calls, want)
 	}
@@ -395,10 +406,10 @@ func TestEnvStepsCreateAndDeleteThroughBackend(t *testing.T) {
 	f := newFake()
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "helm"}}}, Steps: []lab.Step{
 		runStep("before", cmd("true")),
-		{Name: "create", Kind: lab.KindEnv, Action: "create-cluster", Cluster: "helm",
+		{Name: "create", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"helm"},
 			Commands: []lab.Command{cmd("kind create cluster --name helm", `Creating cluster "helm" ...`, "...")}},
 		runStep("use", cmd("cat $KUBECONFIG", "current-context: kind-helm")),
-		{Name: "delete", Kind: lab.KindEnv, Action: "delete-cluster", Cluster: "helm",
+		{Name: "delete", Kind: lab.KindEnv, Action: "delete-cluster", Clusters: []string{"helm"},
 			Commands: []lab.Command{cmd("kind delete cluster --name helm", `Deleting cluster "helm" ...`)}},
 	}}
 	run, err := Run(context.Background(), l, testOpts(t, f))
@@ -481,5 +492,35 @@ func TestEnvironmentFailureStopsTheLab(t *testing.T) {
 	}
 	if run.Status != report.Fail || !strings.Contains(run.Reason, "node image not found") || run.Steps[0].Status != report.NotRun {
 		t.Errorf("status %s reason %q steps %s", run.Status, run.Reason, statuses(run))
+	}
+}
+
+func TestClustersAreCreatedInParallelAndEnvStepsWait(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("one CPU: clusters are created one at a time")
+	}
+	f := newFake()
+	f.createWait = 300 * time.Millisecond
+	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "aws"}, {Name: "gcp"}}}, Steps: []lab.Step{
+		{Name: "aws", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"aws"},
+			Commands: []lab.Command{cmd("kind create cluster --name aws", `Creating cluster "aws" ...`, "...")}},
+		{Name: "gcp", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"gcp"},
+			Commands: []lab.Command{cmd("kind create cluster --name gcp", `Creating cluster "gcp" ...`, "...")}},
+		runStep("both", cmd(`ls "$(dirname "${KUBECONFIG%%:*}")"`, "aws.yaml", "gcp.yaml")),
+		{Name: "delete", Kind: lab.KindEnv, Action: "delete-cluster", Clusters: []string{"aws", "gcp"},
+			Commands: []lab.Command{cmd("kind delete cluster --name aws", `Deleting cluster "aws" ...`), cmd("kind delete cluster --name gcp", `Deleting cluster "gcp" ...`)}},
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Pass {
+		t.Fatalf("%s: %s", run.Reason, statuses(run))
+	}
+	if f.maxCreate != 2 {
+		t.Errorf("at most %d clusters were created at once, want 2", f.maxCreate)
+	}
+	if n := strings.Count(strings.Join(f.Calls(), ","), "delete-cluster"); n != 2 {
+		t.Errorf("%d deletions, want 2 (teardown must not delete again): %v", n, f.Calls())
 	}
 }

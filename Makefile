@@ -1,0 +1,81 @@
+# advent: SysAdvent articles as a site, and proof that their tutorials work.
+#
+#   make site          build the site and serve it on http://127.0.0.1:1313/
+#   make test          everything CI runs: unit + integration tests, labs, lint
+#   make lab LAB=helm  practise a tutorial hands-on in your terminal
+#   make bench         benchmarks (site build vs plain Hugo, lint, runner)
+
+SHELL := /bin/bash
+GO ?= go
+ADVENT := bin/advent
+# Kubernetes versions the labs run on (air-gapped node images are built for these).
+KUBERNETES ?= v1.33.13,v1.34.4
+LAB ?= helm
+ARTIFACTS ?= artifacts
+
+.PHONY: all site build serve test test-short unit check lint labs images docker deps lab bench clean FORCE
+
+all: build
+
+$(ADVENT): FORCE
+	$(GO) build -o $(ADVENT) ./cmd/advent
+
+## Site -----------------------------------------------------------------------
+
+site: build serve
+
+build: $(ADVENT)
+	$(ADVENT) build
+
+serve: $(ADVENT)
+	$(ADVENT) serve
+
+## Tests ----------------------------------------------------------------------
+
+# The whole suite, as CI runs it: installs and starts what the tests need
+# (Docker engine, chromium, the air-gapped image set), then runs every test,
+# the labs checks, and the labs themselves on two Kubernetes versions.
+test: deps images unit check labs
+
+# Fast loop while editing: no Docker, no browser.
+test-short:
+	$(GO) test -short ./...
+
+unit: $(ADVENT)
+	mkdir -p $(ARTIFACTS)
+	ADVENT_ARTIFACTS=$(abspath $(ARTIFACTS)) $(GO) test -count=1 -timeout 60m ./...
+
+check: $(ADVENT)
+	$(ADVENT) labs check
+	$(ADVENT) lint
+
+labs: $(ADVENT)
+	mkdir -p $(ARTIFACTS)
+	$(ADVENT) lab run -all -kubernetes $(KUBERNETES) -junit $(ARTIFACTS)/labs-junit.xml
+
+lab: $(ADVENT)
+	$(ADVENT) lab practice $(LAB)
+
+## Environment ----------------------------------------------------------------
+
+# Docker engine (installed and started when missing), browser and tools the
+# labs put to use.
+deps:
+	.ci/docker-up
+	@command -v chromium >/dev/null && command -v tree >/dev/null && command -v curl >/dev/null && command -v tmux >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium tree curl tmux)
+
+docker:
+	.ci/docker-up
+
+# The air-gapped image set: Debian base, stand-ins, kind node images, tools.
+images: $(ADVENT)
+	$(ADVENT) images build -k8s $(KUBERNETES)
+
+## Benchmarks -----------------------------------------------------------------
+
+bench: $(ADVENT)
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/lab/... ./internal/lint/... ./internal/runner/... | tee $(ARTIFACTS)/bench.txt
+
+clean:
+	rm -rf bin public artifacts .advent

@@ -1,0 +1,8 @@
+# Render the ERB template with the node's variables, as Chef's template
+# resource does, and write the inputs file the profile reads.
+require 'erb'
+cache = '/var/chef/cache'
+@node_name = ENV.fetch('NODE_NAME')
+@chef_environment = 'production'
+template = File.read("#{cache}/cookbooks/mycookbook/templates/default/inputs.yml.erb")
+File.write("#{cache}/mycookbook-inputs.yml", ERB.new(template).result(binding))
