@@ -186,30 +186,13 @@ func (r *runState) run(ctx context.Context) *report.Run {
 	defer func() { run.DurationMS = time.Since(run.Started).Milliseconds() }()
 	r.p.header()
 
-	before, err := r.opts.Backend.Snapshot(ctx)
-	if err != nil {
-		run.Status, run.Reason = report.Fail, fmt.Sprintf("leak check snapshot: %v", err)
-		return run
-	}
-
-	work := r.opts.WorkDir
-	if work == "" {
-		work = os.TempDir()
-	}
-	dir, err := os.MkdirTemp(work, "advent-lab-"+r.lab.Name+"-")
+	before, dir, err := r.setup(ctx)
 	if err != nil {
 		run.Status, run.Reason = report.Fail, err.Error()
 		return run
 	}
 	if !r.opts.Keep {
 		defer os.RemoveAll(dir)
-	}
-	r.kubeDir = filepath.Join(dir, "kube")
-	os.MkdirAll(r.kubeDir, 0o755)
-	r.sess, err = newSession(dir, r.baseEnv())
-	if err != nil {
-		run.Status, run.Reason = report.Fail, err.Error()
-		return run
 	}
 
 	// The lab's deadline covers its steps; cleanup and teardown get their
@@ -288,6 +271,31 @@ func (r *runState) run(ctx context.Context) *report.Run {
 		run.Reason = failReason(run)
 	}
 	return run
+}
+
+// setup takes the leak check's first snapshot and makes the lab's fresh
+// work directory and shell session.
+func (r *runState) setup(ctx context.Context) (before []string, dir string, err error) {
+	before, err = r.opts.Backend.Snapshot(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("leak check snapshot: %w", err)
+	}
+	work := r.opts.WorkDir
+	if work == "" {
+		work = os.TempDir()
+	}
+	dir, err = os.MkdirTemp(work, "advent-lab-"+r.lab.Name+"-")
+	if err != nil {
+		return nil, "", fmt.Errorf("work directory: %w", err)
+	}
+	r.kubeDir = filepath.Join(dir, "kube")
+	if err := os.MkdirAll(r.kubeDir, 0o755); err != nil {
+		return nil, "", fmt.Errorf("work directory: %w", err)
+	}
+	if r.sess, err = newSession(dir, r.baseEnv()); err != nil {
+		return nil, "", err
+	}
+	return before, dir, nil
 }
 
 func failReason(run *report.Run) string {
@@ -540,11 +548,6 @@ func (r *runState) stepEnv(s *lab.Step) []string {
 // commands runs a run step's commands in order.
 func (r *runState) commands(ctx context.Context, s *lab.Step, res *report.Step) error {
 	for i, c := range s.Commands {
-		last := i == len(s.Commands)-1
-		want := 0
-		if last {
-			want = s.Exit
-		}
 		if s.Background {
 			if err := r.background(ctx, s, c, res); err != nil {
 				return err
@@ -552,26 +555,45 @@ func (r *runState) commands(ctx context.Context, s *lab.Step, res *report.Step) 
 			continue
 		}
 		err := r.retry(ctx, s, res, func() (string, error) {
-			out, code, err := r.exec(ctx, s, c.Cmd)
+			out, code, err := r.exec(ctx, s, c.Cmd, nil)
 			if err != nil {
 				return out, err
 			}
-			if code != want {
-				return out, fmt.Errorf("`%s` exited with status %d, want %d", firstLine(c.Cmd), code, want)
-			}
-			if !lab.Match(c.Expect, out) {
-				res.Diff = lab.Diff(c.Expect, out)
-				return out, fmt.Errorf("output of `%s` does not match the article (line %d)", firstLine(c.Cmd), c.Line)
-			}
-			if last && s.Match != "" && !regexp.MustCompile(s.Match).MatchString(out) {
-				return out, fmt.Errorf("output of `%s` does not match /%s/", firstLine(c.Cmd), s.Match)
-			}
+			err = checkCommand(s, i, out, code)
 			res.Diff = ""
-			return out, nil
+			if errors.Is(err, errOutput) {
+				res.Diff = lab.Diff(c.Expect, out)
+			}
+			return out, err
 		})
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// errOutput marks a command whose output does not match the article.
+var errOutput = errors.New("output does not match")
+
+// checkCommand applies the article's checks to command i of a run step:
+// the exit code (the step's expected code for its last command, 0 for the
+// others), the expected output and the step's match regexp.
+func checkCommand(s *lab.Step, i int, out string, code int) error {
+	c := s.Commands[i]
+	last := i == len(s.Commands)-1
+	want := 0
+	if last {
+		want = s.Exit
+	}
+	if code != want {
+		return fmt.Errorf("`%s` exited with status %d, want %d", firstLine(c.Cmd), code, want)
+	}
+	if !lab.Match(c.Expect, out) {
+		return fmt.Errorf("%w: output of `%s` does not match the article (line %d)", errOutput, firstLine(c.Cmd), c.Line)
+	}
+	if last && s.Match != "" && !regexp.MustCompile(s.Match).MatchString(out) {
+		return fmt.Errorf("%w: output of `%s` does not match /%s/", errOutput, firstLine(c.Cmd), s.Match)
 	}
 	return nil
 }
@@ -584,18 +606,22 @@ func firstLine(s string) string {
 }
 
 // exec runs one command where the step says: on the host, or in a container.
-func (r *runState) exec(ctx context.Context, s *lab.Step, cmd string) (string, int, error) {
+func (r *runState) exec(ctx context.Context, s *lab.Step, cmd string, live io.Writer) (string, int, error) {
 	if s.Container != "" {
 		cctx, cancel := context.WithTimeoutCause(ctx, s.CommandTimeout(), fmt.Errorf("timed out after %s", s.CommandTimeout()))
 		defer cancel()
 		var out strings.Builder
-		code, err := r.opts.Backend.Exec(cctx, s.Container, Script("/tmp/.advent-state", cmd, true), &out)
+		var w io.Writer = &out
+		if live != nil {
+			w = io.MultiWriter(&out, live)
+		}
+		code, err := r.opts.Backend.Exec(cctx, s.Container, Script("/tmp/.advent-state", cmd, true), w)
 		if err != nil && cctx.Err() != nil {
 			err = context.Cause(cctx)
 		}
 		return out.String(), code, err
 	}
-	return r.sess.run(ctx, cmd, r.stepEnv(s), s.CommandTimeout())
+	return r.sess.run(ctx, cmd, r.stepEnv(s), s.CommandTimeout(), live)
 }
 
 // retry runs attempt until it succeeds or the step's retry window closes.

@@ -1,152 +1,21 @@
-package runner
+package runner_test
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
+	. "github.com/sysadvent/advent/internal/runner"
+	"github.com/sysadvent/advent/internal/runner/runnertest"
 )
-
-// fakeBackend records what the runner asks for. Clusters are kubeconfig
-// files, containers are directories, Exec runs bash on the host.
-type fakeBackend struct {
-	mu         sync.Mutex
-	creating   int // clusters being created now
-	maxCreate  int // the most at once
-	calls      []string
-	live       map[string]bool // what Snapshot reports
-	images     map[string]bool
-	leak       string // a resource Teardown "forgets"
-	createErr  error
-	createWait time.Duration
-}
-
-func newFake() *fakeBackend {
-	return &fakeBackend{live: map[string]bool{"container/unrelated": true}, images: map[string]bool{}}
-}
-
-func (f *fakeBackend) record(format string, args ...any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, fmt.Sprintf(format, args...))
-}
-
-func (f *fakeBackend) Calls() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.calls...)
-}
-
-func (f *fakeBackend) Prepare(ctx context.Context, l *lab.Lab, k string) (*Info, error) {
-	if k == "" {
-		k = "v1.33.13"
-	}
-	return &Info{Mode: report.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k,
-		Versions: map[string]string{"kind": "v0.33.0"}, StandIns: []string{"nginx:alpine"},
-		Images: []report.Image{{Name: "nginx:alpine", ID: "sha256:1", StandIn: true}}}, nil
-}
-
-func (f *fakeBackend) CreateCluster(ctx context.Context, name, kubeconfig string, log io.Writer) error {
-	f.record("create-cluster %s", name)
-	fmt.Fprintf(log, "Creating cluster %q ...\n ✓ Preparing nodes\n", name)
-	f.mu.Lock()
-	f.creating++
-	f.maxCreate = max(f.maxCreate, f.creating)
-	f.mu.Unlock()
-	defer func() { f.mu.Lock(); f.creating--; f.mu.Unlock() }()
-	if f.createWait > 0 {
-		select {
-		case <-time.After(f.createWait):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	if f.createErr != nil {
-		return f.createErr
-	}
-	f.mu.Lock()
-	f.live["cluster/"+name] = true
-	f.mu.Unlock()
-	return os.WriteFile(kubeconfig, []byte("current-context: kind-"+name+"\n"), 0o600)
-}
-
-func (f *fakeBackend) DeleteCluster(ctx context.Context, name string, log io.Writer) error {
-	f.record("delete-cluster %s", name)
-	fmt.Fprintf(log, "Deleting cluster %q ...\n", name)
-	f.mu.Lock()
-	delete(f.live, "cluster/"+name)
-	f.mu.Unlock()
-	return nil
-}
-
-func (f *fakeBackend) CreateNetwork(ctx context.Context, n lab.Network) error {
-	f.record("create-network %s", n.Name)
-	f.mu.Lock()
-	f.live["network/"+n.Name] = true
-	f.mu.Unlock()
-	return nil
-}
-
-func (f *fakeBackend) StartContainer(ctx context.Context, c lab.Container) error {
-	f.record("start-container %s", c.Name)
-	f.mu.Lock()
-	f.live["container/"+c.Name] = true
-	f.mu.Unlock()
-	return nil
-}
-
-func (f *fakeBackend) Exec(ctx context.Context, container, script string, out io.Writer) (int, error) {
-	f.record("exec %s", container)
-	cmd := exec.CommandContext(ctx, "bash", "-c", script)
-	cmd.Stdout, cmd.Stderr = out, out
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		return -1, ctx.Err()
-	}
-	return exitCode(err), nil
-}
-
-func (f *fakeBackend) WriteFile(ctx context.Context, container, path string, data []byte) error {
-	f.record("write %s:%s", container, path)
-	return nil
-}
-
-func (f *fakeBackend) ImageAvailable(ctx context.Context, image string) bool { return f.images[image] }
-
-func (f *fakeBackend) Teardown(ctx context.Context) error {
-	f.record("teardown")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for k := range f.live {
-		if k != "container/unrelated" && strings.HasPrefix(k, "container/") || strings.HasPrefix(k, "network/") {
-			if k != f.leak {
-				delete(f.live, k)
-			}
-		}
-	}
-	return nil
-}
-
-func (f *fakeBackend) Snapshot(ctx context.Context) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []string
-	for k := range f.live {
-		out = append(out, k)
-	}
-	return out, nil
-}
 
 func cmd(c string, expect ...string) lab.Command {
 	if len(expect) == 0 {
@@ -180,7 +49,7 @@ func TestRunPassesAndCarriesShellState(t *testing.T) {
 			cmd(`echo "home=${HOME##*/} lang=$LANG"`, "home=home lang=C.UTF-8")),
 		runStep("strict", cmd("set -o | grep -E '^(errexit|nounset|pipefail)' | tr -s ' \\t' ' '", "errexit on", "nounset on", "pipefail on")),
 	}}
-	f := newFake()
+	f := runnertest.New()
 	run, err := Run(context.Background(), l, testOpts(t, f))
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +68,7 @@ func TestUserKubeconfigIsNeverUsed(t *testing.T) {
 		{Name: "one", Kind: lab.KindRun, Cluster: "b", Commands: []lab.Command{cmd(`basename "$KUBECONFIG"`, "b.yaml")}},
 		runStep("home", cmd(`test "$HOME" != "`+os.Getenv("HOME")+`" && echo isolated`, "isolated")),
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +78,7 @@ func TestUserKubeconfigIsNeverUsed(t *testing.T) {
 }
 
 func TestMismatchFailsShowsDiffAndStillCleansUp(t *testing.T) {
-	f := newFake()
+	f := runnertest.New()
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "one"}, {Name: "two"}}}, Steps: []lab.Step{
 		runStep("ok", cmd("echo ok", "ok")),
 		runStep("bad", cmd("printf 'a\\nb\\n'", "a", "c")),
@@ -248,7 +117,7 @@ func TestExitCodeAndMatch(t *testing.T) {
 		{Name: "regexp", Kind: lab.KindRun, Match: `pi=3\.14\d+`, Commands: []lab.Command{cmd("echo pi=3.14159")}},
 		{Name: "exit0-but-want-1", Kind: lab.KindRun, Exit: 1, Commands: []lab.Command{cmd("true")}},
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +135,7 @@ func TestRetryUntilMatch(t *testing.T) {
 			cmd(`n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; if [ $n -ge 3 ]; then echo ready; else echo "not yet"; fi`, "ready")}},
 		{Name: "never", Kind: lab.KindRun, Retry: lab.Duration(300 * time.Millisecond), Commands: []lab.Command{cmd("echo no", "yes")}},
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +155,7 @@ func TestStepTimeoutKillsTheCommand(t *testing.T) {
 			cmd("(sleep 2; touch " + marker + ") & sleep 30")}},
 	}}
 	start := time.Now()
-	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +177,7 @@ func TestLabTimeoutStopsRemainingStepsButNotCleanup(t *testing.T) {
 		runStep("next", cmd("true")),
 		{Name: "tidy", Kind: lab.KindRun, Role: lab.RoleCleanup, Commands: []lab.Command{cmd("echo tidy", "tidy")}},
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +190,7 @@ func TestLabTimeoutStopsRemainingStepsButNotCleanup(t *testing.T) {
 }
 
 func TestInterruptTearsDown(t *testing.T) {
-	f := newFake()
+	f := runnertest.New()
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}},
 		Networks: []lab.Network{{Name: "n", Internal: true}}, Containers: []lab.Container{{Name: "box", Image: "x", Networks: []string{"n"}}}},
 		Steps: []lab.Step{
@@ -351,8 +220,8 @@ func TestInterruptTearsDown(t *testing.T) {
 }
 
 func TestLeakFailsTheLab(t *testing.T) {
-	f := newFake()
-	f.leak = "container/box"
+	f := runnertest.New()
+	f.Leak = "container/box"
 	l := &lab.Lab{Name: "t", Env: lab.Env{Containers: []lab.Container{{Name: "box", Image: "x"}}},
 		Steps: []lab.Step{runStep("ok", cmd("true"))}}
 	run, err := Run(context.Background(), l, testOpts(t, f))
@@ -371,7 +240,7 @@ func TestBackgroundStep(t *testing.T) {
 		runStep("after", cmd("echo next", "next")),
 	}}
 	start := time.Now()
-	run, err := Run(context.Background(), l, testOpts(t, newFake()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,8 +253,8 @@ func TestBackgroundStep(t *testing.T) {
 }
 
 func TestNeedsUnavailableImageIsNotVerified(t *testing.T) {
-	f := newFake()
-	f.images["have/it:1"] = true
+	f := runnertest.New()
+	f.Images["have/it:1"] = true
 	l := &lab.Lab{Name: "t", Steps: []lab.Step{
 		{Name: "missing", Kind: lab.KindRun, Needs: "cincproject/auditor:6", Commands: []lab.Command{cmd("false")}},
 		{Name: "present", Kind: lab.KindRun, Needs: "have/it:1", Commands: []lab.Command{cmd("true")}},
@@ -403,7 +272,7 @@ func TestNeedsUnavailableImageIsNotVerified(t *testing.T) {
 }
 
 func TestEnvStepsCreateAndDeleteThroughBackend(t *testing.T) {
-	f := newFake()
+	f := runnertest.New()
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "helm"}}}, Steps: []lab.Step{
 		runStep("before", cmd("true")),
 		{Name: "create", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"helm"},
@@ -425,7 +294,7 @@ func TestEnvStepsCreateAndDeleteThroughBackend(t *testing.T) {
 }
 
 func TestContainerSteps(t *testing.T) {
-	f := newFake()
+	f := runnertest.New()
 	l := &lab.Lab{Name: "t", Env: lab.Env{Containers: []lab.Container{{Name: "node1", Image: "ruby:3.1-bookworm"}}}, Steps: []lab.Step{
 		{Name: "put", Kind: lab.KindFile, Container: "node1", Path: "/etc/x", Data: []byte("x")},
 		{Name: "in", Kind: lab.KindRun, Container: "node1", Commands: []lab.Command{cmd("echo inside", "inside")}},
@@ -445,7 +314,7 @@ func TestContainerSteps(t *testing.T) {
 func TestResultsAreWrittenAndUnchangedIsSkipped(t *testing.T) {
 	results := t.TempDir()
 	l := &lab.Lab{Name: "t", Source: "content/x.md", Steps: []lab.Step{runStep("ok", cmd("echo ok", "ok"))}}
-	opts := testOpts(t, newFake())
+	opts := testOpts(t, runnertest.New())
 	opts.ResultsDir = results
 	run, err := Run(context.Background(), l, opts)
 	if err != nil || run.Status != report.Pass {
@@ -483,8 +352,8 @@ func TestResultsAreWrittenAndUnchangedIsSkipped(t *testing.T) {
 }
 
 func TestEnvironmentFailureStopsTheLab(t *testing.T) {
-	f := newFake()
-	f.createErr = fmt.Errorf("node image not found")
+	f := runnertest.New()
+	f.CreateErr = fmt.Errorf("node image not found")
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("x", cmd("true"))}}
 	run, err := Run(context.Background(), l, testOpts(t, f))
 	if err != nil {
@@ -499,8 +368,8 @@ func TestClustersAreCreatedInParallelAndEnvStepsWait(t *testing.T) {
 	if runtime.NumCPU() < 2 {
 		t.Skip("one CPU: clusters are created one at a time")
 	}
-	f := newFake()
-	f.createWait = 300 * time.Millisecond
+	f := runnertest.New()
+	f.CreateWait = 300 * time.Millisecond
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "aws"}, {Name: "gcp"}}}, Steps: []lab.Step{
 		{Name: "aws", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"aws"},
 			Commands: []lab.Command{cmd("kind create cluster --name aws", `Creating cluster "aws" ...`, "...")}},
@@ -517,8 +386,8 @@ func TestClustersAreCreatedInParallelAndEnvStepsWait(t *testing.T) {
 	if run.Status != report.Pass {
 		t.Fatalf("%s: %s", run.Reason, statuses(run))
 	}
-	if f.maxCreate != 2 {
-		t.Errorf("at most %d clusters were created at once, want 2", f.maxCreate)
+	if f.MaxCreate() != 2 {
+		t.Errorf("at most %d clusters were created at once, want 2", f.MaxCreate())
 	}
 	if n := strings.Count(strings.Join(f.Calls(), ","), "delete-cluster"); n != 2 {
 		t.Errorf("%d deletions, want 2 (teardown must not delete again): %v", n, f.Calls())

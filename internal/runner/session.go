@@ -117,7 +117,8 @@ func (s *session) command(ctx context.Context, script string, env []string) *exe
 // run runs one command to completion (or timeout) and returns its combined
 // output and exit code. Output goes through a file, not a pipe, so a
 // command that leaves a process in the background does not hold it open.
-func (s *session) run(ctx context.Context, command string, env []string, timeout time.Duration) (string, int, error) {
+// Output is also copied to live, when set, as it is written.
+func (s *session) run(ctx context.Context, command string, env []string, timeout time.Duration, live io.Writer) (string, int, error) {
 	out, err := os.CreateTemp(filepath.Join(s.work, "tmp"), "out-")
 	if err != nil {
 		return "", -1, fmt.Errorf("run: %w", err)
@@ -131,6 +132,12 @@ func (s *session) run(ctx context.Context, command string, env []string, timeout
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	if live != nil {
+		stop := make(chan struct{})
+		copied := make(chan struct{})
+		go func() { follow(out.Name(), live, stop); close(copied) }()
+		defer func() { close(stop); <-copied }()
+	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	var why error
@@ -236,3 +243,22 @@ func (l *lockedBuffer) String() string {
 }
 
 var _ io.Writer = (*lockedBuffer)(nil)
+
+// follow copies what is appended to the file at path to w until stop is
+// closed, then copies the rest.
+func follow(path string, w io.Writer, stop <-chan struct{}) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	for {
+		io.Copy(w, f)
+		select {
+		case <-stop:
+			io.Copy(w, f)
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

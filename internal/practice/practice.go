@@ -1,0 +1,560 @@
+// Package practice is the hands-on mode: it prepares a lab's environment
+// and walks a reader through the tutorial step by step in their terminal.
+// The reader types each command (or presses Enter to have it run); after
+// each step the same checks CI uses say ✓ or give a hint. Progress is saved
+// on quit and resumed next time; everything is cleaned up on exit.
+package practice
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+	"github.com/sysadvent/advent/internal/runner"
+)
+
+// Options configures a practice session.
+type Options struct {
+	Runner   runner.Options // backend and Kubernetes version
+	In       io.Reader
+	Out      io.Writer
+	StateDir string // where progress is kept (default ~/.local/state/advent/practice)
+	Auto     bool   // run the whole lab hands-off
+	Reset    bool   // forget saved progress and start over
+}
+
+// progressFile is what is saved between sessions.
+type progressFile struct {
+	Lab    string `json:"lab"`
+	Digest string `json:"digest"` // the lab changed: start over
+	Done   int    `json:"done"`   // steps finished
+	Saved  string `json:"saved"`
+}
+
+// ErrQuit reports that the reader quit before the end (progress saved).
+var ErrQuit = errors.New("quit")
+
+// Run practises lab l. It returns nil when the reader reached the end,
+// ErrQuit when they quit (progress saved), or the error that stopped it.
+func Run(ctx context.Context, l *lab.Lab, opts Options) error {
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	if opts.In == nil {
+		opts.In = os.Stdin
+	}
+	if opts.StateDir == "" {
+		opts.StateDir = defaultStateDir()
+	}
+	s := &session{opts: opts, lab: l, out: opts.Out, lines: readLines(opts.In)}
+	return s.run(ctx)
+}
+
+func defaultStateDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "advent", "practice")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "state", "advent", "practice")
+}
+
+type session struct {
+	opts  Options
+	lab   *lab.Lab
+	out   io.Writer
+	lines <-chan string
+	live  *runner.Live
+	done  int
+}
+
+// readLines delivers input lines; the channel closes at end of input.
+func readLines(r io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			ch <- sc.Text()
+		}
+	}()
+	return ch
+}
+
+func (s *session) printf(format string, args ...any) { fmt.Fprintf(s.out, format, args...) }
+
+func (s *session) statePath() string { return filepath.Join(s.opts.StateDir, s.lab.Name+".json") }
+
+func (s *session) load() int {
+	digest, _ := lab.Digest(s.lab)
+	b, err := os.ReadFile(s.statePath())
+	if err != nil {
+		return 0
+	}
+	var p progressFile
+	if json.Unmarshal(b, &p) != nil || p.Digest != digest || p.Done <= 0 || p.Done > len(s.lab.Steps) {
+		return 0
+	}
+	return p.Done
+}
+
+func (s *session) save() error {
+	digest, _ := lab.Digest(s.lab)
+	b, _ := json.MarshalIndent(progressFile{Lab: s.lab.Name, Digest: digest, Done: s.done, Saved: time.Now().Format(time.RFC3339)}, "", "  ")
+	if err := os.MkdirAll(s.opts.StateDir, 0o755); err != nil {
+		return fmt.Errorf("save progress: %w", err)
+	}
+	if err := os.WriteFile(s.statePath(), b, 0o644); err != nil {
+		return fmt.Errorf("save progress: %w", err)
+	}
+	return nil
+}
+
+func (s *session) forget() { os.Remove(s.statePath()) }
+
+func (s *session) run(ctx context.Context) error {
+	if s.opts.Reset {
+		s.forget()
+	}
+	start := s.load()
+	for {
+		err := s.session(ctx, start)
+		if errors.Is(err, errReset) {
+			s.forget()
+			start = 0
+			s.printf("\nStarting over.\n")
+			continue
+		}
+		return err
+	}
+}
+
+var errReset = errors.New("reset")
+
+// session prepares the environment, replays finished steps and guides
+// the rest; it always tears down.
+func (s *session) session(ctx context.Context, start int) (err error) {
+	l := s.lab
+	s.printf("%s — %s\n", l.Name, l.Title)
+	s.printf("From %s. Preparing the lab environment", l.Source)
+	if n := len(l.Env.Clusters); n > 0 {
+		s.printf(" (%d kind cluster%s)", n, plural(n))
+	}
+	if n := len(l.Env.Containers); n > 0 {
+		s.printf(" (%d container%s)", n, plural(n))
+	}
+	s.printf("...\n")
+	began := time.Now()
+	s.live, err = runner.Open(ctx, l, s.opts.Runner)
+	if err != nil {
+		return err
+	}
+	info := s.live.Info()
+	s.printf("Ready in %s: %s.\n", time.Since(began).Round(time.Second), describe(info))
+	defer func() {
+		s.printf("\nCleaning up the lab environment...\n")
+		leaks, cerr := s.live.Close()
+		switch {
+		case cerr != nil:
+			s.printf("cleanup: %v\n", cerr)
+		case len(leaks) > 0:
+			s.printf("left behind: %s\n", strings.Join(leaks, ", "))
+		default:
+			s.printf("Done: nothing left behind.\n")
+		}
+		if err == nil {
+			err = cerr
+		}
+	}()
+	s.done = 0
+	if start > 0 {
+		s.printf("Resuming at step %d/%d: replaying the %d step%s you finished...\n", start+1, len(l.Steps), start, plural(start))
+		for i := 0; i < start; i++ {
+			if l.Steps[i].Role == lab.RoleCleanup {
+				continue
+			}
+			if res := s.live.Step(ctx, i); res.Status == report.Fail {
+				s.printf("  step %d (%s) did not replay: %s — continuing from there.\n", i+1, l.Steps[i].Name, res.Reason)
+				break
+			}
+			s.done = i + 1
+		}
+	}
+	if s.opts.Auto {
+		s.printf("Running the lab hands-off (--auto).\n")
+	} else {
+		s.printf("\nType each command (or press Enter to have it run for you). Other words: hint, skip, reset, quit, help.\n")
+	}
+	for i := s.done; i < len(l.Steps); i++ {
+		st := &l.Steps[i]
+		if st.Role == lab.RoleCleanup {
+			s.done = i + 1
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			s.saveQuietly()
+			return ErrQuit
+		}
+		ok, err := s.step(ctx, i)
+		if err != nil {
+			if errors.Is(err, ErrQuit) {
+				s.saveQuietly()
+				s.printf("\nProgress saved: %d of %d steps done. Run `make lab LAB=%s` to resume.\n", s.done, len(l.Steps), l.Name)
+			}
+			return err
+		}
+		if !ok {
+			s.saveQuietly()
+			return fmt.Errorf("step %d (%s) could not be completed", i+1, st.Name)
+		}
+		s.done = i + 1
+	}
+	s.forget()
+	s.printf("\n✓ You finished the %s lab: all %d steps verified.\n", l.Name, len(l.Steps))
+	return nil
+}
+
+func (s *session) saveQuietly() {
+	if err := s.save(); err != nil {
+		s.printf("%v\n", err)
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func describe(info *runner.Info) string {
+	var parts []string
+	if info.Kubernetes != "" {
+		parts = append(parts, "Kubernetes "+info.Kubernetes)
+	}
+	for _, k := range []string{"kind", "kubectl", "helm"} {
+		if v := info.Versions[k]; v != "" {
+			parts = append(parts, k+" "+v)
+		}
+	}
+	mode := info.Mode
+	if info.Mode == report.AirGapped && len(info.StandIns) > 0 {
+		mode += " (stand-in images: " + strings.Join(info.StandIns, ", ") + ")"
+	}
+	return strings.Join(append(parts, mode), ", ")
+}
+
+// header prints a step's position, name and the article's words.
+func (s *session) header(i int) {
+	st := &s.lab.Steps[i]
+	s.printf("\n── step %d/%d: %s ", i+1, len(s.lab.Steps), st.Name)
+	s.printf("%s\n", strings.Repeat("─", max(3, 60-len(st.Name))))
+	if p := Prose(st.Prose); p != "" {
+		s.printf("%s\n\n", p)
+	}
+}
+
+// step guides step i; ok is false when it could not be completed.
+func (s *session) step(ctx context.Context, i int) (bool, error) {
+	st := &s.lab.Steps[i]
+	if st.Hidden {
+		res := s.live.Step(ctx, i)
+		s.printf("  (lab %s check %q) %s\n", st.Role, st.Name, mark(res))
+		return res.Status != report.Fail, nil
+	}
+	s.header(i)
+	switch {
+	case st.Kind == lab.KindEnv:
+		for _, c := range st.Commands {
+			s.printf("  $ %s\n", c.Cmd)
+		}
+		res := s.live.Step(ctx, i)
+		verb := "created"
+		if st.Action == "delete-cluster" {
+			verb = "deleted"
+		}
+		s.printf("advent %s this through kind's Go API when it prepared the lab. %s\n", verb, mark(res))
+		return res.Status != report.Fail, nil
+	case st.Needs != "":
+		res := s.live.Step(ctx, i)
+		if res.Status == report.NotVerified {
+			for _, c := range st.Commands {
+				s.printf("  $ %s\n", c.Cmd)
+			}
+			s.printf("○ Not available here: this step %s. Skipping it.\n", res.Reason)
+			return true, nil
+		}
+		s.printf("%s\n", mark(res))
+		return res.Status != report.Fail, nil
+	case st.Kind == lab.KindFile || st.Kind == lab.KindContains:
+		return s.fileStep(ctx, i)
+	case st.Background:
+		for _, c := range st.Commands {
+			s.printf("  $ %s\n", c.Cmd)
+		}
+		s.printf("This one keeps running (in a second terminal in the article). Press Enter to start it in the background.\n")
+		if _, err := s.prompt(ctx, i, ""); err != nil {
+			return false, err
+		}
+		res := s.live.Step(ctx, i)
+		s.printf("%s running in the background until you quit\n", mark(res))
+		return s.afterFailure(ctx, i, res)
+	}
+	return s.commands(ctx, i)
+}
+
+// afterFailure turns a failed automatic step into a choice.
+func (s *session) afterFailure(ctx context.Context, i int, res *report.Step) (bool, error) {
+	if res.Status != report.Fail {
+		return true, nil
+	}
+	s.printf("%s\n", res.Reason)
+	if res.Diff != "" {
+		s.printf("%s", indent(res.Diff))
+	}
+	return false, nil
+}
+
+func (s *session) fileStep(ctx context.Context, i int) (bool, error) {
+	st := &s.lab.Steps[i]
+	verb := "Save this as"
+	if st.Kind == lab.KindContains {
+		verb = "Compare this with"
+	}
+	s.printf("%s %s (in %s):\n\n%s\n", verb, st.Path, s.live.Cwd(), indent(string(st.Data)))
+	for {
+		in := ""
+		if !s.opts.Auto {
+			var err error
+			if st.Kind == lab.KindFile {
+				s.printf("Press Enter to have advent write it, or write it yourself and type check.\n")
+			} else {
+				s.printf("Press Enter to check it.\n")
+			}
+			if in, err = s.prompt(ctx, i, ""); err != nil {
+				return false, err
+			}
+		}
+		if in == "check" && st.Kind == lab.KindFile {
+			have, err := os.ReadFile(resolve(s.live, st.Path))
+			switch {
+			case err != nil:
+				s.printf("✗ %v\n", err)
+			case string(have) != string(st.Data):
+				s.printf("✗ %s differs from the article: check it, or press Enter to have advent write it.\n", st.Path)
+			default:
+				s.printf("✓ %s is right\n", st.Path)
+				return true, nil
+			}
+			continue
+		}
+		res := s.live.Step(ctx, i)
+		s.printf("%s %s\n", mark(res), st.Name)
+		if res.Status == report.Fail {
+			s.printf("%s\n", res.Reason)
+			if s.opts.Auto {
+				return false, nil
+			}
+			continue
+		}
+		return true, nil
+	}
+}
+
+func resolve(lv *runner.Live, p string) string {
+	switch {
+	case strings.HasPrefix(p, "~/"):
+		return filepath.Join(lv.Home(), p[2:])
+	case filepath.IsAbs(p):
+		return p
+	}
+	return filepath.Join(lv.Cwd(), p)
+}
+
+// commands walks the reader through a step's commands.
+func (s *session) commands(ctx context.Context, i int) (bool, error) {
+	st := &s.lab.Steps[i]
+	if s.opts.Auto {
+		for _, c := range st.Commands {
+			s.printf("  $ %s\n", c.Cmd)
+		}
+		res := s.live.Step(ctx, i)
+		s.printf("%s %s\n", mark(res), st.Name)
+		return s.afterFailure(ctx, i, res)
+	}
+	for ci := 0; ci < len(st.Commands); {
+		c := st.Commands[ci]
+		s.printf("  $ %s\n", c.Cmd)
+		in, err := s.prompt(ctx, i, c.Cmd)
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case in == "":
+			s.printf("$ %s\n", c.Cmd)
+		case in == "hint":
+			s.hint(i, ci)
+			continue
+		case in == "skip":
+			s.printf("Skipped: advent runs it for you.\n$ %s\n", c.Cmd)
+		case !s.live.SameCommand(i, ci, in):
+			out, code, err := s.live.Exec(ctx, i, in, s.out)
+			if ctx.Err() != nil {
+				return false, ErrQuit
+			}
+			_ = out
+			if err != nil {
+				s.printf("(%v)\n", err)
+			}
+			s.printf("✗ That is not this step's command (exit status %d). The article's command is:\n    %s\n  Type it, or press Enter to have advent run it. (hint shows what it should print)\n", code, c.Cmd)
+			continue
+		}
+		if ok := s.runChecked(ctx, i, ci); ok {
+			ci++
+			continue
+		}
+		s.printf("  Try again, type hint, or press Enter to have advent run it.\n")
+	}
+	s.printf("✓ step %d/%d %s\n", i+1, len(s.lab.Steps), st.Name)
+	return true, nil
+}
+
+// runChecked runs command ci of step i, showing its output, and checks it,
+// retrying within the step's window as CI does.
+func (s *session) runChecked(ctx context.Context, i, ci int) bool {
+	st := &s.lab.Steps[i]
+	deadline := time.Now().Add(time.Duration(st.Retry))
+	for attempt := 1; ; attempt++ {
+		out, code, err := s.live.Exec(ctx, i, st.Commands[ci].Cmd, s.out)
+		if err == nil {
+			err = s.live.Check(i, ci, out, code)
+		}
+		if err == nil {
+			s.printf("✓ output matches the article\n")
+			return true
+		}
+		if ctx.Err() == nil && time.Now().Add(2*time.Second).Before(deadline) {
+			if attempt == 1 {
+				s.printf("… not there yet; trying again for up to %s (the cluster may still be catching up)\n", time.Duration(st.Retry))
+			}
+			time.Sleep(2 * time.Second)
+			continue
+		}
+		s.printf("✗ %v\n", err)
+		if d := s.live.Diff(i, ci, out); d != "" && st.Commands[ci].Expect != nil {
+			s.printf("%s", indent(d))
+		}
+		return false
+	}
+}
+
+func (s *session) hint(i, ci int) {
+	c := s.lab.Steps[i].Commands[ci]
+	s.printf("The article's command:\n    %s\n", c.Cmd)
+	if c.Expect != nil {
+		s.printf("It should print:\n%s", indent(strings.Join(c.Expect, "\n")+"\n"))
+		s.printf("(\"...\" stands for any lines; ages, IPs, ports and generated names may differ.)\n")
+	} else {
+		s.printf("Its output is not checked; it must succeed.\n")
+	}
+}
+
+// prompt reads a line; quit, reset and help are handled here.
+func (s *session) prompt(ctx context.Context, i int, cmd string) (string, error) {
+	if s.opts.Auto {
+		return "", nil
+	}
+	for {
+		s.printf("%s %d/%d $ ", s.lab.Name, i+1, len(s.lab.Steps))
+		var line string
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				s.printf("\n")
+				return "", ErrQuit
+			}
+			line = strings.TrimSpace(l)
+		case <-ctx.Done():
+			s.printf("\n")
+			return "", ErrQuit
+		}
+		switch line {
+		case "quit", "exit", "q":
+			return "", ErrQuit
+		case "reset":
+			return "", errReset
+		case "help", "?":
+			s.printf("Enter: run the step's command for you · hint: show the command and what it should print · skip: let advent do it · reset: start over · quit: save progress and clean up\n")
+			continue
+		}
+		if cmd == "" && line != "" && line != "check" {
+			s.printf("Press Enter to continue (or quit, reset, help).\n")
+			continue
+		}
+		return line, nil
+	}
+}
+
+func mark(res *report.Step) string {
+	switch res.Status {
+	case report.Pass:
+		return "✓"
+	case report.NotVerified:
+		return "○"
+	case report.Fail:
+		return "✗"
+	}
+	return "-"
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString("    " + l + "\n")
+	}
+	return b.String()
+}
+
+var (
+	fenceRE     = regexp.MustCompile("(?ms)^ *(```|~~~)[^\n]*\n.*?^ *(```|~~~) *$")
+	noteRE      = regexp.MustCompile(`note="([^"]*)"`)
+	shortcodeRE = regexp.MustCompile(`\{\{<[^>]*>\}\}`)
+)
+
+// Prose turns the Markdown before a block into terminal text: code blocks
+// in it (2017 originals) become a one-line note.
+func Prose(md string) string {
+	md = fenceRE.ReplaceAllStringFunc(md, func(block string) string {
+		if m := noteRE.FindStringSubmatch(block); m != nil {
+			return "(Changed since 2017: " + m[1] + ")"
+		}
+		return ""
+	})
+	md = shortcodeRE.ReplaceAllString(md, "")
+	md = strings.NewReplacer("**", "", "`", "", "> ", "").Replace(md)
+	lines := strings.Split(md, "\n")
+	var out []string
+	blank := false
+	for _, l := range lines {
+		l = strings.TrimRight(l, " ")
+		if strings.TrimSpace(l) == "" {
+			if !blank && len(out) > 0 {
+				out = append(out, "")
+			}
+			blank = true
+			continue
+		}
+		blank = false
+		out = append(out, strings.TrimLeft(l, "# "))
+	}
+	return strings.TrimSpace(strings.Join(out, "\n"))
+}

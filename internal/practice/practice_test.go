@@ -1,0 +1,177 @@
+package practice
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/runner"
+	"github.com/sysadvent/advent/internal/runner/runnertest"
+)
+
+func testLab() *lab.Lab {
+	return &lab.Lab{Name: "demo", Title: "A demo", Source: "content/2017/01-demo.md",
+		Env: lab.Env{Clusters: []lab.Cluster{{Name: "demo"}}},
+		Steps: []lab.Step{
+			{Name: "create-cluster", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"demo"},
+				Commands: []lab.Command{{Cmd: "kind create cluster --name demo", Expect: []string{`Creating cluster "demo" ...`, "..."}}}},
+			{Name: "workdir", Kind: lab.KindRun, Prose: "Create a path to work in:", Commands: []lab.Command{
+				{Cmd: "mkdir -p ~/chart"}, {Cmd: "cd ~/chart"}}},
+			{Name: "write Chart.yaml", Kind: lab.KindFile, Path: "Chart.yaml", Data: []byte("name: demo\n")},
+			{Name: "cat", Kind: lab.KindRun, Commands: []lab.Command{{Cmd: "cat Chart.yaml", Expect: []string{"name: demo"}}}},
+			{Name: "check", Kind: lab.KindRun, Role: lab.RoleVerify, Hidden: true, Commands: []lab.Command{{Cmd: "test -f Chart.yaml"}}},
+		}}
+}
+
+// typist feeds lines to a practice session as a reader would.
+type typist struct {
+	mu  sync.Mutex
+	out strings.Builder
+}
+
+func (t *typist) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.out.Write(p)
+}
+
+func (t *typist) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.out.String()
+}
+
+func run(t *testing.T, l *lab.Lab, state string, input ...string) (string, error) {
+	t.Helper()
+	out := &typist{}
+	opts := Options{
+		Runner:   runner.Options{Backend: runnertest.New(), WorkDir: t.TempDir(), RetryInterval: 10 * time.Millisecond},
+		In:       strings.NewReader(strings.Join(input, "\n") + "\n"),
+		Out:      out,
+		StateDir: state,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := Run(ctx, l, opts)
+	return out.String(), err
+}
+
+func TestTypingTheCommandsFinishesTheLab(t *testing.T) {
+	out, err := run(t, testLab(), t.TempDir(),
+		"mkdir -p ~/chart", "cd   ~/chart", // typed (spacing does not matter)
+		"", // Enter: advent writes Chart.yaml
+		"cat Chart.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"step 2/5: workdir", "Create a path to work in:", "✓ step 2/5 workdir",
+		"✓ write Chart.yaml", "name: demo", "✓ output matches the article", "✓ step 4/5 cat",
+		`(lab verify check "check") ✓`,
+		"You finished the demo lab: all 5 steps verified", "Done: nothing left behind.",
+		"advent created this through kind's Go API",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestMistakeShowsHintAndRecovers(t *testing.T) {
+	out, err := run(t, testLab(), t.TempDir(),
+		"", "", // workdir by Enter
+		"",              // write Chart.yaml
+		"cat Chart.yml", // a typo
+		"hint", "cat Chart.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"No such file or directory", "✗ That is not this step's command", "The article's command is:",
+		"It should print:", "✓ step 4/5 cat", "You finished the demo lab",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestWrongOutputIsFlaggedWithADiff(t *testing.T) {
+	l := testLab()
+	l.Steps[3].Commands[0].Expect = []string{"name: other"}
+	out, err := run(t, l, t.TempDir(), "", "", "", "", "quit")
+	if !errors.Is(err, ErrQuit) {
+		t.Fatalf("err %v\n%s", err, out)
+	}
+	for _, want := range []string{"✗ output does not match", "-name: other", "+name: demo", "Try again"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestQuitSavesProgressAndResumes(t *testing.T) {
+	state := t.TempDir()
+	out, err := run(t, testLab(), state, "", "", "quit")
+	if !errors.Is(err, ErrQuit) {
+		t.Fatalf("first session: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Progress saved: 2 of 5 steps done") || !strings.Contains(out, "nothing left behind") {
+		t.Fatalf("first session output:\n%s", out)
+	}
+	out, err = run(t, testLab(), state, "", "")
+	if err != nil {
+		t.Fatalf("second session: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Resuming at step 3/5: replaying the 2 steps you finished") {
+		t.Errorf("did not resume:\n%s", out)
+	}
+	if strings.Contains(out, "step 2/5: workdir") {
+		t.Errorf("a finished step was shown again:\n%s", out)
+	}
+	// The replayed cd carried over: cat found Chart.yaml in ~/chart.
+	if !strings.Contains(out, "✓ step 4/5 cat") {
+		t.Errorf("resumed session did not finish:\n%s", out)
+	}
+}
+
+func TestResetStartsOver(t *testing.T) {
+	state := t.TempDir()
+	if _, err := run(t, testLab(), state, "", "", "quit"); !errors.Is(err, ErrQuit) {
+		t.Fatal(err)
+	}
+	out, err := run(t, testLab(), state, "reset", "", "", "", "")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Starting over.") || strings.Count(out, "step 2/5: workdir") != 1 {
+		t.Errorf("reset did not start over:\n%s", out)
+	}
+}
+
+func TestAutoRunsHandsOff(t *testing.T) {
+	out := &typist{}
+	err := Run(context.Background(), testLab(), Options{
+		Runner: runner.Options{Backend: runnertest.New(), WorkDir: t.TempDir()},
+		In:     strings.NewReader(""), Out: out, StateDir: t.TempDir(), Auto: true,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out.String(), "You finished the demo lab") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+func TestProseDropsOriginalBlocks(t *testing.T) {
+	md := "Bring up a cluster:\n\n```console {original=\"2017\" note=\"kind replaces minikube.\"}\n$ minikube start\n```\n\n{{< missing-image alt=\"x\" >}}\n**Note** use `kind`."
+	got := Prose(md)
+	want := "Bring up a cluster:\n\n(Changed since 2017: kind replaces minikube.)\n\nNote use kind."
+	if got != want {
+		t.Errorf("Prose:\n%q\nwant\n%q", got, want)
+	}
+}

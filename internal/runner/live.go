@@ -1,0 +1,135 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+)
+
+// Live is a lab's environment held open so that its steps can run one at a
+// time, in any order a person chooses: what practice mode drives. Its checks
+// are exactly the ones Run applies.
+type Live struct {
+	r      *runState
+	before []string
+	dir    string
+	closed bool
+}
+
+// Open prepares a lab's environment: the fresh work directory and shell,
+// networks, containers and every cluster (created in parallel, and waited
+// for). Close tears it all down.
+func Open(ctx context.Context, l *lab.Lab, opts Options) (*Live, error) {
+	opts.defaults()
+	if opts.Backend == nil {
+		return nil, errors.New("open lab: no backend")
+	}
+	info, err := opts.Backend.Prepare(ctx, l, opts.Kubernetes)
+	if err != nil {
+		return nil, fmt.Errorf("prepare lab %s: %w", l.Name, err)
+	}
+	r := &runState{opts: opts, lab: l, info: info, p: &progress{w: io.Discard, lab: l, info: info}}
+	before, dir, err := r.setup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lv := &Live{r: r, before: before, dir: dir}
+	err = r.provision(ctx)
+	for _, j := range r.clusters {
+		if werr := j.wait(ctx); err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		lv.Close()
+		return nil, err
+	}
+	return lv, nil
+}
+
+// Info describes the environment.
+func (lv *Live) Info() *Info { return lv.r.info }
+
+// Lab is the lab being practised.
+func (lv *Live) Lab() *lab.Lab { return lv.r.lab }
+
+// Env is the environment a step's commands run with (PATH with the pinned
+// tools, the lab's HOME and KUBECONFIG...), for a person's own shell.
+func (lv *Live) Env(i int) []string {
+	return append(append([]string(nil), lv.r.sess.env...), lv.r.stepEnv(&lv.r.lab.Steps[i])...)
+}
+
+// Home is the lab's HOME directory.
+func (lv *Live) Home() string { return lv.r.sess.home }
+
+// Cwd is the shell's current directory.
+func (lv *Live) Cwd() string { return lv.r.sess.cwd() }
+
+// Step runs step i as CI runs it (with retries and timeouts).
+func (lv *Live) Step(ctx context.Context, i int) *report.Step {
+	s := &lv.r.lab.Steps[i]
+	res := lv.r.step(ctx, s)
+	res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
+	return res
+}
+
+// Exec runs a command a person typed, where step i runs (the host shell,
+// a cluster's kubeconfig, or a container), copying its output to w as it
+// comes. It returns the whole output and the exit code.
+func (lv *Live) Exec(ctx context.Context, i int, command string, w io.Writer) (string, int, error) {
+	return lv.r.exec(ctx, &lv.r.lab.Steps[i], command, w)
+}
+
+// Check applies the article's checks for command ci of step i to what a
+// person's command printed and its exit code. The error says what differs;
+// Diff shows the output against the article.
+func (lv *Live) Check(i, ci int, out string, code int) error {
+	return checkCommand(&lv.r.lab.Steps[i], ci, out, code)
+}
+
+// Diff shows out against the expected output of command ci of step i.
+func (lv *Live) Diff(i, ci int, out string) string {
+	return lab.Diff(lv.r.lab.Steps[i].Commands[ci].Expect, out)
+}
+
+// SameCommand reports whether typed is command ci of step i, ignoring
+// spacing and line continuations.
+func (lv *Live) SameCommand(i, ci int, typed string) bool {
+	norm := func(s string) string {
+		s = strings.ReplaceAll(s, "\\\n", " ")
+		return strings.Join(strings.Fields(s), " ")
+	}
+	return norm(typed) == norm(lv.r.lab.Steps[i].Commands[ci].Cmd)
+}
+
+// Close stops background commands, runs the lab's cleanup steps, deletes
+// clusters, containers and networks on a context of its own, and returns
+// what was left behind.
+func (lv *Live) Close() ([]string, error) {
+	if lv.closed {
+		return nil, nil
+	}
+	lv.closed = true
+	r := lv.r
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.TeardownTimeout)
+	defer cancel()
+	defer os.RemoveAll(lv.dir)
+	r.sess.stopAll()
+	for i := range r.lab.Steps {
+		if r.lab.Steps[i].Role == lab.RoleCleanup {
+			r.step(ctx, &r.lab.Steps[i])
+		}
+	}
+	err := r.teardown(ctx)
+	after, serr := r.opts.Backend.Snapshot(ctx)
+	if serr != nil {
+		return nil, errors.Join(err, serr)
+	}
+	return leaked(lv.before, after), err
+}
