@@ -627,8 +627,8 @@ func (r *runState) exec(ctx context.Context, s *lab.Step, cmd string, live io.Wr
 // retry runs attempt until it succeeds or the step's retry window closes.
 func (r *runState) retry(ctx context.Context, s *lab.Step, res *report.Step, attempt func() (string, error)) error {
 	deadline := time.Now().Add(time.Duration(s.Retry))
-	for {
-		res.Attempts++
+	for n := 1; ; n++ {
+		res.Attempts = max(res.Attempts, n)
 		out, err := attempt()
 		res.OutputTail = report.Tail(out, 20)
 		if err == nil {
@@ -638,8 +638,8 @@ func (r *runState) retry(ctx context.Context, s *lab.Step, res *report.Step, att
 			return fmt.Errorf("%w (%v)", err, context.Cause(ctx))
 		}
 		if time.Now().Add(r.opts.RetryInterval).After(deadline) {
-			if res.Attempts > 1 {
-				return fmt.Errorf("%w, after %d attempts in %s", err, res.Attempts, time.Duration(s.Retry))
+			if n > 1 {
+				return fmt.Errorf("%w, after %d attempts in %s", err, n, time.Duration(s.Retry))
 			}
 			return err
 		}

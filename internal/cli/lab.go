@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sysadvent/advent/internal/diag"
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+	"github.com/sysadvent/advent/internal/runner"
+)
+
+func init() {
+	register(&command{
+		name:  "lab run",
+		usage: "[flags] NAME... | -all",
+		help:  "run labs for real on kind clusters and containers",
+		run:   runLabRun,
+	})
+}
+
+// newBackend makes the backend labs run on; tests replace it.
+var newBackend = func(ctx context.Context, e *env, opts backendOptions) (runner.Backend, error) {
+	return runner.NewDockerBackend(ctx, runner.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr})
+}
+
+type backendOptions struct {
+	mode     string
+	cacheDir string
+}
+
+// listFlag is a comma-separated list flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error {
+	*l = nil
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+func runLabRun(e *env, args []string) error {
+	c := &command{name: "lab run", usage: "[flags] NAME... | -all", help: "run labs for real on kind clusters and containers"}
+	fs := c.flags(e)
+	var (
+		root     = fs.String("root", ".", "project root holding content/ and labs/")
+		all      = fs.Bool("all", false, "run every lab in labs/")
+		force    = fs.Bool("force", false, "run labs even when unchanged since their last pass")
+		results  = fs.String("results", "results", "directory for results/<lab>.json (relative to the root)")
+		junit    = fs.String("junit", "", "also write JUnit XML to this file")
+		keep     = fs.Bool("keep", false, "keep the labs' work directories")
+		mode     = fs.String("mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
+		cacheDir = fs.String("cache", "", "image cache directory (default: advent images build's)")
+		k8s      listFlag
+	)
+	fs.Var(&k8s, "kubernetes", "comma-separated Kubernetes versions to run cluster labs on (default: the newest built)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	names := fs.Args()
+	labsDir := filepath.Join(*root, "labs")
+	switch {
+	case *all && len(names) > 0:
+		return diag.Usagef("give lab names or -all, not both")
+	case *all:
+		var err error
+		if names, err = lab.Names(labsDir); err != nil {
+			return err
+		}
+	case len(names) == 0:
+		return diag.Usagef("name a lab to run (or -all)")
+	}
+	// The labs must be what the articles say.
+	current, err := extractAll(*root)
+	if err != nil {
+		return err
+	}
+	if drift, err := lab.Drift(labsDir, current); err != nil {
+		return err
+	} else if len(drift) > 0 {
+		return &diag.Error{Path: labsDir, Msg: "labs/ is out of date with the articles: run `advent labs extract` (see `advent labs check`)"}
+	}
+	var labs []*lab.Lab
+	for _, n := range names {
+		l, err := lab.Load(labsDir, n)
+		if errors.Is(err, lab.ErrUnknownLab) {
+			known, _ := lab.Names(labsDir)
+			return diag.Usagef("unknown lab %q (labs: %s)", n, strings.Join(known, ", "))
+		}
+		if err != nil {
+			return err
+		}
+		labs = append(labs, l)
+	}
+	backend, err := newBackend(e.ctx, e, backendOptions{mode: *mode, cacheDir: *cacheDir})
+	if err != nil {
+		return err
+	}
+	versions := []string(k8s)
+	if len(versions) == 0 {
+		versions = []string{""}
+	}
+	resultsDir := *results
+	if !filepath.IsAbs(resultsDir) {
+		resultsDir = filepath.Join(*root, resultsDir)
+	}
+	commit := gitCommit(e.ctx, *root)
+	var (
+		suites []report.Suite
+		failed bool
+	)
+	for _, l := range labs {
+		vs := versions
+		if len(l.Env.Clusters) == 0 {
+			vs = []string{""} // the Kubernetes version does not matter
+		}
+		for _, v := range vs {
+			if e.ctx.Err() != nil {
+				break
+			}
+			run, err := runner.Run(e.ctx, l, runner.Options{
+				Backend: backend, Kubernetes: v, ResultsDir: resultsDir, Force: *force,
+				Commit: commit, Keep: *keep, Progress: e.stdout,
+			})
+			if err != nil {
+				return err
+			}
+			if run.Status == report.Fail {
+				failed = true
+			}
+			if run.Status != report.Unchanged {
+				suites = append(suites, report.Suite{Lab: l.Name, Run: run})
+			}
+		}
+	}
+	if *junit != "" {
+		if err := report.WriteJUnit(*junit, suites); err != nil {
+			return err
+		}
+	}
+	if e.ctx.Err() != nil {
+		return e.ctx.Err()
+	}
+	if failed {
+		return errFailed
+	}
+	return nil
+}
+
+// gitCommit names the commit the articles come from ("" outside git).
+func gitCommit(ctx context.Context, root string) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	commit := strings.TrimSpace(string(out))
+	if err := exec.CommandContext(ctx, "git", "-C", root, "diff", "--quiet", "HEAD", "--", "content", "labs").Run(); err != nil {
+		commit += "-dirty"
+	}
+	return commit
+}
+
+var _ = flag.ErrHelp

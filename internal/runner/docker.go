@@ -1,0 +1,361 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	tcexec "github.com/testcontainers/testcontainers-go/exec"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+	"github.com/testcontainers/testcontainers-go/network"
+
+	"github.com/sysadvent/advent/internal/env"
+	"github.com/sysadvent/advent/internal/images"
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+)
+
+// DockerOptions configures the real backend.
+type DockerOptions struct {
+	Mode     string    // "online" or "air-gapped"; "" reads $ADVENT_MODE or detects
+	CacheDir string    // image cache of `advent images build` ("" for its default)
+	Log      io.Writer // where to say what was chosen (mode...)
+}
+
+// DockerBackend runs labs on this machine's Docker engine: kind clusters
+// through sigs.k8s.io/kind's Go API (internal/env), containers and networks
+// through testcontainers-go.
+type DockerBackend struct {
+	mode     images.Mode
+	cacheDir string
+	manifest *images.Manifest
+
+	nodeImage string
+	load      []string // images loaded into every cluster
+
+	mu         sync.Mutex
+	clusters   map[string]*env.Cluster
+	networks   map[string]*testcontainers.DockerNetwork
+	containers map[string]*testcontainers.DockerContainer
+	order      []string // containers in start order
+}
+
+// dockerTimeout bounds one docker CLI call.
+const dockerTimeout = 30 * time.Second
+
+// NewDockerBackend checks that Docker answers and picks the mode.
+func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, error) {
+	if _, err := exec.LookPath("docker"); err != nil {
+		return nil, errors.New("Docker is not installed: run `make docker` (.ci/docker-up installs docker.io and starts dockerd)")
+	}
+	cctx, cancel := context.WithTimeout(ctx, dockerTimeout)
+	defer cancel()
+	if out, err := exec.CommandContext(cctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("the Docker daemon is not running or not reachable (%s): start it with `make docker` (.ci/docker-up)", strings.TrimSpace(lastLine(string(out))))
+	}
+	var mode images.Mode
+	var err error
+	if o.Mode != "" {
+		mode, err = images.ParseMode(o.Mode)
+	} else {
+		mode, err = images.DetectMode(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.CacheDir == "" {
+		if o.CacheDir, err = images.DefaultCacheDir(); err != nil {
+			return nil, err
+		}
+	}
+	if os.Getenv("ADVENT_VERBOSE") == "" {
+		tclog.SetDefault(tclog.NewNoopLogger()) // its container lifecycle chatter
+	}
+	if _, err := env.ApplyTestcontainersEnv(mode); err != nil {
+		return nil, fmt.Errorf("testcontainers settings: %w", err)
+	}
+	b := &DockerBackend{mode: mode, cacheDir: o.CacheDir,
+		clusters: map[string]*env.Cluster{}, networks: map[string]*testcontainers.DockerNetwork{},
+		containers: map[string]*testcontainers.DockerContainer{}}
+	if m, err := images.LoadManifest(o.CacheDir); err == nil {
+		b.manifest = m
+	} else if !errors.Is(err, images.ErrNoManifest) {
+		return nil, err
+	}
+	return b, nil
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// Mode is the backend's mode.
+func (b *DockerBackend) Mode() images.Mode { return b.mode }
+
+// Prepare checks the node image, the tools and the images a lab needs, and
+// describes the run. In air-gapped mode a missing image is an error that
+// says how to build it; online, missing images are pulled.
+func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes string) (*Info, error) {
+	info := &Info{Mode: b.mode.String(), ToolsDir: images.ToolsDir(b.cacheDir), Versions: map[string]string{}}
+	missingHint := "run `make images` (advent images build) to build the air-gapped image set"
+	if b.manifest != nil {
+		for _, t := range b.manifest.Tools {
+			info.Versions[t.Name] = t.Version
+		}
+	}
+	pinned := map[string]bool{"kind": true, "kubectl": true, "helm": true}
+	tools := l.Env.Tools
+	if len(l.Env.Clusters) > 0 {
+		tools = append([]string{"kubectl"}, tools...)
+	}
+	for _, t := range tools {
+		if _, err := os.Stat(filepath.Join(info.ToolsDir, t)); err == nil {
+			continue
+		}
+		if pinned[t] {
+			return nil, fmt.Errorf("%s is not built in %s: %s", t, info.ToolsDir, missingHint)
+		}
+		if _, err := exec.LookPath(t); err != nil {
+			return nil, fmt.Errorf("the %s lab needs %s on PATH: install it (on Debian: apt-get install %s)", l.Name, t, t)
+		}
+	}
+	need := append([]string(nil), l.Env.Images...)
+	for _, c := range l.Env.Containers {
+		need = append(need, c.Image)
+	}
+	if len(l.Env.Clusters) > 0 {
+		if kubernetes == "" {
+			kubernetes = images.DefaultK8sVersions[len(images.DefaultK8sVersions)-1]
+		}
+		v, err := images.ParseKubernetesVersion(kubernetes)
+		if err != nil {
+			return nil, err
+		}
+		info.Kubernetes = v
+		info.Versions["kubernetes"] = v
+		b.nodeImage = images.NodeImage(b.mode, v)
+		info.NodeImage = b.nodeImage
+		need = append(need, b.nodeImage)
+		b.load = append([]string(nil), l.Env.Images...)
+	}
+	seen := map[string]bool{}
+	for _, name := range need {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		im, err := b.image(ctx, name)
+		if err != nil {
+			if b.mode == images.AirGapped {
+				return nil, fmt.Errorf("image %s is not in the Docker engine: %s", name, missingHint)
+			}
+			return nil, fmt.Errorf("image %s: %w", name, err)
+		}
+		info.Images = append(info.Images, *im)
+		if im.StandIn {
+			info.StandIns = append(info.StandIns, name)
+		}
+	}
+	return info, nil
+}
+
+// image inspects an image, pulling it first when online and missing.
+func (b *DockerBackend) image(ctx context.Context, name string) (*report.Image, error) {
+	inspect := func() ([]byte, error) {
+		cctx, cancel := context.WithTimeout(ctx, dockerTimeout)
+		defer cancel()
+		return exec.CommandContext(cctx, "docker", "image", "inspect", "--format",
+			`{{.Id}} {{index .Config.Labels "io.advent.stand-in"}}`, name).Output()
+	}
+	out, err := inspect()
+	if err != nil && b.mode == images.Online {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		defer cancel()
+		if pout, perr := exec.CommandContext(cctx, "docker", "pull", name).CombinedOutput(); perr != nil {
+			return nil, fmt.Errorf("docker pull: %s", lastLine(string(pout)))
+		}
+		out, err = inspect()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("not found")
+	}
+	f := strings.Fields(string(out))
+	im := &report.Image{Name: name, ID: f[0]}
+	im.StandIn = len(f) > 1 && f[1] == "true"
+	return im, nil
+}
+
+// CreateCluster creates a kind cluster and loads the lab's images into it.
+func (b *DockerBackend) CreateCluster(ctx context.Context, name, kubeconfig string, log io.Writer) error {
+	c, err := env.CreateCluster(ctx, env.ClusterOptions{
+		Name: name, Image: b.nodeImage, Kubeconfig: kubeconfig, LoadImages: b.load, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.clusters[name] = c
+	b.mu.Unlock()
+	return nil
+}
+
+// DeleteCluster deletes a cluster this backend created, printing what
+// `kind delete cluster` prints.
+func (b *DockerBackend) DeleteCluster(ctx context.Context, name string, log io.Writer) error {
+	b.mu.Lock()
+	c := b.clusters[name]
+	delete(b.clusters, name)
+	b.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	fmt.Fprintf(log, "Deleting cluster %q ...\n", name)
+	return c.Delete(ctx)
+}
+
+// CreateNetwork creates a bridge network (internal: no route out).
+func (b *DockerBackend) CreateNetwork(ctx context.Context, n lab.Network) error {
+	opts := []network.NetworkCustomizer{network.WithLabels(map[string]string{"io.advent.network": n.Name})}
+	if n.Internal {
+		opts = append(opts, network.WithInternal())
+	}
+	nw, err := network.New(ctx, opts...)
+	if nw != nil {
+		b.mu.Lock()
+		b.networks[n.Name] = nw
+		b.mu.Unlock()
+	}
+	if err != nil {
+		return fmt.Errorf("create network %s: %w", n.Name, err)
+	}
+	return nil
+}
+
+// StartContainer starts a container named as the lab declares it, on its
+// networks (with its name as alias).
+func (b *DockerBackend) StartContainer(ctx context.Context, c lab.Container) error {
+	opts := []testcontainers.ContainerCustomizer{testcontainers.WithName(c.Name),
+		testcontainers.WithLabels(map[string]string{"io.advent.container": c.Name})}
+	if len(c.Command) > 0 {
+		opts = append(opts, testcontainers.WithCmd(c.Command...))
+	}
+	b.mu.Lock()
+	for _, n := range c.Networks {
+		opts = append(opts, network.WithNetwork([]string{c.Name}, b.networks[n]))
+	}
+	b.mu.Unlock()
+	ctr, err := testcontainers.Run(ctx, c.Image, opts...)
+	if ctr != nil { // registered before the error is checked: Run can return both
+		b.mu.Lock()
+		b.containers[c.Name] = ctr
+		b.order = append(b.order, c.Name)
+		b.mu.Unlock()
+	}
+	if err != nil {
+		return fmt.Errorf("start container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+func (b *DockerBackend) container(name string) (*testcontainers.DockerContainer, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.containers[name]
+	if c == nil {
+		return nil, fmt.Errorf("container %s is not running", name)
+	}
+	return c, nil
+}
+
+// Exec runs bash -c script in a container.
+func (b *DockerBackend) Exec(ctx context.Context, container, script string, out io.Writer) (int, error) {
+	c, err := b.container(container)
+	if err != nil {
+		return -1, err
+	}
+	code, r, err := c.Exec(ctx, []string{"bash", "-c", script}, tcexec.Multiplexed())
+	if err != nil {
+		return -1, fmt.Errorf("container exec: %w", err)
+	}
+	if _, err := io.Copy(out, r); err != nil {
+		return -1, fmt.Errorf("container exec: %w", err)
+	}
+	return code, nil
+}
+
+// WriteFile writes a file into a container, making its directory first.
+func (b *DockerBackend) WriteFile(ctx context.Context, container, p string, data []byte) error {
+	c, err := b.container(container)
+	if err != nil {
+		return err
+	}
+	if !path.IsAbs(p) {
+		p = path.Join("/root", p)
+	}
+	if code, _, err := c.Exec(ctx, []string{"mkdir", "-p", path.Dir(p)}); err != nil || code != 0 {
+		return fmt.Errorf("write %s:%s: mkdir failed (%v)", container, p, err)
+	}
+	if err := c.CopyToContainer(ctx, data, p, 0o644); err != nil {
+		return fmt.Errorf("write %s:%s: %w", container, p, err)
+	}
+	return nil
+}
+
+// ImageAvailable reports whether an image is in the engine or, online,
+// can be pulled.
+func (b *DockerBackend) ImageAvailable(ctx context.Context, image string) bool {
+	_, err := b.image(ctx, image)
+	return err == nil
+}
+
+// Teardown removes the containers (newest first) and networks it made.
+func (b *DockerBackend) Teardown(ctx context.Context) error {
+	b.mu.Lock()
+	order := b.order
+	containers := b.containers
+	networks := b.networks
+	b.order, b.containers, b.networks = nil, map[string]*testcontainers.DockerContainer{}, map[string]*testcontainers.DockerNetwork{}
+	b.mu.Unlock()
+	var errs []error
+	for i := len(order) - 1; i >= 0; i-- {
+		if err := testcontainers.TerminateContainer(containers[order[i]], testcontainers.StopContext(ctx), testcontainers.StopTimeout(2*time.Second)); err != nil {
+			errs = append(errs, fmt.Errorf("remove container %s: %w", order[i], err))
+		}
+	}
+	for name, n := range networks {
+		if err := n.Remove(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("remove network %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Snapshot lists containers, networks, volumes and kind clusters.
+func (b *DockerBackend) Snapshot(ctx context.Context) ([]string, error) {
+	s, err := env.TakeSnapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, x := range []struct {
+		kind  string
+		names []string
+	}{{"container", s.Containers}, {"network", s.Networks}, {"volume", s.Volumes}, {"cluster", s.Clusters}} {
+		for _, n := range x.names {
+			out = append(out, x.kind+"/"+n)
+		}
+	}
+	return out, nil
+}
+
+var _ Backend = (*DockerBackend)(nil)
