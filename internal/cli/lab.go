@@ -12,6 +12,7 @@ import (
 
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/practice"
 	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/runner"
 )
@@ -173,3 +174,52 @@ func gitCommit(ctx context.Context, root string) string {
 }
 
 var _ = flag.ErrHelp
+
+func init() {
+	register(&command{
+		name:  "lab practice",
+		usage: "[flags] NAME",
+		help:  "practise a lab hands-on in the terminal (make lab LAB=NAME)",
+		run:   runLabPractice,
+	})
+}
+
+func runLabPractice(e *env, args []string) error {
+	c := &command{name: "lab practice", usage: "[flags] NAME", help: "practise a lab hands-on in the terminal"}
+	fs := c.flags(e)
+	var (
+		root     = fs.String("root", ".", "project root holding content/ and labs/")
+		auto     = fs.Bool("auto", false, "run the whole lab hands-off")
+		reset    = fs.Bool("reset", false, "forget saved progress and start over")
+		mode     = fs.String("mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
+		cacheDir = fs.String("cache", "", "image cache directory (default: advent images build's)")
+		k8s      = fs.String("kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest built)")
+	)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return diag.Usagef("name one lab to practise")
+	}
+	labsDir := filepath.Join(*root, "labs")
+	l, err := lab.Load(labsDir, fs.Arg(0))
+	if errors.Is(err, lab.ErrUnknownLab) {
+		known, _ := lab.Names(labsDir)
+		return diag.Usagef("unknown lab %q (labs: %s)", fs.Arg(0), strings.Join(known, ", "))
+	}
+	if err != nil {
+		return err
+	}
+	backend, err := newBackend(e.ctx, e, backendOptions{mode: *mode, cacheDir: *cacheDir})
+	if err != nil {
+		return err
+	}
+	err = practice.Run(e.ctx, l, practice.Options{
+		Runner: runner.Options{Backend: backend, Kubernetes: *k8s},
+		In:     e.stdin, Out: e.stdout, Auto: *auto, Reset: *reset,
+	})
+	if errors.Is(err, practice.ErrQuit) {
+		return nil
+	}
+	return err
+}

@@ -161,8 +161,10 @@ func extractArticle(a *content.Article) (*Lab, error) {
 	seen := map[string]int{} // step name -> line
 	autoCount := map[string]int{}
 	var envBlock *content.Block
+	prose := "" // the words before an original block belong to its update
 	for _, b := range a.Blocks {
 		if IsOriginal(b) {
+			prose = b.Prose
 			for _, x := range b.Attrs {
 				if x.Name != "original" && x.Name != "note" && x.Name != "lab" {
 					bad(b, x.Name, "attribute %q has no meaning on an original block (it is never run)", x.Name)
@@ -199,7 +201,8 @@ func extractArticle(a *content.Article) (*Lab, error) {
 			bad(b, "role", "role %q: want setup, verify, cleanup or env", role)
 			continue
 		}
-		s := Step{Role: role, Line: b.Line, Lang: b.Lang, Prose: b.Prose, Hidden: role != RoleMain}
+		s := Step{Role: role, Line: b.Line, Lang: b.Lang, Prose: joinProse(prose, b.Prose), Hidden: role != RoleMain}
+		prose = ""
 		file, isFile := b.Attr("file")
 		contains, isContains := b.Attr("contains")
 		runner, isEnv := b.Attr("runner")
@@ -306,6 +309,38 @@ func extractArticle(a *content.Article) (*Lab, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// joinProse joins the words before an original block with those between
+// it and its update, keeping the last paragraphs: what a reader needs next
+// to the step, not the article's whole introduction.
+func joinProse(a, b string) string {
+	all := strings.TrimSpace(a + "\n\n" + b)
+	var paras []string
+	var cur []string
+	fenced := false
+	for _, line := range strings.Split(all, "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			fenced = !fenced
+		}
+		if t == "" && !fenced {
+			if len(cur) > 0 {
+				paras = append(paras, strings.Join(cur, "\n"))
+				cur = nil
+			}
+			continue
+		}
+		cur = append(cur, line)
+	}
+	if len(cur) > 0 {
+		paras = append(paras, strings.Join(cur, "\n"))
+	}
+	const keep = 3
+	if len(paras) > keep {
+		paras = paras[len(paras)-keep:]
+	}
+	return strings.Join(paras, "\n\n")
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -465,12 +500,8 @@ func parseEnv(file string, b *content.Block) (*Env, error) {
 	dec := yaml.NewDecoder(bytes.NewReader([]byte(b.Code)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&env); err != nil {
-		line := 0
-		msg := err.Error()
-		if _, e := fmt.Sscanf(msg, "yaml: line %d:", &line); e == nil {
-			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-		} else if strings.Contains(msg, "line ") {
+		line, msg := content.YAMLSyntaxError(err)
+		if line == 0 && strings.Contains(msg, "line ") {
 			// yaml: unmarshal errors:\n  line 3: field x not found in type lab.Env
 			if i := strings.Index(msg, "line "); i >= 0 {
 				fmt.Sscanf(msg[i:], "line %d:", &line)
