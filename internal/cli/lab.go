@@ -59,6 +59,7 @@ func runLabRun(e *env, args []string) error {
 		force    = fs.Bool("force", false, "run labs even when unchanged since their last pass")
 		results  = fs.String("results", "results", "directory for results/<lab>.json (relative to the root)")
 		junit    = fs.String("junit", "", "also write JUnit XML to this file")
+		logs     = fs.String("logs", "", "export the clusters' logs here when a lab fails")
 		keep     = fs.Bool("keep", false, "keep the labs' work directories")
 		mode     = fs.String("mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
 		cacheDir = fs.String("cache", "", "image cache directory (default: advent images build's)")
@@ -131,7 +132,7 @@ func runLabRun(e *env, args []string) error {
 			}
 			run, err := runner.Run(e.ctx, l, runner.Options{
 				Backend: backend, Kubernetes: v, ResultsDir: resultsDir, Force: *force,
-				Commit: commit, Keep: *keep, Progress: e.stdout,
+				Commit: commit, Keep: *keep, Progress: e.stdout, LogsDir: *logs,
 			})
 			if err != nil {
 				return err

@@ -1,8 +1,13 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
@@ -87,4 +92,81 @@ func runLabsCheck(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "labs/ matches the articles (%d labs)\n", len(labs))
 	return nil
+}
+
+func init() {
+	register(&command{
+		name:  "labs changed",
+		usage: "[-base REF] [-all] [-format text|json]",
+		help:  "list the labs whose article, lab files or tool versions changed since REF (CI's lab matrix)",
+		run:   runLabsChanged,
+	})
+}
+
+// toolFiles are the files that pin what labs run with: a change to them
+// affects every lab.
+var toolFiles = []string{"go.mod", "go.sum", "internal/images/", "internal/env/", "internal/runner/"}
+
+func runLabsChanged(e *env, args []string) error {
+	c := &command{name: "labs changed", usage: "[-base REF] [-all] [-format text|json]"}
+	fs := c.flags(e)
+	root := fs.String("root", ".", "project root holding content/ and labs/")
+	base := fs.String("base", "origin/main", "git revision to compare HEAD with")
+	all := fs.Bool("all", false, "list every lab")
+	format := fs.String("format", "text", "text (one per line) or json (an array)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return diag.Usagef("-format %q: want text or json", *format)
+	}
+	labs, err := extractAll(*root)
+	if err != nil {
+		return err
+	}
+	var files []string
+	if !*all {
+		ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "git", "-C", *root, "diff", "--name-only", *base+"...HEAD").Output()
+		if err != nil {
+			return fmt.Errorf("git diff %s...HEAD: %w", *base, err)
+		}
+		files = strings.Fields(string(out))
+	}
+	names := changedLabs(labs, files, *all)
+	if *format == "json" {
+		b, _ := json.Marshal(names)
+		fmt.Fprintln(e.stdout, string(b))
+		return nil
+	}
+	for _, n := range names {
+		fmt.Fprintln(e.stdout, n)
+	}
+	return nil
+}
+
+// changedLabs maps changed files to the labs they affect.
+func changedLabs(labs []*lab.Lab, files []string, all bool) []string {
+	names := []string{}
+	for _, l := range labs {
+		hit := all
+		for _, f := range files {
+			if hit {
+				break
+			}
+			if f == l.Source || strings.HasPrefix(f, "labs/"+l.Name+"/") {
+				hit = true
+			}
+			for _, t := range toolFiles {
+				if f == t || (strings.HasSuffix(t, "/") && strings.HasPrefix(f, t)) {
+					hit = true
+				}
+			}
+		}
+		if hit {
+			names = append(names, l.Name)
+		}
+	}
+	return names
 }

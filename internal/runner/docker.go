@@ -17,6 +17,7 @@ import (
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/network"
+	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 
 	"github.com/sysadvent/advent/internal/env"
 	"github.com/sysadvent/advent/internal/images"
@@ -358,4 +359,21 @@ func (b *DockerBackend) Snapshot(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-var _ Backend = (*DockerBackend)(nil)
+// CollectLogs exports a cluster's logs, as `kind export logs` does.
+func (b *DockerBackend) CollectLogs(ctx context.Context, name, dir string) error {
+	done := make(chan error, 1)
+	go func() {
+		done <- kindcluster.NewProvider(kindcluster.ProviderWithDocker()).CollectLogs(name, dir)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+var (
+	_ Backend      = (*DockerBackend)(nil)
+	_ LogCollector = (*DockerBackend)(nil)
+)

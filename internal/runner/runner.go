@@ -44,6 +44,14 @@ type Options struct {
 	// RetryInterval is the pause between attempts of a retried command
 	// (default 2s).
 	RetryInterval time.Duration
+	// LogsDir receives the clusters' logs (kind export logs) when a lab
+	// fails, in LogsDir/<lab>/<cluster>/; "" collects none.
+	LogsDir string
+}
+
+// LogCollector is a Backend that can export a cluster's logs.
+type LogCollector interface {
+	CollectLogs(ctx context.Context, cluster, dir string) error
 }
 
 func (o *Options) defaults() {
@@ -236,6 +244,9 @@ func (r *runState) run(ctx context.Context) *report.Run {
 	}
 	// Background commands end with the lab's main steps.
 	r.sess.stopAll()
+	if stopped != "" && r.opts.LogsDir != "" {
+		r.collectLogs(cleanupCtx)
+	}
 	for i := range r.lab.Steps {
 		s := &r.lab.Steps[i]
 		if s.Role != lab.RoleCleanup {
@@ -271,6 +282,30 @@ func (r *runState) run(ctx context.Context) *report.Run {
 		run.Reason = failReason(run)
 	}
 	return run
+}
+
+// collectLogs exports every live cluster's logs for a failed lab.
+func (r *runState) collectLogs(ctx context.Context) {
+	lc, ok := r.opts.Backend.(LogCollector)
+	if !ok {
+		return
+	}
+	for _, j := range r.clusters {
+		select {
+		case <-j.done:
+		default:
+			continue
+		}
+		if j.err != nil || j.deleted {
+			continue
+		}
+		dir := filepath.Join(r.opts.LogsDir, r.lab.Name, j.name)
+		if err := lc.CollectLogs(ctx, j.name, dir); err != nil {
+			fmt.Fprintf(r.opts.Progress, "  (could not export the logs of cluster %s: %v)\n", j.name, err)
+			continue
+		}
+		fmt.Fprintf(r.opts.Progress, "  logs of cluster %s: %s\n", j.name, dir)
+	}
 }
 
 // setup takes the leak check's first snapshot and makes the lab's fresh
