@@ -393,3 +393,18 @@ func TestClustersAreCreatedInParallelAndEnvStepsWait(t *testing.T) {
 		t.Errorf("%d deletions, want 2 (teardown must not delete again): %v", n, f.Calls())
 	}
 }
+
+func TestStrayChildrenEndWithTheirCommand(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "stray")
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		runStep("leave-child", cmd("(sleep 1; touch "+marker+") &")),
+		runStep("later", cmd("sleep 2; test ! -e "+marker+" && echo gone", "gone")),
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Pass {
+		t.Errorf("a child left running by a command survived it: %s", statuses(run))
+	}
+}

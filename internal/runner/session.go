@@ -151,6 +151,10 @@ func (s *session) run(ctx context.Context, command string, env []string, timeout
 	if why != nil {
 		killGroup(cmd.Process.Pid)
 		err = <-done
+	} else {
+		// What the command left running in its process group goes with it
+		// (background="true" steps are for processes that should stay).
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	b, _ := os.ReadFile(out.Name())
 	if why != nil {
