@@ -231,13 +231,9 @@ func splitFrontMatter(path string, src []byte) (fm, rest []byte, restLine int, e
 func (a *Article) decodeFrontMatter(fm []byte) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(fm, &doc); err != nil {
-		line := 0
-		msg := err.Error()
-		// yaml.v3 reports "yaml: line N: ..."
-		if _, scanErr := fmt.Sscanf(msg, "yaml: line %d:", &line); scanErr == nil {
-			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-			line++
+		line, msg := YAMLSyntaxError(err)
+		if line > 0 {
+			line++ // the opening "---"
 		}
 		return diag.Errorf(a.Path, line, 0, "front matter: %s", msg)
 	}
@@ -301,6 +297,36 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 		}
 	}
 	return errs.Err()
+}
+
+// yamlParserErrors are the problems yaml.v3's parser (as opposed to its
+// scanner) reports. yaml.v3 numbers the lines of parser errors from 0 and
+// those of scanner errors from 1.
+var yamlParserErrors = []string{
+	"did not find expected",
+	"found undefined tag handle",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found duplicate %TAG directive",
+}
+
+// YAMLSyntaxError splits a yaml.v3 syntax error ("yaml: line N: problem")
+// into the 1-based line within the YAML document and the problem. line is 0
+// when the error names no line (then msg is the whole error).
+func YAMLSyntaxError(err error) (line int, msg string) {
+	msg = err.Error()
+	if _, scanErr := fmt.Sscanf(msg, "yaml: line %d:", &line); scanErr != nil {
+		return 0, msg
+	}
+	msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+	msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+	for _, p := range yamlParserErrors {
+		if strings.HasPrefix(msg, p) {
+			line++
+			break
+		}
+	}
+	return line, msg
 }
 
 func parseDate(s string) (time.Time, error) {
@@ -397,8 +423,13 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 			return ast.WalkContinue, nil
 		}
 		b := &Block{}
-		var fenceLine int // 0-based within body
+		// goldmark records where the opening fence starts: after any
+		// indentation and container markers ("> " of a block quote).
+		var fenceLine, fenceStart int // 0-based line within body, offset in body
 		switch {
+		case fb.Pos() >= 0:
+			fenceStart = fb.Pos()
+			fenceLine = lineOf(fenceStart)
 		case fb.Info != nil:
 			fenceLine = lineOf(fb.Info.Segment.Start)
 		case fb.Lines().Len() > 0:
@@ -406,9 +437,12 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 		default:
 			fenceLine = fenceBefore(body, lineStarts, fb)
 		}
-		fence := string(body[lineStarts[fenceLine]:lineEnd(body, lineStarts, fenceLine)])
-		indent := len(fence) - len(strings.TrimLeft(fence, " "))
-		b.Line, b.Col = bodyLine+fenceLine, indent+1
+		line := string(body[lineStarts[fenceLine]:lineEnd(body, lineStarts, fenceLine)])
+		if fb.Pos() < 0 {
+			fenceStart = lineStarts[fenceLine] + len(line) - len(strings.TrimLeft(line, " "))
+		}
+		fence := string(body[fenceStart:lineEnd(body, lineStarts, fenceLine)])
+		b.Line, b.Col = bodyLine+fenceLine, fenceStart-lineStarts[fenceLine]+1
 		b.FirstLine = b.Line + 1
 		var code strings.Builder
 		for i := 0; i < fb.Lines().Len(); i++ {
@@ -421,7 +455,7 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 			last++
 		}
 		if !closesFence(body, lineStarts, fence, last) {
-			errs = append(errs, diag.Errorf(path, b.Line, b.Col, "code fence is never closed"))
+			errs = append(errs, diag.Errorf(path, b.Line, b.Col, "%s", neverClosed))
 			return ast.WalkContinue, nil
 		}
 		b.EndLine = bodyLine + last
@@ -456,14 +490,31 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
-	errs = append(errs, backtickFences(path, body, bodyLine, blocks)...)
+	if bt := backtickFences(path, body, bodyLine, blocks); len(bt) > 0 {
+		// CommonMark reads the backtick line as text, so the fence that
+		// was meant to close it opens a block instead and every fence
+		// after it pairs up wrongly: an unclosed fence below the first
+		// backtick line is that fault again, not another one.
+		kept := errs[:0]
+		for _, e := range errs {
+			if e.Msg != neverClosed || e.Line < bt[0].Line {
+				kept = append(kept, e)
+			}
+		}
+		errs = append(kept, bt...)
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	return blocks, nil
 }
 
-var backtickInfo = regexp.MustCompile("^ {0,3}```+[^`]*`")
+const neverClosed = "code fence is never closed"
+
+// backtickInfo matches a line of three or more backticks followed by an
+// info string that holds a backtick. The info string starts after the whole
+// run of backticks, so a plain ```` fence is not one.
+var backtickInfo = regexp.MustCompile("^ {0,3}`{3,}[^`]+`")
 
 // backtickFences finds lines that look like a ``` fence whose info string
 // holds a backtick: CommonMark does not treat them as fences at all, so the
@@ -515,12 +566,18 @@ func closesFence(body []byte, lineStarts []int, open string, line int) bool {
 		return false
 	}
 	o := strings.TrimLeft(open, " ")
+	if o == "" {
+		return false
+	}
 	ch := o[0]
 	n := 0
 	for n < len(o) && o[n] == ch {
 		n++
 	}
+	// The closing fence may follow the markers of the block quote the
+	// block is in.
 	c := strings.TrimSpace(string(body[lineStarts[line]:lineEnd(body, lineStarts, line)]))
+	c = strings.TrimLeft(c, "> \t")
 	m := 0
 	for m < len(c) && c[m] == ch {
 		m++
@@ -555,9 +612,19 @@ func parseAttrs(info string) ([]Attr, error) {
 		return nil, &attrErr{off: start, msg: fmt.Sprintf("malformed attribute list %s (write name=\"value\" pairs, quote the values)", raw)}
 	}
 	var out []Attr
+	toks := attrNames(raw)
+	next := 0
 	for _, p := range parsed {
 		name := string(p.Name)
-		off := start + strings.Index(raw, name)
+		// The offset of the name itself: searching raw for the name
+		// would find it inside an earlier value (file="step.txt" step=...).
+		off := start
+		for i := next; i < len(toks); i++ {
+			if toks[i].name == name {
+				off, next = start+toks[i].off, i+1
+				break
+			}
+		}
 		var v string
 		switch x := p.Value.(type) {
 		case []byte:
@@ -568,4 +635,103 @@ func parseAttrs(info string) ([]Attr, error) {
 		out = append(out, Attr{Name: name, Value: v, Col: off})
 	}
 	return out, nil
+}
+
+type attrName struct {
+	name string
+	off  int
+}
+
+// attrNames returns the attribute names of raw ("{...}", which goldmark
+// parsed) with their offsets in raw, skipping over the values the way
+// goldmark's attribute parser reads them. A .class or #id shorthand is
+// named class or id and starts at its '.' or '#'.
+func attrNames(raw string) []attrName {
+	var out []attrName
+	isName := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == ':' || c == '.' || c == '-'
+	}
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == ',' }
+	i, n := 1, len(raw)
+	for i < n {
+		for i < n && isSpace(raw[i]) {
+			i++
+		}
+		if i >= n || raw[i] == '}' {
+			break
+		}
+		start := i
+		switch raw[i] {
+		case '.', '#':
+			name := "class"
+			if raw[i] == '#' {
+				name = "id"
+			}
+			i++
+			for i < n && raw[i] != '}' && !isSpace(raw[i]) {
+				i++
+			}
+			out = append(out, attrName{name, start})
+			continue
+		}
+		for i < n && isName(raw[i]) {
+			i++
+		}
+		if i == start {
+			return out // not an attribute: goldmark would have failed
+		}
+		out = append(out, attrName{raw[start:i], start})
+		for i < n && raw[i] == ' ' {
+			i++
+		}
+		if i < n && raw[i] == '=' {
+			i++
+		}
+		for i < n && raw[i] == ' ' {
+			i++
+		}
+		i = skipAttrValue(raw, i)
+	}
+	return out
+}
+
+// skipAttrValue returns the offset just past the attribute value at raw[i:].
+func skipAttrValue(raw string, i int) int {
+	n := len(raw)
+	if i >= n {
+		return i
+	}
+	switch raw[i] {
+	case '"':
+		for i++; i < n; i++ {
+			switch raw[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return n
+	case '[':
+		depth := 0
+		for ; i < n; i++ {
+			switch raw[i] {
+			case '"':
+				i = skipAttrValue(raw, i) - 1
+			case '[':
+				depth++
+			case ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return n
+	}
+	for i < n && raw[i] != ' ' && raw[i] != '\t' && raw[i] != ',' && raw[i] != '}' {
+		i++
+	}
+	return i
 }

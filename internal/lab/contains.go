@@ -56,7 +56,7 @@ func contains(have, want any, path string) error {
 		return nil
 	}
 	if !reflect.DeepEqual(have, want) {
-		return fmt.Errorf("%s: file has %v, the article shows %v", orRoot(path), have, want)
+		return fmt.Errorf("%s: file has %s, the article shows %s", orRoot(path), describe(have), describe(want))
 	}
 	return nil
 }
@@ -83,6 +83,9 @@ func describe(v any) string {
 		return "a list"
 	case nil:
 		return "nothing"
+	case string:
+		// Quoted, so that the string "1" and the number 1 differ.
+		return fmt.Sprintf("%q", v)
 	}
-	return fmt.Sprintf("%q", strings.TrimSpace(fmt.Sprint(v)))
+	return strings.TrimSpace(fmt.Sprint(v))
 }

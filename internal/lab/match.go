@@ -59,8 +59,11 @@ func compile(expect []string) []pattern {
 		case t == "...":
 			ps[i].any = true
 		case len(t) > 2 && strings.HasPrefix(t, "/") && strings.HasSuffix(t, "/"):
-			if re, err := regexp.Compile("^(?:" + t[1:len(t)-1] + ")$"); err == nil {
-				ps[i].re = re
+			// The expression must compile on its own: "a)|(b" would
+			// otherwise close the anchoring group and match unanchored.
+			inner := t[1 : len(t)-1]
+			if _, err := regexp.Compile(inner); err == nil {
+				ps[i].re = regexp.MustCompile("^(?:" + inner + ")$")
 				continue
 			}
 			ps[i].text = normalize(e)

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary act as the advent command: scripts run it
+// with `exec advent ...` (testscript puts an "advent" on PATH that
+// re-executes this binary, which then calls main).
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"advent": main,
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar. Besides the standard commands
+// (exec, cmp, stdout, stderr, exists, cp, ...), scripts can use
+//
+//	exitcode N prog args...   run prog and require exit code N exactly
+//	tree DIR                  print the files under DIR, with sizes
+//	ls DIR                    print the names in DIR, hidden ones too
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			// Hugo's file caches stay in the script's temporary
+			// directory, never in the user's cache.
+			env.Setenv("HUGO_CACHEDIR", filepath.Join(env.WorkDir, ".tmp", "hugo_cache"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitcode,
+			"tree":     cmdTree,
+			"ls":       cmdLs,
+		},
+	})
+}
+
+func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("usage: exitcode N prog args... (no !)")
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: exitcode N prog args...")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %v", err)
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+func cmdTree(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: tree DIR")
+	}
+	root := ts.MkAbs(args[0])
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		out = append(out, fmt.Sprintf("%s %d", filepath.ToSlash(rel), info.Size()))
+		return nil
+	})
+	ts.Check(err)
+	sort.Strings(out)
+	fmt.Fprint(ts.Stdout(), strings.Join(out, "\n")+"\n")
+}
+
+func cmdLs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ls DIR")
+	}
+	entries, err := os.ReadDir(ts.MkAbs(args[0]))
+	ts.Check(err)
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() {
+			name += "/"
+		}
+		fmt.Fprintln(ts.Stdout(), name)
+	}
+}
