@@ -63,17 +63,24 @@ func newSession(work string, env []string) (*session, error) {
 
 // Script wraps a command so that it runs in strict mode and restores and
 // saves the session's state. It is also what a container step runs, with
-// the state kept inside the container.
+// the state kept inside the container. It uses only bash builtins: every
+// command of a lab pays for it.
+//
+// The runner owns KUBECONFIG, PATH, HOME and TMPDIR: they are set for every
+// command and not carried over from the saved state.
 func Script(stateDir, command string, save bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "__advent_state=%s\n", shellQuote(stateDir))
-	b.WriteString("mkdir -p \"$__advent_state\"\n")
-	b.WriteString("if [ -s \"$__advent_state/cwd\" ]; then cd -- \"$(cat \"$__advent_state/cwd\")\"; fi\n")
-	b.WriteString("if [ -f \"$__advent_state/env\" ]; then . \"$__advent_state/env\"; fi\n")
+	b.WriteString(`[ -d "$__advent_state" ] || mkdir -p "$__advent_state"
+__advent_keep=("${KUBECONFIG-}" "${PATH-}" "${HOME-}" "${TMPDIR-}")
+if [ -f "$__advent_state/env" ]; then . "$__advent_state/env"; fi
+KUBECONFIG=${__advent_keep[0]} PATH=${__advent_keep[1]} HOME=${__advent_keep[2]} TMPDIR=${__advent_keep[3]}
+if [ -s "$__advent_state/cwd" ]; then read -r __advent_cwd < "$__advent_state/cwd" && cd -- "$__advent_cwd"; fi
+unset __advent_keep __advent_cwd
+`)
 	if save {
-		// The runner owns KUBECONFIG, PATH, HOME and TMPDIR: they are set
-		// for every command and not carried over.
-		b.WriteString("trap 'pwd > \"$__advent_state/cwd\"; export -p | grep -Ev \"^declare -x (KUBECONFIG|PATH|HOME|TMPDIR|PWD|OLDPWD|SHLVL)(=|$)\" > \"$__advent_state/env\" || true' EXIT\n")
+		b.WriteString(`trap 'printf "%s\n" "$PWD" > "$__advent_state/cwd"; export -p > "$__advent_state/env"' EXIT
+`)
 	}
 	b.WriteString("set -euo pipefail\n")
 	b.WriteString(command)
