@@ -1,9 +1,13 @@
 // Copy buttons on code blocks (markup: layouts/_markup/render-codeblock.html).
 //
 // <div class="code-block" data-lang="console" ...>
-//   <button class="copy-button" hidden>Copy</button>
-//   <div class="highlight"><pre class="chroma"><code>…</code></pre></div>
+//   <pre class="chroma"><code>…</code></pre>
 // </div>
+//
+// The buttons are added here (<button class="copy-button">Copy</button>,
+// first child of the block), so pages without JavaScript carry none. The
+// 2017 originals of changed steps (data-original) get no button: their
+// commands are stale.
 //
 // Console blocks copy only the commands: lines starting with "$ " (the
 // prompt removed) and their backslash-continuation lines; output is left
@@ -103,8 +107,15 @@ function announce(message: string): void {
 export function initCopyButtons(root: ParentNode): void {
   const blocks = root.querySelectorAll<HTMLElement>(".code-block");
   blocks.forEach((block) => {
-    const button = block.querySelector<HTMLButtonElement>(".copy-button");
-    if (!button) return;
+    if (block.hasAttribute("data-original")) return;
+    let button = block.querySelector<HTMLButtonElement>(".copy-button");
+    if (!button) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy-button";
+      button.textContent = "Copy";
+      block.insertBefore(button, block.firstChild);
+    }
     const lang = block.getAttribute("data-lang") || "code";
     const label = CONSOLE_LANGS.has(lang.toLowerCase()) ? "Copy commands" : "Copy code";
     button.setAttribute("aria-label", `${label} (${lang})`);

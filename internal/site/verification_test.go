@@ -1,0 +1,434 @@
+package site_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/sysadvent/advent/internal/content"
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/site"
+)
+
+const fixturePage = "2000/01-fixture-lab/index.html"
+
+func testdata(t *testing.T, elem ...string) string {
+	t.Helper()
+	return filepath.Join(append([]string{repoRoot(t), "internal", "site", "testdata"}, elem...)...)
+}
+
+// verification returns the page's p.verification and its state.
+func verification(t *testing.T, doc *html.Node) (*html.Node, string) {
+	t.Helper()
+	v := find(doc, sel("p", "verification"))
+	if v == nil {
+		t.Fatal("no p.verification")
+	}
+	return v, attrOr(v, "data-state")
+}
+
+// stepStatuses maps each lab block's data-step to its .step-status
+// data-status ("" when the block shows none).
+func stepStatuses(t *testing.T, doc *html.Node) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, b := range findAll(doc, and(sel("div", "code-block"), withAttr("data-step", ""))) {
+		step := attrOr(b, "data-step")
+		if _, dup := out[step]; dup {
+			t.Errorf("two blocks with data-step %q", step)
+		}
+		st := find(b, sel("", "step-status"))
+		if st == nil {
+			// Hidden steps show their status in the <summary>.
+			if d := ancestor(b, sel("details", "lab-hidden")); d != nil {
+				st = find(d, sel("", "step-status"))
+			}
+		}
+		out[step] = ""
+		if st != nil {
+			out[step] = attrOr(st, "data-status")
+		}
+	}
+	return out
+}
+
+// calendarState is the data-lab-state of a day in a calendar page.
+func calendarState(t *testing.T, doc *html.Node, href string) string {
+	t.Helper()
+	for _, a := range findAll(doc, sel("a", "day-link")) {
+		if attrOr(a, "href") == href {
+			li := ancestor(a, sel("li", "day"))
+			return attrOr(li, "data-lab-state")
+		}
+	}
+	t.Fatalf("no calendar day links to %s", href)
+	return ""
+}
+
+// TestStepNamesMatchTheExtractor checks that every lab block's data-step
+// is the name internal/lab gives the step (results are matched on it),
+// and that non-step blocks carry none.
+func TestStepNamesMatchTheExtractor(t *testing.T) {
+	root, out := sharedSite(t)
+	arts := loadArticles(t, root)
+	labs, err := lab.Extract(arts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPath := map[string]*lab.Lab{}
+	for _, l := range labs {
+		byPath[l.Source] = l
+	}
+	if byPath["content/2000/01-fixture-lab.md"] == nil {
+		t.Fatal("the fixture lab was not extracted")
+	}
+	for _, a := range arts {
+		l := byPath[a.Path]
+		doc := parseFile(t, filepath.Join(out, articlePage(a)))
+		var got []string
+		for _, b := range findAll(doc, and(sel("div", "code-block"), withAttr("data-step", ""))) {
+			got = append(got, attrOr(b, "data-step"))
+		}
+		var want []string
+		if l != nil {
+			for _, s := range l.Steps {
+				want = append(want, s.Name)
+			}
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: data-step of the blocks\n  %q\nsteps of the lab\n  %q", a.Path, got, want)
+		}
+	}
+}
+
+func TestVerifiedFromResults(t *testing.T) {
+	root := copyProjectWithFixture(t)
+	arts := loadArticles(t, root)
+	// The real labs pass too (generated results), the fixture lab from
+	// testdata/results/pass: two versions, air-gapped, one step not
+	// verified, and an older failing run of v1.34.1 that a newer run
+	// supersedes.
+	results := t.TempDir()
+	labs := writeAllPassing(t, root, results, arts)
+	fixture, err := os.ReadFile(testdata(t, "results", "pass", "fixture-lab.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(results, "fixture-lab.json"), fixture, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := build(t, root, site.Options{Results: results})
+
+	doc := parseFile(t, filepath.Join(out, fixturePage))
+	v, state := verification(t, doc)
+	if state != "verified" {
+		t.Fatalf("fixture lab: data-state %q, want verified (%s)", state, text(v))
+	}
+	for _, want := range []string{
+		"Verified November 21, 2026",
+		"on Kubernetes v1.33.4–v1.34.1",
+		"Helm v3.22.1",
+		"air-gapped with stand-in images: httpd:alpine, nginx:alpine",
+		"1 step not verified",
+	} {
+		if !strings.Contains(text(v), want) {
+			t.Errorf("badge %q does not say %q", text(v), want)
+		}
+	}
+	if tm := find(v, sel("time", "")); tm == nil || attrOr(tm, "datetime") != "2026-11-21T09:30:00Z" {
+		t.Errorf("badge has no <time datetime=2026-11-21T09:30:00Z>: %v", tm)
+	}
+	want := map[string]string{
+		"hello": "pass", "write web.yaml": "pass", "write web.yaml (2)": "pass", "check web.yaml": "pass",
+		"check-hello": "pass", "broken": "pass", "never": "not-verified",
+	}
+	got := stepStatuses(t, doc)
+	for step, status := range want {
+		if got[step] != status {
+			t.Errorf("step %q: status %q, want %q", step, got[step], status)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("steps on the page: %v, want %v", got, want)
+	}
+	for _, st := range findAll(doc, sel("", "step-status")) {
+		if !strings.Contains(text(st), "on Kubernetes v1.34.1") {
+			t.Errorf("step status %q does not name the Kubernetes version of the newest run", text(st))
+		}
+	}
+	if n := find(doc, sel("", "broke-notice")); n != nil {
+		t.Errorf("a passing lab shows a broke notice: %q", text(n))
+	}
+
+	// Every real lab: verified, and every step block shows ✓.
+	for _, l := range labs {
+		if l.Name == "fixture-lab" {
+			continue
+		}
+		a := articleByPath(t, arts, l.Source)
+		doc := parseFile(t, filepath.Join(out, articlePage(a)))
+		if _, state := verification(t, doc); state != "verified" {
+			t.Errorf("%s: data-state %q, want verified", a.Path, state)
+		}
+		for step, status := range stepStatuses(t, doc) {
+			if status != "pass" {
+				t.Errorf("%s: step %q shows %q, want pass", a.Path, step, status)
+			}
+		}
+		if v, _ := verification(t, doc); !strings.Contains(text(v), "Kubernetes v1.33.4–v1.34.1") || !strings.Contains(text(v), "(online)") {
+			t.Errorf("%s: badge %q", a.Path, text(v))
+		}
+	}
+
+	home := parseFile(t, filepath.Join(out, "index.html"))
+	if s := calendarState(t, home, "/2000/01-fixture-lab/"); s != "verified" {
+		t.Errorf("home calendar: fixture lab is %q, want verified", s)
+	}
+	if b := find(home, and(sel("span", "badge"), withAttr("data-state", "verified"))); b == nil || !strings.Contains(text(b), "✓ verified") {
+		t.Errorf("home calendar shows no ✓ verified badge")
+	}
+}
+
+func TestBrokenStep(t *testing.T) {
+	// testdata/results/broken: two CI artefacts of the fixture lab, one per
+	// version; "broken" passed on v1.33.4 and failed on v1.34.1.
+	root := copyProjectWithFixture(t)
+	out := build(t, root, site.Options{Results: testdata(t, "results", "broken")})
+	doc := parseFile(t, filepath.Join(out, fixturePage))
+	v, state := verification(t, doc)
+	if state != "failing" {
+		t.Fatalf("data-state %q, want failing (%s)", state, text(v))
+	}
+	if !hasClass(v, "verification--failing") {
+		t.Errorf("badge is not red (no verification--failing)")
+	}
+	if strings.Contains(text(v), "Verified") {
+		t.Errorf("failing badge says verified: %q", text(v))
+	}
+	box := ancestor(v, sel("div", "verification-box"))
+	top := find(box, sel("p", "broke-notice"))
+	if top == nil {
+		t.Fatal("no broke notice at the top of the page")
+	}
+	for _, want := range []string{"“broken” broke on Kubernetes v1.34.1 on November 21, 2026", "First failing version: v1.34.1"} {
+		if !strings.Contains(text(top), want) {
+			t.Errorf("top notice %q does not say %q", text(top), want)
+		}
+	}
+	if a := find(top, sel("a", "")); a == nil || attrOr(a, "href") != "#step-broken" {
+		t.Errorf("top notice does not link to the block #step-broken")
+	}
+
+	block := find(doc, and(sel("div", "code-block"), withAttr("data-step", "broken")))
+	if block == nil {
+		t.Fatal("no block for step broken")
+	}
+	if attrOr(block, "id") != "step-broken" {
+		t.Errorf("the failing block has id %q, want step-broken", attrOr(block, "id"))
+	}
+	st := find(block, sel("", "step-status"))
+	if st == nil || attrOr(st, "data-status") != "fail" {
+		t.Fatalf("failing block: status %v, want fail", st)
+	}
+	if !strings.Contains(text(st), "Failed on Kubernetes v1.34.1") {
+		t.Errorf("status %q", text(st))
+	}
+	notice := nextElement(block)
+	if notice == nil || !hasClass(notice, "broke-notice") {
+		t.Fatal("no broke notice beside the failing block")
+	}
+	if !strings.Contains(text(notice), "This step broke on Kubernetes v1.34.1 on November 21, 2026") || attrOr(notice, "data-version") != "v1.34.1" {
+		t.Errorf("notice beside the block: %q", text(notice))
+	}
+	got := stepStatuses(t, doc)
+	if got["hello"] != "pass" || got["never"] != "not-run" {
+		t.Errorf("statuses %v: want hello pass, never not-run", got)
+	}
+	if n := len(findAll(doc, sel("p", "broke-notice"))); n != 2 {
+		t.Errorf("%d broke notices, want 2 (top, beside the block)", n)
+	}
+
+	for _, cal := range []string{"index.html", "2000/index.html"} {
+		if s := calendarState(t, parseFile(t, filepath.Join(out, cal)), "/2000/01-fixture-lab/"); s != "failing" {
+			t.Errorf("%s calendar: %q, want failing", cal, s)
+		}
+	}
+	checkLinks(t, out)
+}
+
+func TestNoResults(t *testing.T) {
+	// The default results directory (<root>/results) does not exist in the
+	// copy: no lab is verified.
+	root := copyProjectWithFixture(t)
+	out := build(t, root, site.Options{})
+	arts := loadArticles(t, root)
+	labs := 0
+	for _, a := range arts {
+		if a.Lab == "" {
+			continue
+		}
+		labs++
+		doc := parseFile(t, filepath.Join(out, articlePage(a)))
+		v, state := verification(t, doc)
+		if state != "unverified" || !strings.Contains(strings.ToLower(text(v)), "not yet verified") {
+			t.Errorf("%s: %q %q, want unverified, not yet verified", a.Path, state, text(v))
+		}
+		if find(doc, sel("", "verification--verified")) != nil || find(doc, sel("", "step-status")) != nil || find(doc, sel("", "broke-notice")) != nil {
+			t.Errorf("%s: shows a verified state or step statuses without results", a.Path)
+		}
+	}
+	if labs == 0 {
+		t.Fatal("no lab articles")
+	}
+	home := parseFile(t, filepath.Join(out, "index.html"))
+	if n := findAll(home, and(sel("", "badge"), withAttr("data-state", "verified"))); len(n) > 0 {
+		t.Errorf("home calendar shows %d verified badges without results", len(n))
+	}
+	if s := calendarState(t, home, "/2000/01-fixture-lab/"); s != "unverified" {
+		t.Errorf("home calendar: %q, want unverified", s)
+	}
+}
+
+func TestResultsOfOtherLabsAndBadFiles(t *testing.T) {
+	// A results directory holding only other labs' files and a file that
+	// is not a results file leaves the fixture unverified.
+	root := copyProjectWithFixture(t)
+	results := t.TempDir()
+	os.WriteFile(filepath.Join(results, "fixture-lab.json"), []byte(`{"schema":"advent.results/v1","lab":"another-lab","runs":[{"kubernetes":"v1.34.0","mode":"online","started":"2026-11-21T09:00:00Z","status":"pass","steps":[]}]}`), 0o644)
+	os.WriteFile(filepath.Join(results, "notes.json"), []byte(`{"hello":"world"}`), 0o644)
+	out := build(t, root, site.Options{Results: results})
+	if _, state := verification(t, parseFile(t, filepath.Join(out, fixturePage))); state != "unverified" {
+		t.Errorf("data-state %q, want unverified: a file is matched on its lab field, not its name", state)
+	}
+}
+
+func TestLintFindingsBesideOriginals(t *testing.T) {
+	root := copyProjectWithFixture(t)
+	arts := loadArticles(t, root)
+	helm := articleByPath(t, arts, "content/2017/05-helm-chart.md")
+	var helmOriginal *content.Block
+	for _, b := range helm.Blocks {
+		if v, _ := b.Attr("original"); v != "" && strings.Contains(b.Code, "apps/v1beta1") {
+			helmOriginal = b
+			break
+		}
+	}
+	if helmOriginal == nil {
+		t.Fatal("no original block with apps/v1beta1 in the helm article")
+	}
+	// lint.Finding, as `advent lint -format json` prints it.
+	findings := []map[string]any{
+		{"path": "content/2000/01-fixture-lab.md", "line": 26, "col": 3, "block_line": 25, "rule": "kubectl-run-deployment",
+			"severity": "error", "message": "`kubectl run` no longer creates a Deployment (removed in kubectl v1.18, 2020-03-25)",
+			"removed_in": "kubectl v1.18", "deprecated_in": "kubectl v1.12", "since": "2020-03-25",
+			"replacement": "kubectl create deployment web --image=nginx:alpine", "source": "https://github.com/kubernetes/kubernetes/pull/87077",
+			"expected": true, "original": "2017"},
+		{"path": helm.Path, "line": helmOriginal.Line + 4, "col": 14, "block_line": helmOriginal.Line, "rule": "k8s-api-removed",
+			"severity": "error", "message": "apps/v1beta1 Deployment was removed in Kubernetes v1.16",
+			"removed_in": "Kubernetes v1.16", "deprecated_in": "Kubernetes v1.9", "since": "2019-09-18", "replacement": "apps/v1",
+			"source": "https://kubernetes.io/docs/reference/using-api/deprecation-guide/#v1-16", "expected": true, "original": "2017"},
+		// Decoys: a line that is not a fence, another file.
+		{"path": helm.Path, "line": 3, "block_line": 3, "rule": "decoy-line", "message": "decoy"},
+		{"path": "content/2017/06-sysadmin-evolution.md", "line": helmOriginal.Line, "block_line": helmOriginal.Line, "rule": "decoy-path", "message": "decoy"},
+	}
+	out := build(t, root, site.Options{Data: map[string]any{"lint": map[string]any{"findings": findings}}})
+
+	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "lint.json")); err != nil {
+		t.Errorf("lint data not written to .advent/data: %v", err)
+	}
+
+	doc := parseFile(t, filepath.Join(out, fixturePage))
+	orig := find(doc, and(sel("div", "code-block"), withAttr("data-original", "2017")))
+	if orig == nil {
+		t.Fatal("fixture: no original block")
+	}
+	if l := find(orig, sel("p", "original-label")); l == nil || !strings.Contains(text(l), "As published in 2017") {
+		t.Errorf("original block is not marked as published in 2017")
+	}
+	if n := find(orig, sel("p", "original-note")); n == nil || find(n, sel("code", "")) == nil || !strings.Contains(text(n), "kubectl run makes a Pod now") {
+		t.Errorf("original note missing or not rendered as Markdown: %v", n)
+	}
+	items := findAll(orig, and(sel("li", ""), withAttr("data-rule", "")))
+	if len(items) != 1 || attrOr(items[0], "data-rule") != "kubectl-run-deployment" {
+		t.Fatalf("fixture original: findings %d, want the kubectl-run-deployment one", len(items))
+	}
+	for _, want := range []string{"Line 26:", "kubectl run no longer creates a Deployment (removed in kubectl v1.18, 2020-03-25)", "Instead: kubectl create deployment web --image=nginx:alpine"} {
+		if !strings.Contains(text(items[0]), want) {
+			t.Errorf("finding %q does not say %q", text(items[0]), want)
+		}
+	}
+	if c := find(items[0], sel("code", "")); c == nil || text(c) != "kubectl run" {
+		t.Errorf("the finding's message is not rendered as Markdown")
+	}
+	if a := find(items[0], sel("a", "")); a == nil || attrOr(a, "href") != "https://github.com/kubernetes/kubernetes/pull/87077" {
+		t.Errorf("the finding does not link to its source")
+	}
+	if attrOr(items[0], "data-severity") != "error" {
+		t.Errorf("data-severity %q, want error", attrOr(items[0], "data-severity"))
+	}
+	if ancestor(items[0], sel("ul", "lint-findings")) == nil {
+		t.Errorf("finding is not in ul.lint-findings")
+	}
+
+	doc = parseFile(t, filepath.Join(out, articlePage(helm)))
+	var rules []string
+	for _, li := range findAll(doc, and(sel("li", ""), withAttr("data-rule", ""))) {
+		rules = append(rules, attrOr(li, "data-rule"))
+		block := ancestor(li, sel("div", "code-block"))
+		if block == nil || attrOr(block, "data-original") == "" || !strings.Contains(text(block), "apps/v1beta1") {
+			t.Errorf("finding %s is not inside the apps/v1beta1 original block", attrOr(li, "data-rule"))
+		}
+		for _, want := range []string{"apps/v1beta1 Deployment was removed in Kubernetes v1.16", "Instead: apps/v1", "source"} {
+			if !strings.Contains(text(li), want) {
+				t.Errorf("finding %q does not say %q", text(li), want)
+			}
+		}
+	}
+	if strings.Join(rules, ",") != "k8s-api-removed" {
+		t.Errorf("helm page findings %v, want [k8s-api-removed] (decoys must not match)", rules)
+	}
+	other := parseFile(t, filepath.Join(out, "2017/06-sysadmin-evolution/index.html"))
+	if find(other, sel("ul", "lint-findings")) != nil {
+		t.Errorf("a finding for a block that is not an original rendered on 06-sysadmin-evolution")
+	}
+
+	// A build without site data removes the stale lint file.
+	build(t, root, site.Options{})
+	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "lint.json")); !os.IsNotExist(err) {
+		t.Errorf("stale .advent/data/lint.json kept after a build without lint data (err %v)", err)
+	}
+}
+
+func TestWriteDataRejectsBadNames(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"../x", "Lint", "a/b", ""} {
+		if err := site.WriteData(root, map[string]any{name: 1}); err == nil {
+			t.Errorf("WriteData accepted the name %q", name)
+		}
+	}
+	if err := site.WriteData(root, map[string]any{"lint": map[string]any{"findings": []any{}}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, ".advent", "data", "lint.json"))
+	if err != nil || strings.TrimSpace(string(b)) != `{"findings":[]}` {
+		t.Errorf("lint.json = %q, %v", b, err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(root, ".advent", "data"))
+	if len(entries) != 1 {
+		t.Errorf("temporary files left in .advent/data: %v", entries)
+	}
+}
+
+func articleByPath(t *testing.T, arts []*content.Article, path string) *content.Article {
+	t.Helper()
+	for _, a := range arts {
+		if a.Path == path {
+			return a
+		}
+	}
+	t.Fatalf("no article %s", path)
+	return nil
+}
