@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/sysadvent/advent/internal/diag"
+	"github.com/sysadvent/advent/internal/images"
+)
+
+var imagesBuildCmd = &command{
+	name:  "images build",
+	usage: "[-k8s v1.33.13,v1.34.4] [-cache DIR] [-only STEP]",
+	help:  "build the air-gapped image set (base, stand-ins, kind nodes) and tools",
+}
+
+func init() {
+	imagesBuildCmd.run = runImagesBuild
+	register(imagesBuildCmd)
+}
+
+func runImagesBuild(e *env, args []string) error {
+	fs := imagesBuildCmd.flags(e)
+	k8s := fs.String("k8s", strings.Join(images.DefaultK8sVersions, ","), "comma-separated Kubernetes versions to build kind node images for")
+	opts := images.Options{Out: e.stdout}
+	fs.StringVar(&opts.CacheDir, "cache", "", "cache directory (default $XDG_CACHE_HOME/advent or ~/.cache/advent)")
+	fs.StringVar(&opts.Only, "only", "", "build only this step and what it needs, e.g. nginx, tools, kind-node-v1.33.13")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return diag.Usagef("images build takes no arguments, got %q", fs.Args())
+	}
+	for _, v := range strings.Split(*k8s, ",") {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		nv, err := images.ParseKubernetesVersion(v)
+		if err != nil {
+			return diag.Usagef("-k8s: %v", err)
+		}
+		opts.K8sVersions = append(opts.K8sVersions, nv)
+	}
+	if len(opts.K8sVersions) == 0 {
+		return diag.Usagef("-k8s: no Kubernetes version given")
+	}
+	if opts.Only != "" {
+		known := images.StepIDs(opts.K8sVersions)
+		ok := false
+		for _, id := range known {
+			ok = ok || id == opts.Only
+		}
+		if !ok {
+			return diag.Usagef("-only %q: unknown step; steps: %s", opts.Only, strings.Join(known, ", "))
+		}
+	}
+	res, err := images.Build(e.ctx, opts)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tSIZE\tSTAND-IN\tID")
+	for _, im := range res.Manifest.Images {
+		stand := ""
+		if im.StandIn {
+			stand = "stand-in"
+		}
+		fmt.Fprintf(tw, "%s\t%.0f MB\t%s\t%s\n", im.Name, float64(im.Size)/1e6, stand, strings.TrimPrefix(im.ID, "sha256:")[:12])
+	}
+	for _, t := range res.Manifest.Tools {
+		fmt.Fprintf(tw, "%s\t%s\t\t%s\n", t.Path, t.Version, t.Module)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,342 @@
+// Package env is the environment layer of advent's lab runner: kind
+// clusters created and deleted through kind's Go API with context
+// cancellation, snapshots of what exists in Docker (to find what a lab
+// leaked), and the settings testcontainers-go needs on this Docker engine.
+//
+// Cluster creation honours ctx although kind itself does not: Create runs
+// in a goroutine and, when ctx is cancelled, the cluster is deleted on a
+// detached context with its own timeout.
+package env
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/kind/pkg/cluster"
+	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
+	"sigs.k8s.io/kind/pkg/log"
+
+	"github.com/sysadvent/advent/internal/images/xexec"
+)
+
+// Defaults for ClusterOptions.
+const (
+	DefaultWait = 3 * time.Minute
+	// cleanupTimeout bounds deleting a cluster after cancellation.
+	cleanupTimeout = 3 * time.Minute
+	// kindNetwork is the Docker network kind puts every node on.
+	kindNetwork = "kind"
+	// kindClusterLabel is the label kind puts on node containers.
+	kindClusterLabel = "io.x-k8s.kind.cluster"
+)
+
+// ClusterOptions configures CreateCluster.
+type ClusterOptions struct {
+	// Name of the kind cluster; required (lowercase letters, digits, '-').
+	Name string
+	// Image is the node image, e.g. images.NodeImage(mode, "v1.33.13").
+	// Empty means kind's default, which needs a registry.
+	Image string
+	// Kubeconfig is the file the cluster's kubeconfig is written to. Empty
+	// means a new file in os.TempDir(), removed by Delete. ~/.kube/config is
+	// never touched unless named here.
+	Kubeconfig string
+	// Wait is how long to wait for the control plane to be Ready; 0 means
+	// DefaultWait, negative means not at all.
+	Wait time.Duration
+	// LoadImages are host images loaded into every node after creation,
+	// like `kind load docker-image`.
+	LoadImages []string
+	// Config is a raw kind cluster config (kind.x-k8s.io/v1alpha4). Empty
+	// means one control-plane node, with failCgroupV1: false for the
+	// kubelet on cgroup v1 hosts.
+	Config []byte
+	// Log receives kind's progress messages; nil discards them.
+	Log io.Writer
+}
+
+// Cluster is a kind cluster created by CreateCluster.
+type Cluster struct {
+	Name       string
+	Image      string
+	Kubeconfig string
+
+	provider       *cluster.Provider
+	ownKubeconfig  bool // Kubeconfig was made by CreateCluster
+	createdNetwork bool // the kind network did not exist before
+}
+
+var clusterName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// CreateCluster creates a kind cluster on Docker, waits for it and loads
+// o.LoadImages into its nodes. On any error, including cancellation of ctx,
+// nothing of the cluster is left behind.
+func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
+	if !clusterName.MatchString(o.Name) || len(o.Name) > 50 {
+		return nil, fmt.Errorf("create kind cluster: bad name %q (lowercase letters, digits and '-')", o.Name)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
+	}
+	c := &Cluster{Name: o.Name, Image: o.Image, Kubeconfig: o.Kubeconfig}
+	if c.Kubeconfig == "" {
+		f, err := os.CreateTemp("", "advent-kind-"+o.Name+"-*.kubeconfig")
+		if err != nil {
+			return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
+		}
+		f.Close()
+		os.Remove(f.Name()) // kind writes it
+		c.Kubeconfig, c.ownKubeconfig = f.Name(), true
+	} else if abs, err := filepath.Abs(c.Kubeconfig); err == nil {
+		c.Kubeconfig = abs
+	}
+	var logger log.Logger = log.NoopLogger{}
+	if o.Log != nil {
+		logger = &writerLogger{w: o.Log}
+	}
+	c.provider = cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(logger))
+
+	existing, err := c.provider.List()
+	if err != nil {
+		return nil, fmt.Errorf("create kind cluster %s: list clusters: %w", o.Name, err)
+	}
+	for _, n := range existing {
+		if n == o.Name {
+			return nil, fmt.Errorf("create kind cluster %s: a cluster with this name exists already", o.Name)
+		}
+	}
+	hadNetwork, err := networkExists(ctx, kindNetwork)
+	if err != nil {
+		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
+	}
+	c.createdNetwork = !hadNetwork
+
+	wait := o.Wait
+	if wait == 0 {
+		wait = DefaultWait
+	}
+	if wait < 0 {
+		wait = 0
+	}
+	raw := o.Config
+	if len(raw) == 0 {
+		raw = defaultConfig(o.Image, cgroupV1())
+	}
+	opts := []cluster.CreateOption{
+		cluster.CreateWithRawConfig(raw),
+		cluster.CreateWithKubeconfigPath(c.Kubeconfig),
+		cluster.CreateWithWaitForReady(wait),
+		cluster.CreateWithDisplayUsage(false),
+		cluster.CreateWithDisplaySalutation(false),
+	}
+	if o.Image != "" {
+		opts = append(opts, cluster.CreateWithNodeImage(o.Image))
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- c.provider.Create(o.Name, opts...) }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			// kind deletes a cluster it failed to create; the network stays.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+			defer cancel()
+			c.cleanupAfterFailure(cctx, nil)
+			return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
+		}
+	case <-ctx.Done():
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		c.cleanupAfterFailure(cctx, errc)
+		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, ctx.Err())
+	}
+
+	if len(o.LoadImages) > 0 {
+		if err := c.LoadImages(ctx, o.LoadImages...); err != nil {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+			defer cancel()
+			c.cleanupAfterFailure(cctx, nil)
+			return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
+		}
+	}
+	return c, nil
+}
+
+// cleanupAfterFailure deletes what a failed or cancelled Create left. When
+// pending is not nil, Create is still running: delete, wait for it to give
+// up, and delete again to catch nodes it made in between.
+func (c *Cluster) cleanupAfterFailure(ctx context.Context, pending <-chan error) {
+	_ = c.deleteNow(ctx)
+	if pending != nil {
+		select {
+		case <-pending:
+		case <-ctx.Done():
+		}
+		_ = c.deleteNow(ctx)
+	}
+	c.removeNetwork(ctx)
+	if c.ownKubeconfig {
+		os.Remove(c.Kubeconfig)
+	}
+}
+
+// deleteNow runs kind's Delete, bounded by ctx.
+func (c *Cluster) deleteNow(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- c.provider.Delete(c.Name, c.Kubeconfig) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Delete deletes the cluster's nodes (and their volumes), its entry in the
+// kubeconfig (the file itself when CreateCluster made it) and the kind
+// network when this cluster created it and nothing else uses it.
+func (c *Cluster) Delete(ctx context.Context) error {
+	if err := c.deleteNow(ctx); err != nil {
+		return fmt.Errorf("delete kind cluster %s: %w", c.Name, err)
+	}
+	c.removeNetwork(ctx)
+	if c.ownKubeconfig {
+		if err := os.Remove(c.Kubeconfig); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("delete kind cluster %s: %w", c.Name, err)
+		}
+	}
+	return nil
+}
+
+// removeNetwork removes the kind network if this cluster created it and no
+// container is attached any more (another cluster may share it).
+func (c *Cluster) removeNetwork(ctx context.Context) {
+	if !c.createdNetwork {
+		return
+	}
+	out, err := xexec.Command("docker", "network", "inspect", "--format", "{{len .Containers}}", kindNetwork).
+		WithTimeout(30 * time.Second).OutputString(ctx)
+	if err != nil || out != "0" {
+		return
+	}
+	_ = xexec.Command("docker", "network", "rm", kindNetwork).WithTimeout(30 * time.Second).Run(ctx)
+}
+
+// LoadImages loads host images into every node of the cluster, like
+// `kind load docker-image`.
+func (c *Cluster) LoadImages(ctx context.Context, images ...string) error {
+	if len(images) == 0 {
+		return nil
+	}
+	f, err := os.CreateTemp("", "advent-images-*.tar")
+	if err != nil {
+		return fmt.Errorf("load images: %w", err)
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	args := append([]string{"save", "-o", f.Name()}, images...)
+	if err := xexec.Command("docker", args...).WithTimeout(10 * time.Minute).Run(ctx); err != nil {
+		return fmt.Errorf("load images %s: %w", strings.Join(images, " "), err)
+	}
+	nodes, err := c.provider.ListInternalNodes(c.Name)
+	if err != nil {
+		return fmt.Errorf("load images: list nodes: %w", err)
+	}
+	for _, n := range nodes {
+		done := make(chan error, 1)
+		go func() {
+			r, err := os.Open(f.Name())
+			if err != nil {
+				done <- err
+				return
+			}
+			defer r.Close()
+			done <- nodeutils.LoadImageArchive(n, r)
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("load images %s into %s: %w", strings.Join(images, " "), n.String(), err)
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("load images: %w", ctx.Err())
+		}
+	}
+	return nil
+}
+
+// defaultConfig is a one-node cluster. On cgroup v1 hosts the kubelet
+// (v1.31 and newer know the field) is told not to refuse cgroup v1, which
+// kubelets from v1.35 on do by default.
+func defaultConfig(image string, cgroupV1 bool) []byte {
+	cfg := "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n"
+	if cgroupV1 && minorAtLeast(image, 31) {
+		cfg += "kubeadmConfigPatches:\n- |\n  kind: KubeletConfiguration\n  failCgroupV1: false\n"
+	}
+	return []byte(cfg)
+}
+
+// minorAtLeast reports whether image's tag is v1.M.x with M >= min.
+func minorAtLeast(image string, min int) bool {
+	if at := strings.IndexByte(image, '@'); at >= 0 {
+		image = image[:at]
+	}
+	i := strings.LastIndexByte(image, ':')
+	if i < 0 || strings.Contains(image[i:], "/") {
+		return false
+	}
+	tag := strings.TrimPrefix(image[i+1:], "v")
+	f := strings.Split(tag, ".")
+	if len(f) < 2 || f[0] != "1" {
+		return false
+	}
+	m, err := strconv.Atoi(f[1])
+	return err == nil && m >= min
+}
+
+// cgroupV1 reports whether the host uses cgroup v1 (no unified hierarchy).
+func cgroupV1() bool {
+	_, err := os.Stat("/sys/fs/cgroup/cgroup.controllers")
+	return err != nil
+}
+
+func networkExists(ctx context.Context, name string) (bool, error) {
+	out, err := xexec.Command("docker", "network", "ls", "--filter", "name=^"+name+"$", "--format", "{{.Name}}").
+		WithTimeout(30 * time.Second).OutputString(ctx)
+	if err != nil {
+		return false, fmt.Errorf("list docker networks: %w", err)
+	}
+	return out == name, nil
+}
+
+// writerLogger adapts an io.Writer to kind's log.Logger (verbosity 0).
+type writerLogger struct{ w io.Writer }
+
+func (l *writerLogger) Warn(message string) { fmt.Fprintln(l.w, message) }
+func (l *writerLogger) Warnf(format string, args ...interface{}) {
+	fmt.Fprintf(l.w, format+"\n", args...)
+}
+func (l *writerLogger) Error(message string) { fmt.Fprintln(l.w, message) }
+func (l *writerLogger) Errorf(format string, args ...interface{}) {
+	fmt.Fprintf(l.w, format+"\n", args...)
+}
+func (l *writerLogger) V(level log.Level) log.InfoLogger {
+	if level > 0 {
+		return log.NoopInfoLogger{}
+	}
+	return infoLogger{l.w}
+}
+
+type infoLogger struct{ w io.Writer }
+
+func (l infoLogger) Info(message string)                      { fmt.Fprintln(l.w, message) }
+func (l infoLogger) Infof(format string, args ...interface{}) { fmt.Fprintf(l.w, format+"\n", args...) }
+func (l infoLogger) Enabled() bool                            { return true }

@@ -1,0 +1,374 @@
+// Package images builds, on a machine that reaches only the Debian mirror
+// and the Go module proxy, every container image and tool advent's labs
+// need: a Debian base image made with debootstrap, stand-ins for upstream
+// lab images (nginx:alpine, httpd:alpine, perl:5.34.0, ruby:3.1-bookworm)
+// built from Debian packages, kind node images for several Kubernetes
+// versions built from source, and the kind, helm and kubectl binaries.
+//
+// Every artefact has a content key, a hash of its inputs (versions,
+// Dockerfile text, files, the keys of what it is built on), stored in the
+// image label io.advent.key or in a stamp file; an artefact whose key is
+// unchanged is reused, so a second Build with nothing changed only checks.
+// Images are built under temporary tags and tagged with their final names
+// only when complete.
+//
+// Other packages use Mode, DetectMode and NodeImage to pick images, and
+// LoadManifest, ToolsDir and StandIns to find what was built.
+package images
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sysadvent/advent/internal/images/xexec"
+)
+
+// DefaultK8sVersions are the Kubernetes versions built when Options does
+// not name any: a v1.33 and a v1.34 release that the Go module proxy serves.
+var DefaultK8sVersions = []string{"v1.33.13", "v1.34.4"}
+
+// Options configures Build.
+type Options struct {
+	CacheDir    string    // default DefaultCacheDir()
+	K8sVersions []string  // default DefaultK8sVersions
+	Only        string    // build only this step and what it needs (see StepIDs)
+	ProjectRoot string    // advent checkout (holds go.mod); default: found from the working directory
+	Mirror      string    // Debian mirror for debootstrap; default: from the apt sources
+	Out         io.Writer // progress; nil discards it
+	Docker      string    // docker program; default "docker"
+	Go          string    // go program; default "go"
+}
+
+// Result is what Build did.
+type Result struct {
+	Manifest *Manifest
+	Built    []string // step ids built this time
+	UpToDate []string // step ids whose key matched
+	Elapsed  time.Duration
+}
+
+// step is one artefact: a content key, a way to tell whether it is already
+// there and a way to build it.
+type step struct {
+	id       string
+	title    string // "build kube binaries v1.33.13"
+	hint     string // "(go build, ~5 min cold)"
+	deps     []*step
+	key      string
+	images   []string // final image names carrying key; used by the default upToDate
+	upToDate func(ctx context.Context) (bool, error)
+	run      func(ctx context.Context, rc *runCtx) error
+}
+
+// builder holds what the steps share.
+type builder struct {
+	o      Options
+	out    io.Writer
+	docker *docker
+	goBin  string
+	goVer  string
+	root   string // project root
+	deb    debianSources
+	kind   goModule // sigs.k8s.io/kind as required by the project
+	steps  []*step  // in build order
+	byID   map[string]*step
+	now    func() time.Time
+}
+
+// runCtx is what a running step gets.
+type runCtx struct {
+	b       *builder
+	s       *step
+	log     io.Writer
+	logPath string
+	docker  *docker
+	tmpTags []string
+	cleanup []func(ctx context.Context)
+}
+
+// tmp returns a new temporary image tag, removed when the step ends.
+func (rc *runCtx) tmp() string {
+	t := tmpTag(rc.s.id)
+	rc.tmpTags = append(rc.tmpTags, t)
+	return t
+}
+
+// defer_ registers f to run when the step ends, even when it is cancelled.
+func (rc *runCtx) defer_(f func(ctx context.Context)) { rc.cleanup = append(rc.cleanup, f) }
+
+// logf writes a line to the step log.
+func (rc *runCtx) logf(format string, args ...any) {
+	fmt.Fprintf(rc.log, "advent: "+format+"\n", args...)
+}
+
+// goCmd is a go command with the environment every build uses.
+func (rc *runCtx) goCmd(dir string, args ...string) *xexec.Cmd {
+	return xexec.Command(rc.b.goBin, args...).WithDir(dir).WithLog(rc.log).
+		WithEnv("CGO_ENABLED=0", "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-buildvcs=false")
+}
+
+// Build builds what o asks for, reusing every artefact whose key is
+// unchanged, and writes the manifest.
+func Build(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	b, err := newBuilder(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	targets := b.steps
+	if o.Only != "" {
+		s, ok := b.byID[o.Only]
+		if !ok {
+			return nil, &StepError{Step: "plan", Reason: fmt.Sprintf("unknown step %q", o.Only),
+				Fix: "pick one of: " + strings.Join(b.ids(), ", ")}
+		}
+		targets = []*step{s}
+	}
+
+	// Decide, top down, what has to be built: a step whose key matches is
+	// reused and what it is built from is not even looked at.
+	status := map[*step]string{} // "ok", "build"
+	var visit func(s *step) error
+	visit = func(s *step) error {
+		if _, done := status[s]; done {
+			return nil
+		}
+		ok, err := s.upToDate(ctx)
+		if err != nil {
+			return stepError("check "+s.id, "", err)
+		}
+		if ok {
+			status[s] = "ok"
+			return nil
+		}
+		status[s] = "build"
+		for _, d := range s.deps {
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, t := range targets {
+		if err := visit(t); err != nil {
+			return nil, err
+		}
+	}
+	var plan []*step
+	nBuild := 0
+	for _, s := range b.steps {
+		if st, ok := status[s]; ok {
+			plan = append(plan, s)
+			if st == "build" {
+				nBuild++
+			}
+		}
+	}
+	fmt.Fprintf(b.out, "advent images: cache %s, Kubernetes %s\n", b.o.CacheDir, strings.Join(b.o.K8sVersions, ", "))
+	fmt.Fprintf(b.out, "advent images: %d steps, %d to build\n", len(plan), nBuild)
+	if nBuild > 0 {
+		if err := b.checkDisk(ctx, plan, status); err != nil {
+			return nil, err
+		}
+	}
+
+	res := &Result{}
+	for i, s := range plan {
+		prefix := fmt.Sprintf("[%d/%d]", i+1, len(plan))
+		if status[s] == "ok" {
+			fmt.Fprintf(b.out, "%s %s: up to date (key %s)\n", prefix, s.id, shortKey(s.key))
+			res.UpToDate = append(res.UpToDate, s.id)
+			continue
+		}
+		fmt.Fprintf(b.out, "%s %s %s... ", prefix, s.title, s.hint)
+		t0 := time.Now()
+		if err := b.runStep(ctx, s); err != nil {
+			fmt.Fprintln(b.out, "FAILED")
+			return nil, err
+		}
+		fmt.Fprintf(b.out, "done in %s\n", roundDuration(time.Since(t0)))
+		res.Built = append(res.Built, s.id)
+	}
+
+	m, err := b.manifest(ctx)
+	if err != nil {
+		return nil, stepError("write manifest", "", err)
+	}
+	res.Manifest = m
+	res.Elapsed = time.Since(start)
+	fmt.Fprintf(b.out, "advent images: %d built, %d up to date in %s; manifest %s\n",
+		len(res.Built), len(res.UpToDate), roundDuration(res.Elapsed), ManifestPath(b.o.CacheDir))
+	return res, nil
+}
+
+// runStep runs one step with its log, temporary tags and clean-up.
+func (b *builder) runStep(ctx context.Context, s *step) (err error) {
+	logDir := filepath.Join(b.o.CacheDir, "images", "logs")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return stepError(s.title, "", err)
+	}
+	logPath := filepath.Join(logDir, s.id+".log")
+	f, err := os.Create(logPath)
+	if err != nil {
+		return stepError(s.title, "", err)
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "advent: %s (key %s) at %s\n", s.title, s.key, b.now().Format(time.RFC3339))
+	rc := &runCtx{b: b, s: s, log: f, logPath: logPath, docker: &docker{bin: b.docker.bin, log: f}}
+	defer func() {
+		// Clean up even when ctx is cancelled; bounded by its own timeout.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		for i := len(rc.cleanup) - 1; i >= 0; i-- {
+			rc.cleanup[i](cctx)
+		}
+		if len(rc.tmpTags) > 0 {
+			if rerr := rc.docker.rmi(cctx, rc.tmpTags...); rerr != nil {
+				fmt.Fprintf(f, "advent: removing temporary tags: %v\n", rerr)
+			}
+		}
+	}()
+	if err := s.run(ctx, rc); err != nil {
+		fmt.Fprintf(f, "advent: FAILED: %v\n", err)
+		if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+			return context.Canceled
+		}
+		return stepError(s.title, logPath, err)
+	}
+	fmt.Fprintf(f, "advent: done\n")
+	return nil
+}
+
+func (b *builder) ids() []string {
+	ids := make([]string, len(b.steps))
+	for i, s := range b.steps {
+		ids[i] = s.id
+	}
+	return ids
+}
+
+// StepIDs lists the step names Options.Only accepts for k8sVersions.
+func StepIDs(k8sVersions []string) []string {
+	ids := []string{"debian", "debian-systemd", "nginx", "httpd", "perl", "ruby", "tools",
+		"k8s-base", "pause", "coredns", "local-path-provisioner"}
+	for _, v := range k8sVersions {
+		ids = append(ids, "kube-binaries-"+v, "control-plane-"+v, "kind-node-"+v)
+	}
+	return ids
+}
+
+func newBuilder(ctx context.Context, o Options) (*builder, error) {
+	if o.CacheDir == "" {
+		d, err := DefaultCacheDir()
+		if err != nil {
+			return nil, err
+		}
+		o.CacheDir = d
+	}
+	abs, err := filepath.Abs(o.CacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("cache directory: %w", err)
+	}
+	o.CacheDir = abs
+	if len(o.K8sVersions) == 0 {
+		o.K8sVersions = DefaultK8sVersions
+	}
+	for i, v := range o.K8sVersions {
+		nv, err := ParseKubernetesVersion(v)
+		if err != nil {
+			return nil, err
+		}
+		o.K8sVersions[i] = nv
+	}
+	if o.Docker == "" {
+		o.Docker = "docker"
+	}
+	if o.Go == "" {
+		o.Go = "go"
+	}
+	out := o.Out
+	if out == nil {
+		out = io.Discard
+	}
+	b := &builder{o: o, out: out, byID: map[string]*step{}, now: time.Now}
+
+	if err := b.preflight(ctx); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.CacheDir, 0o755); err != nil {
+		return nil, stepError("create cache directory", "", err)
+	}
+	if err := b.facts(ctx); err != nil {
+		return nil, err
+	}
+	if err := b.plan(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// preflight checks that docker and go exist and the daemon answers.
+func (b *builder) preflight(ctx context.Context) error {
+	dockerPath, err := exec.LookPath(b.o.Docker)
+	if err != nil {
+		return stepError("preflight: find docker", "", err)
+	}
+	b.docker = &docker{bin: dockerPath}
+	if _, err := xexec.Command(dockerPath, "version", "--format", "{{.Server.Version}}").WithTimeout(30 * time.Second).Output(ctx); err != nil {
+		return stepError("preflight: reach the Docker daemon", "", err)
+	}
+	goPath, err := exec.LookPath(b.o.Go)
+	if err != nil {
+		return stepError("preflight: find go", "", err)
+	}
+	b.goBin = goPath
+	return nil
+}
+
+// checkDisk fails early when the disks are too full for the planned build.
+func (b *builder) checkDisk(ctx context.Context, plan []*step, status map[*step]string) error {
+	const gib = 1 << 30
+	need := uint64(2 * gib)
+	for _, s := range plan {
+		if status[s] == "build" && strings.HasPrefix(s.id, "kind-node-") {
+			need += 3 * gib
+		}
+		if status[s] == "build" && strings.HasPrefix(s.id, "kube-binaries-") {
+			need += 2 * gib
+		}
+	}
+	root, err := xexec.Command(b.docker.bin, "info", "--format", "{{.DockerRootDir}}").WithTimeout(30 * time.Second).OutputString(ctx)
+	if err != nil || root == "" {
+		root = "/var/lib/docker"
+	}
+	for _, dir := range []string{b.o.CacheDir, root} {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(dir, &st); err != nil {
+			continue // not visible from here (remote daemon)
+		}
+		free := st.Bavail * uint64(st.Bsize)
+		if free < need {
+			return &StepError{Step: "preflight: disk space",
+				Reason: fmt.Sprintf("disk full: %.1f GiB free under %s, this build needs about %.0f GiB", float64(free)/gib, dir, float64(need)/gib),
+				Fix:    "free disk space (`docker system df`, `docker image prune`, old " + NodeImageRepo + " images, the cache directory) or pass -only to build less"}
+		}
+	}
+	return nil
+}
+
+func roundDuration(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	default:
+		return d.Round(time.Second).String()
+	}
+}

@@ -1,0 +1,294 @@
+package images
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// Image names the steps produce.
+const (
+	debianImage    = "advent.local/debian:bookworm"
+	systemdImage   = "advent.local/debian-systemd:bookworm"
+	k8sBaseImage   = "advent.local/k8s-base:bookworm"
+	pauseImage     = "advent.local/pause:v1"
+	corednsVersion = "v1.14.3" // oldest CoreDNS the proxy serves; tagged as what kubeadm asks for
+	localPathVer   = "v0.0.30" // v0.0.33 fails its checksum lookup on the proxy
+	kindSandboxTag = "3.10"    // sandbox_image of kind's containerd config
+)
+
+var (
+	corednsImage   = "advent.local/coredns:" + corednsVersion
+	localPathImage = "advent.local/local-path-provisioner:" + localPathVer
+)
+
+// etcdPins are the etcd versions to fall back on, per etcd minor, when the
+// proxy does not serve the exact version kubeadm asks for.
+var etcdPins = map[string]string{
+	"3.5": "v3.5.21",
+	"3.6": "v3.6.4",
+}
+
+// plan creates every step in build order and computes its key.
+func (b *builder) plan(ctx context.Context) error {
+	add := func(s *step) *step {
+		if s.upToDate == nil {
+			names := s.images
+			s.upToDate = func(ctx context.Context) (bool, error) { return b.imagesHaveKey(ctx, names, s.key) }
+		}
+		b.steps = append(b.steps, s)
+		b.byID[s.id] = s
+		return s
+	}
+	debian := add(b.debianStep())
+	systemd := add(b.dockerfileStep(dockerfileSpec{
+		id: "debian-systemd", title: "build systemd base image " + systemdImage, hint: "(apt, ~1 min)",
+		asset: "systemd", names: []string{systemdImage}, deps: []*step{debian},
+		debs: []string{"systemd", "dbus", "iptables"},
+	}))
+	for _, si := range []dockerfileSpec{
+		{id: "nginx", asset: "nginx", names: []string{"nginx:alpine"}, debs: []string{"nginx-light", "curl", "wget"}},
+		{id: "httpd", asset: "httpd", names: []string{"httpd:alpine"}, debs: []string{"apache2", "apache2-bin", "wget"}},
+		{id: "perl", asset: "perl", names: []string{"perl:5.34.0"}, debs: []string{"perl", "libmath-bigint-perl"}},
+		{id: "ruby", asset: "ruby", names: []string{"ruby:3.1-bookworm"}, debs: []string{"ruby", "ruby3.1"}},
+	} {
+		si.title = "build " + si.names[0] + " stand-in"
+		si.hint = "(apt, ~1 min)"
+		si.deps = []*step{debian}
+		si.standIn = true
+		add(b.dockerfileStep(si))
+	}
+	tools, err := b.toolsStep(ctx)
+	if err != nil {
+		return err
+	}
+	add(tools)
+	k8sBase := add(b.dockerfileStep(dockerfileSpec{
+		id: "k8s-base", title: "build control-plane base image " + k8sBaseImage, hint: "(apt, ~30 s)",
+		asset: "k8sbase", names: []string{k8sBaseImage}, deps: []*step{debian},
+		debs: []string{"iptables", "nftables", "conntrack"},
+	}))
+	pause := add(b.pauseStep())
+	coredns := add(b.goImageStep(goImageSpec{
+		id: "coredns", title: "build CoreDNS " + corednsVersion, hint: "(go install, ~2 min cold)",
+		module: "github.com/coredns/coredns", version: corednsVersion, pkg: "github.com/coredns/coredns",
+		binary: "coredns", dest: "/coredns", entrypoint: `["/coredns"]`, image: corednsImage, base: k8sBase, standIn: true,
+	}))
+	localPath := add(b.goImageStep(goImageSpec{
+		id: "local-path-provisioner", title: "build local-path-provisioner " + localPathVer, hint: "(go install, ~1 min cold)",
+		module: "github.com/rancher/local-path-provisioner", version: localPathVer, pkg: "github.com/rancher/local-path-provisioner",
+		binary: "local-path-provisioner", dest: "/usr/bin/local-path-provisioner", entrypoint: `["local-path-provisioner"]`,
+		image: localPathImage, base: k8sBase,
+	}))
+	for _, v := range b.o.K8sVersions {
+		bins := add(b.kubeBinariesStep(v))
+		cp := add(b.controlPlaneStep(v, bins, k8sBase, pause, coredns))
+		node, err := b.nodeStep(v, bins, cp, systemd, localPath, debian)
+		if err != nil {
+			return err
+		}
+		add(node)
+	}
+	return nil
+}
+
+// imagesHaveKey reports whether every name exists with key.
+func (b *builder) imagesHaveKey(ctx context.Context, names []string, key string) (bool, error) {
+	for _, n := range names {
+		ok, err := b.docker.hasKey(ctx, n, key)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// assetKey adds the embedded asset directory dir to h.
+func assetKey(h *hasher, dir string) *hasher {
+	fs.WalkDir(assets, path.Join("assets", dir), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := assets.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		h.add("asset:"+p, string(b))
+		return nil
+	})
+	return h
+}
+
+// copyAsset writes the embedded asset directory dir into dst.
+func copyAsset(dir, dst string) error {
+	root := path.Join("assets", dir)
+	return fs.WalkDir(assets, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
+		target := filepath.Join(dst, filepath.FromSlash(rel))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := assets.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
+
+func assetText(p string) (string, error) {
+	b, err := assets.ReadFile("assets/" + p)
+	if err != nil {
+		return "", fmt.Errorf("embedded asset %s: %w", p, err)
+	}
+	return string(b), nil
+}
+
+// freshDir empties and creates CACHE/build/<id> for a docker build context.
+func (b *builder) freshDir(id string) (string, error) {
+	dir := filepath.Join(b.o.CacheDir, "build", id)
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// finish labels the image tmp, tags it with its final names and removes
+// the images those names pointed to before, when advent built them.
+func (rc *runCtx) finish(ctx context.Context, tmp string, names []string, key string, standIn bool, src Sources) error {
+	srcJSON, err := json.Marshal(src)
+	if err != nil {
+		return err
+	}
+	labels := map[string]string{
+		LabelKey:      key,
+		LabelArtefact: rc.s.id,
+		LabelStandIn:  strconv.FormatBool(standIn),
+		LabelBuiltAt:  rc.b.now().UTC().Format(time.RFC3339),
+		LabelSources:  string(srcJSON),
+	}
+	for p, v := range src.Debian {
+		labels[labelDebian+p] = v
+	}
+	final := rc.tmp()
+	if err := rc.docker.relabel(ctx, tmp, final, labels); err != nil {
+		return fmt.Errorf("label image: %w", err)
+	}
+	newInfo, err := rc.docker.inspect(ctx, final)
+	if err != nil || newInfo == nil {
+		return fmt.Errorf("inspect new image: %v", err)
+	}
+	var old []string
+	for _, n := range names {
+		if info, err := rc.docker.inspect(ctx, n); err == nil && info != nil && info.ID != newInfo.ID && info.Labels[LabelKey] != "" {
+			old = append(old, info.ID)
+		}
+	}
+	if err := rc.docker.tag(ctx, final, names...); err != nil {
+		return fmt.Errorf("tag %s: %w", strings.Join(names, ", "), err)
+	}
+	rc.logf("tagged %s as %s", shortID(newInfo.ID), strings.Join(names, ", "))
+	for _, id := range dedupe(old) {
+		// Only succeeds when nothing else uses it; otherwise it stays.
+		if err := rc.docker.rmi(ctx, id); err == nil {
+			rc.logf("removed superseded image %s", shortID(id))
+		}
+	}
+	return nil
+}
+
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// stamp records a file artefact (binaries) next to it.
+type stamp struct {
+	Key     string            `json:"key"`
+	BuiltAt time.Time         `json:"built_at"`
+	Files   []string          `json:"files,omitempty"`
+	Images  map[string]string `json:"images,omitempty"` // name -> key it must carry
+	Lines   []string          `json:"lines,omitempty"`
+	Sources Sources           `json:"sources"`
+}
+
+func readStamp(p string) (*stamp, error) {
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var s stamp
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, nil // a broken stamp means "rebuild"
+	}
+	return &s, nil
+}
+
+func writeStamp(p string, s *stamp) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// stampFresh reports whether the stamp at p has key and its files exist.
+func stampFresh(p, key string) (*stamp, bool) {
+	s, err := readStamp(p)
+	if err != nil || s == nil || s.Key != key {
+		return s, false
+	}
+	for _, f := range s.Files {
+		if _, err := os.Stat(f); err != nil {
+			return s, false
+		}
+	}
+	return s, true
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

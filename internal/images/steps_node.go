@@ -1,0 +1,230 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// containerdTweaks are applied to kind's containerd config.toml, each
+// replacement must match exactly once.
+//
+// restrict_oom_score_adj is set to true always, not only where the
+// capability bounding set lacks CAP_SYS_RESOURCE: a node image is built
+// once and used on other hosts, its key must not depend on the build host,
+// and the only effect where the capability exists is that containers cannot
+// get a lower oom_score_adj than containerd itself (rootless kind runs like
+// that too). Without it, on hosts without CAP_SYS_RESOURCE every pod
+// sandbox fails with "can't get final child's PID from pipe: EOF".
+var containerdTweaks = []struct{ old, new string }{
+	{"restrict_oom_score_adj = false", "restrict_oom_score_adj = true"},
+	// fuse-overlayfs is not packaged with the node (rootless only).
+	{`[proxy_plugins]
+# fuse-overlayfs is used for rootless
+[proxy_plugins."fuse-overlayfs"]
+  type = "snapshot"
+  address = "/run/containerd-fuse-overlayfs.sock"
+`, ""},
+}
+
+// nodeStep builds advent.local/kind-node:v: systemd base, Debian's
+// containerd/runc/CNI plugins, kind's base files, kubeadm/kubelet/kubectl,
+// the control-plane images preloaded into containerd, a static bridge CNI
+// and local-path-provisioner as the default StorageClass.
+func (b *builder) nodeStep(v string, bins, cp, systemd, localPath, debian *step) (*step, error) {
+	name := NodeImageRepo + ":" + v
+	kindFiles := filepath.Join(b.kind.Dir, "images", "base", "files")
+	h := assetKey(newKey("kind-node").add("version", v).add("kind", b.kind.Version), "node")
+	if err := h.addTree("kind-files", kindFiles); err != nil {
+		return nil, stepError("plan: read kind's node image files", "", err)
+	}
+	for _, t := range containerdTweaks {
+		h.add("tweak", t.old, t.new)
+	}
+	for _, d := range []*step{bins, cp, systemd, localPath, debian} {
+		h.add("dep:"+d.id, d.key)
+	}
+	s := &step{id: "kind-node-" + v, title: "build kind node image " + name, hint: "(docker build + preload, ~3 min)",
+		deps: []*step{bins, cp, systemd, localPath, debian}, images: []string{name}}
+	s.key = h.sum()
+	s.run = func(ctx context.Context, rc *runCtx) error {
+		dir, err := b.freshDir(s.id)
+		if err != nil {
+			return err
+		}
+		rc.defer_(func(context.Context) { os.RemoveAll(dir) })
+		if err := copyAsset("node", dir); err != nil {
+			return err
+		}
+		files := filepath.Join(dir, "files")
+		if err := copyTree(kindFiles, files); err != nil {
+			return fmt.Errorf("copy kind's base files: %w", err)
+		}
+		os.Remove(filepath.Join(files, "etc/systemd/system/containerd-fuse-overlayfs.service"))
+		cfgPath := filepath.Join(files, "etc/containerd/config.toml")
+		cfg, err := os.ReadFile(cfgPath)
+		if err != nil {
+			return err
+		}
+		text := string(cfg)
+		for _, t := range containerdTweaks {
+			if strings.Count(text, t.old) != 1 {
+				return fmt.Errorf("kind %s's containerd config.toml changed (%q not found once): update internal/images", b.kind.Version, firstLine(t.old))
+			}
+			text = strings.Replace(text, t.old, t.new, 1)
+		}
+		if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
+			return err
+		}
+		storage, err := assetText("node/default-storage.yaml")
+		if err != nil {
+			return err
+		}
+		storage = strings.NewReplacer("LOCAL_PATH_HELPER_IMAGE", debianImage, "LOCAL_PATH_IMAGE", localPathImage).Replace(storage)
+		cni, err := assetText("node/default-cni.yaml")
+		if err != nil {
+			return err
+		}
+		conflist, err := assetText("node/10-advent-bridge.conflist")
+		if err != nil {
+			return err
+		}
+		for p, text := range map[string]string{
+			"kind/version":                            v + "\n",
+			"kind/manifests/default-storage.yaml":     storage,
+			"kind/manifests/default-cni.yaml":         cni,
+			"etc/cni/net.d/10-advent-bridge.conflist": conflist,
+		} {
+			full := filepath.Join(files, p)
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(full, []byte(text), 0o644); err != nil {
+				return err
+			}
+		}
+		for _, f := range []string{"default-storage.yaml", "default-cni.yaml", "10-advent-bridge.conflist"} {
+			os.Remove(filepath.Join(dir, f))
+		}
+		binDir := filepath.Join(dir, "bin")
+		if err := os.MkdirAll(binDir, 0o755); err != nil {
+			return err
+		}
+		for _, c := range []string{"kubeadm", "kubelet", "kubectl"} {
+			if err := copyFile(filepath.Join(kubeDir(b.o.CacheDir, v), "bin", c), filepath.Join(binDir, c), 0o755); err != nil {
+				return err
+			}
+		}
+
+		pre := rc.tmp()
+		if err := rc.docker.build(ctx, dir, pre, nil, 30*time.Minute); err != nil {
+			return fmt.Errorf("docker build: %w", err)
+		}
+		debs, err := rc.docker.debVersions(ctx, pre, []string{"containerd", "runc", "containernetworking-plugins", "systemd", "iptables"})
+		if err != nil {
+			return err
+		}
+
+		// Preload the images kubeadm and the node's manifests use.
+		cpStamp, err := readStamp(filepath.Join(kubeDir(b.o.CacheDir, v), "control-plane.json"))
+		if err != nil || cpStamp == nil {
+			return fmt.Errorf("control-plane images of %s are not recorded: %v", v, err)
+		}
+		preload := append(sortedKeys(cpStamp.Images), localPathImage, debianImage)
+		tarball := filepath.Join(dir, "images.tar")
+		rc.logf("saving %d images for preloading: %s", len(preload), strings.Join(preload, " "))
+		if err := rc.docker.cmd(append([]string{"save", "-o", tarball}, preload...)...).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
+			return fmt.Errorf("docker save: %w", err)
+		}
+		ctr := "advent-build-" + s.id + "-" + randHex(4)
+		rc.defer_(func(cctx context.Context) { rc.docker.cmd("rm", "-f", "-v", ctr).WithTimeout(time.Minute).Run(cctx) })
+		// No label on this container: docker commit would copy it into the
+		// node image and from there onto every kind node.
+		if err := rc.docker.cmd("run", "-d", "--name", ctr, "--privileged",
+			"--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+			"--entrypoint", "sleep", pre, "infinity").WithTimeout(2 * time.Minute).Run(ctx); err != nil {
+			return fmt.Errorf("start preload container: %w", err)
+		}
+		startCtrd := `containerd >/var/log/containerd-preload.log 2>&1 & echo $! >/run/ctrd.pid
+for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done
+cat /var/log/containerd-preload.log; exit 1`
+		if err := rc.docker.cmd("exec", ctr, "bash", "-c", startCtrd).WithTimeout(2 * time.Minute).Run(ctx); err != nil {
+			return fmt.Errorf("start containerd in the node: %w", err)
+		}
+		f, err := os.Open(tarball)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := rc.docker.cmd("exec", "-i", ctr, "ctr", "--namespace=k8s.io", "images", "import",
+			"--label=io.cri-containerd.pinned=pinned", "--all-platforms", "--no-unpack", "--digests", "-").
+			WithStdin(f).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
+			return fmt.Errorf("import images into the node's containerd: %w", err)
+		}
+		listed, err := rc.docker.cmd("exec", ctr, "ctr", "--namespace=k8s.io", "images", "list", "-q").WithTimeout(time.Minute).Output(ctx)
+		if err != nil {
+			return fmt.Errorf("list the node's images: %w", err)
+		}
+		have := map[string]bool{}
+		for _, l := range uniqueLines(string(listed)) {
+			have[l] = true
+		}
+		for _, p := range preload {
+			if !have[p] && !have["docker.io/library/"+p] && !have["docker.io/"+p] {
+				return fmt.Errorf("image %s missing from the node's containerd after import", p)
+			}
+		}
+		stopCtrd := `kill $(cat /run/ctrd.pid); for i in $(seq 1 20); do kill -0 $(cat /run/ctrd.pid) 2>/dev/null || break; sleep 0.5; done
+rm -f /run/ctrd.pid /var/log/containerd-preload.log; rm -rf /run/containerd /tmp/*`
+		if err := rc.docker.cmd("exec", ctr, "bash", "-c", stopCtrd).WithTimeout(time.Minute).Run(ctx); err != nil {
+			return fmt.Errorf("stop containerd in the node: %w", err)
+		}
+		committed := rc.tmp()
+		if err := rc.docker.cmd("commit",
+			"--change", `ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
+			"--change", `CMD []`,
+			ctr, committed).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
+			return fmt.Errorf("docker commit: %w", err)
+		}
+		return rc.finish(ctx, committed, s.images, s.key, false, Sources{
+			Debian: debs,
+			Go:     map[string]string{"k8s.io/kubernetes": v, "sigs.k8s.io/kind (base files)": b.kind.Version},
+		})
+	}
+	return s, nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// copyTree copies the regular files and directories under src into dst.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		perm := os.FileMode(0o644)
+		if info.Mode()&0o111 != 0 {
+			perm = 0o755
+		}
+		return copyFile(p, target, perm)
+	})
+}

@@ -1,0 +1,160 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sysadvent/advent/internal/images/xexec"
+)
+
+// tool is one program built into ToolsDir from the project's go.mod.
+type tool struct {
+	name   string
+	module string // module whose version the tool reports
+	pkg    string // package to build, from the project root
+}
+
+var toolList = []tool{
+	{"kind", "sigs.k8s.io/kind", "sigs.k8s.io/kind"},
+	{"helm", "helm.sh/helm/v3", "helm.sh/helm/v3/cmd/helm"},
+	{"kubectl", "k8s.io/kubectl", "./cmd/kubectl"},
+}
+
+func toolsStampPath(cacheDir string) string {
+	return filepath.Join(ToolsDir(cacheDir), ".advent-tools.json")
+}
+
+// toolsStep builds kind, helm and kubectl at the versions go.mod pins.
+func (b *builder) toolsStep(ctx context.Context) (*step, error) {
+	mods, err := b.listModules(ctx, "sigs.k8s.io/kind", "helm.sh/helm/v3", "k8s.io/kubectl", "k8s.io/client-go")
+	if err != nil {
+		return nil, stepError("plan: read tool versions from go.mod", "", err)
+	}
+	vers := map[string]string{}
+	for _, m := range mods {
+		vers[m.Path] = m.Version
+	}
+	args := []string{"list", "-deps", "-f", "{{with .Module}}{{.Path}}@{{.Version}}{{end}}"}
+	for _, t := range toolList {
+		args = append(args, t.pkg)
+	}
+	out, err := xexec.Command(b.goBin, args...).WithDir(b.root).WithTimeout(5 * time.Minute).Output(ctx)
+	if err != nil {
+		return nil, stepError("plan: list the tools' modules", "", err)
+	}
+	deps := uniqueLines(string(out))
+	mainGo, err := os.ReadFile(filepath.Join(b.root, "cmd", "kubectl", "main.go"))
+	if err != nil {
+		return nil, stepError("plan: read cmd/kubectl", "", err)
+	}
+	helmLD, kubectlLD, err := toolLdflags(vers)
+	if err != nil {
+		return nil, stepError("plan: tool versions", "", err)
+	}
+
+	dir := ToolsDir(b.o.CacheDir)
+	s := &step{id: "tools", title: "build kind, helm and kubectl into " + dir, hint: "(go build, ~3 min cold)"}
+	s.key = newKey("tools").add("go", b.goVer).add("deps", deps...).add("kubectl-main", string(mainGo)).
+		add("ldflags", helmLD, kubectlLD).sum()
+	var files []string
+	for _, t := range toolList {
+		files = append(files, filepath.Join(dir, t.name))
+	}
+	s.upToDate = func(context.Context) (bool, error) {
+		_, ok := stampFresh(toolsStampPath(b.o.CacheDir), s.key)
+		return ok, nil
+	}
+	s.run = func(ctx context.Context, rc *runCtx) error {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		tmp, err := os.MkdirTemp(dir, ".build-")
+		if err != nil {
+			return err
+		}
+		rc.defer_(func(context.Context) { os.RemoveAll(tmp) })
+		build := func(ldflags string, pkgs ...string) error {
+			args := append([]string{"build", "-trimpath", "-ldflags=" + ldflags, "-o", tmp + "/"}, pkgs...)
+			if err := rc.goCmd(b.root, args...).WithTimeout(45 * time.Minute).Run(ctx); err != nil {
+				return fmt.Errorf("go build %s: %w", strings.Join(pkgs, " "), err)
+			}
+			return nil
+		}
+		if err := build(helmLD, "sigs.k8s.io/kind", "helm.sh/helm/v3/cmd/helm"); err != nil {
+			return err
+		}
+		if err := build(kubectlLD, "./cmd/kubectl"); err != nil {
+			return err
+		}
+		for _, t := range toolList {
+			if err := os.Rename(filepath.Join(tmp, t.name), filepath.Join(dir, t.name)); err != nil {
+				return err
+			}
+		}
+		st := &stamp{Key: s.key, BuiltAt: b.now().UTC(), Files: files, Sources: Sources{Go: map[string]string{}}}
+		for _, t := range toolList {
+			st.Sources.Go[t.module] = vers[t.module]
+		}
+		return writeStamp(toolsStampPath(b.o.CacheDir), st)
+	}
+	return s, nil
+}
+
+// toolLdflags returns the -ldflags that stamp helm's and kubectl's versions.
+// kubectl reports the Kubernetes release of its k8s.io/kubectl module
+// (v0.37.0 -> v1.37.0).
+func toolLdflags(vers map[string]string) (helm, kubectl string, err error) {
+	helmVer := vers["helm.sh/helm/v3"]
+	cg, err := parseSemver(vers["k8s.io/client-go"])
+	if err != nil {
+		return "", "", fmt.Errorf("k8s.io/client-go: %w", err)
+	}
+	helm = strings.Join([]string{"-s -w",
+		"-X helm.sh/helm/v3/internal/version.version=" + helmVer,
+		"-X helm.sh/helm/v3/internal/version.gitTreeState=clean",
+		fmt.Sprintf("-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=%d", cg.minor),
+		fmt.Sprintf("-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=%d", cg.minor),
+	}, " ")
+	kv, err := parseSemver(vers["k8s.io/kubectl"])
+	if err != nil {
+		return "", "", fmt.Errorf("k8s.io/kubectl: %w", err)
+	}
+	release := fmt.Sprintf("v1.%d.%d", kv.minor, kv.patch)
+	kubectl = "-s -w " + kubeVersionLdflags(release)
+	return helm, kubectl, nil
+}
+
+// kubeVersionLdflags sets the version Kubernetes binaries report.
+func kubeVersionLdflags(release string) string {
+	s, _ := parseSemver(release)
+	return strings.Join([]string{
+		"-X k8s.io/component-base/version.gitVersion=" + release,
+		"-X k8s.io/component-base/version.gitMajor=1",
+		fmt.Sprintf("-X k8s.io/component-base/version.gitMinor=%d", s.minor),
+		"-X k8s.io/component-base/version.gitTreeState=clean",
+		"-X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z",
+		"-X k8s.io/client-go/pkg/version.gitVersion=" + release,
+		"-X k8s.io/client-go/pkg/version.gitMajor=1",
+		fmt.Sprintf("-X k8s.io/client-go/pkg/version.gitMinor=%d", s.minor),
+		"-X k8s.io/client-go/pkg/version.gitTreeState=clean",
+	}, " ")
+}
+
+func uniqueLines(s string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
