@@ -273,3 +273,21 @@ status: {}
 		t.Errorf("Contains on an empty file: %v", err)
 	}
 }
+
+func TestLocalPorts(t *testing.T) {
+	l := &Lab{Steps: []Step{
+		{Name: "a", Commands: []Command{{Cmd: "kubectl port-forward service/example 8080:80"}}},
+		{Name: "b", Commands: []Command{{Cmd: "kubectl -n x port-forward pod/p 9000:9000 9001:80 > /dev/null"}}},
+		{Name: "c", Commands: []Command{{Cmd: "curl -s http://127.0.0.1:8080"}, {Cmd: "kubectl port-forward svc/y 8080:80"}}},
+	}}
+	got := l.LocalPorts()
+	want := []Port{{8080, "a"}, {9000, "b"}, {9001, "b"}}
+	if len(got) != len(want) {
+		t.Fatalf("LocalPorts = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("LocalPorts[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+}

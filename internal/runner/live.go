@@ -34,6 +34,9 @@ func Open(ctx context.Context, l *lab.Lab, opts Options) (*Live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare lab %s: %w", l.Name, err)
 	}
+	if err := checkPorts(l); err != nil {
+		return nil, err
+	}
 	r := &runState{opts: opts, lab: l, info: info, p: &progress{w: io.Discard, lab: l, info: info}}
 	before, dir, err := r.setup(ctx)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -97,6 +98,9 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 			CacheKey: key, Started: last.Started, Versions: info.Versions}, nil
 	}
 
+	if err := checkPorts(l); err != nil {
+		return nil, err
+	}
 	r := &runState{opts: opts, lab: l, info: info, p: p}
 	run := r.run(ctx)
 	run.CacheKey = key
@@ -114,6 +118,18 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 		}
 	}
 	return run, nil
+}
+
+// checkPorts reports a host port the lab needs that something else holds.
+func checkPorts(l *lab.Lab) error {
+	for _, p := range l.LocalPorts() {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p.Port))
+		if err != nil {
+			return fmt.Errorf("port %d on 127.0.0.1 is taken, and step %q of the %s lab forwards it: stop what listens there (ss -ltnp 'sport = :%d') and try again", p.Port, p.Step, l.Name, p.Port)
+		}
+		ln.Close()
+	}
+	return nil
 }
 
 // cacheKey hashes what decides a lab's outcome: its content (not line

@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -406,5 +407,25 @@ func TestStrayChildrenEndWithTheirCommand(t *testing.T) {
 	}
 	if run.Status != report.Pass {
 		t.Errorf("a child left running by a command survived it: %s", statuses(run))
+	}
+}
+
+func TestTakenPortIsReportedBeforeTheLabStarts(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	f := runnertest.New()
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		{Name: "forward", Kind: lab.KindRun, Background: true, Commands: []lab.Command{cmd(fmt.Sprintf("kubectl port-forward service/x %d:80", port))}},
+	}}
+	_, err = Run(context.Background(), l, testOpts(t, f))
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("port %d on 127.0.0.1 is taken", port)) || !strings.Contains(err.Error(), `step "forward"`) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(f.Calls()) != 0 {
+		t.Errorf("the lab started anyway: %v", f.Calls())
 	}
 }
