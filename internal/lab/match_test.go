@@ -275,13 +275,13 @@ status: {}
 }
 
 func TestLocalPorts(t *testing.T) {
-	l := &Lab{Steps: []Step{
-		{Name: "a", Commands: []Command{{Cmd: "kubectl port-forward service/example 8080:80"}}},
-		{Name: "b", Commands: []Command{{Cmd: "kubectl -n x port-forward pod/p 9000:9000 9001:80 > /dev/null"}}},
-		{Name: "c", Commands: []Command{{Cmd: "curl -s http://127.0.0.1:8080"}, {Cmd: "kubectl port-forward svc/y 8080:80"}}},
+	l := &lab.Lab{Steps: []lab.Step{
+		{Name: "a", Commands: []lab.Command{{Cmd: "kubectl port-forward service/example 8080:80"}}},
+		{Name: "b", Commands: []lab.Command{{Cmd: "kubectl -n x port-forward pod/p 9000:9000 9001:80 > /dev/null"}}},
+		{Name: "c", Commands: []lab.Command{{Cmd: "curl -s http://127.0.0.1:8080"}, {Cmd: "kubectl port-forward svc/y 8080:80"}}},
 	}}
 	got := l.LocalPorts()
-	want := []Port{{8080, "a"}, {9000, "b"}, {9001, "b"}}
+	want := []lab.Port{{8080, "a"}, {9000, "b"}, {9001, "b"}}
 	if len(got) != len(want) {
 		t.Fatalf("LocalPorts = %v, want %v", got, want)
 	}
