@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 
 	"os/exec"
 	"path/filepath"
@@ -143,6 +144,9 @@ func runLabRun(e *env, args []string) error {
 			if run.Status != report.Unchanged {
 				suites = append(suites, report.Suite{Lab: l.Name, Run: run})
 			}
+		}
+		if f, err := report.Read(report.Path(resultsDir, l.Name)); err == nil && f != nil && f.FirstFailing != "" {
+			fmt.Fprintf(e.stdout, "%s: first failing Kubernetes version: %s (an earlier version passes)\n", l.Name, f.FirstFailing)
 		}
 	}
 	if *junit != "" {
