@@ -1,0 +1,286 @@
+package lint_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sysadvent/advent/internal/cli"
+	"github.com/sysadvent/advent/internal/content"
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/lint"
+)
+
+const (
+	repoRoot = "../.."
+	day5     = "content/2017/05-helm-chart.md"
+)
+
+// advent runs the CLI in-process.
+func advent(t testing.TB, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = cli.Main(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestContent lints the real articles: day 5's 2017 originals are flagged
+// as expected findings and nothing in day 5 fails. Other days are being
+// annotated concurrently, so for them the test only checks that the exit
+// code agrees with the findings.
+func TestContent(t *testing.T) {
+	findings, err := lint.Paths(repoRoot, nil, lint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(repoRoot, day5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, err := content.Parse(day5, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	originals := map[int]bool{}
+	for _, b := range art.Blocks {
+		if lab.IsOriginal(b) {
+			originals[b.Line] = true
+		}
+	}
+
+	byRule := map[string]int{}
+	seen := map[string]bool{}
+	for _, f := range findings {
+		if f.Path != day5 {
+			continue
+		}
+		byRule[f.Rule]++
+		if !f.Expected || f.Original != "2017" || !originals[f.BlockLine] {
+			t.Errorf("day 5 finding outside a 2017 original: %s (block %d)", f, f.BlockLine)
+		}
+		if f.Line <= f.BlockLine {
+			t.Errorf("finding %s is not inside its block (fence at %d)", f, f.BlockLine)
+		}
+		key := fmt.Sprintf("%d/%d/%s", f.Line, f.Col, f.Rule)
+		if seen[key] {
+			t.Errorf("duplicate finding %s", f)
+		}
+		seen[key] = true
+	}
+	// brew cask install, helm init, kubectl run -o yaml, apps/v1beta1
+	// (twice), helm install -n (twice), helm delete --purge (twice).
+	for rule, n := range map[string]int{
+		"brew-cask": 1, "helm-init": 1, "kubectl-run-deployment": 1, lint.RuleAPIRemoved: 2,
+		"helm-install-name": 2, "helm-delete-purge": 2,
+	} {
+		if byRule[rule] < n {
+			t.Errorf("day 5: %d %s findings, want at least %d (all: %v)", byRule[rule], rule, n, byRule)
+		}
+	}
+
+	code, stdout, stderr := advent(t, "lint", "-root", repoRoot)
+	want := 0
+	if lint.Failed(findings, false) {
+		want = 1
+	}
+	if code != want {
+		t.Errorf("advent lint: exit %d, want %d\n%s%s", code, want, stdout, stderr)
+	}
+	if !strings.Contains(stdout, day5+":") || !strings.Contains(stdout, "(expected, 2017 original)") {
+		t.Errorf("output lacks day 5's expected findings:\n%s", stdout)
+	}
+
+	// Day 5 alone passes: its stale blocks are all originals.
+	if code, stdout, stderr := advent(t, "lint", "-root", repoRoot, day5); code != 0 {
+		t.Errorf("advent lint %s: exit %d\n%s%s", day5, code, stdout, stderr)
+	}
+}
+
+// TestPlainMarkdown: a README with no lab annotations has every block
+// checked, and its findings fail.
+func TestPlainMarkdown(t *testing.T) {
+	code, stdout, stderr := advent(t, "lint", "testdata/README.md")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"testdata/README.md:11: helm init was removed in Helm v3.0.0 (2019-11-13) -> ",
+		"testdata/README.md:28: extensions/v1beta1 Ingress was removed in Kubernetes v1.22 -> networking.k8s.io/v1 Ingress\n",
+		"advent lint: Kubernetes v1.34: 2 failing, 0 expected in originals, 0 warnings",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "(expected") {
+		t.Errorf("nothing is expected in plain Markdown:\n%s", stdout)
+	}
+	// The same through the directory.
+	if code, stdout, _ := advent(t, "lint", "testdata"); code != 1 || !strings.Contains(stdout, "testdata/README.md:28:") {
+		t.Errorf("lint testdata: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	code, stdout, stderr := advent(t, "lint", "testdata/README.md", "--format", "json")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var raw struct {
+		Kubernetes string                   `json:"kubernetes"`
+		Findings   []map[string]interface{} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if raw.Kubernetes != lint.DefaultKubernetes || len(raw.Findings) != 2 {
+		t.Fatalf("got %+v", raw)
+	}
+	for _, key := range []string{"path", "line", "col", "block_line", "rule", "severity", "message", "removed_in",
+		"deprecated_in", "since", "replacement", "source", "expected", "original"} {
+		if _, ok := raw.Findings[0][key]; !ok {
+			t.Errorf("finding lacks %q: %v", key, raw.Findings[0])
+		}
+	}
+	var report struct {
+		Findings []lint.Finding `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+		t.Fatal(err)
+	}
+	f := report.Findings[0]
+	want := lint.Finding{
+		Path: "testdata/README.md", Line: 11, Col: 8, BlockLine: 10, Rule: "helm-init", Severity: "error",
+		Message: "helm init was removed in Helm v3.0.0 (2019-11-13)", RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: f.Replacement, Source: "https://helm.sh/docs/topics/v2_v3_migration/",
+	}
+	if f != want {
+		t.Errorf("got  %#v\nwant %#v", f, want)
+	}
+	if f := report.Findings[1]; f.Rule != lint.RuleAPIRemoved || f.RemovedIn != "Kubernetes v1.22" || f.DeprecatedIn != "Kubernetes v1.14" ||
+		f.Source != "https://kubernetes.io/docs/reference/using-api/deprecation-guide/#v1-22" || f.Line != 28 || f.BlockLine != 27 {
+		t.Errorf("ingress finding %+v", f)
+	}
+
+	// No findings: an empty list, not null.
+	dir := t.TempDir()
+	write(t, dir, "ok.md", "```yaml\napiVersion: apps/v1\nkind: Deployment\n```\n")
+	code, stdout, _ = advent(t, "lint", "-root", dir, "-format", "json", "ok.md")
+	if code != 0 || !strings.Contains(stdout, `"findings": []`) {
+		t.Errorf("exit %d\n%s", code, stdout)
+	}
+}
+
+func TestKubernetesTarget(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "old.md", "```yaml\napiVersion: apps/v1beta1\nkind: Deployment\n```\n")
+
+	code, stdout, _ := advent(t, "lint", "-root", dir, "--kubernetes", "v1.15", "old.md")
+	if code != 0 || !strings.Contains(stdout, "old.md:2: warning: apps/v1beta1 Deployment is deprecated since Kubernetes v1.8 and is removed in v1.16 -> apps/v1 Deployment") {
+		t.Errorf("v1.15: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, _ := advent(t, "lint", "-root", dir, "--kubernetes", "v1.15", "-strict", "old.md"); code != 1 {
+		t.Errorf("v1.15 -strict: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, _ := advent(t, "lint", "-root", dir, "--kubernetes", "1.16", "old.md"); code != 1 || !strings.Contains(stdout, "removed in Kubernetes v1.16") {
+		t.Errorf("1.16: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := advent(t, "lint", "-root", dir, "--kubernetes", "latest", "old.md"); code != 2 || !strings.Contains(stderr, "latest") {
+		t.Errorf("bad target: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := advent(t, "lint", "-root", dir, "-format", "xml", "old.md"); code != 2 || !strings.Contains(stderr, "xml") {
+		t.Errorf("bad format: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestBadInput: unreadable paths and unparsable Markdown are exit 2 with
+// positioned errors, and no findings are printed.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "content/2017/01-open.md", "---\ntitle: x\n---\n\ntext\n\n```sh\nhelm init\n")
+	write(t, dir, "content/2017/02-ok.md", "```sh\nhelm init\n```\n")
+
+	code, stdout, stderr := advent(t, "lint", "-root", dir)
+	if code != 2 || !strings.Contains(stderr, "content/2017/01-open.md:7:1: code fence is never closed") || stdout != "" {
+		t.Errorf("unclosed fence: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	code, _, stderr = advent(t, "lint", "-root", dir, "nope.md")
+	if code != 2 || !strings.Contains(stderr, "nope.md: cannot read: no such file or directory") {
+		t.Errorf("missing file: exit %d\n%s", code, stderr)
+	}
+	_, err := lint.Paths(dir, []string{"nope"}, lint.Options{})
+	if err == nil || !strings.Contains(err.Error(), "nope: cannot read") {
+		t.Errorf("Paths: %v", err)
+	}
+}
+
+// TestArticleModes: in an annotated article only lab blocks and originals
+// are read; in a file outside the articles, every block is.
+func TestArticleModes(t *testing.T) {
+	dir := t.TempDir()
+	const body = "```sh\nhelm init\n```\n\n" +
+		"```console {original=\"2017\" note=\"x\"}\n$ helm reset\n```\n\n" +
+		"```console {step=\"s\"}\n$ helm serve\n```\n"
+	article := "---\ntitle: t\ndate: 2017-12-01\nday: 1\nyear: 2017\nauthors: [\"A\"]\nhandles: {\"A\": \"a\"}\nlab: t\n---\n\n" + body
+	write(t, dir, "content/2017/01-a.md", article)
+	write(t, dir, "docs/writing.md", body)
+
+	findings, err := lint.Paths(dir, []string{"content", "docs"}, lint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range findings {
+		got = append(got, fmt.Sprintf("%s %s expected=%v", f.Path, f.Rule, f.Expected))
+	}
+	want := []string{
+		"content/2017/01-a.md helm-reset expected=true",
+		"content/2017/01-a.md helm-serve expected=false",
+		"docs/writing.md helm-init expected=false",
+		"docs/writing.md helm-reset expected=true",
+		"docs/writing.md helm-serve expected=false",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func write(t testing.TB, dir, name, text string) {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkLint1000 lints 1,000 articles made from the real day 5.
+func BenchmarkLint1000(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join(repoRoot, day5))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	for i := range 1000 {
+		write(b, dir, fmt.Sprintf("content/%d/%03d-helm-chart.md", 2000+i/100, i%100), string(src))
+	}
+	b.ResetTimer()
+	var n int
+	for b.Loop() {
+		findings, err := lint.Paths(dir, nil, lint.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(findings)
+	}
+	if n < 9000 {
+		b.Fatalf("%d findings, want at least 9 per article", n)
+	}
+}

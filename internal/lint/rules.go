@@ -1,0 +1,547 @@
+package lint
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Severities. Errors fail the lint (outside 2017 originals); warnings
+// (deprecated, still working) are reported and fail only with Strict.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// Rule IDs of the Kubernetes API checks; their data comes from the
+// Kubernetes API libraries, not from this package.
+const (
+	RuleAPIRemoved    = "k8s-api-removed"
+	RuleAPIDeprecated = "k8s-api-deprecated"
+	RuleAPIUnknown    = "k8s-api-unknown-version"
+)
+
+// Rule describes one check: what it finds, since when, and where that is
+// documented upstream.
+type Rule struct {
+	ID           string `json:"id"`
+	Tool         string `json:"tool"`
+	Severity     string `json:"severity"`
+	Summary      string `json:"summary"`
+	RemovedIn    string `json:"removed_in"`
+	DeprecatedIn string `json:"deprecated_in"`
+	Since        string `json:"since"`
+	Replacement  string `json:"replacement"`
+	Source       string `json:"source"`
+}
+
+// Sources.
+const (
+	helmMigration = "https://helm.sh/docs/topics/v2_v3_migration/"
+	helmChanges   = "https://helm.sh/docs/faq/changes_since_helm2/"
+)
+
+// cliRules is the command-line rule set. Each rule cites the upstream
+// page or change that removed (or deprecated) what it finds.
+var cliRules = []Rule{
+	{
+		ID: "helm-init", Tool: "helm", Severity: SeverityError,
+		Summary:   "helm init installed Tiller and set up $HELM_HOME; Helm 3 has neither",
+		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: "nothing to run: Helm 3 talks to the cluster with your kubeconfig (add chart repositories with `helm repo add`)",
+		Source:      helmMigration,
+	},
+	{
+		ID: "helm-reset", Tool: "helm", Severity: SeverityError,
+		Summary:   "helm reset uninstalled Tiller",
+		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: "nothing to run: Helm 3 has no Tiller",
+		Source:      helmMigration,
+	},
+	{
+		ID: "helm-serve", Tool: "helm", Severity: SeverityError,
+		Summary:   "helm serve ran a local chart repository",
+		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: "serve a directory indexed by `helm repo index` with any web server, or push charts to an OCI registry",
+		Source:      helmChanges,
+	},
+	{
+		ID: "helm-home", Tool: "helm", Severity: SeverityError,
+		Summary:   "helm home printed $HELM_HOME, which Helm 3 replaced with XDG directories",
+		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: "helm env (HELM_CACHE_HOME, HELM_CONFIG_HOME, HELM_DATA_HOME)",
+		Source:      helmMigration,
+	},
+	{
+		ID: "helm-install-name", Tool: "helm", Severity: SeverityError,
+		Summary:   "helm install -n NAME / --name NAME: the release name is the first argument in Helm 3, and -n means --namespace",
+		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: "helm install NAME CHART",
+		Source:      helmMigration,
+	},
+	{
+		ID: "helm-install-no-name", Tool: "helm", Severity: SeverityError,
+		Summary:   "helm install CHART without a release name: Helm 3 requires a name or --generate-name",
+		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: "helm install NAME CHART (or helm install CHART --generate-name)",
+		Source:      helmChanges,
+	},
+	{
+		ID: "helm-delete-purge", Tool: "helm", Severity: SeverityError,
+		Summary:   "helm delete --purge: Helm 3 renamed delete to uninstall, which purges by default",
+		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: "helm uninstall NAME (--keep-history keeps the release record)",
+		Source:      helmChanges,
+	},
+	{
+		ID: "helm-tiller-flag", Tool: "helm", Severity: SeverityError,
+		Summary:   "--tiller-namespace and the other --tiller-* flags: Helm 3 has no Tiller",
+		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: "drop the flag (use --namespace for the release's namespace)",
+		Source:      helmChanges,
+	},
+	{
+		ID: "helm-search-term", Tool: "helm", Severity: SeverityError,
+		Summary:   "helm search TERM: Helm 3 searches with the subcommands repo and hub",
+		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
+		Replacement: "helm search repo TERM (or helm search hub TERM)",
+		Source:      helmMigration,
+	},
+	{
+		ID: "kubectl-run-deployment", Tool: "kubectl", Severity: SeverityError,
+		Summary:      "kubectl run used to make a Deployment (--replicas, or -o yaml of what it created); since v1.18 it only creates a Pod",
+		DeprecatedIn: "kubectl v1.12", RemovedIn: "kubectl v1.18", Since: "2020-03-25",
+		Replacement: "kubectl create deployment NAME --image=IMAGE (add --dry-run=client -o yaml to write a manifest)",
+		Source:      "https://github.com/kubernetes/kubernetes/pull/87077",
+	},
+	{
+		ID: "kubectl-generator", Tool: "kubectl", Severity: SeverityError,
+		Summary:      "--generator: kubectl's generators were removed; the flag had no effect since v1.18 and is gone since v1.21",
+		DeprecatedIn: "kubectl v1.18", RemovedIn: "kubectl v1.21", Since: "2021-04-08",
+		Replacement: "drop the flag (kubectl run only creates Pods; use kubectl create deployment|job|cronjob for the others)",
+		Source:      "https://github.com/kubernetes/kubernetes/pull/99732",
+	},
+	{
+		ID: "kubectl-get-show-all", Tool: "kubectl", Severity: SeverityError,
+		Summary:      "kubectl get --show-all (-a): pods in every state are shown by default",
+		DeprecatedIn: "kubectl v1.10", RemovedIn: "kubectl v1.14", Since: "2019-03-25",
+		Replacement: "drop the flag",
+		Source:      "https://github.com/kubernetes/kubernetes/pull/69255",
+	},
+	{
+		ID: "kubectl-get-export", Tool: "kubectl", Severity: SeverityError,
+		Summary:      "kubectl get --export",
+		DeprecatedIn: "kubectl v1.14", RemovedIn: "kubectl v1.18", Since: "2020-03-25",
+		Replacement: "kubectl get -o yaml and delete the status and server-set metadata, or write the manifest with kubectl create ... --dry-run=client -o yaml",
+		Source:      "https://github.com/kubernetes/kubernetes/pull/88649",
+	},
+	{
+		ID: "kubefed-archived", Tool: "kubefed", Severity: SeverityError,
+		Summary:     "kubefed (Kubernetes Federation) is retired: federation v1 was archived in 2019 and its successor KubeFed in 2023",
+		Since:       "2023",
+		Replacement: "none upstream: address each cluster with its own kubectl context, or adopt a maintained multi-cluster project",
+		Source:      "https://github.com/kubernetes-retired/kubefed",
+	},
+	{
+		ID: "brew-cask", Tool: "brew", Severity: SeverityError,
+		Summary:      "brew cask COMMAND: deprecated in Homebrew 2.6.0, disabled in 2.7.0",
+		DeprecatedIn: "Homebrew 2.6.0", RemovedIn: "Homebrew 2.7.0", Since: "2020-12-21",
+		Replacement: "brew COMMAND --cask",
+		Source:      "https://brew.sh/2020/12/21/homebrew-2.7.0/",
+	},
+	{
+		ID: "inspec-attrs", Tool: "inspec", Severity: SeverityWarning,
+		Summary:      "inspec --attrs: InSpec 4 renamed attributes to inputs; --attrs is the deprecated legacy name of --input-file",
+		DeprecatedIn: "InSpec 4",
+		Replacement:  "--input-file FILE",
+		Source:       "https://docs.chef.io/inspec/cli/",
+	},
+}
+
+// apiRules describe the Kubernetes API checks. Their versions come from
+// the generated APILifecycle* methods of k8s.io/api types.
+var apiRules = []Rule{
+	{
+		ID: RuleAPIRemoved, Tool: "kubernetes", Severity: SeverityError,
+		Summary:     "a manifest's apiVersion+kind is no longer served by the target Kubernetes release (APILifecycleRemoved of the k8s.io/api type, or of every kind of its group version)",
+		Replacement: "the type's APILifecycleReplacement, or the same kind in a GA version of the group",
+		Source:      deprecationGuide,
+	},
+	{
+		ID: RuleAPIDeprecated, Tool: "kubernetes", Severity: SeverityWarning,
+		Summary:     "a manifest's apiVersion+kind is deprecated in the target release (APILifecycleDeprecated) but still served",
+		Replacement: "the type's APILifecycleReplacement",
+		Source:      deprecationGuide,
+	},
+	{
+		ID: RuleAPIUnknown, Tool: "kubernetes", Severity: SeverityError,
+		Summary:     "a built-in API group's version the Kubernetes API libraries no longer know (long removed, e.g. batch/v2alpha1)",
+		Replacement: "the same kind in a GA version of the group",
+		Source:      deprecationGuide,
+	},
+}
+
+// Rules lists every rule, Kubernetes API rules first.
+func Rules() []Rule {
+	out := append([]Rule(nil), apiRules...)
+	return append(out, cliRules...)
+}
+
+var ruleByID = func() map[string]*Rule {
+	m := map[string]*Rule{}
+	for i := range cliRules {
+		m[cliRules[i].ID] = &cliRules[i]
+	}
+	return m
+}()
+
+// hit is a rule matched at a word.
+type hit struct {
+	rule        string
+	at          word
+	what        string // the stale usage, e.g. "helm init"
+	msg         string // a fuller sentence than "WHAT was removed in ..."
+	replacement string // specific to the command; "" means the rule's
+}
+
+// checkCall applies the command-line rules to one call.
+func checkCall(c call) []hit {
+	switch c.program() {
+	case "helm":
+		return checkHelm(c)
+	case "kubectl":
+		return checkKubectl(c)
+	case "brew":
+		return checkBrew(c)
+	case "kubefed", "kubefedctl":
+		return []hit{{rule: "kubefed-archived", at: c.words[0], what: c.program()}}
+	case "inspec":
+		return checkInspec(c)
+	}
+	return nil
+}
+
+// args is a command line split into flags and positional arguments.
+type args struct {
+	pos   []word
+	flags []flagUse
+}
+
+type flagUse struct {
+	name string // "--name", "-n"
+	val  *word  // nil for a boolean flag
+	at   word
+}
+
+// parseArgs splits words the way cobra/pflag would: flags anywhere,
+// --flag=value, -f value for flags in withValue, -fvalue for one-letter
+// flags in withValue, and everything after "--" positional.
+func parseArgs(ws []word, withValue map[string]bool) args {
+	var a args
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		s := w.s
+		switch {
+		case s == "--":
+			a.pos = append(a.pos, ws[i+1:]...)
+			return a
+		case strings.HasPrefix(s, "--") && len(s) > 2:
+			name, val, hasVal := strings.Cut(s, "=")
+			f := flagUse{name: name, at: w}
+			if hasVal {
+				f.val = &word{s: val, raw: rawValue(w.raw, val), line: w.line, col: w.col + len(name) + 1}
+			} else if withValue[name] && i+1 < len(ws) {
+				i++
+				f.val = &ws[i]
+			}
+			a.flags = append(a.flags, f)
+		case strings.HasPrefix(s, "-") && len(s) > 1:
+			short := s[:2]
+			f := flagUse{name: s, at: w}
+			switch {
+			case withValue[short] && len(s) > 2:
+				v := strings.TrimPrefix(s[2:], "=")
+				f.name, f.val = short, &word{s: v, raw: rawValue(w.raw, v), line: w.line, col: w.col + 2}
+			case withValue[s] && i+1 < len(ws):
+				i++
+				f.val = &ws[i]
+			}
+			a.flags = append(a.flags, f)
+		default:
+			a.pos = append(a.pos, w)
+		}
+	}
+	return a
+}
+
+// flag returns the first use of any of names.
+func (a args) flag(names ...string) *flagUse {
+	for i := range a.flags {
+		for _, n := range names {
+			if a.flags[i].name == n {
+				return &a.flags[i]
+			}
+		}
+	}
+	return nil
+}
+
+func setOf(s ...string) map[string]bool {
+	m := make(map[string]bool, len(s))
+	for _, x := range s {
+		m[x] = true
+	}
+	return m
+}
+
+// Flags that take a value, for Helm 2 and 3 (global, install, upgrade).
+var helmValueFlags = setOf(
+	"-n", "--namespace", "--kube-context", "--kubeconfig", "--kube-apiserver",
+	"--kube-as-user", "--kube-as-group", "--kube-ca-file", "--kube-token",
+	"--kube-tls-server-name", "--registry-config", "--repository-cache",
+	"--repository-config", "--burst-limit", "--qps", "--home", "--host",
+	"--tiller-namespace", "--tiller-connection-timeout", "--tiller-image",
+	"--service-account", "--stable-repo-url", "--name", "--name-template",
+	"--set", "--set-string", "--set-file", "--set-json", "--set-literal",
+	"-f", "--values", "--version", "--repo", "--username", "--password",
+	"--timeout", "--description", "--post-renderer", "--post-renderer-args",
+	"--ca-file", "--cert-file", "--key-file", "--keyring", "-o", "--output",
+	"--labels", "--max-history", "--history-max",
+)
+
+func checkHelm(c call) []hit {
+	a := parseArgs(c.words[1:], helmValueFlags)
+	var hits []hit
+	for _, f := range a.flags {
+		if strings.HasPrefix(f.name, "--tiller-") {
+			hits = append(hits, hit{rule: "helm-tiller-flag", at: f.at, what: "helm " + f.name})
+		}
+	}
+	if len(a.pos) == 0 {
+		return hits
+	}
+	sub := a.pos[0]
+	switch sub.s {
+	case "init", "reset", "serve", "home":
+		hits = append(hits, hit{rule: "helm-" + sub.s, at: sub, what: "helm " + sub.s})
+	case "install":
+		rest := a.pos[1:]
+		generate := a.flag("-g", "--generate-name") != nil
+		chart := "CHART"
+		if len(rest) == 1 {
+			chart = rest[0].raw
+		}
+		switch name, ns := a.flag("--name"), a.flag("-n"); {
+		case name != nil:
+			release := "NAME"
+			if name.val != nil {
+				release = name.val.raw
+			}
+			hits = append(hits, hit{rule: "helm-install-name", at: name.at, what: "helm install --name",
+				replacement: fmt.Sprintf("helm install %s %s", release, chart)})
+		case ns != nil && len(rest) == 1 && !generate:
+			release := "NAME"
+			if ns.val != nil {
+				release = ns.val.raw
+			}
+			hits = append(hits, hit{rule: "helm-install-name", at: ns.at, what: "helm install -n NAME",
+				msg:         "helm install -n NAME: Helm 3 reads -n as --namespace and takes the release name as the first argument",
+				replacement: fmt.Sprintf("helm install %s %s (the release name is the first argument; -n is --namespace)", release, chart)})
+		case len(rest) == 1 && !generate:
+			hits = append(hits, hit{rule: "helm-install-no-name", at: sub, what: "helm install CHART without a release name",
+				replacement: fmt.Sprintf("helm install NAME %s (or helm install %s --generate-name)", chart, chart)})
+		}
+	case "delete", "del":
+		if p := a.flag("--purge"); p != nil {
+			names := make([]string, 0, len(a.pos)-1)
+			for _, w := range a.pos[1:] {
+				names = append(names, w.raw)
+			}
+			if len(names) == 0 {
+				names = []string{"NAME"}
+			}
+			hits = append(hits, hit{rule: "helm-delete-purge", at: p.at, what: "helm delete --purge",
+				replacement: "helm uninstall " + strings.Join(names, " ") + " (it purges by default)"})
+		}
+	case "search":
+		if len(a.pos) < 2 || (a.pos[1].s != "repo" && a.pos[1].s != "hub") {
+			term := "TERM"
+			if len(a.pos) > 1 {
+				term = a.pos[1].raw
+			}
+			hits = append(hits, hit{rule: "helm-search-term", at: sub, what: "helm search " + term,
+				replacement: fmt.Sprintf("helm search repo %s (or helm search hub %s)", term, term)})
+		}
+	}
+	return hits
+}
+
+// Flags that take a value: kubectl's global flags and those of the
+// commands that tutorials use.
+var kubectlValueFlags = setOf(
+	"-n", "--namespace", "--context", "--cluster", "--user", "--kubeconfig",
+	"-s", "--server", "--token", "--as", "--as-group", "--as-uid",
+	"--certificate-authority", "--client-certificate", "--client-key",
+	"--cache-dir", "--request-timeout", "--tls-server-name", "-v", "--v",
+	"-o", "--output", "-f", "--filename", "-k", "--kustomize", "-l", "--selector",
+	"--field-selector", "--image", "--port", "--type", "--replicas", "--restart",
+	"--generator", "--env", "--labels", "--overrides", "--image-pull-policy",
+	"--limits", "--requests", "--serviceaccount", "--target-port", "--name",
+	"--protocol", "--template", "-c", "--container", "--sort-by", "--chunk-size",
+	"--timeout", "--grace-period", "-p", "--patch", "--field-manager", "--for",
+	"--since", "--tail", "--since-time", "--schedule", "-L", "--label-columns",
+	"--raw", "--subresource", "--external-ip", "--load-balancer-ip",
+	"--session-affinity", "--cluster-ip", "--selector-fields", "--annotations",
+)
+
+func checkKubectl(c call) []hit {
+	a := parseArgs(c.words[1:], kubectlValueFlags)
+	var hits []hit
+	verb := ""
+	if len(a.pos) > 0 {
+		verb = a.pos[0].s
+	}
+	for _, f := range a.flags {
+		if f.name != "--generator" {
+			continue
+		}
+		h := hit{rule: "kubectl-generator", at: f.at, what: "kubectl " + verb + " --generator"}
+		if f.val != nil {
+			h.what += "=" + f.val.s
+			if verb == "run" {
+				h.replacement = generatorReplacement(f.val.s, a)
+			}
+		}
+		hits = append(hits, h)
+	}
+	switch verb {
+	case "run":
+		name, image := "NAME", "IMAGE"
+		if len(a.pos) > 1 {
+			name = a.pos[1].raw
+		}
+		if f := a.flag("--image"); f != nil && f.val != nil {
+			image = f.val.raw
+		}
+		repl := fmt.Sprintf("kubectl create deployment %s --image=%s", name, image)
+		dryRun := a.flag("--dry-run") != nil
+		out := a.flag("-o", "--output")
+		// Before v1.18, only --restart=Always (the default) made a
+		// Deployment; Never made a Pod then too.
+		deployment := true
+		if r := a.flag("--restart"); r != nil && r.val != nil && r.val.s != "Always" {
+			deployment = false
+		}
+		switch r := a.flag("--replicas"); {
+		case r != nil:
+			if r.val != nil {
+				repl += " --replicas=" + r.val.raw
+			}
+			if out != nil {
+				repl += " --dry-run=client -o " + flagValue(out)
+			}
+			hits = append(hits, hit{rule: "kubectl-run-deployment", at: r.at, what: "kubectl run --replicas", replacement: repl})
+		case out != nil && !dryRun && deployment:
+			repl += " --dry-run=client -o " + flagValue(out)
+			hits = append(hits, hit{rule: "kubectl-run-deployment", at: out.at, what: "kubectl run -o " + flagValue(out),
+				msg:         "kubectl run -o " + flagValue(out) + " creates a Pod and prints it, not a Deployment: kubectl run stopped making Deployments",
+				replacement: repl})
+		}
+	case "get":
+		if f := a.flag("--show-all", "-a"); f != nil {
+			hits = append(hits, hit{rule: "kubectl-get-show-all", at: f.at, what: "kubectl get " + f.name})
+		}
+		if f := a.flag("--export"); f != nil {
+			hits = append(hits, hit{rule: "kubectl-get-export", at: f.at, what: "kubectl get --export"})
+		}
+	}
+	return hits
+}
+
+func flagValue(f *flagUse) string {
+	if f.val == nil {
+		return "yaml"
+	}
+	return f.val.raw
+}
+
+// rawValue is the value part of a --flag=value word as written.
+func rawValue(raw, val string) string {
+	if _, v, ok := strings.Cut(raw, "="); ok {
+		return v
+	}
+	return val
+}
+
+// generatorReplacement maps a kubectl run generator to the command that
+// makes the same object today.
+func generatorReplacement(gen string, a args) string {
+	name, image := "NAME", "IMAGE"
+	if len(a.pos) > 1 {
+		name = a.pos[1].raw
+	}
+	if f := a.flag("--image"); f != nil && f.val != nil {
+		image = f.val.raw
+	}
+	switch {
+	case gen == "run-pod/v1":
+		return "drop the flag: kubectl run always creates a Pod"
+	case strings.HasPrefix(gen, "deployment/"), gen == "run/v1":
+		return fmt.Sprintf("kubectl create deployment %s --image=%s", name, image)
+	case strings.HasPrefix(gen, "job/"):
+		return fmt.Sprintf("kubectl create job %s --image=%s", name, image)
+	case strings.HasPrefix(gen, "cronjob/"):
+		return fmt.Sprintf("kubectl create cronjob %s --image=%s --schedule=SCHEDULE", name, image)
+	}
+	return ""
+}
+
+func checkBrew(c call) []hit {
+	ws := c.words[1:]
+	a := parseArgs(ws, nil)
+	if len(a.pos) == 0 || a.pos[0].s != "cask" {
+		return nil
+	}
+	cask := a.pos[0]
+	if len(a.pos) == 1 {
+		return []hit{{rule: "brew-cask", at: cask, what: "brew cask"}}
+	}
+	sub := a.pos[1]
+	// Everything but "cask" and the subcommand, in order.
+	var rest []string
+	for _, w := range ws {
+		if w != cask && w != sub {
+			rest = append(rest, w.raw)
+		}
+	}
+	repl := "brew " + sub.s + " --cask"
+	if len(rest) > 0 {
+		repl += " " + strings.Join(rest, " ")
+	}
+	return []hit{{rule: "brew-cask", at: cask, what: "brew cask " + sub.s, replacement: repl}}
+}
+
+func checkInspec(c call) []hit {
+	a := parseArgs(c.words[1:], setOf("--attrs", "--input-file", "-t", "--target", "--reporter", "--controls", "-b", "--backend"))
+	var hits []hit
+	for _, f := range a.flags {
+		if f.name == "--attrs" {
+			repl := "--input-file FILE"
+			if f.val != nil {
+				repl = "--input-file " + f.val.raw
+			}
+			hits = append(hits, hit{rule: "inspec-attrs", at: f.at, what: "inspec --attrs", replacement: repl})
+		}
+	}
+	return hits
+}
+
+// ruleIDs lists the command-line rule IDs, sorted (for docs and tests).
+func ruleIDs() []string {
+	ids := make([]string, 0, len(ruleByID))
+	for id := range ruleByID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
