@@ -36,7 +36,10 @@ var knownAttrs = map[string]string{
 	"note":       "why an original block changed",
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+var (
+	nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	yearRE = regexp.MustCompile(`^\d{4}$`)
+)
 
 // IsLabBlock reports whether b carries lab attributes (other than original).
 func IsLabBlock(b *content.Block) bool {
@@ -170,7 +173,7 @@ func extractArticle(a *content.Article) (*Lab, error) {
 					bad(b, x.Name, "attribute %q has no meaning on an original block (it is never run)", x.Name)
 				}
 			}
-			if v, _ := b.Attr("original"); !regexp.MustCompile(`^\d{4}$`).MatchString(v) {
+			if v, _ := b.Attr("original"); !yearRE.MatchString(v) {
 				bad(b, "original", "original=%q: want the year the block was published, e.g. original=\"2017\"", v)
 			}
 			continue

@@ -191,6 +191,38 @@ func Article(a *content.Article, opts Options) ([]Finding, error) {
 	return out, nil
 }
 
+// Articles lints parsed articles on every CPU (the site build and the
+// benchmarks have them parsed already).
+func Articles(arts []*content.Article, opts Options) ([]Finding, error) {
+	target, err := opts.Target()
+	if err != nil {
+		return nil, diag.Usagef("%v", err)
+	}
+	results := make([][]Finding, len(arts))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(arts), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] = lintArticle(arts[i], target)
+			}
+		}()
+	}
+	for i := range arts {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	var out []Finding
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	sortFindings(out)
+	return out, nil
+}
+
 type file struct {
 	path    string // to read
 	display string // to report

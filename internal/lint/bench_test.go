@@ -1,0 +1,82 @@
+package lint_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/sysadvent/advent/internal/content"
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/lint"
+)
+
+var (
+	dateRE = regexp.MustCompile(`(?m)^date: .*$`)
+	dayRE  = regexp.MustCompile(`(?m)^day: .*$`)
+	yearRE = regexp.MustCompile(`(?m)^year: .*$`)
+	labRE  = regexp.MustCompile(`(?m)^lab: (.*)$`)
+)
+
+// corpus writes n articles made from the seven real ones (each with its own
+// day, year and lab name) under dir/content.
+func corpus(b *testing.B, n int) string {
+	b.Helper()
+	real, err := filepath.Glob(filepath.Join(repoRoot, "content", "2017", "[0-9]*.md"))
+	if err != nil || len(real) == 0 {
+		b.Fatalf("no articles: %v", err)
+	}
+	var srcs [][]byte
+	for _, p := range real {
+		s, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		srcs = append(srcs, s)
+	}
+	dir := b.TempDir()
+	for i := range n {
+		year, day := 3000+i/24, i%24+1
+		s := srcs[i%len(srcs)]
+		s = dateRE.ReplaceAll(s, []byte(fmt.Sprintf("date: %d-12-%02d", year, day)))
+		s = dayRE.ReplaceAll(s, []byte(fmt.Sprintf("day: %d", day)))
+		s = yearRE.ReplaceAll(s, []byte(fmt.Sprintf("year: %d", year)))
+		s = labRE.ReplaceAll(s, []byte(fmt.Sprintf("lab: $1-%d", i)))
+		p := filepath.Join(dir, "content", fmt.Sprint(year), fmt.Sprintf("%02d-article.md", day))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, s, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// BenchmarkExtractAndLint1000 reads and validates 1,000 articles (made
+// from the seven real ones), extracts their labs and lints them.
+func BenchmarkExtractAndLint1000(b *testing.B) {
+	dir := corpus(b, 1000)
+	for b.Loop() {
+		arts, err := content.LoadDir(dir, "content")
+		if err != nil {
+			b.Fatal(err)
+		}
+		labs, err := lab.Extract(arts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(labs) < 3*1000/7 {
+			b.Fatalf("%d labs", len(labs))
+		}
+		findings, err := lint.Articles(arts, lint.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := len(findings)
+		if n == 0 {
+			b.Fatal("no findings")
+		}
+	}
+}
