@@ -1,0 +1,501 @@
+// Command bench measures how long `advent build` takes against plain Hugo
+// of the same version, on the same corpus with the same layouts.
+//
+//	go run ./internal/site/bench [-articles 1000] [-runs 7] [-out artifacts/bench] [-keep]
+//	go run ./internal/site/bench -generate DIR [-articles 1000]   # the corpus only
+//
+// (`make bench` runs it.) It needs hyperfine and GNU time (/usr/bin/time).
+//
+// It builds ./cmd/advent and github.com/gohugoio/hugo (the version in
+// go.mod) into a temporary directory, then, for two corpora,
+//
+//   - real: a copy of the project's site.toml, layouts/, assets/ and
+//     content/;
+//   - generated: -articles articles made from the real ones (each a copy of
+//     a real article with a new title, date, day, year and lab name), 25 a
+//     year going back from 2019, same layouts;
+//
+// runs both commands with hyperfine after a warm-up run each: -runs
+// rounds of one run of each, alternating which goes first (the machine's
+// load may change over minutes; this hits both alike), every run into an
+// emptied output directory:
+//
+//	advent build -quiet -root CORPUS -dest OUT
+//	hugo --config site.toml --source CORPUS --destination OUT --quiet --logLevel warn
+//
+// and both once more under /usr/bin/time -v for the peak memory (max RSS,
+// the largest of three runs). advent build does more than Hugo: it
+// validates the content, lints the articles and writes the findings as
+// site data, renders into a temporary directory and swaps it in. Hugo
+// reads the same site data (advent's warm-up run wrote it), so both render
+// the same pages.
+//
+// It prints a table and writes <out>/bench.json, <out>/bench.md and the
+// hyperfine exports of each round. The target is advent ≤ 1.2× plain Hugo
+// (medians).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sysadvent/advent/internal/content"
+)
+
+// Target is the ratio advent build may reach against plain Hugo.
+const Target = 1.2
+
+type measure struct {
+	Median float64 `json:"median_s"`
+	Mean   float64 `json:"mean_s"`
+	Stddev float64 `json:"stddev_s"`
+	Min    float64 `json:"min_s"`
+	Max    float64 `json:"max_s"`
+	Runs   int     `json:"runs"`
+	MaxRSS int64   `json:"max_rss_kb"`
+}
+
+type corpusResult struct {
+	Corpus   string  `json:"corpus"`
+	Articles int     `json:"articles"`
+	Pages    int     `json:"html_pages"`
+	Advent   measure `json:"advent"`
+	Hugo     measure `json:"hugo"`
+	Ratio    float64 `json:"ratio"` // advent median / hugo median
+}
+
+type report struct {
+	When    time.Time      `json:"when"`
+	Hugo    string         `json:"hugo_version"`
+	CPUs    string         `json:"cpus"`
+	Target  float64        `json:"target_ratio"`
+	Results []corpusResult `json:"results"`
+}
+
+func main() {
+	articles := flag.Int("articles", 1000, "size of the generated corpus")
+	runs := flag.Int("runs", 7, "runs per command and corpus (rounds of one run each, alternating)")
+	out := flag.String("out", filepath.Join("artifacts", "bench"), "directory for the report and the hyperfine exports")
+	keep := flag.Bool("keep", false, "keep the temporary directory (binaries, corpora, outputs)")
+	only := flag.String("generate", "", "only write the generated corpus into this directory, and exit")
+	flag.Parse()
+	if *only != "" {
+		root, err := moduleRoot()
+		if err == nil {
+			err = copyProject(root, *only)
+		}
+		if err == nil {
+			err = generate(root, *only, *articles)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*articles, *runs, *out, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(articles, runs int, out string, keep bool) error {
+	for _, tool := range []string{"hyperfine", "/usr/bin/time"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is not installed (apt-get install -y hyperfine time)", tool)
+		}
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "advent-bench-")
+	if err != nil {
+		return err
+	}
+	if keep {
+		fmt.Println("bench: keeping", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+
+	bin := filepath.Join(tmp, "bin")
+	fmt.Println("bench: building advent and hugo")
+	if err := goBuild(root, filepath.Join(bin, "advent"), "./cmd/advent"); err != nil {
+		return err
+	}
+	if err := goBuild(root, filepath.Join(bin, "hugo"), "github.com/gohugoio/hugo"); err != nil {
+		return err
+	}
+	hv, _ := exec.Command(filepath.Join(bin, "hugo"), "version").Output()
+
+	real := filepath.Join(tmp, "real")
+	if err := copyProject(root, real); err != nil {
+		return err
+	}
+	gen := filepath.Join(tmp, fmt.Sprintf("generated-%d", articles))
+	if err := copyProject(root, gen); err != nil {
+		return err
+	}
+	if err := generate(real, gen, articles); err != nil {
+		return err
+	}
+
+	rep := report{When: time.Now().UTC(), Hugo: strings.TrimSpace(string(hv)), CPUs: cpus(), Target: Target}
+	for _, c := range []struct{ name, dir string }{{"real", real}, {fmt.Sprintf("generated-%d", articles), gen}} {
+		r, err := bench(bin, c.name, c.dir, tmp, out, runs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		rep.Results = append(rep.Results, r)
+	}
+
+	md := markdown(rep)
+	fmt.Print("\n" + md)
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile(filepath.Join(out, "bench.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "bench.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("bench: wrote %s and %s\n", filepath.Join(out, "bench.md"), filepath.Join(out, "bench.json"))
+	for _, r := range rep.Results {
+		if r.Ratio > Target {
+			fmt.Printf("bench: %s: advent build is %.2f× plain Hugo, over the %.1f× target\n", r.Corpus, r.Ratio, Target)
+		}
+	}
+	return nil
+}
+
+func bench(bin, name, corpus, tmp, out string, runs int) (corpusResult, error) {
+	res := corpusResult{Corpus: name}
+	arts, err := content.LoadDir(corpus, "content")
+	if err != nil {
+		return res, err
+	}
+	res.Articles = len(content.Articles(arts))
+	outA := filepath.Join(tmp, "out-"+name+"-advent")
+	outH := filepath.Join(tmp, "out-"+name+"-hugo")
+	advent := []string{filepath.Join(bin, "advent"), "build", "-quiet", "-root", corpus, "-dest", outA}
+	hugo := []string{filepath.Join(bin, "hugo"), "--config", "site.toml", "--source", corpus, "--destination", outH, "--quiet", "--logLevel", "warn"}
+
+	// One run each first: advent writes the site data that Hugo then
+	// reads too, and both outputs must have the same pages.
+	fmt.Printf("bench: %s: %d articles\n", name, res.Articles)
+	for _, cmd := range [][]string{advent, hugo} {
+		if b, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
+			return res, fmt.Errorf("%s: %v\n%s", filepath.Base(cmd[0]), err, b)
+		}
+	}
+	pa, ph := countHTML(outA), countHTML(outH)
+	if pa != ph || pa == 0 {
+		return res, fmt.Errorf("advent wrote %d HTML pages, hugo %d", pa, ph)
+	}
+	res.Pages = pa
+
+	// Rounds of one run of each command, in alternating order, so that a
+	// change of the machine's load hits both alike.
+	times := map[string][]float64{}
+	for i := 0; i < runs; i++ {
+		first, second := []string{"advent build", shellJoin(advent)}, []string{"hugo", shellJoin(hugo)}
+		if i%2 == 1 {
+			first, second = second, first
+		}
+		export := filepath.Join(out, fmt.Sprintf("hyperfine-%s-%02d.json", name, i+1))
+		hf := exec.Command("hyperfine", "--runs", "1", "--style", "basic",
+			"--prepare", "rm -rf "+shellQuote(outA)+" "+shellQuote(outH),
+			"--export-json", export,
+			"-n", first[0], first[1], "-n", second[0], second[1])
+		hf.Stdout, hf.Stderr = os.Stdout, os.Stderr
+		if err := hf.Run(); err != nil {
+			return res, fmt.Errorf("hyperfine: %w", err)
+		}
+		b, err := os.ReadFile(export)
+		if err != nil {
+			return res, err
+		}
+		var h struct {
+			Results []struct {
+				Command string    `json:"command"`
+				Times   []float64 `json:"times"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(b, &h); err != nil {
+			return res, fmt.Errorf("hyperfine export %s: %w", export, err)
+		}
+		for _, r := range h.Results {
+			times[r.Command] = append(times[r.Command], r.Times...)
+		}
+	}
+	res.Advent, res.Hugo = stats(times["advent build"]), stats(times["hugo"])
+	if res.Hugo.Median == 0 || res.Advent.Median == 0 {
+		return res, fmt.Errorf("the hyperfine exports lack a command")
+	}
+	res.Ratio = res.Advent.Median / res.Hugo.Median
+
+	for i := 0; i < 3; i++ {
+		for _, c := range []struct {
+			cmd  []string
+			out  string
+			into *int64
+		}{{advent, outA, &res.Advent.MaxRSS}, {hugo, outH, &res.Hugo.MaxRSS}} {
+			os.RemoveAll(c.out)
+			rss, err := maxRSS(c.cmd)
+			if err != nil {
+				return res, err
+			}
+			*c.into = max(*c.into, rss)
+		}
+	}
+	return res, nil
+}
+
+// stats summarises run times in seconds.
+func stats(ts []float64) measure {
+	m := measure{Runs: len(ts)}
+	if len(ts) == 0 {
+		return m
+	}
+	s := append([]float64(nil), ts...)
+	sort.Float64s(s)
+	m.Min, m.Max = s[0], s[len(s)-1]
+	if len(s)%2 == 1 {
+		m.Median = s[len(s)/2]
+	} else {
+		m.Median = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	for _, t := range s {
+		m.Mean += t
+	}
+	m.Mean /= float64(len(s))
+	if len(s) > 1 {
+		for _, t := range s {
+			m.Stddev += (t - m.Mean) * (t - m.Mean)
+		}
+		m.Stddev = math.Sqrt(m.Stddev / float64(len(s)-1))
+	}
+	return m
+}
+
+var rssRE = regexp.MustCompile(`Maximum resident set size \(kbytes\): (\d+)`)
+
+// maxRSS runs cmd under GNU time and returns its peak resident set size.
+func maxRSS(cmd []string) (int64, error) {
+	var stderr bytes.Buffer
+	c := exec.Command("/usr/bin/time", append([]string{"-v"}, cmd...)...)
+	c.Stderr = &stderr
+	if err := c.Run(); err != nil {
+		return 0, fmt.Errorf("%s: %v\n%s", filepath.Base(cmd[0]), err, stderr.String())
+	}
+	m := rssRE.FindStringSubmatch(stderr.String())
+	if m == nil {
+		return 0, fmt.Errorf("no max RSS in the output of /usr/bin/time -v")
+	}
+	return strconv.ParseInt(m[1], 10, 64)
+}
+
+func markdown(rep report) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "advent build vs plain Hugo (%s), %s, %s CPUs\n\n", rep.Hugo, rep.When.Format(time.RFC3339), rep.CPUs)
+	fmt.Fprintf(&b, "| corpus | articles | pages | advent median | hugo median | ratio | advent max RSS | hugo max RSS |\n")
+	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rep.Results {
+		fmt.Fprintf(&b, "| %s | %d | %d | %.3f s ± %.3f | %.3f s ± %.3f | %.2f× | %s | %s |\n",
+			r.Corpus, r.Articles, r.Pages, r.Advent.Median, r.Advent.Stddev, r.Hugo.Median, r.Hugo.Stddev, r.Ratio,
+			mib(r.Advent.MaxRSS), mib(r.Hugo.MaxRSS))
+	}
+	fmt.Fprintf(&b, "\nTarget: advent build ≤ %.1f× plain Hugo (medians of %d runs after a warm-up, in alternating order; max RSS: largest of 3 runs).\n", rep.Target, rep.Results[0].Advent.Runs)
+	return b.String()
+}
+
+func mib(kb int64) string { return fmt.Sprintf("%.0f MiB", float64(kb)/1024) }
+
+// generate writes n articles into dst/content, made from the articles of
+// src: 25 a year (December 1-25), going back from 2019.
+func generate(src, dst string, n int) error {
+	arts, err := content.LoadDir(src, "content")
+	if err != nil {
+		return err
+	}
+	arts = content.Articles(arts)
+	if len(arts) == 0 {
+		return fmt.Errorf("no articles in %s", src)
+	}
+	sort.Slice(arts, func(i, j int) bool { return arts[i].Path < arts[j].Path })
+	if err := os.RemoveAll(filepath.Join(dst, "content")); err != nil {
+		return err
+	}
+	if err := copyFile(filepath.Join(src, "content", "_index.md"), filepath.Join(dst, "content", "_index.md")); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		a := arts[i%len(arts)]
+		year, day := 2019-i/25, i%25+1
+		dir := filepath.Join(dst, "content", strconv.Itoa(year))
+		if day == 1 {
+			idx := fmt.Sprintf("---\ntitle: \"SysAdvent %d\"\nyear: %d\n---\n\nGenerated for the benchmark.\n", year, year)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, "_index.md"), []byte(idx), 0o644); err != nil {
+				return err
+			}
+		}
+		srcText, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(a.Path)))
+		if err != nil {
+			return err
+		}
+		text := string(srcText)
+		title, _ := json.Marshal(fmt.Sprintf("%s (#%d)", a.Title, i+1))
+		text = replaceField(text, "title", string(title))
+		text = replaceField(text, "date", fmt.Sprintf("%d-12-%02d", year, day))
+		text = replaceField(text, "day", strconv.Itoa(day))
+		text = replaceField(text, "year", strconv.Itoa(year))
+		if a.Lab != "" {
+			lab := fmt.Sprintf("%s-%d", a.Lab, i+1)
+			text = replaceField(text, "lab", lab)
+			text = strings.ReplaceAll(text, `lab="`+a.Lab+`"`, `lab="`+lab+`"`)
+		}
+		slug := strings.TrimSuffix(filepath.Base(a.Path), ".md")
+		if k := strings.IndexByte(slug, '-'); k >= 0 {
+			slug = slug[k+1:]
+		}
+		name := fmt.Sprintf("%02d-%s.md", day, slug)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceField replaces the value of a top-level front matter key.
+func replaceField(text, key, value string) string {
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + `:.*$`)
+	done := false
+	return re.ReplaceAllStringFunc(text, func(s string) string {
+		if done {
+			return s
+		}
+		done = true
+		return key + ": " + value
+	})
+}
+
+func copyProject(root, dst string) error {
+	for _, part := range []string{"site.toml", "layouts", "assets", "content", "static", "data"} {
+		if err := copyTree(filepath.Join(root, part), filepath.Join(dst, part)); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		return copyFile(p, filepath.Join(dst, rel))
+	})
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
+func countHTML(dir string) int {
+	n := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".html") {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+func goBuild(root, out, pkg string) error {
+	c := exec.Command("go", "build", "-o", out, pkg)
+	c.Dir = root
+	c.Stdout, c.Stderr = os.Stdout, os.Stderr
+	if err := c.Run(); err != nil {
+		return fmt.Errorf("go build %s: %w", pkg, err)
+	}
+	return nil
+}
+
+func moduleRoot() (string, error) {
+	b, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(b))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("run the benchmark inside the advent module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+func cpus() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "?"
+	}
+	defer f.Close()
+	n, model := 0, ""
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if k, v, ok := strings.Cut(s.Text(), ":"); ok {
+			switch strings.TrimSpace(k) {
+			case "processor":
+				n++
+			case "model name":
+				model = strings.TrimSpace(v)
+			}
+		}
+	}
+	return fmt.Sprintf("%d × %s", n, model)
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}
