@@ -136,7 +136,7 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 	}
 	if len(l.Env.Clusters) > 0 {
 		if kubernetes == "" {
-			kubernetes = images.DefaultK8sVersions[len(images.DefaultK8sVersions)-1]
+			kubernetes = b.defaultKubernetes(ctx)
 		}
 		v, err := images.ParseKubernetesVersion(kubernetes)
 		if err != nil {
@@ -168,6 +168,20 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 		}
 	}
 	return info, nil
+}
+
+// defaultKubernetes is the newest version the project tests; air-gapped,
+// the newest whose node image is built.
+func (b *DockerBackend) defaultKubernetes(ctx context.Context) string {
+	vs := images.DefaultK8sVersions
+	if b.mode == images.AirGapped {
+		for i := len(vs) - 1; i >= 0; i-- {
+			if _, err := b.image(ctx, images.NodeImage(b.mode, vs[i])); err == nil {
+				return vs[i]
+			}
+		}
+	}
+	return vs[len(vs)-1]
 }
 
 // image inspects an image, pulling it first when online and missing.

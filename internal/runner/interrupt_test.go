@@ -23,9 +23,9 @@ const interruptArticle = "---\n" +
 	"title: Interrupt me\ndate: 2099-12-01\nday: 1\nyear: 2099\nauthors: [\"T\"]\nhandles: {\"T\": \"t\"}\nlab: interrupt\n---\n\n" +
 	"```yaml {role=\"env\"}\ntimeout: 10m\nimages: [\"nginx:alpine\"]\nclusters:\n  - name: advent-interrupt\n" +
 	"networks:\n  - name: advent-interrupt-net\ncontainers:\n  - name: advent-interrupt-box\n    image: \"ruby:3.1-bookworm\"\n    networks: [advent-interrupt-net]\n    command: [\"sleep\", \"infinity\"]\n```\n\n" +
-	"```sh {step=\"wait\" timeout=\"5m\"}\necho $$ > \"$MARK\"\nsleep 300\n```\n\n" +
+	"```sh {step=\"wait\" timeout=\"5m\"}\necho $$ > MARK\nsleep 300\n```\n\n" +
 	"```sh {step=\"after\"}\ntrue\n```\n\n" +
-	"```sh {step=\"tidy\" role=\"cleanup\"}\necho cleaned > \"$MARK.cleanup\"\n```\n"
+	"```sh {step=\"tidy\" role=\"cleanup\"}\necho cleaned > MARK.cleanup\n```\n"
 
 func buildAdvent(t *testing.T) string {
 	t.Helper()
@@ -37,14 +37,16 @@ func buildAdvent(t *testing.T) string {
 	return bin
 }
 
-func interruptProject(t *testing.T, bin string) string {
+// interruptProject writes the fixture article; its steps write to mark
+// (the lab's environment is isolated: the path is in the article).
+func interruptProject(t *testing.T, bin, mark string) string {
 	t.Helper()
 	root := t.TempDir()
 	art := filepath.Join(root, "content", "2099", "01-interrupt.md")
 	if err := os.MkdirAll(filepath.Dir(art), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(art, []byte(interruptArticle), 0o644); err != nil {
+	if err := os.WriteFile(art, []byte(strings.ReplaceAll(interruptArticle, "MARK", mark)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command(bin, "labs", "extract", "-root", root).CombinedOutput(); err != nil {
@@ -56,12 +58,11 @@ func interruptProject(t *testing.T, bin string) string {
 // stopMidStep starts the lab, waits until its long step runs, calls stop
 // with the step's shell pid and the runner's process, and returns the
 // runner's exit code and output.
-func stopMidStep(t *testing.T, bin, root string, stop func(stepPid int, runner *os.Process)) (int, string) {
+func stopMidStep(t *testing.T, bin, mark string, stop func(stepPid int, runner *os.Process)) (int, string) {
 	t.Helper()
-	mark := filepath.Join(t.TempDir(), "mark")
+	root := interruptProject(t, bin, mark)
 	var out bytes.Buffer
 	cmd := exec.Command(bin, "lab", "run", "-root", root, "-results", t.TempDir(), "interrupt")
-	cmd.Env = append(os.Environ(), "MARK="+mark)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -119,7 +120,6 @@ func TestInterruptLeavesNothingBehind(t *testing.T) {
 		t.Skip("needs Docker and the image set (runs in .ci/run)")
 	}
 	bin := buildAdvent(t)
-	root := interruptProject(t, bin)
 	ctx := context.Background()
 
 	t.Run("SIGINT to the runner", func(t *testing.T) {
@@ -127,7 +127,7 @@ func TestInterruptLeavesNothingBehind(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, out := stopMidStep(t, bin, root, func(_ int, runner *os.Process) {
+		code, out := stopMidStep(t, bin, filepath.Join(t.TempDir(), "mark"), func(_ int, runner *os.Process) {
 			runner.Signal(syscall.SIGINT)
 		})
 		if code != 1 || !strings.Contains(out, "interrupted") {
@@ -144,7 +144,7 @@ func TestInterruptLeavesNothingBehind(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, out := stopMidStep(t, bin, root, func(step int, _ *os.Process) {
+		code, out := stopMidStep(t, bin, filepath.Join(t.TempDir(), "mark"), func(step int, _ *os.Process) {
 			syscall.Kill(step, syscall.SIGKILL)
 		})
 		if code != 1 || !strings.Contains(out, "exited with status 137") {
