@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/site"
@@ -47,11 +48,16 @@ func runBuild(e *env, args []string) error {
 	}
 	start := time.Now()
 	if !*noLint {
-		data, err := lintData(opts.Root, *kube)
+		// Parse and validate the content once, for the lint and the build.
+		arts, err := site.Check(opts.Root)
 		if err != nil {
 			return err
 		}
-		opts.Data = data
+		data, err := lintData(arts, *kube)
+		if err != nil {
+			return err
+		}
+		opts.Data, opts.Articles = data, arts
 	}
 	res, err := site.Build(e.ctx, opts)
 	if err != nil {
@@ -64,13 +70,13 @@ func runBuild(e *env, args []string) error {
 // lintData lints the articles (their lab blocks and 2017 originals) for
 // the site: the pages show each original's findings beside it
 // (site.Options.Data "lint", see layouts/_markup/render-codeblock.html).
-func lintData(root, kube string) (map[string]any, error) {
+func lintData(arts []*content.Article, kube string) (map[string]any, error) {
 	opts := lint.Options{Kubernetes: kube}
 	target, err := opts.Target()
 	if err != nil {
 		return nil, diag.Usagef("-kubernetes: %v", err)
 	}
-	findings, err := lint.Paths(root, nil, opts)
+	findings, err := lint.Articles(arts, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +99,11 @@ func runServe(e *env, args []string) error {
 		return err
 	}
 	if !*noLint {
-		data, err := lintData(opts.Root, *kube)
+		arts, err := site.Check(opts.Root)
+		if err != nil {
+			return err
+		}
+		data, err := lintData(arts, *kube)
 		if err != nil {
 			return err
 		}

@@ -70,8 +70,12 @@ type Options struct {
 	// lower-case letters, digits, '-' and '_'. "lint" holds the lint
 	// findings shown beside the 2017 originals:
 	// {"findings": [{path, line, col, block_line, rule, message, ...}]}.
-	Data  map[string]any
-	Quiet bool
+	Data map[string]any
+	// Articles, when set, is the content as Check returned it: a caller
+	// that parsed and validated it already (to lint it, say) saves Build
+	// doing it again.
+	Articles []*content.Article
+	Quiet    bool
 }
 
 func (o *Options) defaults() {
@@ -118,10 +122,14 @@ func Check(root string) ([]*content.Article, error) {
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	opts.defaults()
 	start := time.Now()
-	arts, err := Check(opts.Root)
-	if err != nil {
-		return nil, err
+	arts := opts.Articles
+	if arts == nil {
+		var err error
+		if arts, err = Check(opts.Root); err != nil {
+			return nil, err
+		}
 	}
+	articles := len(content.Articles(arts))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -152,7 +160,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err := swap(tmp, dest); err != nil {
 		return nil, err
 	}
-	return &Result{Dir: dest, Articles: len(content.Articles(arts)), Duration: time.Since(start)}, nil
+	return &Result{Dir: dest, Articles: articles, Duration: time.Since(start)}, nil
 }
 
 // prepare writes the site data and, when the results directory is not the
