@@ -278,11 +278,11 @@ func (s *session) step(ctx context.Context, i int) (bool, error) {
 			s.printf("  $ %s\n", c.Cmd)
 		}
 		res := s.live.Step(ctx, i)
-		verb := "created"
 		if st.Action == "delete-cluster" {
-			verb = "deleted"
+			s.printf("advent does this for you through kind's Go API. %s deleted\n", mark(res))
+		} else {
+			s.printf("advent did this for you through kind's Go API when it prepared the lab. %s\n", mark(res))
 		}
-		s.printf("advent %s this through kind's Go API when it prepared the lab. %s\n", verb, mark(res))
 		return res.Status != report.Fail, nil
 	case st.Needs != "":
 		res := s.live.Step(ctx, i)

@@ -73,7 +73,7 @@ func TestTypingTheCommandsFinishesTheLab(t *testing.T) {
 		"✓ write Chart.yaml", "name: demo", "✓ output matches the article", "✓ step 4/5 cat",
 		`(lab verify check "check") ✓`,
 		"You finished the demo lab: all 5 steps verified", "Done: nothing left behind.",
-		"advent created this through kind's Go API",
+		"advent did this for you through kind's Go API",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -134,5 +134,26 @@ func (lv *Live) Close() ([]string, error) {
 	if serr != nil {
 		return nil, errors.Join(err, serr)
 	}
-	return leaked(lv.before, after), err
+	return ownLeaks(r.lab, leaked(lv.before, after)), err
+}
+
+// ownLeaks keeps the leaked resources that are the lab's own: its clusters
+// and their node containers, its containers. On a person's machine other
+// things come and go while they practise; CI's runs (Run) stay strict.
+func ownLeaks(l *lab.Lab, leaks []string) []string {
+	var out []string
+	for _, x := range leaks {
+		kind, name, _ := strings.Cut(x, "/")
+		for _, c := range l.Env.Clusters {
+			if (kind == "cluster" && name == c.Name) || (kind == "container" && strings.HasPrefix(name, c.Name+"-")) {
+				out = append(out, x)
+			}
+		}
+		for _, c := range l.Env.Containers {
+			if kind == "container" && name == c.Name {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
 }
