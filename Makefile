@@ -13,7 +13,7 @@ KUBERNETES ?= v1.33.13,v1.34.4
 LAB ?= helm
 ARTIFACTS ?= artifacts
 
-.PHONY: all site build serve test test-short unit check lint labs images docker deps lab bench clean FORCE
+.PHONY: all site build serve test test-short unit check lint labs site-results images docker deps lab bench clean FORCE
 
 all: build
 
@@ -35,7 +35,7 @@ serve: $(ADVENT)
 # The whole suite, as CI runs it: installs and starts what the tests need
 # (Docker engine, chromium, the air-gapped image set), then runs every test,
 # the labs checks, and the labs themselves on two Kubernetes versions.
-test: deps images unit check labs
+test: deps images unit check labs site-results
 
 # Fast loop while editing: no Docker, no browser.
 test-short:
@@ -58,6 +58,12 @@ check: $(ADVENT)
 labs: $(ADVENT)
 	mkdir -p $(ARTIFACTS)
 	$(ADVENT) lab run -all -kubernetes $(KUBERNETES) -junit $(ARTIFACTS)/labs-junit.xml
+
+# The site built with the results of the labs just run, and a test that its
+# badges say what the results say.
+site-results: $(ADVENT)
+	$(GO) test -count=1 -run TestBadgesMatchRealResults -v ./internal/site -args -results=$(abspath results)
+	$(ADVENT) build
 
 lab: $(ADVENT)
 	$(ADVENT) lab practice $(LAB)
