@@ -111,7 +111,11 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 	missingHint := "run `make images` (advent images build) to build the air-gapped image set"
 	if b.manifest != nil {
 		for _, t := range b.manifest.Tools {
-			info.Versions[t.Name] = t.Version
+			v := t.Version
+			if t.Name == "kubectl" && strings.HasPrefix(v, "v0.") {
+				v = "v1." + v[len("v0."):] // k8s.io/kubectl v0.N is Kubernetes v1.N
+			}
+			info.Versions[t.Name] = v
 		}
 	}
 	pinned := map[string]bool{"kind": true, "kubectl": true, "helm": true}
