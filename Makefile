@@ -86,8 +86,13 @@ images: $(ADVENT)
 
 ## Benchmarks -----------------------------------------------------------------
 
+# Go benchmarks (extraction + lint of 1,000 articles, runner overhead), then
+# advent build against plain Hugo (same version, corpus and layouts) on the
+# real content and on 1,000 generated articles: medians, ratio, peak memory.
 bench: $(ADVENT)
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/lab/... ./internal/lint/... ./internal/runner/... | tee $(ARTIFACTS)/bench.txt
+	mkdir -p $(ARTIFACTS)
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/lint/... ./internal/runner/... | tee $(ARTIFACTS)/bench.txt
+	$(GO) run ./internal/site/bench -out $(ARTIFACTS)/bench-site
 
 clean:
 	rm -rf bin public artifacts .advent
