@@ -1,0 +1,60 @@
+package runner_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sysadvent/advent/internal/lab"
+	. "github.com/sysadvent/advent/internal/runner"
+)
+
+// The backend's errors are what a reader of `make lab` sees: they must say
+// what is wrong and how to fix it, not dump a stack.
+
+func TestDockerMissingSaysHowToInstallIt(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := NewDockerBackend(context.Background(), DockerOptions{Mode: "air-gapped"})
+	if err == nil || !strings.Contains(err.Error(), "Docker is not installed: run `make docker`") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDaemonDownSaysHowToStartIt(t *testing.T) {
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Skip("no docker CLI on this machine")
+	}
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no.sock"))
+	_, err := NewDockerBackend(context.Background(), DockerOptions{Mode: "air-gapped"})
+	if err == nil || !strings.Contains(err.Error(), "the Docker daemon is not running or not reachable") || !strings.Contains(err.Error(), "make docker") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestImagesNotBuiltSaysHowToBuildThem(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the Docker daemon (runs in .ci/run)")
+	}
+	cache := t.TempDir() // no tools, no manifest
+	b, err := NewDockerBackend(context.Background(), DockerOptions{Mode: "air-gapped", CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &lab.Lab{Name: "x", Env: lab.Env{Clusters: []lab.Cluster{{Name: "x"}}, Tools: []string{"helm"}}}
+	_, err = b.Prepare(context.Background(), l, "")
+	if err == nil || !strings.Contains(err.Error(), "run `make images`") {
+		t.Fatalf("err = %v", err)
+	}
+	os.MkdirAll(filepath.Join(cache, "bin"), 0o755)
+	for _, tool := range []string{"kind", "kubectl", "helm"} {
+		os.WriteFile(filepath.Join(cache, "bin", tool), []byte("#!/bin/sh\n"), 0o755)
+	}
+	l.Env.Images = []string{"advent-test/never-built:1"}
+	_, err = b.Prepare(context.Background(), l, "v1.33.13")
+	if err == nil || !strings.Contains(err.Error(), "is not in the Docker engine: run `make images`") {
+		t.Fatalf("err = %v", err)
+	}
+}
