@@ -126,12 +126,12 @@ func LoadDir(root, dir string) ([]*Article, error) {
 				rel, _ := filepath.Rel(root, p)
 				a, err := Parse(filepath.ToSlash(rel), src)
 				if err != nil {
-					results[i].errs = appendErr(nil, err)
+					results[i].errs = diag.List(nil).Append(err)
 					continue
 				}
 				if IsArticle(a.Path) {
 					if err := a.Validate(); err != nil {
-						results[i].errs = appendErr(nil, err)
+						results[i].errs = diag.List(nil).Append(err)
 					}
 				}
 				results[i].a = a
@@ -192,16 +192,6 @@ func IsArticle(path string) bool {
 		}
 	}
 	return true
-}
-
-func appendErr(l diag.List, err error) diag.List {
-	switch e := err.(type) {
-	case diag.List:
-		return append(l, e...)
-	case *diag.Error:
-		return append(l, e)
-	}
-	return append(l, &diag.Error{Msg: err.Error()})
 }
 
 func duplicateDays(arts []*Article) diag.List {

@@ -48,6 +48,22 @@ func (l List) Error() string {
 	return strings.Join(s, "\n")
 }
 
+// Append adds err's problems to l: the items of a List, an *Error, or
+// err's text as a position-less problem.
+func (l List) Append(err error) List {
+	var (
+		e    *Error
+		list List
+	)
+	switch {
+	case errors.As(err, &list):
+		return append(l, list...)
+	case errors.As(err, &e):
+		return append(l, e)
+	}
+	return append(l, &Error{Msg: err.Error()})
+}
+
 // Sort orders the list by path, line and column.
 func (l List) Sort() {
 	sort.SliceStable(l, func(i, j int) bool {

@@ -72,7 +72,7 @@ func Extract(arts []*content.Article) ([]*Lab, error) {
 	for _, a := range arts {
 		l, err := extractArticle(a)
 		if err != nil {
-			errs = appendDiag(errs, err)
+			errs = errs.Append(err)
 			continue
 		}
 		if l == nil {
@@ -102,16 +102,6 @@ func labLine(a *content.Article) int {
 		}
 	}
 	return 1
-}
-
-func appendDiag(l diag.List, err error) diag.List {
-	switch e := err.(type) {
-	case diag.List:
-		return append(l, e...)
-	case *diag.Error:
-		return append(l, e)
-	}
-	return append(l, &diag.Error{Msg: err.Error()})
 }
 
 // extractArticle returns the article's lab, or nil when it has none.
@@ -195,7 +185,7 @@ func extractArticle(a *content.Article) (*Lab, error) {
 			envBlock = b
 			env, err := parseEnv(a.Path, b)
 			if err != nil {
-				errs = appendDiag(errs, err)
+				errs = errs.Append(err)
 				continue
 			}
 			l.Env = *env
@@ -267,7 +257,7 @@ func extractArticle(a *content.Article) (*Lab, error) {
 		}
 		seen[s.Name] = b.Line
 		if err := stepOptions(a.Path, b, &s); err != nil {
-			errs = appendDiag(errs, err)
+			errs = errs.Append(err)
 			continue
 		}
 		switch s.Kind {
@@ -283,14 +273,14 @@ func extractArticle(a *content.Article) (*Lab, error) {
 		case KindRun:
 			cmds, err := parseCommands(a.Path, b)
 			if err != nil {
-				errs = appendDiag(errs, err)
+				errs = errs.Append(err)
 				continue
 			}
 			s.Commands = cmds
 		case KindEnv:
 			cmds, err := parseCommands(a.Path, b)
 			if err != nil {
-				errs = appendDiag(errs, err)
+				errs = errs.Append(err)
 				continue
 			}
 			action, clusters, err := envAction(cmds)

@@ -168,7 +168,7 @@ func Paths(root string, paths []string, opts Options) ([]Finding, error) {
 	var out []Finding
 	for _, r := range results {
 		if r.err != nil {
-			errs = appendDiag(errs, r.err)
+			errs = errs.Append(r.err)
 			continue
 		}
 		out = append(out, r.findings...)
@@ -301,20 +301,6 @@ func readError(display string, err error) *diag.Error {
 		err = pe.Err
 	}
 	return diag.Errorf(display, 0, 0, "cannot read: %v", err)
-}
-
-func appendDiag(l diag.List, err error) diag.List {
-	var (
-		e    *diag.Error
-		list diag.List
-	)
-	switch {
-	case errors.As(err, &list):
-		return append(l, list...)
-	case errors.As(err, &e):
-		return append(l, e)
-	}
-	return append(l, &diag.Error{Msg: err.Error()})
 }
 
 func sortFindings(fs []Finding) {
