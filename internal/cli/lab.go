@@ -51,20 +51,37 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
+// envFlags are the flags of the commands that run labs: where the project
+// is and what environment the labs get.
+type envFlags struct {
+	root, mode, cacheDir *string
+}
+
+func addEnvFlags(fs *flag.FlagSet) envFlags {
+	return envFlags{
+		root:     fs.String("root", ".", "project root holding content/ and labs/"),
+		mode:     fs.String("mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)"),
+		cacheDir: fs.String("cache", "", "image cache directory (default: advent images build's)"),
+	}
+}
+
+func (f envFlags) backend(e *env) (runner.Backend, error) {
+	return newBackend(e.ctx, e, backendOptions{mode: *f.mode, cacheDir: *f.cacheDir})
+}
+
 func runLabRun(e *env, args []string) error {
 	c := &command{name: "lab run", usage: "[flags] NAME... | -all", help: "run labs for real on kind clusters and containers"}
 	fs := c.flags(e)
+	ef := addEnvFlags(fs)
+	root := ef.root
 	var (
-		root     = fs.String("root", ".", "project root holding content/ and labs/")
-		all      = fs.Bool("all", false, "run every lab in labs/")
-		force    = fs.Bool("force", false, "run labs even when unchanged since their last pass")
-		results  = fs.String("results", "results", "directory for results/<lab>.json (relative to the root)")
-		junit    = fs.String("junit", "", "also write JUnit XML to this file")
-		logs     = fs.String("logs", "", "export the clusters' logs here when a lab fails")
-		keep     = fs.Bool("keep", false, "keep the labs' work directories")
-		mode     = fs.String("mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
-		cacheDir = fs.String("cache", "", "image cache directory (default: advent images build's)")
-		k8s      listFlag
+		all     = fs.Bool("all", false, "run every lab in labs/")
+		force   = fs.Bool("force", false, "run labs even when unchanged since their last pass")
+		results = fs.String("results", "results", "directory for results/<lab>.json (relative to the root)")
+		junit   = fs.String("junit", "", "also write JUnit XML to this file")
+		logs    = fs.String("logs", "", "export the clusters' logs here when a lab fails")
+		keep    = fs.Bool("keep", false, "keep the labs' work directories")
+		k8s     listFlag
 	)
 	fs.Var(&k8s, "kubernetes", "comma-separated Kubernetes versions to run cluster labs on (default: the newest built)")
 	if err := parse(fs, args); err != nil {
@@ -105,7 +122,7 @@ func runLabRun(e *env, args []string) error {
 		}
 		labs = append(labs, l)
 	}
-	backend, err := newBackend(e.ctx, e, backendOptions{mode: *mode, cacheDir: *cacheDir})
+	backend, err := ef.backend(e)
 	if err != nil {
 		return err
 	}
@@ -192,13 +209,12 @@ func init() {
 func runLabPractice(e *env, args []string) error {
 	c := &command{name: "lab practice", usage: "[flags] NAME", help: "practise a lab hands-on in the terminal"}
 	fs := c.flags(e)
+	ef := addEnvFlags(fs)
+	root := ef.root
 	var (
-		root     = fs.String("root", ".", "project root holding content/ and labs/")
-		auto     = fs.Bool("auto", false, "run the whole lab hands-off")
-		reset    = fs.Bool("reset", false, "forget saved progress and start over")
-		mode     = fs.String("mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
-		cacheDir = fs.String("cache", "", "image cache directory (default: advent images build's)")
-		k8s      = fs.String("kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest built)")
+		auto  = fs.Bool("auto", false, "run the whole lab hands-off")
+		reset = fs.Bool("reset", false, "forget saved progress and start over")
+		k8s   = fs.String("kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest built)")
 	)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -215,7 +231,7 @@ func runLabPractice(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	backend, err := newBackend(e.ctx, e, backendOptions{mode: *mode, cacheDir: *cacheDir})
+	backend, err := ef.backend(e)
 	if err != nil {
 		return err
 	}

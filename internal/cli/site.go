@@ -48,16 +48,10 @@ func runBuild(e *env, args []string) error {
 	}
 	start := time.Now()
 	if !*noLint {
-		// Parse and validate the content once, for the lint and the build.
-		arts, err := site.Check(opts.Root)
-		if err != nil {
+		var err error
+		if opts.Articles, opts.Data, err = lintSite(opts.Root, *kube); err != nil {
 			return err
 		}
-		data, err := lintData(arts, *kube)
-		if err != nil {
-			return err
-		}
-		opts.Data, opts.Articles = data, arts
 	}
 	res, err := site.Build(e.ctx, opts)
 	if err != nil {
@@ -65,6 +59,20 @@ func runBuild(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "advent: built %d articles into %s in %s\n", res.Articles, res.Dir, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// lintSite parses and validates the content once, for the lint and the
+// build, and returns the articles and the site data with their findings.
+func lintSite(root, kube string) ([]*content.Article, map[string]any, error) {
+	arts, err := site.Check(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := lintData(arts, kube)
+	if err != nil {
+		return nil, nil, err
+	}
+	return arts, data, nil
 }
 
 // lintData lints the articles (their lab blocks and 2017 originals) for
@@ -99,15 +107,10 @@ func runServe(e *env, args []string) error {
 		return err
 	}
 	if !*noLint {
-		arts, err := site.Check(opts.Root)
-		if err != nil {
+		var err error
+		if _, opts.Data, err = lintSite(opts.Root, *kube); err != nil {
 			return err
 		}
-		data, err := lintData(arts, *kube)
-		if err != nil {
-			return err
-		}
-		opts.Data = data
 	}
 	return site.Serve(e.ctx, opts)
 }
