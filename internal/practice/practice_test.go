@@ -175,3 +175,20 @@ func TestProseDropsOriginalBlocks(t *testing.T) {
 		t.Errorf("Prose:\n%q\nwant\n%q", got, want)
 	}
 }
+
+func TestUnavailableStepsAreNotCountedAsVerified(t *testing.T) {
+	l := testLab()
+	l.Steps[3].Needs = "cincproject/auditor"
+	out, err := run(t, l, t.TempDir(), "", "", "")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"○ Not available here: this step needs cincproject/auditor", "You finished the demo lab: 4 of 5 steps verified; 1 not available here (cat)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "all 5 steps verified") {
+		t.Errorf("claims every step verified:\n%s", out)
+	}
+}
