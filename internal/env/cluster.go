@@ -110,7 +110,9 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	}
 	for _, n := range existing {
 		if n == o.Name {
-			return nil, fmt.Errorf("create kind cluster %s: a cluster with this name exists already", o.Name)
+			if err := claimExisting(ctx, c.provider, o.Name, o.Log); err != nil {
+				return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
+			}
 		}
 	}
 	hadNetwork, err := networkExists(ctx, kindNetwork)
@@ -141,6 +143,9 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 		opts = append(opts, cluster.CreateWithNodeImage(o.Image))
 	}
 
+	if err := writeClusterRecord(o.Name, c.Kubeconfig); err != nil {
+		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- c.provider.Create(o.Name, opts...) }()
 	select {
@@ -186,18 +191,12 @@ func (c *Cluster) cleanupAfterFailure(ctx context.Context, pending <-chan error)
 	if c.ownKubeconfig {
 		os.Remove(c.Kubeconfig)
 	}
+	removeClusterRecord(c.Name)
 }
 
 // deleteNow runs kind's Delete, bounded by ctx.
 func (c *Cluster) deleteNow(ctx context.Context) error {
-	done := make(chan error, 1)
-	go func() { done <- c.provider.Delete(c.Name, c.Kubeconfig) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return deleteCluster(ctx, c.provider, c.Name, c.Kubeconfig)
 }
 
 // Delete deletes the cluster's nodes (and their volumes), its entry in the
@@ -207,6 +206,7 @@ func (c *Cluster) Delete(ctx context.Context) error {
 	if err := c.deleteNow(ctx); err != nil {
 		return fmt.Errorf("delete kind cluster %s: %w", c.Name, err)
 	}
+	removeClusterRecord(c.Name)
 	c.removeNetwork(ctx)
 	if c.ownKubeconfig {
 		if err := os.Remove(c.Kubeconfig); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -219,9 +219,14 @@ func (c *Cluster) Delete(ctx context.Context) error {
 // removeNetwork removes the kind network if this cluster created it and no
 // container is attached any more (another cluster may share it).
 func (c *Cluster) removeNetwork(ctx context.Context) {
-	if !c.createdNetwork {
-		return
+	if c.createdNetwork {
+		removeKindNetworkIfUnused(ctx)
 	}
+}
+
+// removeKindNetworkIfUnused removes the kind network when no container is
+// attached to it.
+func removeKindNetworkIfUnused(ctx context.Context) {
 	out, err := xexec.Command("docker", "network", "inspect", "--format", "{{len .Containers}}", kindNetwork).
 		WithTimeout(30 * time.Second).OutputString(ctx)
 	if err != nil || out != "0" {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sysadvent/advent/internal/env"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/runner"
@@ -54,18 +55,10 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) error {
 		opts.In = os.Stdin
 	}
 	if opts.StateDir == "" {
-		opts.StateDir = defaultStateDir()
+		opts.StateDir = env.StateDir("practice")
 	}
 	s := &session{opts: opts, lab: l, out: opts.Out, lines: readLines(opts.In)}
 	return s.run(ctx)
-}
-
-func defaultStateDir() string {
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "advent", "practice")
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".local", "state", "advent", "practice")
 }
 
 type session struct {

@@ -42,6 +42,7 @@ type DockerBackend struct {
 
 	nodeImage string
 	load      []string // images loaded into every cluster
+	owner     string   // env.OwnerLabel value of what this process creates
 
 	mu         sync.Mutex
 	clusters   map[string]*env.Cluster
@@ -84,9 +85,16 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 	if _, err := env.ApplyTestcontainersEnv(mode); err != nil {
 		return nil, fmt.Errorf("testcontainers settings: %w", err)
 	}
+	reaped, err := env.ReapStale(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !reaped.Empty() && o.Log != nil {
+		fmt.Fprintf(o.Log, "Removed what interrupted advent runs left behind: %s\n", reaped)
+	}
 	b := &DockerBackend{mode: mode, cacheDir: o.CacheDir,
 		clusters: map[string]*env.Cluster{}, networks: map[string]*testcontainers.DockerNetwork{},
-		containers: map[string]*testcontainers.DockerContainer{}}
+		containers: map[string]*testcontainers.DockerContainer{}, owner: env.Self().String()}
 	if m, err := images.LoadManifest(o.CacheDir); err == nil {
 		b.manifest = m
 	} else if !errors.Is(err, images.ErrNoManifest) {
@@ -244,7 +252,8 @@ func (b *DockerBackend) DeleteCluster(ctx context.Context, name string, log io.W
 
 // CreateNetwork creates a bridge network (internal: no route out).
 func (b *DockerBackend) CreateNetwork(ctx context.Context, n lab.Network) error {
-	opts := []network.NetworkCustomizer{network.WithLabels(map[string]string{"io.advent.network": n.Name})}
+	opts := []network.NetworkCustomizer{network.WithLabels(map[string]string{
+		"io.advent.network": n.Name, env.OwnerLabel: b.owner})}
 	if n.Internal {
 		opts = append(opts, network.WithInternal())
 	}
@@ -264,7 +273,7 @@ func (b *DockerBackend) CreateNetwork(ctx context.Context, n lab.Network) error 
 // networks (with its name as alias).
 func (b *DockerBackend) StartContainer(ctx context.Context, c lab.Container) error {
 	opts := []testcontainers.ContainerCustomizer{testcontainers.WithName(c.Name),
-		testcontainers.WithLabels(map[string]string{"io.advent.container": c.Name})}
+		testcontainers.WithLabels(map[string]string{"io.advent.container": c.Name, env.OwnerLabel: b.owner})}
 	if len(c.Command) > 0 {
 		opts = append(opts, testcontainers.WithCmd(c.Command...))
 	}
