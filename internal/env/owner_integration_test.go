@@ -63,15 +63,23 @@ func writeRecord(t *testing.T, name string, o Owner) {
 	}
 }
 
-// What an advent run killed before its clean-up left is removed by the
-// next run; what a live run owns, and what advent did not make, stays.
-func TestReapStaleRemovesOnlyWhatDeadRunsLeft(t *testing.T) {
+// reapTest skips under -short, gives the test its own state directory
+// (cluster records) and a context that ends with it.
+func reapTest(t *testing.T) context.Context {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("needs the Docker daemon and the images of `advent images build`")
 	}
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// What an advent run killed before its clean-up left is removed by the
+// next run; what a live run owns, and what advent did not make, stays.
+func TestReapStaleRemovesOnlyWhatDeadRunsLeft(t *testing.T) {
+	ctx := reapTest(t)
 	dead, self := deadOwner(t), Self()
 
 	fakeCluster(t, "advent-reap-dead")
@@ -138,12 +146,7 @@ func TestReapStaleRemovesOnlyWhatDeadRunsLeft(t *testing.T) {
 // CreateCluster's check of a name that is taken: a dead run's cluster is
 // removed (and said so), anything else is an error naming its owner.
 func TestClaimExistingCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs the Docker daemon and the images of `advent images build`")
-	}
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	ctx := reapTest(t)
 	p := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(log.NoopLogger{}))
 
 	fakeCluster(t, "advent-claim")
