@@ -60,7 +60,7 @@ type Result struct {
 type step struct {
 	id       string
 	title    string // "build kube binaries v1.33.13"
-	hint     string // "(go build, ~5 min cold)"
+	hint     string // "(go build, ~9 min cold on 2 cores)"
 	deps     []*step
 	key      string
 	images   []string // final image names carrying key; used by the default upToDate

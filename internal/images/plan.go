@@ -83,12 +83,12 @@ func (b *builder) plan(ctx context.Context) error {
 	}))
 	pause := add(b.pauseStep())
 	coredns := add(b.goImageStep(goImageSpec{
-		id: "coredns", title: "build CoreDNS " + corednsVersion, hint: "(go install, ~2 min cold)",
+		id: "coredns", title: "build CoreDNS " + corednsVersion, hint: "(go install, ~3 min cold)",
 		module: "github.com/coredns/coredns", version: corednsVersion, pkg: "github.com/coredns/coredns",
 		binary: "coredns", dest: "/coredns", entrypoint: `["/coredns"]`, image: corednsImage, base: k8sBase, standIn: true,
 	}))
 	localPath := add(b.goImageStep(goImageSpec{
-		id: "local-path-provisioner", title: "build local-path-provisioner " + localPathVer, hint: "(go install, ~1 min cold)",
+		id: "local-path-provisioner", title: "build local-path-provisioner " + localPathVer, hint: "(go install, ~2 min cold)",
 		module: "github.com/rancher/local-path-provisioner", version: localPathVer, pkg: "github.com/rancher/local-path-provisioner",
 		binary: "local-path-provisioner", dest: "/usr/bin/local-path-provisioner", entrypoint: `["local-path-provisioner"]`,
 		image: localPathImage, base: k8sBase,

@@ -28,7 +28,7 @@ func kubeDir(cacheDir, v string) string { return filepath.Join(cacheDir, "k8s", 
 func (b *builder) kubeBinariesStep(v string) *step {
 	dir := kubeDir(b.o.CacheDir, v)
 	ld := "-s -w " + kubeVersionLdflags(v)
-	s := &step{id: "kube-binaries-" + v, title: "build kube binaries " + v, hint: "(go build, ~5 min cold)"}
+	s := &step{id: "kube-binaries-" + v, title: "build kube binaries " + v, hint: "(go build, ~9 min cold on 2 cores)"}
 	s.key = newKey("kube-binaries").add("version", v, stagingVersion(v)).add("go", b.goVer).
 		add("gen", kubeGenVersion).add("ldflags", ld).add("bins", kubeBinaries...).sum()
 	stampPath := filepath.Join(dir, "stamp.json")

@@ -48,7 +48,7 @@ func (b *builder) nodeStep(v string, bins, cp, systemd, localPath, debian *step)
 	for _, d := range []*step{bins, cp, systemd, localPath, debian} {
 		h.add("dep:"+d.id, d.key)
 	}
-	s := &step{id: "kind-node-" + v, title: "build kind node image " + name, hint: "(docker build + preload, ~3 min)",
+	s := &step{id: "kind-node-" + v, title: "build kind node image " + name, hint: "(docker build + preload, ~1 min)",
 		deps: []*step{bins, cp, systemd, localPath, debian}, images: []string{name}}
 	s.key = h.sum()
 	s.run = func(ctx context.Context, rc *runCtx) error {
