@@ -45,9 +45,11 @@ func deadOwner(t *testing.T) Owner {
 // fakeCluster starts a container that kind lists as a one-node cluster.
 func fakeCluster(t *testing.T, name string) {
 	t.Helper()
+	// Removal is registered first: a run that fails after creating the
+	// container must not leave it behind.
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", "-v", name+"-control-plane").Run() })
 	docker(t, "run", "-d", "--name", name+"-control-plane", "--label", kindClusterLabel+"="+name,
 		fakeBase, "sleep", "infinity")
-	t.Cleanup(func() { exec.Command("docker", "rm", "-f", "-v", name+"-control-plane").Run() })
 }
 
 func writeRecord(t *testing.T, name string, o Owner) {
@@ -90,13 +92,13 @@ func TestReapStaleRemovesOnlyWhatDeadRunsLeft(t *testing.T) {
 	writeRecord(t, "advent-reap-gone", dead)
 
 	for name, o := range map[string]Owner{"advent-reap-ctr-dead": dead, "advent-reap-ctr-live": self} {
-		docker(t, "network", "create", "--label", OwnerLabel+"="+o.String(), name+"-net")
-		docker(t, "run", "-d", "--name", name, "--network", name+"-net", "--label", OwnerLabel+"="+o.String(),
-			fakeBase, "sleep", "infinity")
 		t.Cleanup(func() {
 			exec.Command("docker", "rm", "-f", "-v", name).Run()
 			exec.Command("docker", "network", "rm", name+"-net").Run()
 		})
+		docker(t, "network", "create", "--label", OwnerLabel+"="+o.String(), name+"-net")
+		docker(t, "run", "-d", "--name", name, "--network", name+"-net", "--label", OwnerLabel+"="+o.String(),
+			fakeBase, "sleep", "infinity")
 	}
 
 	r, err := ReapStale(ctx)

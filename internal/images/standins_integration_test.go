@@ -2,8 +2,10 @@ package images
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +52,13 @@ func TestStandInsBehave(t *testing.T) {
 	}
 
 	serve := func(image string) (string, func()) {
-		id := docker("run", "-d", "-p", "127.0.0.1::80", image)
+		// Named, and its removal registered first: a run that fails after
+		// creating the container must not leave it behind.
+		id := fmt.Sprintf("advent-standin-test-%d-%d", os.Getpid(), time.Now().UnixNano())
+		t.Cleanup(func() {
+			_ = xexec.Command("docker", "rm", "-f", "-v", id).WithTimeout(time.Minute).Run(context.Background())
+		})
+		docker("run", "-d", "--name", id, "-p", "127.0.0.1::80", image)
 		stop := func() {
 			start := time.Now()
 			docker("stop", "-t", "10", id)
