@@ -16,13 +16,13 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sysadvent/advent/internal/diag"
 )
@@ -110,39 +110,31 @@ func LoadDir(root, dir string) ([]*Article, error) {
 		err  error // reading failed: the tool, not the input
 	}
 	results := make([]result, len(paths))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(1, len(paths))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				p := paths[i]
-				src, err := os.ReadFile(p)
-				if err != nil {
-					results[i].err = fmt.Errorf("read %s: %w", p, err)
-					continue
-				}
-				rel, _ := filepath.Rel(root, p)
-				a, err := Parse(filepath.ToSlash(rel), src)
-				if err != nil {
-					results[i].errs = diag.List(nil).Append(err)
-					continue
-				}
-				if IsArticle(a.Path) {
-					if err := a.Validate(); err != nil {
-						results[i].errs = diag.List(nil).Append(err)
-					}
-				}
-				results[i].a = a
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, p := range paths {
+		g.Go(func() error {
+			src, err := os.ReadFile(p)
+			if err != nil {
+				results[i].err = fmt.Errorf("read %s: %w", p, err)
+				return nil
 			}
-		}()
+			rel, _ := filepath.Rel(root, p)
+			a, err := Parse(filepath.ToSlash(rel), src)
+			if err != nil {
+				results[i].errs = diag.List(nil).Append(err)
+				return nil
+			}
+			if IsArticle(a.Path) {
+				if err := a.Validate(); err != nil {
+					results[i].errs = diag.List(nil).Append(err)
+				}
+			}
+			results[i].a = a
+			return nil
+		})
 	}
-	for i := range paths {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	g.Wait()
 	var (
 		arts []*Article
 		errs diag.List

@@ -23,7 +23,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
@@ -137,33 +138,20 @@ func Paths(root string, paths []string, opts Options) ([]Finding, error) {
 		err      error
 	}
 	results := make([]result, len(files))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				f := files[i]
-				src, err := os.ReadFile(f.path)
-				if err != nil {
-					results[i].err = readError(f.display, err)
-					continue
-				}
-				a, err := content.Parse(f.display, src)
-				if err != nil {
-					results[i].err = err
-					continue
-				}
-				results[i].findings = lintArticle(a, target)
-			}
-		}()
-	}
-	for i := range files {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	forEach(len(files), func(i int) {
+		f := files[i]
+		src, err := os.ReadFile(f.path)
+		if err != nil {
+			results[i].err = readError(f.display, err)
+			return
+		}
+		a, err := content.Parse(f.display, src)
+		if err != nil {
+			results[i].err = err
+			return
+		}
+		results[i].findings = lintArticle(a, target)
+	})
 
 	var out []Finding
 	for _, r := range results {
@@ -199,28 +187,24 @@ func Articles(arts []*content.Article, opts Options) ([]Finding, error) {
 		return nil, diag.Usagef("%v", err)
 	}
 	results := make([][]Finding, len(arts))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(arts), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				results[i] = lintArticle(arts[i], target)
-			}
-		}()
-	}
-	for i := range arts {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	forEach(len(arts), func(i int) { results[i] = lintArticle(arts[i], target) })
 	var out []Finding
 	for _, r := range results {
 		out = append(out, r...)
 	}
 	sortFindings(out)
 	return out, nil
+}
+
+// forEach calls f(0), ..., f(n-1) on every CPU and returns when all have
+// returned.
+func forEach(n int, f func(i int)) {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range n {
+		g.Go(func() error { f(i); return nil })
+	}
+	g.Wait()
 }
 
 type file struct {
