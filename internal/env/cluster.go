@@ -143,7 +143,7 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 		opts = append(opts, cluster.CreateWithNodeImage(o.Image))
 	}
 
-	if err := writeClusterRecord(o.Name, c.Kubeconfig); err != nil {
+	if err := writeClusterRecord(o.Name, c.Kubeconfig, Self()); err != nil {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}
 	errc := make(chan error, 1)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,12 +120,14 @@ func clusterRecordPath(name string) string {
 	return filepath.Join(StateDir("kind"), name+".json")
 }
 
-func writeClusterRecord(name, kubeconfig string) error {
+// writeClusterRecord records that o is creating (and then owns) cluster
+// name, whose kubeconfig is the file named.
+func writeClusterRecord(name, kubeconfig string, o Owner) error {
 	p := clusterRecordPath(name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	b, _ := json.Marshal(clusterRecord{Owner: Self().String(), Kubeconfig: kubeconfig,
+	b, _ := json.Marshal(clusterRecord{Owner: o.String(), Kubeconfig: kubeconfig,
 		Created: time.Now().UTC().Format(time.RFC3339)})
 	return os.WriteFile(p, append(b, '\n'), 0o644)
 }
@@ -162,13 +165,21 @@ func claimExisting(ctx context.Context, p *cluster.Provider, name string, w io.W
 	if o.Alive() {
 		return fmt.Errorf("a kind cluster named %s exists already: advent process %d is using it", name, o.PID)
 	}
-	if err := deleteCluster(ctx, p, name, rec.Kubeconfig); err != nil {
+	if err := removeStaleCluster(ctx, p, name, rec); err != nil {
 		return fmt.Errorf("remove the cluster left behind by advent process %d: %w", o.PID, err)
 	}
-	removeClusterRecord(name)
 	if w != nil {
 		fmt.Fprintf(w, "Removed kind cluster %s, left behind by advent process %d, which no longer runs.\n", name, o.PID)
 	}
+	return nil
+}
+
+// removeStaleCluster deletes a cluster whose owner is gone, and its record.
+func removeStaleCluster(ctx context.Context, p *cluster.Provider, name string, rec *clusterRecord) error {
+	if err := deleteCluster(ctx, p, name, rec.Kubeconfig); err != nil {
+		return err
+	}
+	removeClusterRecord(name)
 	return nil
 }
 
@@ -240,10 +251,9 @@ func ReapStale(ctx context.Context) (Reaped, error) {
 		if o, err := ParseOwner(rec.Owner); err != nil || o.Alive() {
 			continue
 		}
-		if err := deleteCluster(ctx, p, name, rec.Kubeconfig); err != nil {
+		if err := removeStaleCluster(ctx, p, name, rec); err != nil {
 			return r, fmt.Errorf("reap: delete kind cluster %s: %w", name, err)
 		}
-		removeClusterRecord(name)
 		r.Clusters = append(r.Clusters, name)
 	}
 	if len(r.Clusters) > 0 {
@@ -251,13 +261,9 @@ func ReapStale(ctx context.Context) (Reaped, error) {
 	}
 	// Records of clusters that no longer exist are dropped.
 	if ents, err := os.ReadDir(StateDir("kind")); err == nil {
-		live := map[string]bool{}
-		for _, n := range clusters {
-			live[n] = true
-		}
 		for _, e := range ents {
 			name := strings.TrimSuffix(e.Name(), ".json")
-			if rec, err := readClusterRecord(name); err == nil && !live[name] {
+			if rec, err := readClusterRecord(name); err == nil && !slices.Contains(clusters, name) {
 				if o, err := ParseOwner(rec.Owner); err != nil || !o.Alive() {
 					removeClusterRecord(name)
 				}

@@ -54,13 +54,7 @@ func fakeCluster(t *testing.T, name string) {
 
 func writeRecord(t *testing.T, name string, o Owner) {
 	t.Helper()
-	if err := writeClusterRecord(name, ""); err != nil {
-		t.Fatal(err)
-	}
-	rec, _ := readClusterRecord(name)
-	rec.Owner = o.String()
-	b := []byte(`{"owner":"` + rec.Owner + `","kubeconfig":"","created":"` + rec.Created + `"}`)
-	if err := os.WriteFile(clusterRecordPath(name), b, 0o644); err != nil {
+	if err := writeClusterRecord(name, "", o); err != nil {
 		t.Fatal(err)
 	}
 }
