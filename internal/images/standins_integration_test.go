@@ -29,7 +29,8 @@ func TestStandInsBehave(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	docker := func(args ...string) string {
+	// docker fails t, the (sub)test it runs for.
+	docker := func(t *testing.T, args ...string) string {
 		t.Helper()
 		out, err := xexec.Command("docker", args...).WithTimeout(2 * time.Minute).OutputString(ctx)
 		if err != nil {
@@ -45,29 +46,29 @@ func TestStandInsBehave(t *testing.T) {
 		if !e.StandIn || e.Key == "" || len(e.Sources.Debian) == 0 {
 			t.Errorf("%s: manifest entry %+v lacks stand-in flag, key or Debian sources", name, e)
 		}
-		labels := docker("image", "inspect", "--format", `{{index .Config.Labels "io.advent.stand-in"}} {{index .Config.Labels "io.advent.key"}}`, name)
+		labels := docker(t, "image", "inspect", "--format", `{{index .Config.Labels "io.advent.stand-in"}} {{index .Config.Labels "io.advent.key"}}`, name)
 		if labels != "true "+e.Key {
 			t.Errorf("%s labels: %q, want stand-in true and key %s", name, labels, e.Key)
 		}
 	}
 
-	serve := func(image string) (string, func()) {
+	serve := func(t *testing.T, image string) (string, func()) {
 		// Named, and its removal registered first: a run that fails after
 		// creating the container must not leave it behind.
 		id := fmt.Sprintf("advent-standin-test-%d-%d", os.Getpid(), time.Now().UnixNano())
 		t.Cleanup(func() {
 			_ = xexec.Command("docker", "rm", "-f", "-v", id).WithTimeout(time.Minute).Run(context.Background())
 		})
-		docker("run", "-d", "--name", id, "-p", "127.0.0.1::80", image)
+		docker(t, "run", "-d", "--name", id, "-p", "127.0.0.1::80", image)
 		stop := func() {
 			start := time.Now()
-			docker("stop", "-t", "10", id)
+			docker(t, "stop", "-t", "10", id)
 			if d := time.Since(start); d > 8*time.Second {
 				t.Errorf("%s took %s to stop: STOPSIGNAL not honoured?", image, d)
 			}
-			docker("rm", "-v", id)
+			docker(t, "rm", "-v", id)
 		}
-		addr := docker("port", id, "80/tcp")
+		addr := docker(t, "port", id, "80/tcp")
 		addr = strings.Split(addr, "\n")[0]
 		var body string
 		for i := 0; i < 50; i++ {
@@ -84,30 +85,30 @@ func TestStandInsBehave(t *testing.T) {
 	}
 
 	t.Run("nginx", func(t *testing.T) {
-		body, stop := serve("nginx:alpine")
+		body, stop := serve(t, "nginx:alpine")
 		defer stop()
 		if !strings.Contains(body, "<title>Welcome to nginx!</title>") {
 			t.Errorf("GET /: %q", body)
 		}
-		if out := docker("run", "--rm", "nginx:alpine", "sh", "-c", "command -v curl && command -v wget"); !strings.Contains(out, "wget") {
+		if out := docker(t, "run", "--rm", "nginx:alpine", "sh", "-c", "command -v curl && command -v wget"); !strings.Contains(out, "wget") {
 			t.Errorf("curl/wget missing: %q", out)
 		}
 	})
 	t.Run("httpd", func(t *testing.T) {
-		body, stop := serve("httpd:alpine")
+		body, stop := serve(t, "httpd:alpine")
 		defer stop()
 		if body != "<html><body><h1>It works!</h1></body></html>\n" {
 			t.Errorf("GET / = %q, want upstream httpd's page", body)
 		}
 	})
 	t.Run("perl", func(t *testing.T) {
-		out := docker("run", "--rm", "perl:5.34.0", "perl", "-Mbignum=bpi", "-wle", "print bpi(2000)")
+		out := docker(t, "run", "--rm", "perl:5.34.0", "perl", "-Mbignum=bpi", "-wle", "print bpi(2000)")
 		if !strings.HasPrefix(out, "3.14159265358979323846") || len(out) < 2000 {
 			t.Errorf("bpi(2000): %d bytes %.40q", len(out), out)
 		}
 	})
 	t.Run("ruby", func(t *testing.T) {
-		out := docker("run", "--rm", "ruby:3.1-bookworm", "sh", "-c", `ruby -v && echo '<%= 6 * 7 %>' | erb`)
+		out := docker(t, "run", "--rm", "ruby:3.1-bookworm", "sh", "-c", `ruby -v && echo '<%= 6 * 7 %>' | erb`)
 		if !strings.HasPrefix(out, "ruby 3.1.") || !strings.HasSuffix(out, "42") {
 			t.Errorf("ruby/erb: %q", out)
 		}
