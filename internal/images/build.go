@@ -28,11 +28,15 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sysadvent/advent/internal/images/xexec"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // DefaultK8sVersions are the Kubernetes versions built when Options does
-// not name any: a v1.33 and a v1.34 release that the Go module proxy serves.
+// not name any (the air-gapped set): a v1.33 and a v1.34 release that the
+// Go module proxy serves. They stop at v1.34 because this project's machine
+// runs cgroup v1, which Kubernetes 1.35 and newer no longer support (the
+// kubelet refuses to start); v1.34 is the minor they share with the online
+// set kind publishes (KindNodeImages: v1.34.11 to v1.37.0).
 var DefaultK8sVersions = []string{"v1.33.13", "v1.34.4"}
 
 // Options configures Build.

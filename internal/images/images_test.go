@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sysadvent/advent/internal/images/xexec"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 func TestKeyDeterministicAndSensitive(t *testing.T) {
@@ -171,11 +171,16 @@ func TestDetectModeEnvOverride(t *testing.T) {
 }
 
 func TestNodeImageAndStandIns(t *testing.T) {
-	if got := NodeImage(Online, "v1.33.13"); got != "kindest/node:v1.33.13" {
-		t.Errorf("online: %s", got)
+	if got, err := NodeImage(Online, "v1.35.8"); err != nil || got != "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0" {
+		t.Errorf("online: %s, %v", got, err)
 	}
-	if got := NodeImage(AirGapped, "1.34.4"); got != "advent.local/kind-node:v1.34.4" {
-		t.Errorf("air-gapped: %s", got)
+	// A version kind did not publish an image for is refused online, with
+	// the versions it did publish.
+	if got, err := NodeImage(Online, "v1.33.13"); err == nil || !strings.Contains(err.Error(), "v1.34.11, v1.35.8, v1.36.4, v1.37.0") {
+		t.Errorf("online v1.33.13: %s, %v", got, err)
+	}
+	if got, err := NodeImage(AirGapped, "1.34.4"); err != nil || got != "advent.local/kind-node:v1.34.4" {
+		t.Errorf("air-gapped: %s, %v", got, err)
 	}
 	for ref, want := range map[string]bool{
 		"nginx:alpine": true, "docker.io/library/nginx:alpine": true, "perl:5.34.0": true,

@@ -73,16 +73,22 @@ func detectMode(ctx context.Context, env, addr string, timeout time.Duration) (M
 const NodeImageRepo = "advent.local/kind-node"
 
 // NodeImage is the kind node image for a Kubernetes version ("v1.33.13"):
-// upstream kindest/node when Online, the locally built one when AirGapped.
-func NodeImage(mode Mode, k8sVersion string) string {
+// online, the kindest/node image kind KindVersion publishes for it, pinned
+// by digest (KindNodeImages; other versions are an error that lists the
+// published ones); air-gapped, the locally built one.
+func NodeImage(mode Mode, k8sVersion string) (string, error) {
 	v := k8sVersion
 	if !strings.HasPrefix(v, "v") {
 		v = "v" + v
 	}
 	if mode == Online {
-		return "kindest/node:" + v
+		n, err := kindNode(v)
+		if err != nil {
+			return "", err
+		}
+		return n.Ref(), nil
 	}
-	return NodeImageRepo + ":" + v
+	return NodeImageRepo + ":" + v, nil
 }
 
 // standIns are the locally built images that carry upstream names used by

@@ -156,7 +156,9 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 		}
 		info.Kubernetes = v
 		info.Versions["kubernetes"] = v
-		b.nodeImage = images.NodeImage(b.mode, v)
+		if b.nodeImage, err = images.NodeImage(b.mode, v); err != nil {
+			return nil, err
+		}
 		info.NodeImage = b.nodeImage
 		need = append(need, b.nodeImage)
 		b.load = append([]string(nil), l.Env.Images...)
@@ -182,13 +184,17 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 	return info, nil
 }
 
-// defaultKubernetes is the newest version the project tests; air-gapped,
-// the newest whose node image is built.
+// defaultKubernetes is the newest version of the mode's set
+// (images.K8sVersions); air-gapped, the newest whose node image is built.
 func (b *DockerBackend) defaultKubernetes(ctx context.Context) string {
-	vs := images.DefaultK8sVersions
+	vs := images.K8sVersions(b.mode)
 	if b.mode == images.AirGapped {
 		for i := len(vs) - 1; i >= 0; i-- {
-			if _, err := b.image(ctx, images.NodeImage(b.mode, vs[i])); err == nil {
+			ref, err := images.NodeImage(b.mode, vs[i])
+			if err != nil {
+				continue
+			}
+			if _, err := b.image(ctx, ref); err == nil {
 				return vs[i]
 			}
 		}
