@@ -17,7 +17,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
@@ -85,17 +87,73 @@ func (b *Block) Attr(name string) (string, bool) {
 	return "", false
 }
 
+// Content formats Hugo renders (its default media types): the Markdown ones
+// advent reads and validates, and the others it rejects, so that no file Hugo
+// would publish escapes advent's checks.
+var (
+	markdownExts = map[string]bool{".md": true, ".markdown": true, ".mdown": true}
+	foreignExts  = map[string]bool{".html": true, ".htm": true, ".adoc": true, ".asciidoc": true,
+		".ad": true, ".pandoc": true, ".pdc": true, ".rst": true, ".org": true}
+)
+
+// IsMarkdown reports whether Hugo reads path as Markdown content (.md,
+// .markdown, .mdown, in any case).
+func IsMarkdown(path string) bool {
+	return markdownExts[strings.ToLower(filepath.Ext(path))]
+}
+
+// LoadSite loads the site's content: root/content must exist and hold at
+// least one article. An empty or missing content/ is an input error, so
+// that no build or extraction replaces public/ or labs/ with nothing.
+func LoadSite(root string) ([]*Article, error) {
+	fi, err := os.Stat(filepath.Join(root, "content"))
+	if err != nil || !fi.IsDir() {
+		return nil, diag.Errorf("content", 0, 0, "no content/ folder in %s: the articles live in content/YEAR/DD-name.md", root)
+	}
+	arts, err := LoadDir(root, "content")
+	if err != nil {
+		return nil, err
+	}
+	if len(Articles(arts)) == 0 {
+		return nil, diag.Errorf("content", 0, 0, "content/ holds no articles (content/YEAR/DD-name.md): refusing to build an empty site or delete every lab")
+	}
+	return arts, nil
+}
+
 // LoadDir parses every Markdown file under dir (recursively), validates the
 // articles' front matter and reports every problem at once. root is the
-// directory paths are reported relative to.
+// directory paths are reported relative to. Every file Hugo would render is
+// seen: other content formats (.html, .adoc, ...) and symbolic links are
+// reported as input errors.
 func LoadDir(root, dir string) ([]*Article, error) {
-	var paths []string
+	var (
+		paths []string
+		walk  diag.List
+	)
 	err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && strings.HasSuffix(p, ".md") {
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if d.Type()&fs.ModeSymlink != 0 {
+			what := "symbolic link"
+			if _, err := os.Stat(p); err != nil {
+				what = "broken or looping symbolic link"
+			}
+			msg := what + ": advent does not follow links under content/ (they can point outside the project); copy the file instead"
+			walk = append(walk, diag.Errorf(rel, 0, 0, "%s", msg))
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		ext := strings.ToLower(filepath.Ext(p))
+		switch {
+		case markdownExts[ext]:
 			paths = append(paths, p)
+		case foreignExts[ext]:
+			walk = append(walk, diag.Errorf(rel, 1, 1, "content format %s is not supported: Hugo would publish it without advent's checks; write the article in Markdown (.md)", ext))
 		}
 		return nil
 	})
@@ -130,6 +188,7 @@ func LoadDir(root, dir string) ([]*Article, error) {
 					results[i].errs = diag.List(nil).Append(err)
 				}
 			}
+			results[i].errs = append(results[i].errs, RawHTML(a.Path, src)...)
 			results[i].a = a
 			return nil
 		})
@@ -149,6 +208,7 @@ func LoadDir(root, dir string) ([]*Article, error) {
 		}
 	}
 	errs = append(errs, duplicateDays(arts)...)
+	errs = append(errs, walk...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -171,7 +231,7 @@ func Articles(arts []*Article) []*Article {
 // stand-alone page elsewhere.
 func IsArticle(path string) bool {
 	base := filepath.Base(path)
-	if base == "_index.md" || base == "index.md" {
+	if stem := strings.TrimSuffix(base, filepath.Ext(base)); stem == "_index" || stem == "index" || !IsMarkdown(base) {
 		return false
 	}
 	dir := filepath.Base(filepath.Dir(path))
@@ -206,10 +266,18 @@ func duplicateDays(arts []*Article) diag.List {
 
 // Parse reads one Markdown file. Front matter is optional; a file that has
 // it must close it. Code block attributes must parse.
+//
+// The source is normalised first: a UTF-8 byte order mark is dropped and
+// CRLF line ends become LF (lines and columns are unchanged); a file that is
+// not UTF-8 is an error at its first bad byte.
 func Parse(path string, src []byte) (*Article, error) {
+	src, err := Normalize(path, src)
+	if err != nil {
+		return nil, err
+	}
 	a := &Article{Path: path, Fields: map[string]int{}}
 	body, bodyLine := src, 1
-	if bytes.HasPrefix(src, []byte("---\n")) || bytes.HasPrefix(src, []byte("---\r\n")) {
+	if bytes.HasPrefix(src, []byte("---\n")) {
 		fm, rest, restLine, err := splitFrontMatter(path, src)
 		if err != nil {
 			return nil, err
@@ -228,11 +296,37 @@ func Parse(path string, src []byte) (*Article, error) {
 	return a, nil
 }
 
+var bom = []byte("\xef\xbb\xbf")
+
+// Normalize drops a UTF-8 byte order mark, turns CRLF line ends into LF
+// and rejects text that is not UTF-8, at the line and column of its first
+// bad byte.
+func Normalize(path string, src []byte) ([]byte, error) {
+	src = bytes.TrimPrefix(src, bom)
+	if !utf8.Valid(src) {
+		off := 0
+		for off < len(src) {
+			r, n := utf8.DecodeRune(src[off:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			off += n
+		}
+		line := bytes.Count(src[:off], []byte("\n")) + 1
+		col := off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
+		return nil, diag.Errorf(path, line, col, "not UTF-8 (byte 0x%02x): save the file as UTF-8", src[off])
+	}
+	if bytes.Contains(src, []byte("\r\n")) {
+		src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	}
+	return src, nil
+}
+
 func splitFrontMatter(path string, src []byte) (fm, rest []byte, restLine int, err error) {
 	lines := bytes.SplitAfter(src, []byte("\n"))
 	off := len(lines[0])
 	for i := 1; i < len(lines); i++ {
-		if strings.TrimRight(string(lines[i]), "\r\n") == "---" {
+		if strings.TrimRight(string(lines[i]), "\n") == "---" {
 			return src[len(lines[0]):off], src[off+len(lines[i]):], i + 2, nil
 		}
 		off += len(lines[i])
@@ -246,10 +340,22 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(fm, &doc); err != nil {
 		line, msg := YAMLSyntaxError(err)
+		if line == 0 {
+			// yaml.v3 leaves out the line of an error on the first
+			// line: parse again one line down to learn it.
+			var again yaml.Node
+			if err2 := yaml.Unmarshal(append([]byte("#\n"), fm...), &again); err2 != nil {
+				if l, m := YAMLSyntaxError(err2); l > 1 {
+					line, msg = l-1, m
+				}
+			}
+		}
+		col := 0
 		if line > 0 {
+			col, msg = explainYAML(fm, line, msg)
 			line++ // the opening "---"
 		}
-		return diag.Errorf(a.Path, line, 0, "front matter: %s", msg)
+		return diag.Errorf(a.Path, line, col, "front matter: %s", msg)
 	}
 	if len(doc.Content) == 0 {
 		return nil
@@ -261,6 +367,10 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 	var errs diag.List
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
+		if first, ok := a.Fields[k.Value]; ok {
+			errs = append(errs, diag.Errorf(a.Path, k.Line+1, k.Column, "front matter: key %q is repeated (first at line %d); Hugo would keep only one of them", k.Value, first))
+			continue
+		}
 		a.Fields[k.Value] = k.Line + 1
 		bad := func(want string) {
 			errs = append(errs, diag.Errorf(a.Path, v.Line+1, v.Column, "front matter %q: want %s", k.Value, want))
@@ -341,6 +451,27 @@ func YAMLSyntaxError(err error) (line int, msg string) {
 		}
 	}
 	return line, msg
+}
+
+// explainYAML finds the column of a YAML syntax error on line (1-based in
+// fm) where it can, and says how to fix the commonest one: an unquoted
+// value holding ": " (title: Day 1: strace).
+func explainYAML(fm []byte, line int, msg string) (int, string) {
+	lines := strings.Split(string(fm), "\n")
+	if line < 1 || line > len(lines) {
+		return 0, msg
+	}
+	text := lines[line-1]
+	if strings.HasPrefix(msg, "mapping values are not allowed") {
+		if k := strings.Index(text, ": "); k >= 0 {
+			if c := strings.Index(text[k+2:], ":"); c >= 0 {
+				key := strings.TrimSpace(text[:k])
+				val := strings.TrimSpace(text[k+2:])
+				return k + 2 + c + 1, fmt.Sprintf("%s: the value holds \": \"; quote it: %s: %q", msg, key, val)
+			}
+		}
+	}
+	return 0, msg
 }
 
 func parseDate(s string) (time.Time, error) {
@@ -756,4 +887,64 @@ func skipAttrValue(raw string, i int) int {
 		i++
 	}
 	return i
+}
+
+// inlineParser parses Markdown fully (blocks and inlines), as Hugo's
+// goldmark does: RawHTML is an inline node.
+var inlineParser = goldmark.DefaultParser()
+
+var htmlTag = regexp.MustCompile(`^<(/?[A-Za-z][A-Za-z0-9-]*)`)
+
+// RawHTML reports the raw HTML of a Markdown file's body (not its code):
+// Hugo renders Markdown with goldmark's unsafe=false, which drops raw HTML
+// and keeps only a "raw HTML omitted" comment, so an article written in HTML
+// would lose its text without a word. HTML comments are allowed (they are
+// meant to vanish). src is the whole file.
+func RawHTML(path string, src []byte) diag.List {
+	src, err := Normalize(path, src)
+	if err != nil || !bytes.Contains(src, []byte("<")) {
+		return nil
+	}
+	body, bodyLine := src, 1
+	if bytes.HasPrefix(src, []byte("---\n")) {
+		_, rest, restLine, err := splitFrontMatter(path, src)
+		if err != nil {
+			return nil
+		}
+		body, bodyLine = rest, restLine
+	}
+	pos := func(off int) (int, int) {
+		line := bytes.Count(body[:off], []byte("\n"))
+		return bodyLine + line, off - (bytes.LastIndexByte(body[:off], '\n') + 1) + 1
+	}
+	var errs diag.List
+	report := func(off int) {
+		rest := body[off:]
+		m := htmlTag.FindSubmatch(rest)
+		if bytes.HasPrefix(rest, []byte("<!--")) || m == nil || m[1][0] == '/' ||
+			(off >= 2 && string(body[off-2:off]) == "{{") {
+			return // comments, closing tags, {{<shortcode>}}
+		}
+		line, col := pos(off)
+		errs = append(errs, diag.Errorf(path, line, col, "raw HTML <%s> is not rendered (Hugo drops raw HTML and its text); write it in Markdown", m[1]))
+	}
+	doc := inlineParser.Parse(text.NewReader(body))
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.HTMLBlock:
+			if n.Lines().Len() > 0 {
+				report(n.Lines().At(0).Start)
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.RawHTML:
+			if n.Segments.Len() > 0 {
+				report(n.Segments.At(0).Start)
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return errs
 }

@@ -146,7 +146,12 @@ $ true
 	}, {
 		name: "CRLF line endings",
 		src:  "---\r\ntitle: x\r\n---\r\n\r\n'''sh {step=\"a\"}\r\necho\r\n'''\r\n",
-		want: []blockWant{{Lang: "sh", Info: `sh {step="a"}`, Code: "echo\r\n", Line: 5, Col: 1, FirstLine: 6, EndLine: 7,
+		want: []blockWant{{Lang: "sh", Info: `sh {step="a"}`, Code: "echo\n", Line: 5, Col: 1, FirstLine: 6, EndLine: 7,
+			Attrs: []Attr{{"step", "a", 5, 8}}}},
+	}, {
+		name: "a byte order mark is dropped",
+		src:  "\xef\xbb\xbf---\ntitle: x\n---\n\n'''sh {step=\"a\"}\necho\n'''\n",
+		want: []blockWant{{Lang: "sh", Info: `sh {step="a"}`, Code: "echo\n", Line: 5, Col: 1, FirstLine: 6, EndLine: 7,
 			Attrs: []Attr{{"step", "a", 5, 8}}}},
 	}, {
 		name: "indented code and inline code are not fenced blocks",
@@ -216,7 +221,19 @@ func TestParseErrors(t *testing.T) {
 	}, {
 		name: "front matter YAML scanner error",
 		src:  "---\ntitle: x\nsummary: a: b\n---\n",
-		want: `content/2017/01-x.md:3: front matter: mapping values are not allowed in this context`,
+		want: `content/2017/01-x.md:3:11: front matter: mapping values are not allowed in this context: the value holds ": "; quote it: summary: "a: b"`,
+	}, {
+		name: "a colon in the title",
+		src:  "---\ntitle: Day 1: strace\n---\n",
+		want: `content/2017/01-x.md:2:13: front matter: mapping values are not allowed in this context: the value holds ": "; quote it: title: "Day 1: strace"`,
+	}, {
+		name: "a repeated front matter key",
+		src:  "---\ntitle: x\nday: 1\ntitle: y\n---\n",
+		want: `content/2017/01-x.md:4:1: front matter: key "title" is repeated (first at line 2); Hugo would keep only one of them`,
+	}, {
+		name: "not UTF-8 in the front matter",
+		src:  "---\ntitle: x\nsummary: caf\xe9\n---\n",
+		want: `content/2017/01-x.md:3:13: not UTF-8 (byte 0xe9): save the file as UTF-8`,
 	}, {
 		name: "front matter YAML error found at the end of the front matter",
 		src:  "---\n[a\n---\n",
@@ -497,5 +514,81 @@ func TestAttrNames(t *testing.T) {
 		if got := attrNames(tt.raw); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("attrNames(%s) = %v, want %v", tt.raw, got, tt.want)
 		}
+	}
+}
+
+// TestLoadDirSeesWhatHugoSees: every file Hugo would render is either read
+// and validated (Markdown in any of Hugo's spellings) or rejected with its
+// path (other content formats, symbolic links), and raw HTML in a body is
+// an error at its position rather than text Hugo silently drops.
+func TestLoadDirSeesWhatHugoSees(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, src string) {
+		t.Helper()
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good := "---\ntitle: T\ndate: 2017-12-05\nday: 5\nyear: 2017\nauthors: [A]\nhandles: {A: a}\n---\n"
+	write("content/2017/05-a.md", good+"\nText with <!-- a comment --> and {{<figure>}}.\n\n<!--\nblock comment\n-->\n")
+	// A .markdown and a .MD file are articles too: their front matter is
+	// checked like any other's.
+	write("content/2017/06-b.markdown", "---\ntitle: [1, 2]\n---\n")
+	write("content/2017/07-c.MD", strings.Replace(good, "day: 5", "day: 5\nday: 7", 1))
+	write("content/2017/08-d.html", "<p>hello</p>\n")
+	write("content/2017/09-e.md", strings.NewReplacer("05", "09", "day: 5", "day: 9").Replace(good)+
+		"\n<pre>\nexample\n</pre>\n\nSome <b>bold</b> words.\n\n```html\n<p>code is fine</p>\n```\n")
+	write("content/2017/10-f.md", "---\r\ntitle: x\r\n---\r\nfine\r\n")
+	if err := os.Symlink("/nonexistent/target.md", filepath.Join(root, "content/2017/11-dangling.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(root, "content/2017/12-outside.md")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadDir(root, "content")
+	want := strings.Join([]string{
+		`content/2017/06-b.markdown:2:8: front matter "title": want a string`,
+		`content/2017/07-c.MD:5:1: front matter: key "day" is repeated (first at line 4); Hugo would keep only one of them`,
+		`content/2017/08-d.html:1:1: content format .html is not supported: Hugo would publish it without advent's checks; write the article in Markdown (.md)`,
+		`content/2017/09-e.md:10:1: raw HTML <pre> is not rendered (Hugo drops raw HTML and its text); write it in Markdown`,
+		`content/2017/09-e.md:14:6: raw HTML <b> is not rendered (Hugo drops raw HTML and its text); write it in Markdown`,
+		// CRLF front matter is read: what is missing is reported, not
+		// "no front matter".
+		`content/2017/10-f.md:1: front matter: missing date (publication date, e.g. 2017-12-05)`,
+		`content/2017/10-f.md:1: front matter: missing authors (a list of author names)`,
+		`content/2017/10-f.md:1: front matter: missing day (day of December)`,
+		`content/2017/10-f.md:1: front matter: missing year (e.g. 2017)`,
+		`content/2017/11-dangling.md: broken or looping symbolic link: advent does not follow links under content/ (they can point outside the project); copy the file instead`,
+		`content/2017/12-outside.md: symbolic link: advent does not follow links under content/ (they can point outside the project); copy the file instead`,
+	}, "\n")
+	if err == nil || err.Error() != want {
+		t.Errorf("LoadDir error:\n got %v\nwant %s", err, want)
+	}
+	if !diag.IsInput(err) {
+		t.Errorf("LoadDir error %T is not an input error", err)
+	}
+}
+
+// TestLoadSite: no content/ and a content/ without articles are input
+// errors, never an empty site.
+func TestLoadSite(t *testing.T) {
+	root := t.TempDir()
+	_, err := LoadSite(root)
+	if err == nil || !diag.IsInput(err) || !strings.HasPrefix(err.Error(), "content: no content/ folder in ") {
+		t.Errorf("LoadSite without content/: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "content"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "content/_index.md"), []byte("---\ntitle: x\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadSite(root)
+	if err == nil || !diag.IsInput(err) || !strings.HasPrefix(err.Error(), "content: content/ holds no articles") {
+		t.Errorf("LoadSite of an empty content/: %v", err)
 	}
 }
