@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sysadvent/advent/internal/images/xexec"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // Snapshot is what exists in Docker at one moment: container names,

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sysadvent/advent/internal/images/xexec"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // Labels every built image carries.

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sysadvent/advent/internal/images/xexec"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // Debian release the images are built from.

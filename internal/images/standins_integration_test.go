@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sysadvent/advent/internal/images/xexec"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // The stand-ins built by `advent images build` behave like the upstream

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sysadvent/advent/internal/images/xexec"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // kubeBinaries are built from k8s.io/kubernetes for every version.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sysadvent/advent/internal/images/xexec"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // tool is one program built into ToolsDir from the project's go.mod.
