@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -235,12 +236,12 @@ func TestLeakFailsTheLab(t *testing.T) {
 }
 
 func TestBackgroundStep(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
 	l := &lab.Lab{Name: "t", Steps: []lab.Step{
 		{Name: "server", Kind: lab.KindRun, Background: true, Retry: lab.Duration(5 * time.Second), Commands: []lab.Command{
-			cmd("sleep 0.3; echo listening; sleep 60", "listening")}},
-		runStep("after", cmd("echo next", "next")),
+			cmd("sleep 60 & echo $! > "+pidFile+"; sleep 0.3; echo listening; wait", "listening")}},
+		runStep("after", cmd("kill -0 $(cat "+pidFile+") && echo still running", "still running")),
 	}}
-	start := time.Now()
 	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
 	if err != nil {
 		t.Fatal(err)
@@ -248,9 +249,72 @@ func TestBackgroundStep(t *testing.T) {
 	if run.Status != report.Pass {
 		t.Fatalf("%s: %s", run.Reason, statuses(run))
 	}
-	if time.Since(start) > 20*time.Second {
-		t.Errorf("background process was not stopped at the end of the lab")
+	assertGone(t, readPID(t, pidFile))
+}
+
+// TestLiveCloseStopsBackgroundCommands is TestBackgroundStep for practice
+// mode: a background step started through Live ends with Close.
+func TestLiveCloseStopsBackgroundCommands(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		{Name: "server", Kind: lab.KindRun, Background: true, Retry: lab.Duration(5 * time.Second), Commands: []lab.Command{
+			cmd("sleep 60 & echo $! > "+pidFile+"; echo listening; wait", "listening")}},
+	}}
+	lv, err := Open(context.Background(), l, testOpts(t, runnertest.New()))
+	if err != nil {
+		t.Fatal(err)
 	}
+	if res := lv.Step(context.Background(), 0); res.Status != report.Pass {
+		lv.Close()
+		t.Fatalf("%s: %s", res.Status, res.Reason)
+	}
+	pid := readPID(t, pidFile)
+	if !alive(pid) {
+		t.Fatalf("background process %d is not running while the lab is open", pid)
+	}
+	if _, err := lv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, pid)
+}
+
+func readPID(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if _, err := fmt.Sscan(string(b), &pid); err != nil || pid <= 0 {
+		t.Fatalf("pid file %q: %v", b, err)
+	}
+	return pid
+}
+
+// alive reports whether process pid exists and is not a zombie (a killed
+// process whose new parent has not reaped it yet is gone for our purpose).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// pid (comm) STATE ...: comm may hold spaces, the state follows the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// assertGone fails the test when process pid still runs shortly after the
+// lab ended (and kills it, so that a failing test leaves nothing behind).
+func assertGone(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if !alive(pid) {
+			return
+		}
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	t.Errorf("background process %d still runs after the lab ended", pid)
 }
 
 func TestNeedsUnavailableImageIsNotVerified(t *testing.T) {
