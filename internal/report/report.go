@@ -1,6 +1,8 @@
 // Package report is the results of lab runs: the results/<lab>.json schema
-// (documented in docs on the site, "About: results"), JUnit XML, and the
-// terminal progress lines.
+// (advent.results/v2, documented in README "Results"; v1 files still read),
+// merging new runs into the published ones with each step's history
+// (merge.go, history.go), JUnit XML and the pull-request summary
+// (summary.go).
 package report
 
 import (
@@ -17,8 +19,13 @@ import (
 	"golang.org/x/mod/semver"
 )
 
-// Schema identifies the results format.
-const Schema = "advent.results/v1"
+// Schema identifies the results format written. v2 added each step's
+// history and record, and each run's event.
+const Schema = "advent.results/v2"
+
+// SchemaV1 is the previous format: still read (its runs have no history;
+// a merge turns each into one history entry).
+const SchemaV1 = "advent.results/v1"
 
 // Step statuses.
 const (
@@ -61,11 +68,15 @@ type Run struct {
 	Started    time.Time         `json:"started"`
 	DurationMS int64             `json:"duration_ms"`
 	Status     string            `json:"status"` // pass or fail
-	Reason     string            `json:"reason,omitempty"`
-	CacheKey   string            `json:"cache_key"`
-	Steps      []*Step           `json:"steps"`
-	Leaks      []string          `json:"leaks,omitempty"`
-	Counts     map[string]int    `json:"counts"`
+	// Event is what started the run on GitHub (schedule, push,
+	// workflow_dispatch, pull_request), stamped by `advent results merge`;
+	// empty for a run on a developer's machine.
+	Event    string         `json:"event,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
+	CacheKey string         `json:"cache_key"`
+	Steps    []*Step        `json:"steps"`
+	Leaks    []string       `json:"leaks,omitempty"`
+	Counts   map[string]int `json:"counts"`
 }
 
 // Image is an image a run used.
@@ -87,6 +98,12 @@ type Step struct {
 	Attempts   int      `json:"attempts,omitempty"`
 	OutputTail []string `json:"output_tail,omitempty"`
 	Diff       string   `json:"diff,omitempty"`
+	// History is this step's outcome in the last HistoryLen runs of the
+	// lab on this Kubernetes version, oldest first, this run included.
+	History []Outcome `json:"history,omitempty"`
+	// Record summarizes History (computed by Write; read-only data for the
+	// site).
+	Record *Record `json:"record,omitempty"`
 }
 
 // Duration returns the step's duration.
@@ -128,8 +145,8 @@ func Read(path string) (*File, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("read results %s: %w", path, err)
 	}
-	if f.Schema != Schema {
-		return nil, fmt.Errorf("read results %s: schema %q, want %q", path, f.Schema, Schema)
+	if f.Schema != Schema && f.Schema != SchemaV1 {
+		return nil, fmt.Errorf("read results %s: schema %q, want %q (or %q)", path, f.Schema, Schema, SchemaV1)
 	}
 	return &f, nil
 }
@@ -147,16 +164,27 @@ func (f *File) Latest(kubernetes string) *Run {
 	return nil
 }
 
-// Merge puts run into f, replacing the run of the same Kubernetes version,
-// keeps runs ordered by version and recomputes FirstFailing.
+// Merge puts run into f: it replaces the run of the same Kubernetes
+// version unless that one started later, each step's history takes in both
+// runs' outcomes (see mergeRun), runs stay ordered by version and
+// FirstFailing is recomputed. An Unchanged run (nothing ran) is ignored.
 func (f *File) Merge(run *Run) {
+	if run.Status == Unchanged {
+		return
+	}
 	out := f.Runs[:0]
+	merged := run
+	for _, s := range run.Steps {
+		s.History = mergeHistory(history(run, s))
+	}
 	for _, r := range f.Runs {
-		if r.Kubernetes != run.Kubernetes {
+		if r.Kubernetes == run.Kubernetes {
+			merged = mergeRun(r, run)
+		} else {
 			out = append(out, r)
 		}
 	}
-	f.Runs = append(out, run)
+	f.Runs = append(out, merged)
 	sort.Slice(f.Runs, func(i, j int) bool { return semver.Compare(f.Runs[i].Kubernetes, f.Runs[j].Kubernetes) < 0 })
 	f.FirstFailing = Bisect(f.Runs)
 }
@@ -180,9 +208,15 @@ func Bisect(runs []*Run) string {
 	return ""
 }
 
-// Write writes f atomically.
+// Write writes f atomically in the current Schema, with every step's
+// Record computed from its History.
 func Write(path string, f *File) error {
 	f.Schema = Schema
+	for _, r := range f.Runs {
+		for _, s := range r.Steps {
+			s.Record = Summarize(s.History)
+		}
+	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write results: %w", err)
