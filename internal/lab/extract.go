@@ -3,7 +3,6 @@ package lab
 import (
 	"bytes"
 	"fmt"
-	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -36,10 +35,7 @@ var knownAttrs = map[string]string{
 	"note":       "why an original block changed",
 }
 
-var (
-	nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-	yearRE = regexp.MustCompile(`^\d{4}$`)
-)
+var yearRE = regexp.MustCompile(`^\d{4}$`)
 
 // IsLabBlock reports whether b carries lab attributes (other than original).
 func IsLabBlock(b *content.Block) bool {
@@ -104,204 +100,284 @@ func labLine(a *content.Article) int {
 	return 1
 }
 
+// extractor holds the state of one article's extraction: the errors found
+// so far, the step names taken and the words waiting for the next step.
+type extractor struct {
+	a         *content.Article
+	errs      diag.List
+	seen      map[string]int // step name -> line
+	autoCount map[string]int // automatic step name -> uses
+	envBlock  *content.Block
+	prose     string // the words before an original block belong to its update
+}
+
 // extractArticle returns the article's lab, or nil when it has none.
 func extractArticle(a *content.Article) (*Lab, error) {
-	var errs diag.List
-	at := func(b *content.Block, name string) (int, int) {
-		for _, x := range b.Attrs {
-			if x.Name == name {
-				return x.Line, x.Col
-			}
-		}
-		return b.Line, b.Col
-	}
-	bad := func(b *content.Block, attr, format string, args ...any) {
-		line, col := at(b, attr)
-		errs = append(errs, diag.Errorf(a.Path, line, col, format, args...))
-	}
-
-	name := a.Lab
-	if name != "" && !nameRE.MatchString(name) {
-		errs = append(errs, diag.Errorf(a.Path, a.Fields["lab"], 0, "lab name %q: use lower-case letters, digits and dashes", name))
-	}
-	// Check every attribute first, in every block.
-	for _, b := range a.Blocks {
-		for _, x := range b.Attrs {
-			if _, ok := knownAttrs[x.Name]; !ok {
-				errs = append(errs, diag.Errorf(a.Path, x.Line, x.Col, "unknown code block attribute %q (known: %s)", x.Name, strings.Join(sortedKeys(knownAttrs), ", ")))
-			}
-		}
-		if v, ok := b.Attr("lab"); ok {
-			switch {
-			case name == "":
-				name = v
-			case v != name:
-				bad(b, "lab", "block is in lab %q but the article's lab is %q", v, name)
-			}
-		}
-	}
+	x := &extractor{a: a, seen: map[string]int{}, autoCount: map[string]int{}}
+	name := x.labName()
 	if name == "" {
 		for _, b := range a.Blocks {
 			if IsLabBlock(b) {
-				bad(b, b.Attrs[0].Name, "lab block in an article without a lab: add `lab: NAME` to the front matter")
+				x.bad(b, b.Attrs[0].Name, "lab block in an article without a lab: add `lab: NAME` to the front matter")
 				break
 			}
 		}
-		return nil, errs.Err()
+		return nil, x.errs.Err()
 	}
-
 	l := &Lab{Name: name, Title: a.Title, Source: a.Path}
-	seen := map[string]int{} // step name -> line
-	autoCount := map[string]int{}
-	var envBlock *content.Block
-	prose := "" // the words before an original block belong to its update
 	for _, b := range a.Blocks {
-		if IsOriginal(b) {
-			prose = b.Prose
-			for _, x := range b.Attrs {
-				if x.Name != "original" && x.Name != "note" && x.Name != "lab" {
-					bad(b, x.Name, "attribute %q has no meaning on an original block (it is never run)", x.Name)
-				}
-			}
-			if v, _ := b.Attr("original"); !yearRE.MatchString(v) {
-				bad(b, "original", "original=%q: want the year the block was published, e.g. original=\"2017\"", v)
-			}
-			continue
-		}
-		if !IsLabBlock(b) {
-			continue
-		}
-		if _, ok := b.Attr("note"); ok {
-			bad(b, "note", "note explains an original block; this block has no original attribute")
-		}
-		role, _ := b.Attr("role")
-		switch role {
-		case RoleMain, RoleSetup, RoleVerify, RoleCleanup:
-		case roleEnv:
-			if envBlock != nil {
-				bad(b, "role", "second env block (the first is at line %d)", envBlock.Line)
-				continue
-			}
-			envBlock = b
-			env, err := parseEnv(a.Path, b)
-			if err != nil {
-				errs = errs.Append(err)
-				continue
-			}
-			l.Env = *env
-			continue
-		default:
-			bad(b, "role", "role %q: want setup, verify, cleanup or env", role)
-			continue
-		}
-		s := Step{Role: role, Line: b.Line, Lang: b.Lang, Prose: joinProse(prose, b.Prose), Hidden: role != RoleMain}
-		prose = ""
-		file, isFile := b.Attr("file")
-		contains, isContains := b.Attr("contains")
-		runner, isEnv := b.Attr("runner")
-		switch {
-		case isFile && isContains:
-			bad(b, "contains", "a block is either a file block or a contains check, not both")
-			continue
-		case isFile:
-			s.Kind, s.Path = KindFile, file
-		case isContains:
-			s.Kind, s.Path = KindContains, contains
-		case isEnv:
-			s.Kind = KindEnv
-			if runner != "env" {
-				bad(b, "runner", "runner=%q: the only value is \"env\"", runner)
-				continue
-			}
-		default:
-			s.Kind = KindRun
-		}
-		if (isFile || isContains) && s.Path == "" {
-			attr := "file"
-			if isContains {
-				attr = "contains"
-			}
-			bad(b, attr, "%s block without a path: write %s=\"path/in/workdir\"", attr, attr)
-			continue
-		}
-		if s.Path != "" {
-			if err := checkPath(s.Path); err != nil {
-				bad(b, "file", "%v", err)
-				continue
-			}
-		}
-		if v, ok := b.Attr("step"); ok {
-			if !nameRE.MatchString(v) {
-				bad(b, "step", "step name %q: use lower-case letters, digits and dashes", v)
-				continue
-			}
-			s.Name = v
-		} else {
-			switch s.Kind {
-			case KindFile:
-				s.Name = "write " + s.Path
-			case KindContains:
-				s.Name = "check " + s.Path
-			default:
-				bad(b, b.Attrs[0].Name, "lab block needs a step name: add step=\"NAME\"")
-				continue
-			}
-			autoCount[s.Name]++
-			if n := autoCount[s.Name]; n > 1 {
-				s.Name = fmt.Sprintf("%s (%d)", s.Name, n)
-			}
-		}
-		if prev, ok := seen[s.Name]; ok {
-			bad(b, "step", "duplicate step name %q (first used at line %d)", s.Name, prev)
-			continue
-		}
-		seen[s.Name] = b.Line
-		if err := stepOptions(a.Path, b, &s); err != nil {
-			errs = errs.Append(err)
-			continue
-		}
-		switch s.Kind {
-		case KindFile, KindContains:
-			s.Data = []byte(b.Code)
-			if s.Kind == KindContains {
-				var v any
-				if err := yaml.Unmarshal(s.Data, &v); err != nil {
-					bad(b, "contains", "contains block is not YAML: %v", err)
-					continue
-				}
-			}
-		case KindRun:
-			cmds, err := parseCommands(a.Path, b)
-			if err != nil {
-				errs = errs.Append(err)
-				continue
-			}
-			s.Commands = cmds
-		case KindEnv:
-			cmds, err := parseCommands(a.Path, b)
-			if err != nil {
-				errs = errs.Append(err)
-				continue
-			}
-			action, clusters, err := envAction(cmds)
-			if err != nil {
-				bad(b, "runner", "%v", err)
-				continue
-			}
-			s.Commands, s.Action, s.Clusters = cmds, action, clusters
-		}
-		l.Steps = append(l.Steps, s)
+		x.block(l, b)
 	}
-	if len(errs) == 0 {
-		errs = append(errs, checkRefs(a.Path, l)...)
+	if len(x.errs) == 0 {
+		x.errs = append(x.errs, checkRefs(a.Path, l)...)
 	}
-	if len(errs) == 0 && len(l.Steps) == 0 {
-		errs = append(errs, diag.Errorf(a.Path, labLine(a), 0, "lab %q has no steps: annotate its code blocks with step=\"NAME\"", name))
+	if len(x.errs) == 0 && len(l.Steps) == 0 {
+		x.errs = append(x.errs, diag.Errorf(a.Path, labLine(a), 0, "lab %q has no steps: annotate its code blocks with step=\"NAME\"", name))
 	}
-	if err := errs.Err(); err != nil {
+	if err := x.errs.Err(); err != nil {
 		return nil, err
 	}
 	return l, nil
+}
+
+// at returns the position of b's attribute name (the block's when unset).
+func at(b *content.Block, name string) (int, int) {
+	for _, x := range b.Attrs {
+		if x.Name == name {
+			return x.Line, x.Col
+		}
+	}
+	return b.Line, b.Col
+}
+
+func (x *extractor) bad(b *content.Block, attr, format string, args ...any) {
+	line, col := at(b, attr)
+	x.errs = append(x.errs, diag.Errorf(x.a.Path, line, col, format, args...))
+}
+
+// labName checks every block's attribute names and returns the lab the
+// article defines: its front matter's lab, else the first block's lab
+// attribute. Every lab value must be a valid name and the same.
+func (x *extractor) labName() string {
+	a := x.a
+	name := a.Lab
+	if name != "" {
+		if err := ValidName(NameLab, name); err != nil {
+			x.errs = append(x.errs, diag.Errorf(a.Path, a.Fields["lab"], 0, "%v", err))
+		}
+	}
+	for _, b := range a.Blocks {
+		for _, at := range b.Attrs {
+			if _, ok := knownAttrs[at.Name]; !ok {
+				x.errs = append(x.errs, diag.Errorf(a.Path, at.Line, at.Col, "unknown code block attribute %q (known: %s)", at.Name, strings.Join(sortedKeys(knownAttrs), ", ")))
+			}
+		}
+		v, ok := b.Attr("lab")
+		if !ok {
+			continue
+		}
+		if err := ValidName(NameLab, v); err != nil {
+			x.bad(b, "lab", "%v", err)
+			continue
+		}
+		switch {
+		case name == "":
+			name = v
+		case v != name:
+			x.bad(b, "lab", "block is in lab %q but the article's lab is %q", v, name)
+		}
+	}
+	return name
+}
+
+// block classifies one block and hands it to its parser.
+func (x *extractor) block(l *Lab, b *content.Block) {
+	if IsOriginal(b) {
+		x.original(b)
+		return
+	}
+	if !IsLabBlock(b) {
+		return
+	}
+	if _, ok := b.Attr("note"); ok {
+		x.bad(b, "note", "note explains an original block; this block has no original attribute")
+	}
+	role, _ := b.Attr("role")
+	switch role {
+	case RoleMain, RoleSetup, RoleVerify, RoleCleanup:
+	case roleEnv:
+		x.env(l, b)
+		return
+	default:
+		x.bad(b, "role", "role %q: want setup, verify, cleanup or env", role)
+		return
+	}
+	s := Step{Role: role, Line: b.Line, Lang: b.Lang, Prose: joinProse(x.prose, b.Prose), Hidden: role != RoleMain}
+	x.prose = ""
+	if !x.kind(b, &s) || !x.name(b, &s) {
+		return
+	}
+	if err := stepOptions(x.a.Path, b, &s); err != nil {
+		x.errs = x.errs.Append(err)
+		return
+	}
+	var ok bool
+	switch s.Kind {
+	case KindFile:
+		ok = x.fileStep(b, &s)
+	case KindContains:
+		ok = x.containsStep(b, &s)
+	case KindRun:
+		ok = x.runStep(b, &s)
+	case KindEnv:
+		ok = x.envStep(b, &s)
+	}
+	if ok {
+		l.Steps = append(l.Steps, s)
+	}
+}
+
+// original checks a "published in YEAR" block: kept on the page, never run.
+func (x *extractor) original(b *content.Block) {
+	x.prose = b.Prose
+	for _, at := range b.Attrs {
+		if at.Name != "original" && at.Name != "note" && at.Name != "lab" {
+			x.bad(b, at.Name, "attribute %q has no meaning on an original block (it is never run)", at.Name)
+		}
+	}
+	if v, _ := b.Attr("original"); !yearRE.MatchString(v) {
+		x.bad(b, "original", "original=%q: want the year the block was published, e.g. original=\"2017\"", v)
+	}
+}
+
+// env reads the lab's environment block (role="env"): one per lab.
+func (x *extractor) env(l *Lab, b *content.Block) {
+	if x.envBlock != nil {
+		x.bad(b, "role", "second env block (the first is at line %d)", x.envBlock.Line)
+		return
+	}
+	x.envBlock = b
+	env, err := parseEnv(x.a.Path, b)
+	if err != nil {
+		x.errs = x.errs.Append(err)
+		return
+	}
+	l.Env = *env
+}
+
+// kind sets the step's kind from its attributes (file, contains, runner)
+// and, for file and contains blocks, its checked path.
+func (x *extractor) kind(b *content.Block, s *Step) bool {
+	file, isFile := b.Attr("file")
+	contains, isContains := b.Attr("contains")
+	runner, isEnv := b.Attr("runner")
+	attr := "file"
+	switch {
+	case isFile && isContains:
+		x.bad(b, "contains", "a block is either a file block or a contains check, not both")
+		return false
+	case isFile:
+		s.Kind, s.Path = KindFile, file
+	case isContains:
+		s.Kind, s.Path, attr = KindContains, contains, "contains"
+	case isEnv:
+		s.Kind = KindEnv
+		if runner != "env" {
+			x.bad(b, "runner", "runner=%q: the only value is \"env\"", runner)
+			return false
+		}
+		return true
+	default:
+		s.Kind = KindRun
+		return true
+	}
+	if s.Path == "" {
+		x.bad(b, attr, "%s block without a path: write %s=\"path/in/workdir\"", attr, attr)
+		return false
+	}
+	_, inContainer := b.Attr("container")
+	if err := WorkPath(s.Path, inContainer); err != nil {
+		x.bad(b, attr, "%v", err)
+		return false
+	}
+	return true
+}
+
+// name sets the step's name: its step attribute, or "write PATH" / "check
+// PATH" for file and contains blocks (" (2)", " (3)" when repeated).
+func (x *extractor) name(b *content.Block, s *Step) bool {
+	if v, ok := b.Attr("step"); ok {
+		if err := ValidName(NameStep, v); err != nil {
+			x.bad(b, "step", "%v", err)
+			return false
+		}
+		s.Name = v
+	} else {
+		switch s.Kind {
+		case KindFile:
+			s.Name = "write " + s.Path
+		case KindContains:
+			s.Name = "check " + s.Path
+		default:
+			x.bad(b, b.Attrs[0].Name, "lab block needs a step name: add step=\"NAME\"")
+			return false
+		}
+		x.autoCount[s.Name]++
+		if n := x.autoCount[s.Name]; n > 1 {
+			s.Name = fmt.Sprintf("%s (%d)", s.Name, n)
+		}
+	}
+	if prev, ok := x.seen[s.Name]; ok {
+		x.bad(b, "step", "duplicate step name %q (first used at line %d)", s.Name, prev)
+		return false
+	}
+	x.seen[s.Name] = b.Line
+	return true
+}
+
+// fileStep: the block is written to the work directory.
+func (x *extractor) fileStep(b *content.Block, s *Step) bool {
+	s.Data = []byte(b.Code)
+	return true
+}
+
+// containsStep: the block must be YAML a file of the work directory holds.
+func (x *extractor) containsStep(b *content.Block, s *Step) bool {
+	s.Data = []byte(b.Code)
+	var v any
+	if err := yaml.Unmarshal(s.Data, &v); err != nil {
+		x.bad(b, "contains", "contains block is not YAML: %v", err)
+		return false
+	}
+	return true
+}
+
+// runStep: the block is a transcript of commands and their output.
+func (x *extractor) runStep(b *content.Block, s *Step) bool {
+	cmds, err := parseCommands(x.a.Path, b)
+	if err != nil {
+		x.errs = x.errs.Append(err)
+		return false
+	}
+	s.Commands = cmds
+	return true
+}
+
+// envStep: kind create/delete cluster commands the runner's environment
+// does itself.
+func (x *extractor) envStep(b *content.Block, s *Step) bool {
+	cmds, err := parseCommands(x.a.Path, b)
+	if err != nil {
+		x.errs = x.errs.Append(err)
+		return false
+	}
+	action, clusters, err := envAction(cmds)
+	if err != nil {
+		x.bad(b, "runner", "%v", err)
+		return false
+	}
+	s.Commands, s.Action, s.Clusters = cmds, action, clusters
+	return true
 }
 
 // joinProse joins the words before an original block with those between
@@ -345,17 +421,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func checkPath(p string) error {
-	clean := strings.TrimPrefix(p, "~/")
-	if strings.HasPrefix(clean, "/") && strings.HasPrefix(p, "/") {
-		clean = strings.TrimPrefix(clean, "/")
-	}
-	if clean == "" || path.Clean(clean) != clean || strings.HasPrefix(clean, "../") || clean == ".." {
-		return fmt.Errorf("path %q: want a clean relative path such as templates/service.yaml", p)
-	}
-	return nil
-}
-
 func stepOptions(file string, b *content.Block, s *Step) error {
 	var errs diag.List
 	for _, x := range b.Attrs {
@@ -381,8 +446,14 @@ func stepOptions(file string, b *content.Block, s *Step) error {
 			}
 			s.Exit = n
 		case "cluster":
+			if err := ValidName(NameCluster, x.Value); err != nil {
+				bad("%v", err)
+			}
 			s.Cluster = x.Value
 		case "container":
+			if err := ValidName(NameContainer, x.Value); err != nil {
+				bad("%v", err)
+			}
 			s.Container = x.Value
 		case "match":
 			if _, err := regexp.Compile(x.Value); err != nil {
@@ -511,20 +582,20 @@ func parseEnv(file string, b *content.Block) (*Env, error) {
 	var errs diag.List
 	names := map[string]bool{}
 	for _, c := range env.Clusters {
-		if !nameRE.MatchString(c.Name) || names[c.Name] {
+		if ValidName(NameCluster, c.Name) != nil || names[c.Name] {
 			errs = append(errs, diag.Errorf(file, b.Line, 0, "env block: cluster name %q is invalid or repeated", c.Name))
 		}
 		names[c.Name] = true
 	}
 	nets := map[string]bool{}
 	for _, n := range env.Networks {
-		if !nameRE.MatchString(n.Name) || nets[n.Name] {
+		if ValidName(NameNetwork, n.Name) != nil || nets[n.Name] {
 			errs = append(errs, diag.Errorf(file, b.Line, 0, "env block: network name %q is invalid or repeated", n.Name))
 		}
 		nets[n.Name] = true
 	}
 	for _, c := range env.Containers {
-		if !nameRE.MatchString(c.Name) || names[c.Name] {
+		if ValidName(NameContainer, c.Name) != nil || names[c.Name] {
 			errs = append(errs, diag.Errorf(file, b.Line, 0, "env block: container name %q is invalid or repeated", c.Name))
 		}
 		names[c.Name] = true

@@ -32,6 +32,9 @@ func FuzzExtract(f *testing.F) {
 	for _, src := range seedArticles(f) {
 		f.Add(src)
 	}
+	for _, src := range traversalSeeds {
+		f.Add([]byte(src))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		const file = "content/2017/05-fuzz.md"
 		a, err := content.Parse(file, src)
@@ -68,6 +71,63 @@ func FuzzExtract(f *testing.F) {
 			}
 			checkRoundTrip(t, l, m, files)
 		}
+		checkWriteStaysInside(t, labs)
+	})
+}
+
+// traversalSeeds try to make extraction write outside labs/<name>/: a
+// block's own lab= naming a parent or nested directory, absolute and
+// parent-relative file and contains paths, and names with slashes.
+var traversalSeeds = []string{
+	"---\ntitle: x\n---\n\n```sh {lab=\"../../../../tmp/x\" step=\"one\"}\n$ true\n```\n\n```text {file=\"authorized_keys\"}\nk\n```\n",
+	"---\nlab: ok\n---\n\n```sh {lab=\"x/y\" step=\"one\"}\n$ true\n```\n",
+	"---\nlab: ok\n---\n\n```text {file=\"/etc/passwd-test\"}\nx\n```\n",
+	"---\nlab: ok\n---\n\n```text {file=\"../../escape\"}\nx\n```\n",
+	"---\nlab: ok\n---\n\n```yaml {contains=\"a/../../b\"}\na: 1\n```\n",
+	"---\nlab: ok\n---\n\n```text {file=\"~/../../x\"}\nx\n```\n",
+	"---\nlab: ok\n---\n\n```sh {step=\"../x\"}\n$ true\n```\n",
+	"---\nlab: \"..\"\n---\n\n```sh {step=\"a\"}\n$ true\n```\n",
+	"---\nlab: ok\n---\n\n```yaml {role=\"env\"}\ncontainers:\n  - name: box\n    image: x\n```\n\n```text {file=\"/../../etc/x\" container=\"box\"}\nx\n```\n",
+}
+
+// checkWriteStaysInside writes the labs with lab.Write into a fresh
+// directory and fails when anything appears outside out/labs/<name>/ for
+// the labs extracted: extraction never writes outside its output root.
+func checkWriteStaysInside(t *testing.T, labs []*lab.Lab) {
+	t.Helper()
+	if len(labs) == 0 {
+		return
+	}
+	top := t.TempDir()
+	out := filepath.Join(top, "out", "labs")
+	if err := os.Mkdir(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := lab.Write(out, labs); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	names := map[string]bool{}
+	for _, l := range labs {
+		names[l.Name] = true
+	}
+	filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Errorf("walk %s: %v", p, err)
+			return nil
+		}
+		rel, _ := filepath.Rel(top, p)
+		rel = filepath.ToSlash(rel)
+		switch {
+		case rel == "." || rel == "out" || rel == "out/labs":
+			return nil
+		case !strings.HasPrefix(rel, "out/labs/"):
+			t.Errorf("Write created %s outside labs/", rel)
+		case !names[strings.SplitN(strings.TrimPrefix(rel, "out/labs/"), "/", 2)[0]]:
+			t.Errorf("Write created %s outside every labs/<name>/", rel)
+		case d.Type()&fs.ModeSymlink != 0:
+			t.Errorf("Write created a symbolic link %s", rel)
+		}
+		return nil
 	})
 }
 

@@ -1,0 +1,90 @@
+package lab_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sysadvent/advent/internal/diag"
+	"github.com/sysadvent/advent/internal/lab"
+)
+
+func TestValidName(t *testing.T) {
+	for _, ok := range []string{"helm", "push-jobs", "a1", "0"} {
+		if err := lab.ValidName(lab.NameLab, ok); err != nil {
+			t.Errorf("ValidName(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "..", "../x", "x/y", "/etc", "X", "-x", "a.b", "a\\b", "a\x00", strings.Repeat("a", 64)} {
+		if err := lab.ValidName(lab.NameLab, bad); err == nil {
+			t.Errorf("ValidName(%q) accepted it", bad)
+		}
+	}
+}
+
+func TestWorkPath(t *testing.T) {
+	for _, ok := range []string{"values.yaml", "templates/service.yaml", "~/.config/x", ".hidden"} {
+		if err := lab.WorkPath(ok, false); err != nil {
+			t.Errorf("WorkPath(%q) = %v", ok, err)
+		}
+	}
+	if err := lab.WorkPath("/etc/motd", true); err != nil {
+		t.Errorf("WorkPath(/etc/motd) in a container = %v", err)
+	}
+	for _, bad := range []string{"", "/etc/passwd-test", "..", "../x", "a/../../b", "~/../x", "a//b", "./a", "~/", "a\x00b", "/../etc/x"} {
+		if err := lab.WorkPath(bad, false); err == nil {
+			t.Errorf("WorkPath(%q) accepted it", bad)
+		}
+	}
+	for _, bad := range []string{"/../etc/x", "//etc", "/"} {
+		if err := lab.WorkPath(bad, true); err == nil {
+			t.Errorf("WorkPath(%q) in a container accepted it", bad)
+		}
+	}
+}
+
+// TestLoadChecksTheManifest: a hand-edited lab.yaml is checked as an
+// article is: a bad pattern is reported when the lab is loaded (not by a
+// panic at run time), and no path, name or stored content may lead out of
+// the work directory or labs/<name>/.
+func TestLoadChecksTheManifest(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "secret"), []byte("s"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, manifest, want string }{{
+		name:     "match",
+		manifest: "name: x\nsteps:\n  - name: a\n    kind: run\n    line: 1\n    match: \"(\"\n",
+		want:     `step "a": match "(": error parsing regexp: missing closing ): ` + "`(`",
+	}, {
+		name:     "absolute path",
+		manifest: "name: x\nsteps:\n  - name: a\n    kind: file\n    line: 1\n    path: /etc/passwd-test\n    content: files/01/a\n",
+		want:     `step "a": path "/etc/passwd-test" is absolute`,
+	}, {
+		name:     "content outside",
+		manifest: "name: x\nsteps:\n  - name: a\n    kind: file\n    line: 1\n    path: a\n    content: ../../secret\n",
+		want:     `step "a": content ../../secret: `,
+	}, {
+		name:     "cluster",
+		manifest: "name: x\nsteps:\n  - name: a\n    kind: run\n    line: 1\n    cluster: ../k\n",
+		want:     `step "a": cluster name "../k"`,
+	}, {
+		name:     "name",
+		manifest: "name: y\nsteps: []\n",
+		want:     `lab "y" is in directory "x"`,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			labs := filepath.Join(dir, tt.name)
+			writeFile(t, filepath.Join(labs, "x", lab.ManifestName), []byte(tt.manifest))
+			_, err := lab.Load(labs, "x")
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !diag.IsInput(err) {
+				t.Errorf("Load: %v\nwant an input error containing %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := lab.Load(dir, "../x"); err == nil || !diag.IsInput(err) {
+		t.Errorf("Load(../x) = %v, want an input error", err)
+	}
+}
