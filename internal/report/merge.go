@@ -57,7 +57,7 @@ func LoadStore(dir string) (Store, error) {
 			return err
 		}
 		if err := validLab(f.Lab); err != nil {
-			return fmt.Errorf("read results %s: %w", path, err)
+			return &FormatError{Path: path, Msg: err.Error()}
 		}
 		st.Add(f)
 		return nil
@@ -129,7 +129,7 @@ func (st Store) Write(dir string) error {
 // validLab refuses names that would escape the store directory.
 func validLab(name string) error {
 	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
-		return fmt.Errorf("lab name %q", name)
+		return fmt.Errorf("lab %q: want a lab name", name)
 	}
 	return nil
 }

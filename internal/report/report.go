@@ -143,12 +143,53 @@ func Read(path string) (*File, error) {
 	}
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("read results %s: %w", path, err)
+		fe := &FormatError{Path: path, Msg: err.Error()}
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			fe.Line, fe.Col = lineCol(b, se.Offset)
+		case errors.As(err, &te):
+			fe.Line, fe.Col = lineCol(b, te.Offset)
+			fe.Msg = fmt.Sprintf("%q is a JSON %s, want %s", te.Field, te.Value, te.Type)
+		}
+		return nil, fe
 	}
 	if f.Schema != Schema && f.Schema != SchemaV1 {
-		return nil, fmt.Errorf("read results %s: schema %q, want %q (or %q)", path, f.Schema, Schema, SchemaV1)
+		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("schema %q, want %q (or %q)", f.Schema, Schema, SchemaV1)}
 	}
 	return &f, nil
+}
+
+// FormatError is a file that is not a results file.
+type FormatError struct {
+	Path      string
+	Line, Col int // 1-based; 0 when unknown
+	Msg       string
+}
+
+func (e *FormatError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// lineCol turns a byte offset (just past the problem) into a line and
+// column.
+func lineCol(b []byte, off int64) (int, int) {
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	line, col := 1, 1
+	for _, c := range b[:max(off-1, 0)] {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
 }
 
 // Latest returns the run for a Kubernetes version, or nil.

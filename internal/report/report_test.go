@@ -172,8 +172,14 @@ func TestReadRefusesUnknownSchema(t *testing.T) {
 	if err := os.WriteFile(p, []byte(`{"schema":"advent.results/v9","lab":"x","runs":[]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Read(p); err == nil || !strings.Contains(err.Error(), `schema "advent.results/v9"`) {
+	if _, err := Read(p); err == nil || err.Error() != p+`: schema "advent.results/v9", want "advent.results/v2" (or "advent.results/v1")` {
 		t.Errorf("err = %v", err)
+	}
+	if err := os.WriteFile(p, []byte("{\n  \"schema\": \"advent.results/v2\",\n  \"runs\": 3\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(p); err == nil || !strings.HasPrefix(err.Error(), p+":3:") {
+		t.Errorf("a wrong type should be reported at its line: %v", err)
 	}
 }
 
