@@ -65,7 +65,8 @@ type Block struct {
 	// EndLine is the line of the closing fence.
 	EndLine int
 	// Prose is the Markdown between the previous block (or the front
-	// matter) and this one: what the article says about the block.
+	// matter) and this one: what the article says about the block, in
+	// its current wording (see CurrentWording).
 	Prose string
 }
 
@@ -608,7 +609,7 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 			from = blocks[len(blocks)-1].EndLine - bodyLine + 1
 		}
 		if from < fenceLine {
-			b.Prose = strings.TrimSpace(string(body[lineStarts[from]:lineStarts[fenceLine]]))
+			b.Prose = CurrentWording(strings.TrimSpace(string(body[lineStarts[from]:lineStarts[fenceLine]])))
 		}
 		if fb.Info != nil {
 			b.Info = string(fb.Info.Segment.Value(body))
