@@ -25,14 +25,17 @@
 package site
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +44,9 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/sysadvent/advent/internal/content"
+	"github.com/sysadvent/advent/internal/diag"
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
 )
 
 // Default locations, relative to the project root.
@@ -112,9 +118,88 @@ type Result struct {
 var hugoMu sync.Mutex
 
 // Check validates the content a build would render (front matter, code
-// block attributes, one article a day) without rendering it.
+// block attributes, one article a day, raw HTML, every file Hugo would
+// publish) and extracts its labs exactly as `advent labs extract` does, so
+// a build rejects what extraction rejects, all without rendering. A missing
+// or empty content/ is an input error.
 func Check(root string) ([]*content.Article, error) {
-	return content.LoadDir(root, "content")
+	arts, err := content.LoadSite(root)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := lab.Extract(arts); err != nil {
+		return nil, err
+	}
+	return arts, nil
+}
+
+// hugoDataExts are the data formats Hugo would read from a data mount.
+var hugoDataExts = map[string]bool{".yaml": true, ".yml": true, ".toml": true, ".xml": true, ".csv": true}
+
+// CheckResults validates the results directory (relative to root unless
+// absolute) before Hugo reads it: every .json file must be a results file
+// (report.Read: syntax, types, schema) whose lab is a valid lab name, and no
+// other data format Hugo would read may be there. Problems are input errors
+// at path:line:col. A missing directory is fine (no results yet).
+func CheckResults(root, results string) error {
+	dir := under(root, results)
+	var errs diag.List
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		name := display(root, p)
+		switch ext := strings.ToLower(filepath.Ext(p)); {
+		case d.Type()&fs.ModeSymlink != 0:
+			errs = append(errs, diag.Errorf(name, 0, 0, "symbolic link in the results directory: copy the file instead"))
+		case d.IsDir():
+		case ext == ".json":
+			errs = append(errs, checkResultsFile(name, p)...)
+		case hugoDataExts[ext]:
+			errs = append(errs, diag.Errorf(name, 0, 0, "the results directory holds report JSON files only: Hugo would read this %s file as results data", ext))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read results %s: %w", dir, err)
+	}
+	return errs.Err()
+}
+
+// checkResultsFile reads one results file; name is its path for errors.
+func checkResultsFile(name, p string) diag.List {
+	f, err := report.Read(p)
+	var fe *report.FormatError
+	switch {
+	case errors.As(err, &fe):
+		return diag.List{diag.Errorf(name, fe.Line, fe.Col, "%s", fe.Msg)}
+	case err != nil:
+		return diag.List{diag.Errorf(name, 0, 0, "%v", err)}
+	case f == nil:
+		return nil
+	}
+	if err := lab.ValidName(lab.NameLab, f.Lab); err != nil {
+		line, col := 0, 0
+		if b, rerr := os.ReadFile(p); rerr == nil {
+			if i := bytes.Index(b, []byte(`"lab"`)); i >= 0 {
+				line = bytes.Count(b[:i], []byte("\n")) + 1
+				col = i - (bytes.LastIndexByte(b[:i], '\n') + 1) + 1
+			}
+		}
+		return diag.List{diag.Errorf(name, line, col, "results for %v", err)}
+	}
+	return nil
+}
+
+// display is p relative to root when it is inside root, else p.
+func display(root, p string) string {
+	if rel, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return p
 }
 
 // Build validates the content, renders it with Hugo into a temporary
@@ -130,6 +215,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	articles := len(content.Articles(arts))
+	if err := CheckResults(opts.Root, opts.Results); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -137,16 +225,15 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
 	dest := under(opts.Root, opts.Destination)
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-")
 	if err != nil {
+		cleanup()
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	defer os.RemoveAll(tmp)
 	args := []string{"--config", config, "--source", opts.Root, "--destination", tmp, "--logLevel", "warn"}
 	if opts.BaseURL != "" {
 		args = append(args, "--baseURL", opts.BaseURL)
@@ -154,13 +241,65 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Quiet {
 		args = append(args, "--quiet")
 	}
-	if err := runHugo(args, opts.Quiet); err != nil {
+	// Hugo cannot be stopped part-way, so it runs in a goroutine: when ctx
+	// ends first (Ctrl-C), the build is abandoned and public/ is left as
+	// it was; the goroutine removes Hugo's half-written output when Hugo
+	// returns (or the process exits first).
+	done := make(chan error, 1)
+	go func() {
+		done <- runHugo(args, opts.Quiet)
+	}()
+	select {
+	case <-ctx.Done():
+		go func() {
+			<-done
+			os.RemoveAll(tmp)
+			cleanup()
+		}()
+		return nil, ctx.Err()
+	case err = <-done:
+	}
+	defer os.RemoveAll(tmp)
+	defer cleanup()
+	if err != nil {
+		return nil, hugoInputError(opts.Root, err)
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := swap(tmp, dest); err != nil {
 		return nil, err
 	}
 	return &Result{Dir: dest, Articles: articles, Duration: time.Since(start)}, nil
+}
+
+// hugoPos finds the "file:line:col" Hugo's errors quote.
+var hugoPos = regexp.MustCompile(`"([^"\n]+):(\d+):(\d+)": ([^\n]*)`)
+
+// hugoInputError turns a Hugo error that Hugo places in a content or
+// results file of the project (an unknown shortcode, say) into an input
+// error at that file's path:line:col; other Hugo errors (a broken layout)
+// are the tool's and stay as they are.
+func hugoInputError(root string, err error) error {
+	m := hugoPos.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	abs, aerr := filepath.Abs(root)
+	if aerr != nil {
+		return err
+	}
+	rel, rerr := filepath.Rel(abs, m[1])
+	if rerr != nil || !filepath.IsAbs(m[1]) {
+		return err
+	}
+	rel = filepath.ToSlash(rel)
+	if !strings.HasPrefix(rel, "content/") {
+		return err
+	}
+	line, _ := strconv.Atoi(m[2])
+	col, _ := strconv.Atoi(m[3])
+	return diag.Errorf(rel, line, col, "%s", strings.TrimSpace(m[4]))
 }
 
 // prepare writes the site data and, when the results directory is not the
@@ -397,13 +536,27 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if _, err := Check(opts.Root); err != nil {
 		return err
 	}
+	if err := CheckResults(opts.Root, opts.Results); err != nil {
+		return err
+	}
 	config, cleanup, err := prepare(opts.Root, opts.Config, opts.Results, opts.Data)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
 	args := []string{"server", "--config", config, "--source", opts.Root,
 		"--bind", opts.Bind, "--port", fmt.Sprint(opts.Port), "--baseURL", "http://" + opts.Bind + "/",
 		"--disableFastRender", "--renderToMemory"}
-	return runHugo(args, false)
+	// Hugo's server stops on its own signal handling only: when ctx ends
+	// first, Serve returns and the process exit ends the server.
+	done := make(chan error, 1)
+	go func() {
+		done <- runHugo(args, false)
+		cleanup()
+	}()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case err := <-done:
+		return err
+	}
 }

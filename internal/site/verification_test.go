@@ -1,6 +1,7 @@
 package site_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/sysadvent/advent/internal/content"
+	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/site"
 )
@@ -293,15 +295,22 @@ func TestNoResults(t *testing.T) {
 }
 
 func TestResultsOfOtherLabsAndBadFiles(t *testing.T) {
-	// A results directory holding only other labs' files and a file that
-	// is not a results file leaves the fixture unverified.
+	// A results directory holding only other labs' files leaves the
+	// fixture unverified.
 	root := copyProjectWithFixture(t)
 	results := t.TempDir()
 	os.WriteFile(filepath.Join(results, "fixture-lab.json"), []byte(`{"schema":"advent.results/v1","lab":"another-lab","runs":[{"kubernetes":"v1.34.0","mode":"online","started":"2026-11-21T09:00:00Z","status":"pass","steps":[]}]}`), 0o644)
-	os.WriteFile(filepath.Join(results, "notes.json"), []byte(`{"hello":"world"}`), 0o644)
 	out := build(t, root, site.Options{Results: results})
 	if _, state := verification(t, parseFile(t, filepath.Join(out, fixturePage))); state != "unverified" {
 		t.Errorf("data-state %q, want unverified: a file is matched on its lab field, not its name", state)
+	}
+	// A file that is not a results file is bad input, reported with its
+	// path before Hugo runs (see TestBadResults for the positions).
+	os.WriteFile(filepath.Join(results, "notes.json"), []byte(`{"hello":"world"}`), 0o644)
+	_, err := site.Build(context.Background(), site.Options{Root: root, Results: results, Destination: t.TempDir(), Quiet: true})
+	want := filepath.Join(results, "notes.json") + `: schema "", want`
+	if err == nil || !diag.IsInput(err) || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("build with notes.json: %v, want an input error starting %q", err, want)
 	}
 }
 
