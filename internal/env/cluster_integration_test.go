@@ -21,6 +21,9 @@ import (
 // tests need `advent images build` to have run.
 func builtImages(t *testing.T) *images.Manifest {
 	t.Helper()
+	if images.ImageSetAbsent() {
+		t.Skip(images.ImageSetAbsentReason)
+	}
 	cache, err := images.DefaultCacheDir()
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/log"
+
+	"github.com/sysadvent/advent/internal/images"
 )
 
 // fakeBase is a small image of `advent images build`; the fake kind nodes
@@ -65,6 +67,9 @@ func reapTest(t *testing.T) context.Context {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs the Docker daemon and the images of `advent images build`")
+	}
+	if images.ImageSetAbsent() {
+		t.Skip(images.ImageSetAbsentReason)
 	}
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -19,6 +19,9 @@ func TestStandInsBehave(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the stand-in images of `advent images build`")
 	}
+	if ImageSetAbsent() {
+		t.Skip(ImageSetAbsentReason)
+	}
 	cache, err := DefaultCacheDir()
 	if err != nil {
 		t.Fatal(err)
