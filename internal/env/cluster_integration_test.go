@@ -120,12 +120,13 @@ func TestClusterPerNodeImage(t *testing.T) {
 func testCluster(t *testing.T, kubectlPath, image string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	before, err := TakeSnapshot(ctx)
+	version := image[strings.LastIndexByte(image, ':')+1:]
+	name := "advent-it-" + strings.NewReplacer(".", "-").Replace(strings.TrimPrefix(version, "v"))
+	scope := Scope{Clusters: []string{name}}
+	before, err := TakeScopedSnapshot(ctx, scope)
 	if err != nil {
 		t.Fatal(err)
 	}
-	version := image[strings.LastIndexByte(image, ':')+1:]
-	name := "advent-it-" + strings.NewReplacer(".", "-").Replace(strings.TrimPrefix(version, "v"))
 	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
 
 	start := time.Now()
@@ -192,53 +193,13 @@ func testCluster(t *testing.T, kubectlPath, image string) {
 	}
 	deleted = true
 	t.Logf("BENCH cluster %s: deleted in %s", name, time.Since(t0).Round(100*time.Millisecond))
-	after, err := TakeSnapshot(ctx)
+	after, err := TakeScopedSnapshot(ctx, scope)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if leaked := notOthers(t, ctx, after.Leaked(before), name); !leaked.Empty() {
+	if leaked := after.Leaked(before); !leaked.Empty() {
 		t.Errorf("left behind after Delete: %s", leaked)
 	}
-}
-
-// notOthers drops from leaked what demonstrably belongs to someone else
-// using the same Docker engine meanwhile: containers, clusters and volumes
-// of other kind clusters, networks with containers of others attached.
-// What remains can only be this cluster's.
-func notOthers(t *testing.T, ctx context.Context, leaked Snapshot, ours string) Snapshot {
-	t.Helper()
-	inUse := func(args ...string) bool {
-		out, err := exec.CommandContext(ctx, "docker", args...).Output()
-		return err == nil && strings.TrimSpace(string(out)) != ""
-	}
-	var keep Snapshot
-	for _, c := range leaked.Containers {
-		if strings.HasPrefix(c, ours+"-") {
-			keep.Containers = append(keep.Containers, c)
-		} else {
-			t.Logf("ignoring container %s: not this cluster's", c)
-		}
-	}
-	for _, c := range leaked.Clusters {
-		if c == ours {
-			keep.Clusters = append(keep.Clusters, c)
-		}
-	}
-	for _, v := range leaked.Volumes {
-		if inUse("ps", "-a", "-q", "--filter", "volume="+v) {
-			t.Logf("ignoring volume %s: used by another container", v)
-		} else {
-			keep.Volumes = append(keep.Volumes, v)
-		}
-	}
-	for _, n := range leaked.Networks {
-		if inUse("ps", "-a", "-q", "--filter", "network="+n) {
-			t.Logf("ignoring network %s: used by other containers", n)
-		} else {
-			keep.Networks = append(keep.Networks, n)
-		}
-	}
-	return keep
 }
 
 // kubectlCmd runs the built kubectl against an isolated kubeconfig.
@@ -365,7 +326,8 @@ func TestCreateClusterCancelled(t *testing.T) {
 	if len(nodes) == 0 {
 		t.Fatal("no kind node images in the manifest: run `advent images build`")
 	}
-	before, err := TakeSnapshot(context.Background())
+	scope := Scope{Clusters: []string{"advent-it-cancel"}}
+	before, err := TakeScopedSnapshot(context.Background(), scope)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,11 +340,11 @@ func TestCreateClusterCancelled(t *testing.T) {
 		t.Fatalf("CreateCluster with an 8 s deadline: %v", err)
 	}
 	t.Logf("cancelled and cleaned up in %s", time.Since(start).Round(100*time.Millisecond))
-	after, err := TakeSnapshot(context.Background())
+	after, err := TakeScopedSnapshot(context.Background(), scope)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if leaked := notOthers(t, context.Background(), after.Leaked(before), "advent-it-cancel"); !leaked.Empty() {
+	if leaked := after.Leaked(before); !leaked.Empty() {
 		t.Errorf("left behind after cancellation: %s", leaked)
 	}
 }

@@ -34,8 +34,11 @@ type Owner struct {
 }
 
 // Self is the Owner of this process.
-func Self() Owner {
-	return Owner{Boot: bootID(), PID: os.Getpid(), Start: startTime(os.Getpid())}
+func Self() Owner { return OwnerOf(os.Getpid()) }
+
+// OwnerOf is the Owner of the running process pid (a child advent, say).
+func OwnerOf(pid int) Owner {
+	return Owner{Boot: bootID(), PID: pid, Start: startTime(pid)}
 }
 
 // String is the label form "BOOT/PID/START".

@@ -3,6 +3,7 @@ package env
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -99,4 +100,96 @@ func sortedUnique(in []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Scope names the resources of one party on a shared Docker engine: what
+// the advent process Owner created (containers and networks labelled
+// OwnerLabel=Owner; "" for none) and the named kind clusters (their node
+// containers). A leak check taken within a scope cannot be fooled by, or
+// blame, other work on the same engine (another test package, an image
+// build).
+type Scope struct {
+	Owner    string
+	Clusters []string
+}
+
+// TakeScopedSnapshot is TakeSnapshot limited to scope: its containers and
+// networks, the clusters of scope.Clusters that exist, and volumes that
+// either those containers mount or no container mounts (a dangling volume
+// is what a container removed without -v leaves, and nobody else's), and
+// with clusters in scope the kind network when no container uses it.
+func TakeScopedSnapshot(ctx context.Context, scope Scope) (Snapshot, error) {
+	var s Snapshot
+	var filters [][]string
+	if scope.Owner != "" {
+		filters = append(filters, []string{"--filter", "label=" + OwnerLabel + "=" + scope.Owner})
+	}
+	for _, c := range scope.Clusters {
+		filters = append(filters, []string{"--filter", "label=" + kindClusterLabel + "=" + c})
+	}
+	docker := func(args ...string) ([]string, error) {
+		out, err := xexec.Command("docker", args...).WithTimeout(time.Minute).Output(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		return strings.Fields(string(out)), nil
+	}
+	var volumes []string
+	for _, f := range filters {
+		names, err := docker(append(append([]string{"ps", "-a"}, f...), "--format", "{{.Names}}")...)
+		if err != nil {
+			return Snapshot{}, err
+		}
+		s.Containers = append(s.Containers, names...)
+		if len(names) > 0 {
+			mounts, err := docker(append([]string{"inspect", "--format", "{{range .Mounts}}{{if .Name}}{{.Name}} {{end}}{{end}}"}, names...)...)
+			if err != nil {
+				return Snapshot{}, err
+			}
+			volumes = append(volumes, mounts...)
+		}
+	}
+	if scope.Owner != "" {
+		nets, err := docker("network", "ls", "--filter", "label="+OwnerLabel+"="+scope.Owner, "--format", "{{.Name}}")
+		if err != nil {
+			return Snapshot{}, err
+		}
+		s.Networks = nets
+	}
+	if len(scope.Clusters) > 0 {
+		// The kind network goes with the last cluster: left unused, it is
+		// the clusters' leak (in use, it is someone else's).
+		out, err := xexec.Command("docker", "network", "ls", "--filter", "name=^"+kindNetwork+"$", "--format", "{{.Name}}").
+			WithTimeout(time.Minute).OutputString(ctx)
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("snapshot: %w", err)
+		}
+		if out == kindNetwork {
+			n, err := xexec.Command("docker", "network", "inspect", "--format", "{{len .Containers}}", kindNetwork).
+				WithTimeout(time.Minute).OutputString(ctx)
+			if err != nil {
+				return Snapshot{}, fmt.Errorf("snapshot: %w", err)
+			}
+			if n == "0" {
+				s.Networks = append(s.Networks, kindNetwork)
+			}
+		}
+	}
+	dangling, err := docker("volume", "ls", "--filter", "dangling=true", "--format", "{{.Name}}")
+	if err != nil {
+		return Snapshot{}, err
+	}
+	s.Volumes = sortedUnique(append(volumes, dangling...))
+	clusters, err := docker("ps", "-a", "--filter", "label="+kindClusterLabel, "--format", `{{.Label "`+kindClusterLabel+`"}}`)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	for _, c := range sortedUnique(clusters) {
+		if slices.Contains(scope.Clusters, c) {
+			s.Clusters = append(s.Clusters, c)
+		}
+	}
+	s.Containers = sortedUnique(s.Containers)
+	s.Networks = sortedUnique(s.Networks)
+	return s, nil
 }

@@ -30,13 +30,17 @@ func TestTestcontainersNginxStandIn(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	before, err := TakeSnapshot(ctx)
+	// The container carries this process's owner label, and the leak
+	// check looks at what carries it.
+	scope := Scope{Owner: Self().String()}
+	before, err := TakeScopedSnapshot(ctx, scope)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	start := time.Now()
 	ctr, err := testcontainers.Run(ctx, "nginx:alpine",
+		testcontainers.WithLabels(map[string]string{OwnerLabel: scope.Owner}),
 		testcontainers.WithExposedPorts("80/tcp"),
 		testcontainers.WithWaitStrategy(wait.ForHTTP("/").WithPort("80/tcp").WithStartupTimeout(time.Minute)),
 	)
@@ -64,7 +68,7 @@ func TestTestcontainersNginxStandIn(t *testing.T) {
 	if err := testcontainers.TerminateContainer(ctr); err != nil {
 		t.Fatalf("terminate: %v", err)
 	}
-	after, err := TakeSnapshot(ctx)
+	after, err := TakeScopedSnapshot(ctx, scope)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,10 +55,14 @@ func interruptProject(t *testing.T, bin, mark string) string {
 	return root
 }
 
+// interruptClusters are the kind clusters of interruptArticle.
+var interruptClusters = []string{"advent-interrupt"}
+
 // stopMidStep starts the lab, waits until its long step runs, calls stop
 // with the step's shell pid and the runner's process, and returns the
-// runner's exit code and output.
-func stopMidStep(t *testing.T, bin, mark string, stop func(stepPid int, runner *os.Process)) (int, string) {
+// runner's exit code and output, and the leak check's scope: the
+// runner's own containers and networks (its env.OwnerLabel) and clusters.
+func stopMidStep(t *testing.T, bin, mark string, stop func(stepPid int, runner *os.Process)) (int, string, env.Scope) {
 	t.Helper()
 	root := interruptProject(t, bin, mark)
 	var out bytes.Buffer
@@ -67,6 +71,7 @@ func stopMidStep(t *testing.T, bin, mark string, stop func(stepPid int, runner *
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	scope := env.Scope{Owner: env.OwnerOf(cmd.Process.Pid).String(), Clusters: interruptClusters}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	deadline := time.After(6 * time.Minute)
@@ -94,19 +99,33 @@ func stopMidStep(t *testing.T, bin, mark string, stop func(stepPid int, runner *
 		if _, err := os.Stat(mark + ".cleanup"); err != nil {
 			t.Errorf("the cleanup step did not run")
 		}
-		return code, out.String()
+		return code, out.String(), scope
 	case <-time.After(5 * time.Minute):
 		cmd.Process.Kill()
 		t.Fatalf("runner did not stop\n%s", out.String())
 	}
-	return 0, ""
+	return 0, "", scope
 }
 
-func checkNothingLeft(t *testing.T, before env.Snapshot) {
+// beforeInterrupt is the leak check's first snapshot: the lab's clusters
+// (the runner, whose label scopes the rest, has not started yet).
+func beforeInterrupt(t *testing.T) env.Snapshot {
+	t.Helper()
+	before, err := env.TakeScopedSnapshot(context.Background(), env.Scope{Clusters: interruptClusters})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return before
+}
+
+// checkNothingLeft fails the test when what the runner owned, or the lab's
+// clusters, outlived it. Other work on the same Docker engine is out of
+// scope.
+func checkNothingLeft(t *testing.T, before env.Snapshot, scope env.Scope) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	after, err := env.TakeSnapshot(ctx)
+	after, err := env.TakeScopedSnapshot(ctx, scope)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +139,10 @@ func TestInterruptLeavesNothingBehind(t *testing.T) {
 		t.Skip("needs Docker and the image set (runs in .ci/run)")
 	}
 	bin := buildAdvent(t)
-	ctx := context.Background()
 
 	t.Run("SIGINT to the runner", func(t *testing.T) {
-		before, err := env.TakeSnapshot(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, out := stopMidStep(t, bin, filepath.Join(t.TempDir(), "mark"), func(_ int, runner *os.Process) {
+		before := beforeInterrupt(t)
+		code, out, scope := stopMidStep(t, bin, filepath.Join(t.TempDir(), "mark"), func(_ int, runner *os.Process) {
 			runner.Signal(syscall.SIGINT)
 		})
 		if code != 1 || !strings.Contains(out, "interrupted") {
@@ -136,20 +151,17 @@ func TestInterruptLeavesNothingBehind(t *testing.T) {
 		if !strings.Contains(out, "[2/3] after - not-run") {
 			t.Errorf("the step after the interruption should not run:\n%s", out)
 		}
-		checkNothingLeft(t, before)
+		checkNothingLeft(t, before, scope)
 	})
 
 	t.Run("SIGKILL to a step", func(t *testing.T) {
-		before, err := env.TakeSnapshot(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, out := stopMidStep(t, bin, filepath.Join(t.TempDir(), "mark"), func(step int, _ *os.Process) {
+		before := beforeInterrupt(t)
+		code, out, scope := stopMidStep(t, bin, filepath.Join(t.TempDir(), "mark"), func(step int, _ *os.Process) {
 			syscall.Kill(step, syscall.SIGKILL)
 		})
 		if code != 1 || !strings.Contains(out, "exited with status 137") {
 			t.Errorf("exit %d, want 1 and the step killed (137):\n%s", code, out)
 		}
-		checkNothingLeft(t, before)
+		checkNothingLeft(t, before, scope)
 	})
 }
