@@ -1,4 +1,7 @@
 // Package ci checks the project's own CI configuration: the GitHub Actions
 // workflows in .github/workflows pass actionlint (pinned in go.mod), pin
-// every action to a full commit, set least permissions and time out.
+// every action to a full commit, set least permissions and time out; pages
+// publishes only runs of main (never a pull request's or a fork's), with
+// one job allowed to write; workflows that pull requests trigger only read;
+// and the labs matrix is the node-image list of the pinned kind release.
 package ci
