@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -12,6 +10,7 @@ import (
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 func init() {
@@ -29,9 +28,10 @@ func init() {
 	})
 }
 
-// extractAll reads content/ under root and extracts every lab.
+// extractAll reads content/ under root and extracts every lab. A missing
+// or empty content/ is an input error, never an empty labs/.
 func extractAll(root string) ([]*lab.Lab, error) {
-	arts, err := content.LoadDir(root, "content")
+	arts, err := content.LoadSite(root)
 	if err != nil {
 		return nil, err
 	}
@@ -126,11 +126,11 @@ func runLabsChanged(e *env, args []string) error {
 	}
 	var files []string
 	if !*all {
-		ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "git", "-C", *root, "diff", "--name-only", *base+"...HEAD").Output()
+		// xexec keeps git's stderr in the error ("unknown revision ...").
+		out, err := xexec.Command("git", "-C", *root, "diff", "--name-only", *base+"...HEAD").
+			WithTimeout(30 * time.Second).Output(e.ctx)
 		if err != nil {
-			return fmt.Errorf("git diff %s...HEAD: %w", *base, err)
+			return err
 		}
 		files = strings.Fields(string(out))
 	}

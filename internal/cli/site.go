@@ -106,6 +106,9 @@ func runServe(e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return diag.Usagef("serve takes no arguments, got %q", fs.Args())
+	}
 	if !*noLint {
 		var err error
 		if _, opts.Data, err = lintSite(opts.Root, *kube); err != nil {
