@@ -11,7 +11,7 @@ import (
 
 var imagesBuildCmd = &command{
 	name:  "images build",
-	usage: "[-k8s v1.33.13,v1.34.4] [-cache DIR] [-only STEP]",
+	usage: "[-k8s v1.33.13,v1.34.4] [-cache DIR] [-only STEP] [-inspec-src DIR]",
 	help:  "build the air-gapped image set (base, stand-ins, kind nodes) and tools",
 }
 
@@ -26,6 +26,7 @@ func runImagesBuild(e *env, args []string) error {
 	opts := images.Options{Out: e.stdout}
 	fs.StringVar(&opts.CacheDir, "cache", "", "cache directory (default $XDG_CACHE_HOME/advent or ~/.cache/advent)")
 	fs.StringVar(&opts.Only, "only", "", "build only this step and what it needs, e.g. nginx, tools, kind-node-v1.33.13")
+	fs.StringVar(&opts.InSpecSrc, "inspec-src", "", "directory of InSpec's release archives for the "+images.AuditorImage+" stand-in (default $"+images.InSpecSrcEnv+")")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -49,6 +49,10 @@ type Options struct {
 	Out         io.Writer // progress; nil discards it
 	Docker      string    // docker program; default "docker"
 	Go          string    // go program; default "go"
+	// InSpecSrc is the directory of InSpec's release archives the
+	// cincproject/auditor stand-in is built from; default $ADVENT_INSPEC_SRC.
+	// Without it that step is skipped (see InSpecSourcesHint).
+	InSpecSrc string
 }
 
 // Result is what Build did.
@@ -56,6 +60,7 @@ type Result struct {
 	Manifest *Manifest
 	Built    []string // step ids built this time
 	UpToDate []string // step ids whose key matched
+	Skipped  []string // step ids skipped for want of an input (the output says which)
 	Elapsed  time.Duration
 }
 
@@ -70,6 +75,10 @@ type step struct {
 	images   []string // final image names carrying key; used by the default upToDate
 	upToDate func(ctx context.Context) (bool, error)
 	run      func(ctx context.Context, rc *runCtx) error
+	// unavailable says why the step cannot be built on this machine (an
+	// input the user did not provide): Build skips it, or fails when it is
+	// the -only target.
+	unavailable error
 }
 
 // builder holds what the steps share.
@@ -134,15 +143,22 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 			return nil, &StepError{Step: "plan", Reason: fmt.Sprintf("unknown step %q", o.Only),
 				Fix: "pick one of: " + strings.Join(b.ids(), ", ")}
 		}
+		if s.unavailable != nil {
+			return nil, &StepError{Step: s.title, Err: s.unavailable, Reason: s.unavailable.Error()}
+		}
 		targets = []*step{s}
 	}
 
 	// Decide, top down, what has to be built: a step whose key matches is
 	// reused and what it is built from is not even looked at.
-	status := map[*step]string{} // "ok", "build"
+	status := map[*step]string{} // "ok", "build", "skip"
 	var visit func(s *step) error
 	visit = func(s *step) error {
 		if _, done := status[s]; done {
+			return nil
+		}
+		if s.unavailable != nil {
+			status[s] = "skip"
 			return nil
 		}
 		ok, err := s.upToDate(ctx)
@@ -187,9 +203,14 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{}
 	for i, s := range plan {
 		prefix := fmt.Sprintf("[%d/%d]", i+1, len(plan))
-		if status[s] == "ok" {
+		switch status[s] {
+		case "ok":
 			fmt.Fprintf(b.out, "%s %s: up to date (key %s)\n", prefix, s.id, shortKey(s.key))
 			res.UpToDate = append(res.UpToDate, s.id)
+			continue
+		case "skip":
+			fmt.Fprintf(b.out, "%s %s: skipped: %v\n", prefix, s.id, s.unavailable)
+			res.Skipped = append(res.Skipped, s.id)
 			continue
 		}
 		fmt.Fprintf(b.out, "%s %s %s... ", prefix, s.title, s.hint)
@@ -208,8 +229,12 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Manifest = m
 	res.Elapsed = time.Since(start)
-	fmt.Fprintf(b.out, "advent images: %d built, %d up to date in %s; manifest %s\n",
-		len(res.Built), len(res.UpToDate), roundDuration(res.Elapsed), ManifestPath(b.o.CacheDir))
+	skipped := ""
+	if len(res.Skipped) > 0 {
+		skipped = fmt.Sprintf(", %d skipped (%s)", len(res.Skipped), strings.Join(res.Skipped, ", "))
+	}
+	fmt.Fprintf(b.out, "advent images: %d built, %d up to date%s in %s; manifest %s\n",
+		len(res.Built), len(res.UpToDate), skipped, roundDuration(res.Elapsed), ManifestPath(b.o.CacheDir))
 	return res, nil
 }
 
@@ -259,10 +284,15 @@ func (b *builder) ids() []string {
 	return ids
 }
 
-// StepIDs lists the step names Options.Only accepts for k8sVersions.
+// StepIDs lists the step names Options.Only accepts for k8sVersions, in
+// build order. The stand-ins come from the tables plan builds them from;
+// a test checks the whole list against a real plan.
 func StepIDs(k8sVersions []string) []string {
-	ids := []string{"debian", "debian-systemd", "nginx", "httpd", "perl", "ruby", "tools",
-		"k8s-base", "pause", "coredns", "local-path-provisioner"}
+	ids := []string{"debian", "debian-systemd"}
+	for _, si := range debianStandIns {
+		ids = append(ids, si.id)
+	}
+	ids = append(ids, inspecStepID, "tools", "k8s-base", "pause", "coredns", "local-path-provisioner")
 	for _, v := range k8sVersions {
 		ids = append(ids, "kube-binaries-"+v, "control-plane-"+v, "kind-node-"+v)
 	}
@@ -297,6 +327,9 @@ func newBuilder(ctx context.Context, o Options) (*builder, error) {
 	}
 	if o.Go == "" {
 		o.Go = "go"
+	}
+	if o.InSpecSrc == "" {
+		o.InSpecSrc = os.Getenv(InSpecSrcEnv)
 	}
 	out := o.Out
 	if out == nil {

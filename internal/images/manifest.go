@@ -52,6 +52,9 @@ type ToolEntry struct {
 type Sources struct {
 	Debian map[string]string `json:"debian,omitempty"` // package -> version
 	Go     map[string]string `json:"go,omitempty"`     // module -> version
+	// Archives are release archives the image was built from (file ->
+	// "sha256:..."), e.g. InSpec's for the cincproject/auditor stand-in.
+	Archives map[string]string `json:"archives,omitempty"`
 }
 
 // ManifestPath is where the manifest of cacheDir lives.

@@ -91,26 +91,25 @@ func NodeImage(mode Mode, k8sVersion string) (string, error) {
 	return NodeImageRepo + ":" + v, nil
 }
 
-// standIns are the locally built images that carry upstream names used by
-// the labs. The node images' control-plane images (registry.k8s.io/...) are
-// stand-ins too but live inside the nodes; see Manifest for all of them.
-var standIns = []string{
-	"nginx:alpine",
-	"httpd:alpine",
-	"perl:5.34.0",
-	"ruby:3.1-bookworm",
-}
-
 // StandIns returns the names of the lab images that `advent images build`
-// builds from Debian packages under upstream names, so that run reports can
-// say "verified offline with stand-in images".
-func StandIns() []string { return append([]string(nil), standIns...) }
+// builds under upstream names (from Debian packages, and InSpec's release
+// sources for AuditorImage), so that run reports can say "verified offline
+// with stand-in images". The node images' control-plane images
+// (registry.k8s.io/...) are stand-ins too but live inside the nodes; see
+// Manifest for all of them.
+func StandIns() []string {
+	var names []string
+	for _, si := range debianStandIns {
+		names = append(names, si.names...)
+	}
+	return append(names, AuditorImage)
+}
 
 // IsStandIn reports whether ref (e.g. "nginx:alpine",
 // "docker.io/library/nginx:alpine") names one of StandIns.
 func IsStandIn(ref string) bool {
 	r := NormalizeRef(ref)
-	for _, s := range standIns {
+	for _, s := range StandIns() {
 		if r == s {
 			return true
 		}

@@ -42,6 +42,16 @@ var etcdPins = map[string]string{
 	"3.6": "v3.6.4",
 }
 
+// debianStandIns are the lab stand-ins built from Debian packages alone;
+// with the InSpec one (inspecStep) they make StandIns and the stand-in
+// part of StepIDs.
+var debianStandIns = []dockerfileSpec{
+	{id: "nginx", asset: "nginx", names: []string{"nginx:alpine"}, debs: []string{"nginx-light", "curl", "wget"}},
+	{id: "httpd", asset: "httpd", names: []string{"httpd:alpine"}, debs: []string{"apache2", "apache2-bin", "wget"}},
+	{id: "perl", asset: "perl", names: []string{"perl:5.34.0"}, debs: []string{"perl", "libmath-bigint-perl"}},
+	{id: "ruby", asset: "ruby", names: []string{"ruby:3.1-bookworm"}, debs: []string{"ruby", "ruby3.1"}},
+}
+
 // plan creates every step in build order and computes its key.
 func (b *builder) plan(ctx context.Context) error {
 	add := func(s *step) *step {
@@ -59,18 +69,18 @@ func (b *builder) plan(ctx context.Context) error {
 		asset: "systemd", names: []string{systemdImage}, deps: []*step{debian},
 		debs: []string{"systemd", "dbus", "iptables"},
 	}))
-	for _, si := range []dockerfileSpec{
-		{id: "nginx", asset: "nginx", names: []string{"nginx:alpine"}, debs: []string{"nginx-light", "curl", "wget"}},
-		{id: "httpd", asset: "httpd", names: []string{"httpd:alpine"}, debs: []string{"apache2", "apache2-bin", "wget"}},
-		{id: "perl", asset: "perl", names: []string{"perl:5.34.0"}, debs: []string{"perl", "libmath-bigint-perl"}},
-		{id: "ruby", asset: "ruby", names: []string{"ruby:3.1-bookworm"}, debs: []string{"ruby", "ruby3.1"}},
-	} {
+	for _, si := range debianStandIns {
 		si.title = "build " + si.names[0] + " stand-in"
 		si.hint = "(apt, ~1 min)"
 		si.deps = []*step{debian}
 		si.standIn = true
 		add(b.dockerfileStep(si))
 	}
+	inspec, err := b.inspecStep(debian)
+	if err != nil {
+		return err
+	}
+	add(inspec)
 	tools, err := b.toolsStep(ctx)
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ func TestStandInsBehave(t *testing.T) {
 	for _, name := range StandIns() {
 		e, ok := m.Image(name)
 		if !ok {
-			t.Fatalf("%s is not in the manifest", name)
+			t.Fatalf("%s is not in the manifest: %s", name, BuildHint(name))
 		}
 		if !e.StandIn || e.Key == "" || len(e.Sources.Debian) == 0 {
 			t.Errorf("%s: manifest entry %+v lacks stand-in flag, key or Debian sources", name, e)

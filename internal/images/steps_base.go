@@ -97,6 +97,7 @@ type dockerfileSpec struct {
 	keyExtra        []string                                                // more key inputs
 	prepare         func(ctx context.Context, rc *runCtx, dir string) error // adds files to the context
 	goSources       map[string]string
+	archives        map[string]string // release archives copied in by prepare: file -> sha256
 }
 
 func (b *builder) dockerfileStep(sp dockerfileSpec) *step {
@@ -107,6 +108,7 @@ func (b *builder) dockerfileStep(sp dockerfileSpec) *step {
 	}
 	h.add("extra", sp.keyExtra...)
 	h.addMap("go", sp.goSources)
+	h.addMap("archive", sp.archives)
 	s.key = h.sum()
 	s.run = func(ctx context.Context, rc *runCtx) error {
 		dir, err := b.freshDir(sp.id)
@@ -125,7 +127,7 @@ func (b *builder) dockerfileStep(sp dockerfileSpec) *step {
 		if err := rc.docker.build(ctx, dir, tmp, nil, 30*time.Minute); err != nil {
 			return fmt.Errorf("docker build: %w", err)
 		}
-		src := Sources{Go: sp.goSources}
+		src := Sources{Go: sp.goSources, Archives: sp.archives}
 		if len(sp.debs) > 0 {
 			if src.Debian, err = rc.docker.debVersions(ctx, tmp, sp.debs); err != nil {
 				return err

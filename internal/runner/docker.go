@@ -23,6 +23,7 @@ import (
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // DockerOptions configures the real backend.
@@ -59,10 +60,8 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 	if _, err := exec.LookPath("docker"); err != nil {
 		return nil, errors.New("Docker is not installed: run `make docker` (.ci/docker-up installs docker.io and starts dockerd)")
 	}
-	cctx, cancel := context.WithTimeout(ctx, dockerTimeout)
-	defer cancel()
-	if out, err := exec.CommandContext(cctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("the Docker daemon is not running or not reachable (%s): start it with `make docker` (.ci/docker-up)", strings.TrimSpace(lastLine(string(out))))
+	if _, err := xexec.Command("docker", "info", "--format", "{{.ServerVersion}}").WithTimeout(dockerTimeout).Output(ctx); err != nil {
+		return nil, fmt.Errorf("the Docker daemon is not running or not reachable (%s): start it with `make docker` (.ci/docker-up)", lastLine(commandOutput(err)))
 	}
 	var mode images.Mode
 	var err error
@@ -101,6 +100,16 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 		return nil, err
 	}
 	return b, nil
+}
+
+// commandOutput is what a failed command printed (xexec keeps it in its
+// error), or the error itself when it printed nothing.
+func commandOutput(err error) string {
+	var xe *xexec.Error
+	if errors.As(err, &xe) && strings.TrimSpace(xe.OutputText()) != "" && !xe.TimedOut {
+		return xe.OutputText()
+	}
+	return err.Error()
 }
 
 func lastLine(s string) string {
@@ -172,7 +181,7 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 		im, err := b.image(ctx, name)
 		if err != nil {
 			if b.mode == images.AirGapped {
-				return nil, fmt.Errorf("image %s is not in the Docker engine: %s", name, missingHint)
+				return nil, fmt.Errorf("image %s is not in the Docker engine (%v): %s", name, err, missingHint)
 			}
 			return nil, fmt.Errorf("image %s: %w", name, err)
 		}
@@ -205,22 +214,19 @@ func (b *DockerBackend) defaultKubernetes(ctx context.Context) string {
 // image inspects an image, pulling it first when online and missing.
 func (b *DockerBackend) image(ctx context.Context, name string) (*report.Image, error) {
 	inspect := func() ([]byte, error) {
-		cctx, cancel := context.WithTimeout(ctx, dockerTimeout)
-		defer cancel()
-		return exec.CommandContext(cctx, "docker", "image", "inspect", "--format",
-			`{{.Id}} {{index .Config.Labels "io.advent.stand-in"}}`, name).Output()
+		return xexec.Command("docker", "image", "inspect", "--format",
+			`{{.Id}} {{index .Config.Labels "io.advent.stand-in"}}`, name).WithTimeout(dockerTimeout).Output(ctx)
 	}
 	out, err := inspect()
-	if err != nil && b.mode == images.Online {
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-		defer cancel()
-		if pout, perr := exec.CommandContext(cctx, "docker", "pull", name).CombinedOutput(); perr != nil {
-			return nil, fmt.Errorf("docker pull: %s", lastLine(string(pout)))
+	if err != nil && b.mode == images.Online && ctx.Err() == nil {
+		if perr := xexec.Command("docker", "pull", name).WithTimeout(10 * time.Minute).Run(ctx); perr != nil {
+			return nil, fmt.Errorf("docker pull: %s", lastLine(commandOutput(perr)))
 		}
 		out, err = inspect()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("not found")
+		// docker's own words: "No such image", or why it could not tell.
+		return nil, fmt.Errorf("docker image inspect: %s", lastLine(commandOutput(err)))
 	}
 	f := strings.Fields(string(out))
 	im := &report.Image{Name: name, ID: f[0]}

@@ -54,7 +54,15 @@ func TestImagesNotBuiltSaysHowToBuildThem(t *testing.T) {
 	}
 	l.Env.Images = []string{"advent-test/never-built:1"}
 	_, err = b.Prepare(context.Background(), l, "v1.33.13")
-	if err == nil || !strings.Contains(err.Error(), "is not in the Docker engine: run `make images`") {
+	if err == nil || !strings.Contains(err.Error(), "is not in the Docker engine (docker image inspect: ") ||
+		!strings.Contains(err.Error(), "No such image") || !strings.Contains(err.Error(), "run `make images`") {
+		t.Fatalf("err = %v", err)
+	}
+	// A daemon that stops answering is not a missing image: docker's own
+	// words say which it is.
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no.sock"))
+	_, err = b.Prepare(context.Background(), l, "v1.33.13")
+	if err == nil || !strings.Contains(err.Error(), "Cannot connect to the Docker daemon") || strings.Contains(err.Error(), "No such image") {
 		t.Fatalf("err = %v", err)
 	}
 }

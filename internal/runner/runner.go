@@ -697,9 +697,7 @@ func (r *runState) retry(ctx context.Context, s *lab.Step, res *report.Step, att
 			}
 			return err
 		}
-		select {
-		case <-time.After(r.opts.RetryInterval):
-		case <-ctx.Done():
+		if !sleep(ctx, r.opts.RetryInterval) {
 			return fmt.Errorf("%w (%v)", err, context.Cause(ctx))
 		}
 	}
@@ -719,7 +717,7 @@ func (r *runState) background(ctx context.Context, s *lab.Step, c lab.Command, r
 	deadline := time.Now().Add(window)
 	for {
 		res.Attempts++
-		p, err := r.sess.start(c.Cmd, r.stepEnv(s))
+		p, err := r.sess.start(ctx, c.Cmd, r.stepEnv(s))
 		if err != nil {
 			return err
 		}
@@ -734,16 +732,30 @@ func (r *runState) background(ctx context.Context, s *lab.Step, c lab.Command, r
 				res.Diff = lab.Diff(c.Expect, out)
 				break
 			}
-			if time.Now().After(deadline) || ctx.Err() != nil {
+			if time.Now().After(deadline) || !sleep(ctx, 200*time.Millisecond) {
 				res.Diff = lab.Diff(c.Expect, out)
 				p.stop()
+				if ctx.Err() != nil {
+					return fmt.Errorf("background command `%s` did not print the expected output (%v)", firstLine(c.Cmd), context.Cause(ctx))
+				}
 				return fmt.Errorf("background command `%s` did not print the expected output within %s", firstLine(c.Cmd), window)
 			}
-			time.Sleep(200 * time.Millisecond)
 		}
-		if time.Now().Add(r.opts.RetryInterval).After(deadline) || ctx.Err() != nil {
+		if time.Now().Add(r.opts.RetryInterval).After(deadline) || !sleep(ctx, r.opts.RetryInterval) {
 			return fmt.Errorf("background command `%s` exited (%v) before printing the expected output", firstLine(c.Cmd), p.err)
 		}
-		time.Sleep(r.opts.RetryInterval)
+	}
+}
+
+// sleep waits for d or until ctx is done, and reports whether it waited
+// the whole time.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }

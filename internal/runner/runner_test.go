@@ -493,3 +493,27 @@ func TestTakenPortIsReportedBeforeTheLabStarts(t *testing.T) {
 		t.Errorf("the lab started anyway: %v", f.Calls())
 	}
 }
+
+// Waiting between attempts of a background command ends with the context:
+// an interrupted lab does not sit out the retry interval.
+func TestBackgroundRetryWaitHonoursContext(t *testing.T) {
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		{Name: "server", Kind: lab.KindRun, Background: true, Retry: lab.Duration(time.Minute), Commands: []lab.Command{
+			cmd("echo not yet", "listening")}},
+	}}
+	opts := testOpts(t, runnertest.New())
+	opts.RetryInterval = 30 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	run, err := Run(ctx, l, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Fail || run.Reason != "interrupted" {
+		t.Errorf("status %s (%s), want fail (interrupted)", run.Status, run.Reason)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the run took %s: the wait between attempts ignored the context", d.Round(time.Second))
+	}
+}

@@ -113,11 +113,18 @@ func (s *session) resolve(p string) string {
 	return filepath.Join(s.cwd(), p)
 }
 
+// command is bash running script in its own process group; when ctx ends
+// the whole group is ended (SIGTERM, then SIGKILL).
 func (s *session) command(ctx context.Context, script string, env []string) *exec.Cmd {
-	cmd := exec.Command("bash", "--noprofile", "--norc", "-c", script)
+	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-c", script)
 	cmd.Env = append(append([]string(nil), s.env...), env...)
 	cmd.Dir = s.work
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		killGroup(cmd.Process.Pid)
+		return nil
+	}
+	cmd.WaitDelay = 5 * time.Second
 	return cmd
 }
 
@@ -153,6 +160,10 @@ func (s *session) run(ctx context.Context, command string, env []string, timeout
 	case <-timer.C:
 		why = fmt.Errorf("timed out after %s", timeout)
 	case <-ctx.Done():
+		why = context.Cause(ctx)
+	}
+	if why == nil && ctx.Err() != nil {
+		// The command ended because ctx did (cmd.Cancel), not by itself.
 		why = context.Cause(ctx)
 	}
 	if why != nil {
@@ -191,9 +202,10 @@ func killGroup(pid int) {
 	syscall.Kill(-pid, syscall.SIGKILL)
 }
 
-// start runs a command in the background until the lab ends.
-func (s *session) start(command string, env []string) (*bgProc, error) {
-	cmd := s.command(context.Background(), Script(s.state, command, false), env)
+// start runs a command in the background until the lab ends (stopAll) or
+// ctx ends.
+func (s *session) start(ctx context.Context, command string, env []string) (*bgProc, error) {
+	cmd := s.command(ctx, Script(s.state, command, false), env)
 	p := &bgProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
@@ -263,13 +275,15 @@ func follow(path string, w io.Writer, stop <-chan struct{}) {
 		return
 	}
 	defer f.Close()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		io.Copy(w, f)
 		select {
 		case <-stop:
 			io.Copy(w, f)
 			return
-		case <-time.After(50 * time.Millisecond):
+		case <-tick.C:
 		}
 	}
 }
