@@ -9,23 +9,20 @@ import (
 	"time"
 )
 
-// Mode says where container images come from.
-type Mode int
+// Mode says where container images come from. It is advent's one mode
+// type: the runner's Info and the results (report.Run.Mode, in JSON
+// "online" or "air-gapped") carry it too.
+type Mode string
 
 const (
 	// AirGapped: no container registry is reachable; every image is built
 	// locally by `advent images build` and stand-ins carry upstream names.
-	AirGapped Mode = iota
+	AirGapped Mode = "air-gapped"
 	// Online: images are pulled from their registries as usual.
-	Online
+	Online Mode = "online"
 )
 
-func (m Mode) String() string {
-	if m == Online {
-		return "online"
-	}
-	return "air-gapped"
-}
+func (m Mode) String() string { return string(m) }
 
 // ModeEnv is the environment variable that forces a Mode:
 // ADVENT_MODE=online or ADVENT_MODE=air-gapped.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sysadvent/advent/internal/env"
+	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/runner"
@@ -246,8 +247,8 @@ func describe(info *runner.Info) string {
 			parts = append(parts, k+" "+v)
 		}
 	}
-	mode := info.Mode
-	if info.Mode == report.AirGapped && len(info.StandIns) > 0 {
+	mode := info.Mode.String()
+	if info.Mode == images.AirGapped && len(info.StandIns) > 0 {
 		mode += " (stand-in images: " + strings.Join(info.StandIns, ", ") + ")"
 	}
 	return strings.Join(append(parts, mode), ", ")

@@ -66,7 +66,7 @@ func WriteJUnit(path string, suites []Suite) error {
 			Time:      float64(s.Run.DurationMS) / 1000,
 			Timestamp: s.Run.Started.UTC().Format("2006-01-02T15:04:05"),
 			Properties: []junitProperty{
-				{Name: "mode", Value: s.Run.Mode},
+				{Name: "mode", Value: s.Run.Mode.String()},
 				{Name: "stand_ins", Value: strings.Join(s.Run.StandIns, ",")},
 			},
 		}

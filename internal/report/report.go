@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/semver"
+
+	"github.com/sysadvent/advent/internal/images"
 )
 
 // Schema identifies the results format written. v2 added each step's
@@ -37,12 +39,6 @@ const (
 	Unchanged   = "unchanged"    // lab skipped: same content, tools and images as its last pass
 )
 
-// Modes.
-const (
-	Online    = "online"
-	AirGapped = "air-gapped"
-)
-
 // File is results/<lab>.json: every run of one lab, one per Kubernetes
 // version.
 type File struct {
@@ -59,7 +55,7 @@ type File struct {
 // Run is one run of a lab on one Kubernetes version.
 type Run struct {
 	Kubernetes string            `json:"kubernetes,omitempty"` // empty for labs without clusters
-	Mode       string            `json:"mode"`
+	Mode       images.Mode       `json:"mode"`
 	Commit     string            `json:"commit,omitempty"` // git commit of the article
 	NodeImage  string            `json:"node_image,omitempty"`
 	Versions   map[string]string `json:"versions"` // kind, helm, kubectl, kubernetes...

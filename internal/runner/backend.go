@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
 )
@@ -39,7 +40,7 @@ type Backend interface {
 
 // Info describes a run's environment, for the report and the cache key.
 type Info struct {
-	Mode       string
+	Mode       images.Mode
 	Kubernetes string
 	NodeImage  string
 	ToolsDir   string            // put first on PATH: kind, kubectl, helm

@@ -124,7 +124,7 @@ func (b *DockerBackend) Mode() images.Mode { return b.mode }
 // describes the run. In air-gapped mode a missing image is an error that
 // says how to build it; online, missing images are pulled.
 func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes string) (*Info, error) {
-	info := &Info{Mode: b.mode.String(), ToolsDir: images.ToolsDir(b.cacheDir), Versions: map[string]string{}}
+	info := &Info{Mode: b.mode, ToolsDir: images.ToolsDir(b.cacheDir), Versions: map[string]string{}}
 	missingHint := "run `make images` (advent images build) to build the air-gapped image set"
 	if b.manifest != nil {
 		for _, t := range b.manifest.Tools {

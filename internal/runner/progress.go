@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
 )
@@ -26,8 +27,8 @@ func (p *progress) header() {
 	if p.info.Kubernetes != "" {
 		where = append(where, "kubernetes "+p.info.Kubernetes)
 	}
-	mode := p.info.Mode
-	if p.info.Mode == report.AirGapped && len(p.info.StandIns) > 0 {
+	mode := p.info.Mode.String()
+	if p.info.Mode == images.AirGapped && len(p.info.StandIns) > 0 {
 		mode += ", stand-in images built from Debian: " + strings.Join(p.info.StandIns, ", ")
 	}
 	where = append(where, mode)

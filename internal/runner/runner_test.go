@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
 	. "github.com/sysadvent/advent/internal/runner"
@@ -386,7 +387,7 @@ func TestResultsAreWrittenAndUnchangedIsSkipped(t *testing.T) {
 		t.Fatalf("first run: %v %v", err, run)
 	}
 	f, err := report.Read(report.Path(results, "t"))
-	if err != nil || f == nil || len(f.Runs) != 1 || f.Runs[0].Status != report.Pass || f.Runs[0].Mode != report.AirGapped {
+	if err != nil || f == nil || len(f.Runs) != 1 || f.Runs[0].Status != report.Pass || f.Runs[0].Mode != images.AirGapped {
 		t.Fatalf("results file: %v %+v", err, f)
 	}
 	if got := f.Runs[0].StandIns; len(got) != 1 || got[0] != "nginx:alpine" {

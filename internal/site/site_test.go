@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/sysadvent/advent/internal/content"
+	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/report"
@@ -440,7 +441,7 @@ func writeAllPassing(t *testing.T, root, dir string, arts []*content.Article) []
 		f := &report.File{Lab: l.Name, Title: l.Title, Source: l.Source}
 		for i, k := range []string{"v1.33.4", "v1.34.1"} {
 			run := &report.Run{
-				Kubernetes: k, Mode: report.Online,
+				Kubernetes: k, Mode: images.Online,
 				Versions: map[string]string{"kind": "v0.33.0", "helm": "v3.22.0", "kubectl": k},
 				Started:  time.Date(2026, 11, 20+i, 9, 0, 0, 0, time.UTC),
 			}

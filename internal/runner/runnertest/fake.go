@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/runner"
@@ -63,7 +64,7 @@ func (f *Fake) Prepare(ctx context.Context, l *lab.Lab, k string) (*runner.Info,
 	if k == "" {
 		k = "v1.33.13"
 	}
-	return &runner.Info{Mode: report.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k,
+	return &runner.Info{Mode: images.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k,
 		Versions: map[string]string{"kind": "v0.33.0"}, StandIns: []string{"nginx:alpine"},
 		Images: []report.Image{{Name: "nginx:alpine", ID: "sha256:1", StandIn: true}}}, nil
 }
