@@ -12,6 +12,9 @@ ADVENT := bin/advent
 KUBERNETES ?= v1.33.13,v1.34.4
 LAB ?= helm
 ARTIFACTS ?= artifacts
+# InSpec's release archives for the cincproject/auditor stand-in (see README);
+# empty: advent reads $ADVENT_INSPEC_SRC, and without either skips that image.
+INSPEC_SRC ?=
 
 .PHONY: all site build serve test test-short unit check lint labs site-results images docker deps lab bench clean FORCE
 
@@ -83,7 +86,7 @@ docker:
 
 # The air-gapped image set: Debian base, stand-ins, kind node images, tools.
 images: $(ADVENT)
-	$(ADVENT) images build -k8s $(KUBERNETES)
+	$(ADVENT) images build -k8s $(KUBERNETES) $(if $(INSPEC_SRC),-inspec-src $(INSPEC_SRC))
 
 ## Benchmarks -----------------------------------------------------------------
 

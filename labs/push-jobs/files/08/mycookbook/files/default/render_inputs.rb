@@ -3,6 +3,6 @@
 require 'erb'
 cache = '/var/chef/cache'
 @node_name = ENV.fetch('NODE_NAME')
-@chef_environment = 'production'
+@chef_environment = ENV.fetch('CHEF_ENVIRONMENT', 'production')
 template = File.read("#{cache}/cookbooks/mycookbook/templates/default/inputs.yml.erb")
 File.write("#{cache}/mycookbook-inputs.yml", ERB.new(template).result(binding))
