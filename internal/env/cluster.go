@@ -68,6 +68,9 @@ type Cluster struct {
 	Name       string
 	Image      string
 	Kubeconfig string
+	// CreateTime is how long creating the nodes took, up to the control
+	// plane's Ready; LoadTime how long loading LoadImages into them took.
+	CreateTime, LoadTime time.Duration
 
 	provider       *cluster.Provider
 	ownKubeconfig  bool // Kubeconfig was made by CreateCluster
@@ -146,6 +149,7 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	if err := writeClusterRecord(o.Name, c.Kubeconfig, Self()); err != nil {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}
+	begin := time.Now()
 	errc := make(chan error, 1)
 	go func() { errc <- c.provider.Create(o.Name, opts...) }()
 	select {
@@ -164,13 +168,16 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, ctx.Err())
 	}
 
+	c.CreateTime = time.Since(begin)
 	if len(o.LoadImages) > 0 {
+		begin = time.Now()
 		if err := c.LoadImages(ctx, o.LoadImages...); err != nil {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 			defer cancel()
 			c.cleanupAfterFailure(cctx, nil)
 			return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 		}
+		c.LoadTime = time.Since(begin)
 	}
 	return c, nil
 }

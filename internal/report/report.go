@@ -73,6 +73,8 @@ type Run struct {
 	Steps    []*Step        `json:"steps"`
 	Leaks    []string       `json:"leaks,omitempty"`
 	Counts   map[string]int `json:"counts"`
+	// Phases divides the run's wall time (environment, steps, teardown).
+	Phases *Phases `json:"phases,omitempty"`
 }
 
 // Image is an image a run used.

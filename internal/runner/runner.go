@@ -193,6 +193,7 @@ type clusterJob struct {
 	done    chan struct{}
 	err     error
 	deleted bool
+	timing  clusterTiming // set when the creation succeeded
 }
 
 func (j *clusterJob) wait(ctx context.Context) error {
@@ -236,6 +237,7 @@ func (r *runState) run(ctx context.Context) *report.Run {
 		stopped = "environment: " + err.Error()
 		run.Reason = stopped
 	}
+	provisioned := time.Now()
 	for i := range r.lab.Steps {
 		s := &r.lab.Steps[i]
 		if s.Role == lab.RoleCleanup {
@@ -276,9 +278,11 @@ func (r *runState) run(ctx context.Context) *report.Run {
 		results[i] = res
 		r.p.end(i, s, res)
 	}
+	tdBegin := time.Now()
 	if err := r.teardown(cleanupCtx); err != nil {
 		run.Leaks = append(run.Leaks, "teardown: "+err.Error())
 	}
+	run.Phases = r.phases(run.Started, provisioned, results, time.Since(tdBegin))
 	for i, res := range results {
 		s := &r.lab.Steps[i]
 		res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
@@ -443,9 +447,12 @@ func (r *runState) provision(ctx context.Context) error {
 				j.err = context.Cause(ctx)
 				return
 			}
+			begin := time.Now()
 			if err := b.CreateCluster(ctx, j.name, r.kubeconfig(j.name), &j.log); err != nil {
 				j.err = fmt.Errorf("create cluster %s: %w", j.name, err)
+				return
 			}
+			r.timeCluster(j, begin)
 		}()
 	}
 	for _, j := range r.clusters {

@@ -1,0 +1,80 @@
+package runner
+
+import (
+	"time"
+
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+)
+
+// ClusterTimer is a Backend that can say how a cluster's creation divided
+// between creating its nodes (up to Ready) and loading the lab's images
+// into them. Without it, a run's phases count the whole creation as
+// creating the cluster.
+type ClusterTimer interface {
+	ClusterTimes(name string) (create, load time.Duration, ok bool)
+}
+
+// ClusterTimes reports how long creating cluster name and loading the
+// lab's images into it took.
+func (b *DockerBackend) ClusterTimes(name string) (create, load time.Duration, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.clusters[name]
+	if c == nil {
+		return 0, 0, false
+	}
+	return c.CreateTime, c.LoadTime, true
+}
+
+// clusterTiming is when a cluster job ran and how its creation divided.
+type clusterTiming struct {
+	begin, end   time.Time // creation started (a CPU slot free) and ended
+	create, load time.Duration
+}
+
+// timeCluster records a successful creation of job j that began at begin.
+func (r *runState) timeCluster(j *clusterJob, begin time.Time) {
+	j.timing = clusterTiming{begin: begin, end: time.Now()}
+	j.timing.create = j.timing.end.Sub(begin)
+	if ct, ok := r.opts.Backend.(ClusterTimer); ok {
+		if create, load, ok := ct.ClusterTimes(j.name); ok {
+			j.timing.create, j.timing.load = create, load
+		}
+	}
+}
+
+// phases divides a finished run's time: provisioned is when networks and
+// containers were up, teardown how long the final teardown took.
+func (r *runState) phases(started, provisioned time.Time, steps []*report.Step, teardown time.Duration) *report.Phases {
+	p := &report.Phases{TeardownMS: teardown.Milliseconds()}
+	ready := provisioned
+	for _, j := range r.clusters {
+		t := j.timing
+		if t.end.IsZero() {
+			continue // never created
+		}
+		if t.end.After(ready) {
+			ready = t.end
+		}
+		p.CreateClustersMS = max(p.CreateClustersMS, t.create.Milliseconds())
+		p.LoadImagesMS = max(p.LoadImagesMS, t.load.Milliseconds())
+	}
+	if !ready.IsZero() {
+		p.EnvironmentReadyMS = ready.Sub(started).Milliseconds()
+	}
+	for i, res := range steps {
+		if res == nil {
+			continue
+		}
+		s := &r.lab.Steps[i]
+		switch {
+		case s.Kind == lab.KindEnv && s.Action == "delete-cluster":
+			p.TeardownMS += res.DurationMS
+		case s.Kind == lab.KindEnv:
+		default:
+			p.StepsMS += res.DurationMS
+		}
+	}
+	return p
+}
