@@ -2,7 +2,9 @@
 // and the Go module proxy, every container image and tool advent's labs
 // need: a Debian base image made with debootstrap, stand-ins for upstream
 // lab images (nginx:alpine, httpd:alpine, perl:5.34.0, ruby:3.1-bookworm)
-// built from Debian packages, kind node images for several Kubernetes
+// built from Debian packages, a cincproject/auditor stand-in built from
+// InSpec's release sources (a directory the user names) and Debian's Ruby
+// packages, kind node images for several Kubernetes
 // versions built from source, and the kind, helm and kubectl binaries.
 //
 // Every artefact has a content key, a hash of its inputs (versions,

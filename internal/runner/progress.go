@@ -29,7 +29,7 @@ func (p *progress) header() {
 	}
 	mode := p.info.Mode.String()
 	if p.info.Mode == images.AirGapped && len(p.info.StandIns) > 0 {
-		mode += ", stand-in images built from Debian: " + strings.Join(p.info.StandIns, ", ")
+		mode += ", stand-in images built locally: " + strings.Join(p.info.StandIns, ", ")
 	}
 	where = append(where, mode)
 	fmt.Fprintf(p.w, "%s: %s (%s)\n", p.lab.Name, p.lab.Source, strings.Join(where, "; "))
