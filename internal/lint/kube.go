@@ -4,26 +4,42 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
-	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
-	"go.yaml.in/yaml/v3"
 	apiextscheme "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/scheme"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/sysadvent/advent/internal/images"
 )
 
 // DefaultKubernetes is the Kubernetes release manifests are checked
-// against when no --kubernetes target is given.
-//
-// It must match the newest Kubernetes minor the project tests: the newest
-// kind node image the project builds (internal/images DefaultK8sVersions).
-// Raise it together with that list.
-const DefaultKubernetes = "v1.34"
+// against when no --kubernetes target is given: the newest minor the
+// project tests, that is the newest kind node image it builds
+// (images.DefaultK8sVersions).
+var DefaultKubernetes = newestRelease(images.DefaultK8sVersions).String()
+
+// newestRelease is the newest minor among versions ("v1.34.4").
+func newestRelease(versions []string) Version {
+	var newest Version
+	for _, s := range versions {
+		v, err := ParseVersion(s)
+		if err != nil {
+			panic(fmt.Sprintf("images.DefaultK8sVersions: %v", err))
+		}
+		if newest.less(v) {
+			newest = v
+		}
+	}
+	if newest.IsZero() {
+		panic("images.DefaultK8sVersions is empty")
+	}
+	return newest
+}
 
 // deprecationGuide is the upstream list of every removed built-in API,
 // with one section per release (#v1-16, #v1-22, ...).
@@ -51,7 +67,7 @@ var versionRE = regexp.MustCompile(`^v?(\d+)\.(\d+)(?:\.\d+)?$`)
 func ParseVersion(s string) (Version, error) {
 	m := versionRE.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
-		return Version{}, fmt.Errorf("Kubernetes version %q: want vMAJOR.MINOR such as %s", s, DefaultKubernetes)
+		return Version{}, fmt.Errorf("Kubernetes version %q: want vMAJOR.MINOR such as v1.34", s)
 	}
 	major, _ := strconv.Atoi(m[1])
 	minor, _ := strconv.Atoi(m[2])
@@ -61,11 +77,13 @@ func ParseVersion(s string) (Version, error) {
 	return Version{major, minor}, nil
 }
 
-// The methods k8s.io/api generates for pre-release (alpha, beta) types in
-// zz_generated.prerelease-lifecycle.go.
-// GA types get only APILifecycleIntroduced; pre-release ones also get
-// Deprecated and Removed (and Replacement when one exists).
+// The methods k8s.io/api generates into zz_generated.prerelease-lifecycle.go.
+// Pre-release (alpha, beta) types get Introduced, Deprecated and Removed
+// (and Replacement when one exists); some GA types get Introduced only.
 type (
+	lifecycleIntroduced interface {
+		APILifecycleIntroduced() (major, minor int)
+	}
 	lifecycleDeprecated interface {
 		APILifecycleDeprecated() (major, minor int)
 	}
@@ -77,26 +95,32 @@ type (
 	}
 )
 
+// historicType is the generated lifecycle of a kind that an older k8s.io/api
+// release carried and the current one does not (history_gen.go).
+type historicType struct {
+	gvk                             schema.GroupVersionKind
+	introduced, deprecated, removed Version
+	replacement                     schema.GroupVersionKind
+	from                            string // module@version the data comes from
+}
+
+//go:generate go run ./genhistory -o history_gen.go k8s.io/api@v0.32.10 k8s.io/api@v0.29.15 k8s.io/api@v0.26.15 k8s.io/api@v0.25.16 k8s.io/api@v0.24.17 k8s.io/api@v0.22.17 k8s.io/api@v0.19.16
+
 // apiType is what the API libraries say about one kind in one version.
 type apiType struct {
 	prerelease  bool // has APILifecycleDeprecated or APILifecycleRemoved
+	introduced  Version
 	deprecated  Version
 	removed     Version
 	replacement schema.GroupVersionKind // zero when none is named
 }
 
-// apiIndex is built once from the client schemes.
+// apiIndex is built once from the client schemes and the generated history.
 type apiIndex struct {
 	types map[schema.GroupVersionKind]apiType
-	// versions of each group, and the kinds of each group version.
+	// versions of each group, and the group versions of each kind.
 	groups map[string]map[string]bool
-	kinds  map[schema.GroupVersion]map[string]bool
-	// lastRemoval is the newest removal among a group version's
-	// pre-release kinds, and whether every resource kind of it has one:
-	// then the whole group version is no longer served from that release.
-	lastRemoval map[schema.GroupVersion]Version
-	allRemoved  map[schema.GroupVersion]bool
-	libVersion  string // k8s.io/api module version, for messages
+	byKind map[string][]schema.GroupVersionKind
 }
 
 var (
@@ -105,39 +129,39 @@ var (
 )
 
 func apis() *apiIndex {
-	indexOnce.Do(func() { index = buildIndex(scheme.Scheme, apiextscheme.Scheme) })
+	indexOnce.Do(func() { index = buildIndex(historicTypes, scheme.Scheme, apiextscheme.Scheme) })
 	return index
 }
 
-func buildIndex(schemes ...*runtime.Scheme) *apiIndex {
+func buildIndex(history []historicType, schemes ...*runtime.Scheme) *apiIndex {
 	x := &apiIndex{
-		types:       map[schema.GroupVersionKind]apiType{},
-		groups:      map[string]map[string]bool{},
-		kinds:       map[schema.GroupVersion]map[string]bool{},
-		lastRemoval: map[schema.GroupVersion]Version{},
-		allRemoved:  map[schema.GroupVersion]bool{},
-		libVersion:  moduleVersion("k8s.io/api"),
+		types:  map[schema.GroupVersionKind]apiType{},
+		groups: map[string]map[string]bool{},
+		byKind: map[string][]schema.GroupVersionKind{},
 	}
-	// hasLifecycle[gv] counts kinds with lifecycle data; withoutRemoval
-	// counts those that have no removal release.
-	hasLifecycle := map[schema.GroupVersion]int{}
-	withoutRemoval := map[schema.GroupVersion]int{}
+	add := func(gvk schema.GroupVersionKind, a apiType) {
+		if old, seen := x.types[gvk]; seen && (old.prerelease || !a.prerelease) {
+			return
+		}
+		if _, seen := x.types[gvk]; !seen {
+			x.byKind[gvk.Kind] = append(x.byKind[gvk.Kind], gvk)
+		}
+		if x.groups[gvk.Group] == nil {
+			x.groups[gvk.Group] = map[string]bool{}
+		}
+		x.groups[gvk.Group][gvk.Version] = true
+		x.types[gvk] = a
+	}
 	for _, s := range schemes {
 		for gvk, t := range s.AllKnownTypes() {
 			if gvk.Version == runtime.APIVersionInternal || t.Kind() != reflect.Struct {
 				continue
 			}
-			gv := gvk.GroupVersion()
-			if x.groups[gvk.Group] == nil {
-				x.groups[gvk.Group] = map[string]bool{}
-			}
-			x.groups[gvk.Group][gvk.Version] = true
-			if x.kinds[gv] == nil {
-				x.kinds[gv] = map[string]bool{}
-			}
-			x.kinds[gv][gvk.Kind] = true
 			obj := reflect.New(t).Interface()
 			var a apiType
+			if o, ok := obj.(lifecycleIntroduced); ok {
+				a.introduced = versionOf(o.APILifecycleIntroduced())
+			}
 			if o, ok := obj.(lifecycleDeprecated); ok {
 				a.prerelease = true
 				a.deprecated = versionOf(o.APILifecycleDeprecated())
@@ -149,25 +173,24 @@ func buildIndex(schemes ...*runtime.Scheme) *apiIndex {
 			if o, ok := obj.(lifecycleReplacement); ok {
 				a.replacement = o.APILifecycleReplacement()
 			}
-			if !a.prerelease {
-				// GA kinds and the meta kinds every group version
-				// registers (ListOptions, WatchEvent, ...).
-				if _, seen := x.types[gvk]; !seen {
-					x.types[gvk] = a
-				}
-				continue
-			}
-			x.types[gvk] = a
-			hasLifecycle[gv]++
-			if a.removed.IsZero() {
-				withoutRemoval[gv]++
-			} else if x.lastRemoval[gv].less(a.removed) {
-				x.lastRemoval[gv] = a.removed
-			}
+			add(gvk, a)
 		}
 	}
-	for gv, n := range hasLifecycle {
-		x.allRemoved[gv] = n > 0 && withoutRemoval[gv] == 0
+	for _, h := range history {
+		add(h.gvk, apiType{
+			prerelease: !h.deprecated.IsZero() || !h.removed.IsZero(),
+			introduced: h.introduced, deprecated: h.deprecated, removed: h.removed,
+			replacement: h.replacement,
+		})
+	}
+	for k := range x.byKind {
+		sort.Slice(x.byKind[k], func(i, j int) bool {
+			a, b := x.byKind[k][i], x.byKind[k][j]
+			if a.Group != b.Group {
+				return a.Group < b.Group
+			}
+			return versionRank(a.Version) < versionRank(b.Version)
+		})
 	}
 	return x
 }
@@ -188,20 +211,6 @@ func versionOf(major, minor int) Version {
 	return Version{major, minor}
 }
 
-func moduleVersion(path string) string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range bi.Deps {
-			if d.Path == path {
-				if d.Replace != nil {
-					return d.Replace.Version
-				}
-				return d.Version
-			}
-		}
-	}
-	return ""
-}
-
 // formatGVK writes "apps/v1 Deployment" (core kinds: "v1 Service").
 func formatGVK(gvk schema.GroupVersionKind) string {
 	return gvk.GroupVersion().String() + " " + gvk.Kind
@@ -209,8 +218,8 @@ func formatGVK(gvk schema.GroupVersionKind) string {
 
 // apiFinding is what the index says about one apiVersion and kind.
 type apiFinding struct {
-	rule         string
-	severity     string
+	rule         RuleID
+	severity     Severity
 	message      string
 	removedIn    string
 	deprecatedIn string
@@ -218,32 +227,66 @@ type apiFinding struct {
 	source       string
 }
 
+// kindNote is what replaced a kind that has no successor kind: upstream
+// retired the feature for something that is not an API object of the same
+// kind. The deprecation guide names it; the API libraries cannot.
+type kindNote struct{ replacement, source string }
+
+var kindNotes = map[schema.GroupKind]kindNote{
+	{Group: "policy", Kind: "PodSecurityPolicy"}: {
+		replacement: "Pod Security Admission (label namespaces with pod-security.kubernetes.io/enforce), or a policy engine such as Kyverno or Gatekeeper",
+		source:      "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
+	},
+	{Group: "extensions", Kind: "PodSecurityPolicy"}: {
+		replacement: "Pod Security Admission (label namespaces with pod-security.kubernetes.io/enforce), or a policy engine such as Kyverno or Gatekeeper",
+		source:      "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
+	},
+}
+
+// served reports whether the target release serves a.
+func (a apiType) served(target Version) bool {
+	if !a.introduced.IsZero() && target.less(a.introduced) {
+		return false
+	}
+	return a.removed.IsZero() || target.less(a.removed)
+}
+
 // checkAPI looks up apiVersion+kind for target. ok is false when there is
-// nothing to say (a current kind, or a kind the libraries do not own,
-// such as a custom resource).
+// nothing to say (a kind the target serves, or a kind the libraries do not
+// own, such as a custom resource).
 func checkAPI(apiVersion, kind string, target Version) (apiFinding, bool) {
 	gv, err := schema.ParseGroupVersion(apiVersion)
-	if err != nil || kind == "" {
+	if err != nil || kind == "" || gv.Version == "" {
 		return apiFinding{}, false
 	}
 	x := apis()
 	gvk := gv.WithKind(kind)
 	what := formatGVK(gvk)
 	if a, ok := x.types[gvk]; ok {
+		if !a.introduced.IsZero() && target.less(a.introduced) {
+			repl, src := x.replacementFor(gvk, a, target)
+			return apiFinding{
+				rule: RuleAPINotYet, severity: SeverityError,
+				message:     fmt.Sprintf("%s is not served by Kubernetes %s: it was introduced in %s", what, target, a.introduced),
+				replacement: repl, source: firstOf(src, deprecationGuide),
+			}, true
+		}
 		if !a.prerelease {
 			return apiFinding{}, false
 		}
-		repl := x.replacementFor(gvk, a)
+		repl, src := x.replacementFor(gvk, a, target)
 		switch {
 		case !a.removed.IsZero() && !target.less(a.removed):
+			msg := fmt.Sprintf("%s was removed in Kubernetes %s", what, a.removed)
+			if !a.deprecated.IsZero() {
+				msg += fmt.Sprintf(" (deprecated since %s)", a.deprecated)
+			}
 			return apiFinding{
-				rule:         RuleAPIRemoved,
-				severity:     SeverityError,
-				message:      fmt.Sprintf("%s was removed in Kubernetes %s", what, a.removed),
-				removedIn:    "Kubernetes " + a.removed.String(),
+				rule: RuleAPIRemoved, severity: SeverityError, message: msg,
+				removedIn:    kubeVersion(a.removed),
 				deprecatedIn: kubeVersion(a.deprecated),
 				replacement:  repl,
-				source:       guideAnchor(a.removed),
+				source:       firstOf(src, guideAnchor(a.removed)),
 			}, true
 		case !a.deprecated.IsZero() && !target.less(a.deprecated):
 			msg := fmt.Sprintf("%s is deprecated since Kubernetes %s", what, a.deprecated)
@@ -251,13 +294,11 @@ func checkAPI(apiVersion, kind string, target Version) (apiFinding, bool) {
 				msg += fmt.Sprintf(" and is removed in %s", a.removed)
 			}
 			return apiFinding{
-				rule:         RuleAPIDeprecated,
-				severity:     SeverityWarning,
-				message:      msg,
+				rule: RuleAPIDeprecated, severity: SeverityWarning, message: msg,
 				removedIn:    kubeVersion(a.removed),
-				deprecatedIn: "Kubernetes " + a.deprecated.String(),
+				deprecatedIn: kubeVersion(a.deprecated),
 				replacement:  repl,
-				source:       guideAnchor(a.removed),
+				source:       firstOf(src, guideAnchor(a.removed)),
 			}, true
 		}
 		return apiFinding{}, false
@@ -266,32 +307,98 @@ func checkAPI(apiVersion, kind string, target Version) (apiFinding, bool) {
 	if !knownGroup {
 		return apiFinding{}, false // a custom resource or another tool's config
 	}
-	if !versions[gv.Version] && gv.Group != "" {
-		// The libraries keep the Go types of removed versions for many
-		// releases; a version they no longer know is long gone.
+	if !versions[gv.Version] {
+		if gv.Group == "" {
+			return apiFinding{}, false // "v2" Chart, and other tools' files
+		}
+		// Neither the libraries nor their history know this version.
 		return apiFinding{
-			rule:     RuleAPIUnknown,
-			severity: SeverityError,
-			message: fmt.Sprintf("%s is not served by current Kubernetes: the Kubernetes API libraries%s no longer know %s (known: %s)",
-				what, x.libSuffix(), gv, strings.Join(x.groupVersions(gv.Group), ", ")),
-			replacement: x.sameKindElsewhere(gvk),
+			rule: RuleAPIUnknown, severity: SeverityError,
+			message: fmt.Sprintf("%s: Kubernetes serves no version %s of %s (its versions: %s)",
+				what, gv.Version, groupName(gv.Group), strings.Join(x.groupVersions(gv.Group), ", ")),
+			replacement: x.servedKind(gvk, target),
 			source:      deprecationGuide,
 		}, true
 	}
-	if x.allRemoved[gv] && !target.less(x.lastRemoval[gv]) && !metaKind(kind) {
-		// A kind the libraries dropped (policy/v1beta1 PodSecurityPolicy)
-		// in a group version whose every kind is removed.
-		last := x.lastRemoval[gv]
-		return apiFinding{
-			rule:        RuleAPIRemoved,
-			severity:    SeverityError,
-			message:     fmt.Sprintf("%s was removed by Kubernetes %s, when the last kind of %s was", what, last, gv),
-			removedIn:   "Kubernetes " + last.String(),
-			replacement: x.sameKindElsewhere(gvk),
-			source:      guideAnchor(last),
-		}, true
+	if metaKind(kind) {
+		return apiFinding{}, false
 	}
-	return apiFinding{}, false
+	// The group version exists but has no such kind.
+	elsewhere := x.byKind[kind]
+	if gv.Group == "" && len(elsewhere) == 0 {
+		return apiFinding{}, false // a kubeconfig (v1 Config) and other v1 files
+	}
+	return x.kindUnknown(gvk, elsewhere, target), true
+}
+
+// kindUnknown explains a kind its group version never served, with where
+// the kind is (or was) served.
+func (x *apiIndex) kindUnknown(gvk schema.GroupVersionKind, elsewhere []schema.GroupVersionKind, target Version) apiFinding {
+	f := apiFinding{
+		rule: RuleKindUnknown, severity: SeverityError,
+		message: fmt.Sprintf("%s does not exist: Kubernetes never served kind %s in %s", formatGVK(gvk), gvk.Kind, gvk.GroupVersion()),
+		source:  deprecationGuide,
+	}
+	if len(elsewhere) == 0 {
+		return f
+	}
+	var where []string
+	var last Version
+	allRemoved := true
+	for _, e := range elsewhere {
+		a := x.types[e]
+		s := e.GroupVersion().String()
+		switch {
+		case !a.removed.IsZero():
+			s += " until " + a.removed.String()
+			if last.less(a.removed) {
+				last = a.removed
+			}
+		default:
+			allRemoved = false
+		}
+		where = append(where, s)
+	}
+	f.message += fmt.Sprintf(" (%s was served as %s)", gvk.Kind, strings.Join(where, ", "))
+	if allRemoved {
+		f.removedIn = kubeVersion(last)
+		f.source = guideAnchor(last)
+	}
+	f.replacement = x.servedKind(gvk, target)
+	for _, e := range elsewhere {
+		if a := x.types[e]; f.replacement == "" && !a.prerelease && a.served(target) {
+			f.replacement = formatGVK(e) // the kind in another group (v1 Deployment)
+		}
+	}
+	if f.replacement == "" {
+		if n, ok := kindNotes[gvk.GroupKind()]; ok {
+			f.replacement, f.source = n.replacement, n.source
+		} else {
+			for _, e := range elsewhere {
+				if n, ok := kindNotes[e.GroupKind()]; ok {
+					f.replacement, f.source = n.replacement, n.source
+					break
+				}
+			}
+		}
+	}
+	return f
+}
+
+func groupName(g string) string {
+	if g == "" {
+		return "the core group"
+	}
+	return g
+}
+
+func firstOf(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }
 
 func kubeVersion(v Version) string {
@@ -308,36 +415,54 @@ func guideAnchor(v Version) string {
 	return fmt.Sprintf("%s#v%d-%d", deprecationGuide, v.Major, v.Minor)
 }
 
-func (x *apiIndex) libSuffix() string {
-	if x.libVersion == "" {
-		return ""
+// replacementFor follows the libraries' replacement (or the same kind in
+// a served version of the group) until a kind the target serves; when the
+// chain ends in a retired feature it names what replaced it (and a source
+// for that, else "").
+func (x *apiIndex) replacementFor(gvk schema.GroupVersionKind, a apiType, target Version) (string, string) {
+	cur, ca := gvk, a
+	for range 8 {
+		next := ca.replacement
+		if next.Empty() {
+			if s := x.servedKind(cur, target); s != "" {
+				return s, ""
+			}
+			break
+		}
+		na, ok := x.types[next]
+		if !ok || na.served(target) {
+			return formatGVK(next), ""
+		}
+		cur, ca = next, na
 	}
-	return " (k8s.io/api " + x.libVersion + ")"
+	if n, ok := kindNotes[cur.GroupKind()]; ok {
+		return n.replacement, n.source
+	}
+	return "", ""
 }
 
-// replacementFor is the kind the libraries name as the replacement, or
-// the same kind in a GA version of the group.
-func (x *apiIndex) replacementFor(gvk schema.GroupVersionKind, a apiType) string {
-	if !a.replacement.Empty() {
-		return formatGVK(a.replacement)
-	}
-	return x.sameKindElsewhere(gvk)
-}
-
-// sameKindElsewhere finds kind in another version of the group that is
-// served for good (no lifecycle data), preferring v2 over v1.
-func (x *apiIndex) sameKindElsewhere(gvk schema.GroupVersionKind) string {
-	var best string
+// servedKind finds the kind in another version of its group that the
+// target serves for good (GA, or not removed by the target), preferring
+// newer versions and GA ones.
+func (x *apiIndex) servedKind(gvk schema.GroupVersionKind, target Version) string {
+	var ga, beta, deprecated string
 	for _, v := range x.groupVersions(gvk.Group) {
 		c := schema.GroupVersionKind{Group: gvk.Group, Version: v, Kind: gvk.Kind}
 		if c == gvk {
 			continue
 		}
-		if a, ok := x.types[c]; ok && !a.prerelease {
-			best = formatGVK(c)
+		a, ok := x.types[c]
+		switch {
+		case !ok || !a.served(target):
+		case !a.prerelease:
+			ga = formatGVK(c)
+		case a.deprecated.IsZero() || target.less(a.deprecated):
+			beta = formatGVK(c)
+		default:
+			deprecated = formatGVK(c)
 		}
 	}
-	return best
+	return firstOf(ga, beta, deprecated)
 }
 
 // groupVersions lists a group's versions, oldest first (v1alpha1 < v1beta1 < v1 < v2).
@@ -367,141 +492,4 @@ func versionRank(v string) int {
 	}
 	n, _ := strconv.Atoi(m[3])
 	return major*10000 + stage*1000 + n
-}
-
-// manifest is one apiVersion/kind pair found in a block.
-type manifest struct {
-	apiVersion, kind string
-	line, col        int // 1-based within the text given to findManifests
-}
-
-// findManifests finds apiVersion/kind pairs in YAML or JSON text that may
-// hold several documents and Helm template syntax ({{ .Values.x }}, not
-// YAML). It reads a document's top-level `apiVersion:` and `kind:` lines,
-// which works whether or not the rest parses, and parses the document as
-// YAML for the other forms (JSON, flow style, the items of a List).
-func findManifests(text string) []manifest {
-	var out []manifest
-	for _, d := range splitDocuments(text) {
-		if !strings.Contains(d.text, "apiVersion") || !strings.Contains(d.text, "kind") {
-			continue
-		}
-		// Fast path: block-style YAML with top-level apiVersion: and
-		// kind: lines (lines at column 0 are top-level keys in YAML).
-		if m, ok := manifestLines(d.text); ok && !strings.HasSuffix(m.kind, "List") {
-			m.line += d.line
-			out = append(out, m)
-			continue
-		}
-		var n yaml.Node
-		if err := yaml.Unmarshal([]byte(d.text), &n); err == nil {
-			if len(n.Content) > 0 {
-				for _, m := range manifestsIn(n.Content[0]) {
-					m.line += d.line
-					out = append(out, m)
-				}
-			}
-			continue
-		}
-	}
-	return out
-}
-
-type document struct {
-	text string
-	line int // lines before the document in the whole text
-}
-
-var docSep = regexp.MustCompile(`^---(\s.*)?$`)
-
-func splitDocuments(text string) []document {
-	var (
-		docs  []document
-		cur   strings.Builder
-		start int
-	)
-	lines := strings.SplitAfter(text, "\n")
-	for i, l := range lines {
-		if docSep.MatchString(strings.TrimRight(l, "\r\n")) {
-			docs = append(docs, document{cur.String(), start})
-			cur.Reset()
-			start = i + 1
-			continue
-		}
-		cur.WriteString(l)
-	}
-	return append(docs, document{cur.String(), start})
-}
-
-// manifestsIn reads apiVersion and kind of a mapping node, and of the
-// items of a List.
-func manifestsIn(n *yaml.Node) []manifest {
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	var (
-		m     manifest
-		items *yaml.Node
-		hasAV bool
-	)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		switch k.Value {
-		case "apiVersion":
-			if v.Kind == yaml.ScalarNode {
-				m.apiVersion, m.line, m.col, hasAV = v.Value, k.Line, k.Column, true
-			}
-		case "kind":
-			if v.Kind == yaml.ScalarNode {
-				m.kind = v.Value
-			}
-		case "items":
-			items = v
-		}
-	}
-	var out []manifest
-	if hasAV && m.kind != "" && !strings.Contains(m.apiVersion, "{{") && !strings.Contains(m.kind, "{{") {
-		out = append(out, m)
-	}
-	if items != nil && items.Kind == yaml.SequenceNode && strings.HasSuffix(m.kind, "List") {
-		for _, it := range items.Content {
-			out = append(out, manifestsIn(it)...)
-		}
-	}
-	return out
-}
-
-var (
-	apiVersionLine = regexp.MustCompile(`^apiVersion:\s*(.*?)\s*$`)
-	kindLine       = regexp.MustCompile(`^kind:\s*(.*?)\s*$`)
-)
-
-// manifestLines reads the top-level apiVersion: and kind: lines of a
-// document, which need not be valid YAML (Helm templates).
-func manifestLines(text string) (manifest, bool) {
-	var m manifest
-	for i, l := range strings.Split(text, "\n") {
-		l = strings.TrimRight(l, "\r")
-		if s := apiVersionLine.FindStringSubmatch(l); s != nil && m.line == 0 {
-			m.apiVersion, m.line, m.col = scalar(s[1]), i+1, 1
-		} else if s := kindLine.FindStringSubmatch(l); s != nil && m.kind == "" {
-			m.kind = scalar(s[1])
-		}
-	}
-	if m.line == 0 || m.apiVersion == "" || m.kind == "" || strings.Contains(m.apiVersion+m.kind, "{{") {
-		return manifest{}, false
-	}
-	return m, true
-}
-
-// scalar strips a trailing comment and quotes from a plain YAML value.
-func scalar(s string) string {
-	if i := strings.Index(s, " #"); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.TrimSpace(s)
-	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
-		s = s[1 : len(s)-1]
-	}
-	return s
 }

@@ -9,7 +9,7 @@ import (
 func TestCheckAPI(t *testing.T) {
 	tests := []struct {
 		apiVersion, kind, target string
-		rule                     string // "" for no finding
+		rule                     RuleID // "" for no finding
 		removedIn, replacement   string
 	}{
 		// Current kinds: nothing to say.
@@ -27,13 +27,30 @@ func TestCheckAPI(t *testing.T) {
 		{"batch/v1beta1", "CronJob", "v1.34", RuleAPIRemoved, "Kubernetes v1.25", "batch/v1 CronJob"},
 		{"policy/v1beta1", "PodDisruptionBudget", "v1.34", RuleAPIRemoved, "Kubernetes v1.25", "policy/v1 PodDisruptionBudget"},
 		{"apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", "v1.34", RuleAPIRemoved, "Kubernetes v1.22", "apiextensions.k8s.io/v1 CustomResourceDefinition"},
-		// PodSecurityPolicy left k8s.io/api; policy/v1beta1 as a whole
-		// was removed in 1.25, which the libraries still say.
-		{"policy/v1beta1", "PodSecurityPolicy", "v1.34", RuleAPIRemoved, "Kubernetes v1.25", ""},
+		// Kinds the current k8s.io/api no longer carries: their lifecycle
+		// comes from older releases of it (history_gen.go).
+		{"policy/v1beta1", "PodSecurityPolicy", "v1.34", RuleAPIRemoved, "Kubernetes v1.25", "Pod Security Admission (label namespaces with pod-security.kubernetes.io/enforce), or a policy engine such as Kyverno or Gatekeeper"},
+		{"extensions/v1beta1", "PodSecurityPolicy", "v1.34", RuleAPIRemoved, "Kubernetes v1.16", "Pod Security Admission (label namespaces with pod-security.kubernetes.io/enforce), or a policy engine such as Kyverno or Gatekeeper"},
+		{"extensions/v1beta1", "PodSecurityPolicy", "v1.20", RuleAPIRemoved, "Kubernetes v1.16", "policy/v1beta1 PodSecurityPolicy"},
+		{"autoscaling/v2beta1", "HorizontalPodAutoscaler", "v1.34", RuleAPIRemoved, "Kubernetes v1.25", "autoscaling/v2 HorizontalPodAutoscaler"},
+		{"autoscaling/v2beta2", "HorizontalPodAutoscaler", "v1.34", RuleAPIRemoved, "Kubernetes v1.26", "autoscaling/v2 HorizontalPodAutoscaler"},
+		{"autoscaling/v2beta2", "HorizontalPodAutoscaler", "v1.26", RuleAPIRemoved, "Kubernetes v1.26", "autoscaling/v2 HorizontalPodAutoscaler"},
+		{"autoscaling/v2beta2", "HorizontalPodAutoscaler", "v1.25", RuleAPIDeprecated, "Kubernetes v1.26", "autoscaling/v2 HorizontalPodAutoscaler"},
+		{"autoscaling/v2beta2", "HorizontalPodAutoscaler", "v1.24", RuleAPIDeprecated, "Kubernetes v1.26", "autoscaling/v2 HorizontalPodAutoscaler"},
+		{"autoscaling/v2beta2", "HorizontalPodAutoscaler", "v1.20", "", "", ""},
+		// Kinds their group version never served.
+		{"policy/v1", "PodSecurityPolicy", "v1.34", RuleKindUnknown, "Kubernetes v1.25", "Pod Security Admission (label namespaces with pod-security.kubernetes.io/enforce), or a policy engine such as Kyverno or Gatekeeper"},
+		{"policy/v1", "PodSecurityPolicy", "v1.22", RuleKindUnknown, "Kubernetes v1.25", "policy/v1beta1 PodSecurityPolicy"},
+		{"apps/v1", "Ingress", "v1.34", RuleKindUnknown, "", "networking.k8s.io/v1 Ingress"},
+		{"v1", "Deployment", "v1.34", RuleKindUnknown, "", "apps/v1 Deployment"},
+		{"networking.k8s.io/v1", "Deploymnet", "v1.34", RuleKindUnknown, "", ""},
 		// Exactly at the removal release, and just before it.
 		{"apps/v1beta1", "Deployment", "v1.16", RuleAPIRemoved, "Kubernetes v1.16", "apps/v1 Deployment"},
 		{"apps/v1beta1", "Deployment", "v1.15", RuleAPIDeprecated, "Kubernetes v1.16", "apps/v1 Deployment"},
-		{"policy/v1beta1", "PodSecurityPolicy", "v1.24", "", "", ""},
+		{"policy/v1beta1", "PodSecurityPolicy", "v1.24", RuleAPIDeprecated, "Kubernetes v1.25", "Pod Security Admission (label namespaces with pod-security.kubernetes.io/enforce), or a policy engine such as Kyverno or Gatekeeper"},
+		{"policy/v1beta1", "PodSecurityPolicy", "v1.20", "", "", ""},
+		// Not served yet by an old target.
+		{"flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", "v1.20", RuleAPINotYet, "", "flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema"},
 		{"batch/v1beta1", "CronJob", "v1.24", RuleAPIDeprecated, "Kubernetes v1.25", "batch/v1 CronJob"},
 		// A version the libraries no longer know at all.
 		{"batch/v2alpha1", "CronJob", "v1.34", RuleAPIUnknown, "", "batch/v1 CronJob"},
@@ -41,6 +58,7 @@ func TestCheckAPI(t *testing.T) {
 		{"kind.x-k8s.io/v1alpha4", "Cluster", "v1.34", "", "", ""},
 		{"cert-manager.io/v1alpha2", "Certificate", "v1.34", "", "", ""},
 		{"v1", "Config", "v1.34", "", "", ""}, // a kubeconfig
+		{"v1", "EncryptionConfig", "v1.34", "", "", ""},
 		{"v2", "Chart", "v1.34", "", "", ""},
 	}
 	for _, tc := range tests {
@@ -62,7 +80,7 @@ func TestCheckAPI(t *testing.T) {
 			if f.rule != tc.rule || f.removedIn != tc.removedIn || f.replacement != tc.replacement {
 				t.Errorf("got rule %q removed %q replacement %q, want %q %q %q", f.rule, f.removedIn, f.replacement, tc.rule, tc.removedIn, tc.replacement)
 			}
-			if !strings.HasPrefix(f.source, "https://kubernetes.io/") {
+			if !strings.HasPrefix(f.source, "https://kubernetes.io/docs/") {
 				t.Errorf("source %q", f.source)
 			}
 			wantSev := SeverityError
@@ -78,7 +96,7 @@ func TestCheckAPI(t *testing.T) {
 
 func TestCheckAPIMessage(t *testing.T) {
 	f, _ := checkAPI("apps/v1beta1", "Deployment", Version{1, 34})
-	if got, want := f.message, "apps/v1beta1 Deployment was removed in Kubernetes v1.16"; got != want {
+	if got, want := f.message, "apps/v1beta1 Deployment was removed in Kubernetes v1.16 (deprecated since v1.8)"; got != want {
 		t.Errorf("message %q, want %q", got, want)
 	}
 	if got, want := f.source, deprecationGuide+"#v1-16"; got != want {
@@ -107,28 +125,48 @@ func TestParseVersion(t *testing.T) {
 }
 
 func TestFindManifests(t *testing.T) {
+	m := func(av, kind string, line, col int, field string) manifest {
+		return manifest{apiVersion: av, kind: kind, line: line, col: col, field: field}
+	}
 	tests := []struct {
 		name, text string
 		want       []manifest
 	}{
 		{"plain", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n",
-			[]manifest{{"apps/v1", "Deployment", 1, 1}}},
+			[]manifest{m("apps/v1", "Deployment", 1, 1, "")}},
 		{"comments first", "# a comment\n\nkind: Service\napiVersion: v1\n",
-			[]manifest{{"v1", "Service", 4, 1}}},
+			[]manifest{m("v1", "Service", 4, 1, "")}},
 		{"documents", "apiVersion: v1\nkind: Service\n---\n# second\napiVersion: apps/v1beta1\nkind: Deployment\n",
-			[]manifest{{"v1", "Service", 1, 1}, {"apps/v1beta1", "Deployment", 5, 1}}},
+			[]manifest{m("v1", "Service", 1, 1, ""), m("apps/v1beta1", "Deployment", 5, 1, "")}},
 		{"leading separator", "---\napiVersion: batch/v1beta1\nkind: CronJob\n",
-			[]manifest{{"batch/v1beta1", "CronJob", 2, 1}}},
+			[]manifest{m("batch/v1beta1", "CronJob", 2, 1, "")}},
 		{"helm template", "apiVersion: apps/v1beta1\nkind: Deployment\nspec:\n  replicas: {{ .Values.replicaCount }}\n  {{- if .Values.x }}\n  foo: bar\n  {{- end }}\n",
-			[]manifest{{"apps/v1beta1", "Deployment", 1, 1}}},
+			[]manifest{m("apps/v1beta1", "Deployment", 1, 1, "")}},
+		{"template alternatives", "{{- if .Capabilities.APIVersions.Has \"networking.k8s.io/v1\" }}\napiVersion: networking.k8s.io/v1\n{{- else }}\napiVersion: extensions/v1beta1\n{{- end }}\nkind: Ingress\nmetadata:\n  name: {{ .Release.Name }}\n",
+			[]manifest{m("networking.k8s.io/v1", "Ingress", 2, 1, "")}},
 		{"quoted values in a template", "apiVersion: \"extensions/v1beta1\" # old\nkind: 'Ingress'\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{ toYaml .Values.labels | indent 4 }}\n",
-			[]manifest{{"extensions/v1beta1", "Ingress", 1, 1}}},
+			[]manifest{m("extensions/v1beta1", "Ingress", 1, 1, "")}},
 		{"templated apiVersion", "apiVersion: {{ template \"ingress.apiVersion\" . }}\nkind: Ingress\n", nil},
+		{"placeholder", "apiVersion: <API VERSION>\nkind: Ingress\n", nil},
 		{"list", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: extensions/v1beta1\n  kind: Deployment\n",
-			[]manifest{{"v1", "List", 1, 1}, {"extensions/v1beta1", "Deployment", 4, 3}}},
+			[]manifest{m("v1", "List", 1, 1, ""), m("extensions/v1beta1", "Deployment", 4, 3, "")}},
 		{"json", "{\n  \"apiVersion\": \"apps/v1beta2\",\n  \"kind\": \"StatefulSet\"\n}\n",
-			[]manifest{{"apps/v1beta2", "StatefulSet", 2, 3}}},
-		{"nested only", "spec:\n  apiVersion: v1\n  kind: Pod\n", nil},
+			[]manifest{m("apps/v1beta2", "StatefulSet", 2, 3, "")}},
+		{"nested reference", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nspec:\n  scaleTargetRef:\n    apiVersion: extensions/v1beta1\n    kind: Deployment\n    name: web\n",
+			[]manifest{m("autoscaling/v2", "HorizontalPodAutoscaler", 1, 1, ""), m("extensions/v1beta1", "Deployment", 5, 5, "spec.scaleTargetRef")}},
+		{"owner references", "apiVersion: v1\nkind: Pod\nmetadata:\n  ownerReferences:\n  - apiVersion: extensions/v1beta1\n    kind: ReplicaSet\n    name: x\n",
+			[]manifest{m("v1", "Pod", 1, 1, ""), m("extensions/v1beta1", "ReplicaSet", 5, 5, "metadata.ownerReferences")}},
+		{"schema properties are not references", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  versions:\n  - schema:\n      openAPIV3Schema:\n        properties:\n          apiVersion:\n            type: string\n          kind:\n            type: string\n",
+			[]manifest{m("apiextensions.k8s.io/v1", "CustomResourceDefinition", 1, 1, "")}},
+		{"here-document in a script", "kubectl create ns web\ncat <<EOF | kubectl apply -f -\napiVersion: policy/v1\nkind: PodSecurityPolicy\nmetadata:\n  name: x\nEOF\ncat <<EOF | kubectl apply -f -\napiVersion: v1\nkind: Service\nEOF\n",
+			[]manifest{m("policy/v1", "PodSecurityPolicy", 3, 1, ""), m("v1", "Service", 9, 1, "")}},
+		{"indented here-document", "kubectl apply -f - <<-EOF\n\tapiVersion: batch/v1beta1\n\tkind: CronJob\n\tEOF\n",
+			[]manifest{m("batch/v1beta1", "CronJob", 2, 2, "")}},
+		{"two objects, no separator", "apiVersion: v1\nkind: Service\napiVersion: apps/v1beta1\nkind: Deployment\n",
+			[]manifest{m("v1", "Service", 1, 1, ""), m("apps/v1beta1", "Deployment", 3, 1, "")}},
+		{"nested in a script", "kubectl apply -f - <<EOF\napiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1beta2\n    kind: Deployment\nEOF\n",
+			[]manifest{m("autoscaling/v1", "HorizontalPodAutoscaler", 2, 1, ""), m("apps/v1beta2", "Deployment", 6, 5, "spec.scaleTargetRef")}},
+		{"nested only", "spec:\n  apiVersion: v1\n  kind: Pod\n", []manifest{m("v1", "Pod", 2, 3, "spec")}},
 		{"chart", "apiVersion: v2\nname: x\nversion: 0.1.0\n", nil},
 		{"not yaml", "hello: [\n", nil},
 	}
@@ -136,7 +174,7 @@ func TestFindManifests(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := findManifests(tc.text)
 			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got %+v, want %+v", got, tc.want)
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})
 	}

@@ -15,8 +15,10 @@
 package lint
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,6 +26,9 @@ import (
 	"sort"
 	"strings"
 
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sysadvent/advent/internal/content"
@@ -36,13 +41,14 @@ import (
 // field names are stable.
 type Finding struct {
 	Path string `json:"path"` // relative to the root, with slashes
-	Line int    `json:"line"` // of the stale word or apiVersion line
+	Line int    `json:"line"` // of the stale word or apiVersion line; 0 for the whole file
 	Col  int    `json:"col"`
-	// BlockLine is the line of the block's opening fence.
+	// BlockLine is the line of the block's opening fence (of an indented
+	// block, its first line).
 	BlockLine int    `json:"block_line"`
-	Rule      string `json:"rule"`
+	Rule      RuleID `json:"rule"`
 	// Severity is "error" (removed) or "warning" (deprecated).
-	Severity string `json:"severity"`
+	Severity Severity `json:"severity"`
 	// Message says what is stale and since when.
 	Message      string `json:"message"`
 	RemovedIn    string `json:"removed_in"`    // "Kubernetes v1.16", "Helm v3.0.0"
@@ -66,10 +72,17 @@ func (f Finding) Fails(strict bool) bool {
 	return f.Severity == SeverityError || strict
 }
 
-// String is the text form: path:line: what (since) -> replacement.
+// String is the text form: path:line:col: what (since) -> replacement.
 func (f Finding) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d: ", f.Path, f.Line)
+	b.WriteString(f.Path)
+	if f.Line > 0 {
+		fmt.Fprintf(&b, ":%d", f.Line)
+		if f.Col > 0 {
+			fmt.Fprintf(&b, ":%d", f.Col)
+		}
+	}
+	b.WriteString(": ")
 	if f.Severity == SeverityWarning {
 		b.WriteString("warning: ")
 	}
@@ -101,6 +114,14 @@ type Options struct {
 	// Kubernetes is the target release, "v1.34"; empty means
 	// DefaultKubernetes.
 	Kubernetes string
+	// Site applies the site's own reading rules (content.Parse: front
+	// matter of the site's schema, every fence closed, attribute lists
+	// that parse) to every file, as `advent build` does; an input error is
+	// then a diag error (exit 2). Without it they apply only to the site's
+	// articles: files under root's content/ year sections whose front
+	// matter has the site's day: and year: keys. Every other file is read
+	// as CommonMark and never fails to parse.
+	Site bool
 }
 
 // Target returns the parsed target release.
@@ -112,11 +133,15 @@ func (o Options) Target() (Version, error) {
 }
 
 // Paths lints the Markdown files at paths (files or directories, walked
-// for *.md), relative to root unless absolute; no paths means content/.
-// Findings are sorted by path and position and carry paths relative to
-// root. Unreadable paths and Markdown that does not parse are reported
-// together as diag errors (path:line: message); a bad Kubernetes target
-// is a diag usage error.
+// for *.md and *.markdown), relative to root unless absolute; no paths
+// means content/. Findings are sorted by path and position and carry
+// paths relative to root.
+//
+// A file that cannot be read or decoded is a finding (RuleUnreadable), so
+// every other file is still linted and reported. The error is a diag
+// usage error for a bad target or a PATH that does not exist, and a diag
+// list for the site's articles that content.Parse rejects (see
+// Options.Site); findings are returned with it.
 func Paths(root string, paths []string, opts Options) ([]Finding, error) {
 	target, err := opts.Target()
 	if err != nil {
@@ -128,8 +153,8 @@ func Paths(root string, paths []string, opts Options) ([]Finding, error) {
 	if len(paths) == 0 {
 		paths = []string{"content"}
 	}
-	files, errs := collect(root, paths)
-	if err := errs.Err(); err != nil {
+	files, unreadable, err := collect(root, paths)
+	if err != nil {
 		return nil, err
 	}
 
@@ -139,33 +164,60 @@ func Paths(root string, paths []string, opts Options) ([]Finding, error) {
 	}
 	results := make([]result, len(files))
 	forEach(len(files), func(i int) {
-		f := files[i]
-		src, err := os.ReadFile(f.path)
-		if err != nil {
-			results[i].err = readError(f.display, err)
-			return
-		}
-		a, err := content.Parse(f.display, src)
-		if err != nil {
-			results[i].err = err
-			return
-		}
-		results[i].findings = lintArticle(a, target)
+		results[i].findings, results[i].err = lintFile(files[i], opts.Site, target)
 	})
 
-	var out []Finding
+	out := unreadable
+	var errs diag.List
 	for _, r := range results {
 		if r.err != nil {
 			errs = errs.Append(r.err)
-			continue
 		}
 		out = append(out, r.findings...)
 	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
 	sortFindings(out)
-	return out, nil
+	return out, errs.Err()
+}
+
+// lintFile reads and lints one file: the site's articles with
+// content.Parse, anything else with parseDoc.
+func lintFile(f file, site bool, target Version) ([]Finding, error) {
+	src, err := os.ReadFile(f.path)
+	if err != nil {
+		return []Finding{unreadableFinding(f.display, 0, 0, "cannot read: "+pathErr(err))}, nil
+	}
+	var out []Finding
+	if line, col, why, binary := undecodable(src); why != "" {
+		out = append(out, unreadableFinding(f.display, line, col, why))
+		if binary {
+			return out, nil
+		}
+		src = []byte(strings.ToValidUTF8(string(src), string(utf8.RuneError)))
+	}
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
+	if site || isSiteArticle(f.display, src) {
+		a, err := content.Parse(f.display, src)
+		if err != nil {
+			return out, err
+		}
+		return append(out, lintArticle(a, target)...), nil
+	}
+	return append(out, lintArticle(parseDoc(f.display, src), target)...), nil
+}
+
+// isSiteArticle reports whether a file is one of the site's articles: in a
+// year section under content/ with the site's front matter.
+func isSiteArticle(display string, src []byte) bool {
+	return strings.HasPrefix(display, "content/") && content.IsArticle(display) && hasSiteFrontMatter(src)
+}
+
+func unreadableFinding(path string, line, col int, why string) Finding {
+	r := ruleByID[RuleUnreadable]
+	return Finding{
+		Path: path, Line: line, Col: col, BlockLine: line,
+		Rule: r.ID, Severity: r.Severity, Message: why,
+		Replacement: r.Replacement, Source: r.Source,
+	}
 }
 
 // Article lints one parsed article (or any parsed Markdown file).
@@ -212,12 +264,15 @@ type file struct {
 	display string // to report
 }
 
-// collect expands paths into Markdown files, each once.
-func collect(root string, paths []string) ([]file, diag.List) {
+// collect expands paths into Markdown files, each once. A PATH that does
+// not exist is a usage error; a file or directory inside one that cannot
+// be read is a finding.
+func collect(root string, paths []string) ([]file, []Finding, error) {
 	var (
-		files []file
-		errs  diag.List
-		seen  = map[string]bool{}
+		files   []file
+		bad     []Finding
+		missing diag.List
+		seen    = map[string]bool{}
 	)
 	add := func(p string) {
 		abs, err := filepath.Abs(p)
@@ -237,7 +292,7 @@ func collect(root string, paths []string) ([]file, diag.List) {
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			errs = append(errs, readError(displayPath(root, p), err))
+			missing = append(missing, diag.Errorf(displayPath(root, p), 0, 0, "cannot read: %s", pathErr(err)))
 			continue
 		}
 		if !st.IsDir() {
@@ -246,7 +301,7 @@ func collect(root string, paths []string) ([]file, diag.List) {
 		}
 		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
 			if err != nil {
-				errs = append(errs, readError(displayPath(root, q), err))
+				bad = append(bad, unreadableFinding(displayPath(root, q), 0, 0, "cannot read: "+pathErr(err)))
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -264,11 +319,14 @@ func collect(root string, paths []string) ([]file, diag.List) {
 			return nil
 		})
 		if err != nil {
-			errs = append(errs, readError(displayPath(root, p), err))
+			bad = append(bad, unreadableFinding(displayPath(root, p), 0, 0, "cannot read: "+pathErr(err)))
 		}
 	}
+	if len(missing) > 0 {
+		return nil, nil, diag.Usagef("%s", missing.Error())
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].display < files[j].display })
-	return files, errs
+	return files, bad, nil
 }
 
 // displayPath is p relative to root when it is inside root.
@@ -279,12 +337,13 @@ func displayPath(root, p string) string {
 	return filepath.ToSlash(p)
 }
 
-func readError(display string, err error) *diag.Error {
+// pathErr is err without the path an *fs.PathError repeats.
+func pathErr(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return diag.Errorf(display, 0, 0, "cannot read: %v", err)
+	return err.Error()
 }
 
 func sortFindings(fs []Finding) {
@@ -338,39 +397,76 @@ func lintArticle(a *content.Article, target Version) []Finding {
 	return out
 }
 
-// lintBlock checks one block: as manifests unless it is a shell block,
-// as commands when it is one (or has no language and holds no manifest).
+// lintBlock checks one block. Manifests are looked for in every block,
+// whatever its language (YAML pasted into a bash block, a here-document,
+// an unlabelled or indented block). Commands are read in shell blocks,
+// transcripts and blocks without a language that are not YAML, and in the
+// string literals of other code (a Jenkinsfile's sh 'helm init').
 func lintBlock(path string, b *content.Block, target Version) []Finding {
-	var out []Finding
-	if b.Lang == "" || !shellLangs[b.Lang] {
-		ms := findManifests(b.Code)
-		out = append(out, manifestFindings(path, b, ms, b.FirstLine, b.Col-1, target)...)
-		if len(ms) > 0 {
-			return out
-		}
-		if !shellLangs[b.Lang] {
-			if !dataLangs[strings.ToLower(b.Lang)] {
-				for _, c := range embeddedCalls(b) {
-					for _, h := range checkCall(c) {
-						out = append(out, cliFinding(path, b, h))
+	lang := strings.ToLower(b.Lang)
+	ms := findManifests(b.Code)
+	out := manifestFindings(path, b, ms, b.FirstLine, b.Col-1, target)
+	seen := map[int]bool{}
+	for _, m := range ms {
+		seen[b.FirstLine+m.line-1] = true
+	}
+	switch {
+	case lang == "" && len(ms) > 0 && isYAML(b.Code):
+		return out // an unlabelled manifest
+	case !shellLang(lang):
+		if !dataLangs[lang] {
+			for _, c := range embeddedCalls(b) {
+				for _, h := range checkCall(c) {
+					if f, ok := cliFinding(path, b, h, target); ok {
+						out = append(out, f)
 					}
 				}
 			}
-			return out
 		}
+		return out
 	}
 	for _, sn := range blockSnippets(b) {
 		calls, docs := parseSnippet(sn)
 		for _, c := range calls {
 			for _, h := range checkCall(c) {
-				out = append(out, cliFinding(path, b, h))
+				if f, ok := cliFinding(path, b, h, target); ok {
+					out = append(out, f)
+				}
 			}
 		}
+		// Here-documents of a transcript (after "> " prompts) that the
+		// scan of the whole block did not see.
+		lines := strings.Split(b.Code, "\n")
 		for _, d := range docs {
-			out = append(out, manifestFindings(path, b, findManifests(d.text), d.line, 0, target)...)
+			for _, f := range manifestFindings(path, b, findManifests(d.text), d.line, 0, target) {
+				if seen[f.Line] {
+					continue
+				}
+				if i := f.Line - b.FirstLine; i >= 0 && i < len(lines) && strings.HasPrefix(lines[i], "> ") {
+					f.Col += 2 // after the "> " prompt
+				}
+				f.Col += b.Col - 1
+				out = append(out, f)
+			}
 		}
 	}
 	return out
+}
+
+// isYAML reports whether text parses as YAML mappings (one or several
+// documents), as opposed to a script with YAML in it.
+func isYAML(text string) bool {
+	dec := yaml.NewDecoder(strings.NewReader(text))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			return true
+		}
+		if err != nil || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
+			return false
+		}
+	}
 }
 
 func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, indent int, target Version) []Finding {
@@ -380,6 +476,10 @@ func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, i
 		if !ok {
 			continue
 		}
+		msg := af.message
+		if m.field != "" {
+			msg = m.field + ": " + msg
+		}
 		out = append(out, Finding{
 			Path:         path,
 			Line:         firstLine + m.line - 1,
@@ -387,7 +487,7 @@ func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, i
 			BlockLine:    b.Line,
 			Rule:         af.rule,
 			Severity:     af.severity,
-			Message:      af.message,
+			Message:      msg,
 			RemovedIn:    af.removedIn,
 			DeprecatedIn: af.deprecatedIn,
 			Replacement:  af.replacement,
@@ -397,15 +497,28 @@ func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, i
 	return out
 }
 
-func cliFinding(path string, b *content.Block, h hit) Finding {
+// cliFinding turns a rule's hit into a finding. kubectl ships with each
+// Kubernetes release, so a kubectl rule whose removal is newer than the
+// target is a deprecation warning there (or nothing, before it was
+// deprecated); the other tools' rules do not depend on the target.
+func cliFinding(path string, b *content.Block, h hit, target Version) (Finding, bool) {
 	r := ruleByID[h.rule]
+	sev := r.Severity
+	notYet := false
+	if removed, ok := kubectlVersion(r.RemovedIn); ok && target.less(removed) {
+		dep, ok := kubectlVersion(r.DeprecatedIn)
+		if !ok || target.less(dep) {
+			return Finding{}, false
+		}
+		sev, notYet = SeverityWarning, true
+	}
 	f := Finding{
 		Path:         path,
 		Line:         h.at.line,
 		Col:          h.at.col,
 		BlockLine:    b.Line,
 		Rule:         r.ID,
-		Severity:     r.Severity,
+		Severity:     sev,
 		RemovedIn:    r.RemovedIn,
 		DeprecatedIn: r.DeprecatedIn,
 		Since:        r.Since,
@@ -416,6 +529,9 @@ func cliFinding(path string, b *content.Block, h hit) Finding {
 		f.Replacement = h.replacement
 	}
 	switch {
+	case notYet:
+		f.Message = fmt.Sprintf("%s is deprecated since %s and is removed in %s", h.what, r.DeprecatedIn, r.RemovedIn)
+		f.Since = ""
 	case h.msg != "" && r.RemovedIn != "":
 		f.Message = fmt.Sprintf("%s (removed in %s, %s)", h.msg, r.RemovedIn, r.Since)
 	case h.msg != "":
@@ -427,5 +543,15 @@ func cliFinding(path string, b *content.Block, h hit) Finding {
 	default:
 		f.Message = fmt.Sprintf("%s is archived since %s", h.what, r.Since)
 	}
-	return f
+	return f, true
+}
+
+// kubectlVersion reads "kubectl v1.18".
+func kubectlVersion(s string) (Version, bool) {
+	v, ok := strings.CutPrefix(s, "kubectl ")
+	if !ok {
+		return Version{}, false
+	}
+	ver, err := ParseVersion(v)
+	return ver, err == nil
 }

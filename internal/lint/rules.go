@@ -2,37 +2,69 @@ package lint
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
+
+// Severity says whether a finding fails.
+type Severity string
 
 // Severities. Errors fail the lint (outside 2017 originals); warnings
 // (deprecated, still working) are reported and fail only with Strict.
 const (
-	SeverityError   = "error"
-	SeverityWarning = "warning"
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
 )
+
+// RuleID names a rule in findings, SARIF and `advent lint -rules`.
+type RuleID string
 
 // Rule IDs of the Kubernetes API checks; their data comes from the
 // Kubernetes API libraries, not from this package.
 const (
-	RuleAPIRemoved    = "k8s-api-removed"
-	RuleAPIDeprecated = "k8s-api-deprecated"
-	RuleAPIUnknown    = "k8s-api-unknown-version"
+	RuleAPIRemoved    RuleID = "k8s-api-removed"
+	RuleAPIDeprecated RuleID = "k8s-api-deprecated"
+	RuleAPIUnknown    RuleID = "k8s-api-unknown-version"
+	RuleKindUnknown   RuleID = "k8s-kind-unknown"
+	RuleAPINotYet     RuleID = "k8s-api-not-yet-served"
+)
+
+// RuleUnreadable reports a file lint could not read or decode: it is a
+// finding, so the other files' findings are still printed.
+const RuleUnreadable RuleID = "file-unreadable"
+
+// Command-line rule IDs.
+const (
+	RuleHelmInit             RuleID = "helm-init"
+	RuleHelmReset            RuleID = "helm-reset"
+	RuleHelmServe            RuleID = "helm-serve"
+	RuleHelmHome             RuleID = "helm-home"
+	RuleHelmInstallName      RuleID = "helm-install-name"
+	RuleHelmInstallNoName    RuleID = "helm-install-no-name"
+	RuleHelmDeletePurge      RuleID = "helm-delete-purge"
+	RuleHelmTillerFlag       RuleID = "helm-tiller-flag"
+	RuleHelmSearchTerm       RuleID = "helm-search-term"
+	RuleKubectlRunDeployment RuleID = "kubectl-run-deployment"
+	RuleKubectlGenerator     RuleID = "kubectl-generator"
+	RuleKubectlShowAll       RuleID = "kubectl-get-show-all"
+	RuleKubectlExport        RuleID = "kubectl-get-export"
+	RuleKubectlExecDash      RuleID = "kubectl-exec-no-dashes"
+	RuleKubefed              RuleID = "kubefed-archived"
+	RuleBrewCask             RuleID = "brew-cask"
+	RuleInspecAttrs          RuleID = "inspec-attrs"
 )
 
 // Rule describes one check: what it finds, since when, and where that is
 // documented upstream.
 type Rule struct {
-	ID           string `json:"id"`
-	Tool         string `json:"tool"`
-	Severity     string `json:"severity"`
-	Summary      string `json:"summary"`
-	RemovedIn    string `json:"removed_in"`
-	DeprecatedIn string `json:"deprecated_in"`
-	Since        string `json:"since"`
-	Replacement  string `json:"replacement"`
-	Source       string `json:"source"`
+	ID           RuleID   `json:"id"`
+	Tool         string   `json:"tool"`
+	Severity     Severity `json:"severity"`
+	Summary      string   `json:"summary"`
+	RemovedIn    string   `json:"removed_in"`
+	DeprecatedIn string   `json:"deprecated_in"`
+	Since        string   `json:"since"`
+	Replacement  string   `json:"replacement"`
+	Source       string   `json:"source"`
 }
 
 // Sources.
@@ -45,112 +77,119 @@ const (
 // page or change that removed (or deprecated) what it finds.
 var cliRules = []Rule{
 	{
-		ID: "helm-init", Tool: "helm", Severity: SeverityError,
+		ID: RuleHelmInit, Tool: "helm", Severity: SeverityError,
 		Summary:   "helm init installed Tiller and set up $HELM_HOME; Helm 3 has neither",
 		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
 		Replacement: "nothing to run: Helm 3 talks to the cluster with your kubeconfig (add chart repositories with `helm repo add`)",
 		Source:      helmMigration,
 	},
 	{
-		ID: "helm-reset", Tool: "helm", Severity: SeverityError,
+		ID: RuleHelmReset, Tool: "helm", Severity: SeverityError,
 		Summary:   "helm reset uninstalled Tiller",
 		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
 		Replacement: "nothing to run: Helm 3 has no Tiller",
 		Source:      helmMigration,
 	},
 	{
-		ID: "helm-serve", Tool: "helm", Severity: SeverityError,
+		ID: RuleHelmServe, Tool: "helm", Severity: SeverityError,
 		Summary:   "helm serve ran a local chart repository",
 		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
 		Replacement: "serve a directory indexed by `helm repo index` with any web server, or push charts to an OCI registry",
 		Source:      helmChanges,
 	},
 	{
-		ID: "helm-home", Tool: "helm", Severity: SeverityError,
+		ID: RuleHelmHome, Tool: "helm", Severity: SeverityError,
 		Summary:   "helm home printed $HELM_HOME, which Helm 3 replaced with XDG directories",
 		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
 		Replacement: "helm env (HELM_CACHE_HOME, HELM_CONFIG_HOME, HELM_DATA_HOME)",
 		Source:      helmMigration,
 	},
 	{
-		ID: "helm-install-name", Tool: "helm", Severity: SeverityError,
+		ID: RuleHelmInstallName, Tool: "helm", Severity: SeverityError,
 		Summary:   "helm install -n NAME / --name NAME: the release name is the first argument in Helm 3, and -n means --namespace",
 		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
 		Replacement: "helm install NAME CHART",
 		Source:      helmMigration,
 	},
 	{
-		ID: "helm-install-no-name", Tool: "helm", Severity: SeverityError,
+		ID: RuleHelmInstallNoName, Tool: "helm", Severity: SeverityError,
 		Summary:   "helm install CHART without a release name: Helm 3 requires a name or --generate-name",
 		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
 		Replacement: "helm install NAME CHART (or helm install CHART --generate-name)",
 		Source:      helmChanges,
 	},
 	{
-		ID: "helm-delete-purge", Tool: "helm", Severity: SeverityError,
+		ID: RuleHelmDeletePurge, Tool: "helm", Severity: SeverityError,
 		Summary:   "helm delete --purge: Helm 3 renamed delete to uninstall, which purges by default",
 		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
 		Replacement: "helm uninstall NAME (--keep-history keeps the release record)",
 		Source:      helmChanges,
 	},
 	{
-		ID: "helm-tiller-flag", Tool: "helm", Severity: SeverityError,
+		ID: RuleHelmTillerFlag, Tool: "helm", Severity: SeverityError,
 		Summary:   "--tiller-namespace and the other --tiller-* flags: Helm 3 has no Tiller",
 		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
 		Replacement: "drop the flag (use --namespace for the release's namespace)",
 		Source:      helmChanges,
 	},
 	{
-		ID: "helm-search-term", Tool: "helm", Severity: SeverityError,
+		ID: RuleHelmSearchTerm, Tool: "helm", Severity: SeverityError,
 		Summary:   "helm search TERM: Helm 3 searches with the subcommands repo and hub",
 		RemovedIn: "Helm v3.0.0", Since: "2019-11-13",
 		Replacement: "helm search repo TERM (or helm search hub TERM)",
 		Source:      helmMigration,
 	},
 	{
-		ID: "kubectl-run-deployment", Tool: "kubectl", Severity: SeverityError,
+		ID: RuleKubectlRunDeployment, Tool: "kubectl", Severity: SeverityError,
 		Summary:      "kubectl run used to make a Deployment (--replicas, or -o yaml of what it created); since v1.18 it only creates a Pod",
 		DeprecatedIn: "kubectl v1.12", RemovedIn: "kubectl v1.18", Since: "2020-03-25",
 		Replacement: "kubectl create deployment NAME --image=IMAGE (add --dry-run=client -o yaml to write a manifest)",
 		Source:      "https://github.com/kubernetes/kubernetes/pull/87077",
 	},
 	{
-		ID: "kubectl-generator", Tool: "kubectl", Severity: SeverityError,
+		ID: RuleKubectlGenerator, Tool: "kubectl", Severity: SeverityError,
 		Summary:      "--generator: kubectl's generators were removed; the flag had no effect since v1.18 and is gone since v1.21",
 		DeprecatedIn: "kubectl v1.18", RemovedIn: "kubectl v1.21", Since: "2021-04-08",
 		Replacement: "drop the flag (kubectl run only creates Pods; use kubectl create deployment|job|cronjob for the others)",
 		Source:      "https://github.com/kubernetes/kubernetes/pull/99732",
 	},
 	{
-		ID: "kubectl-get-show-all", Tool: "kubectl", Severity: SeverityError,
+		ID: RuleKubectlShowAll, Tool: "kubectl", Severity: SeverityError,
 		Summary:      "kubectl get --show-all (-a): pods in every state are shown by default",
 		DeprecatedIn: "kubectl v1.10", RemovedIn: "kubectl v1.14", Since: "2019-03-25",
 		Replacement: "drop the flag",
 		Source:      "https://github.com/kubernetes/kubernetes/pull/69255",
 	},
 	{
-		ID: "kubectl-get-export", Tool: "kubectl", Severity: SeverityError,
+		ID: RuleKubectlExport, Tool: "kubectl", Severity: SeverityError,
 		Summary:      "kubectl get --export",
 		DeprecatedIn: "kubectl v1.14", RemovedIn: "kubectl v1.18", Since: "2020-03-25",
 		Replacement: "kubectl get -o yaml and delete the status and server-set metadata, or write the manifest with kubectl create ... --dry-run=client -o yaml",
 		Source:      "https://github.com/kubernetes/kubernetes/pull/88649",
 	},
 	{
-		ID: "kubefed-archived", Tool: "kubefed", Severity: SeverityError,
+		ID: RuleKubectlExecDash, Tool: "kubectl", Severity: SeverityError,
+		Summary:      "kubectl exec POD COMMAND: the command must follow --; kubectl v1.18 deprecated the form without it and v1.31 made it an error",
+		DeprecatedIn: "kubectl v1.18", RemovedIn: "kubectl v1.31", Since: "2024-08-13",
+		Replacement: "kubectl exec POD -- COMMAND",
+		Source:      "https://github.com/kubernetes/kubernetes/pull/125437",
+	},
+	{
+		ID: RuleKubefed, Tool: "kubefed", Severity: SeverityError,
 		Summary:     "kubefed (Kubernetes Federation) is retired: federation v1 was archived in 2019 and its successor KubeFed in 2023",
 		Since:       "2023",
 		Replacement: "none upstream: address each cluster with its own kubectl context, or adopt a maintained multi-cluster project",
 		Source:      "https://github.com/kubernetes-retired/kubefed",
 	},
 	{
-		ID: "brew-cask", Tool: "brew", Severity: SeverityError,
+		ID: RuleBrewCask, Tool: "brew", Severity: SeverityError,
 		Summary:      "brew cask COMMAND: deprecated in Homebrew 2.6.0, disabled in 2.7.0",
 		DeprecatedIn: "Homebrew 2.6.0", RemovedIn: "Homebrew 2.7.0", Since: "2020-12-21",
 		Replacement: "brew COMMAND --cask",
 		Source:      "https://brew.sh/2020/12/21/homebrew-2.7.0/",
 	},
 	{
-		ID: "inspec-attrs", Tool: "inspec", Severity: SeverityWarning,
+		ID: RuleInspecAttrs, Tool: "inspec", Severity: SeverityWarning,
 		Summary:      "inspec --attrs: InSpec 4 renamed attributes to inputs; --attrs is the deprecated legacy name of --input-file",
 		DeprecatedIn: "InSpec 4",
 		Replacement:  "--input-file FILE",
@@ -159,12 +198,13 @@ var cliRules = []Rule{
 }
 
 // apiRules describe the Kubernetes API checks. Their versions come from
-// the generated APILifecycle* methods of k8s.io/api types.
+// the generated APILifecycle* methods of k8s.io/api types (the current
+// module's, and history_gen.go's for the kinds it no longer carries).
 var apiRules = []Rule{
 	{
 		ID: RuleAPIRemoved, Tool: "kubernetes", Severity: SeverityError,
-		Summary:     "a manifest's apiVersion+kind is no longer served by the target Kubernetes release (APILifecycleRemoved of the k8s.io/api type, or of every kind of its group version)",
-		Replacement: "the type's APILifecycleReplacement, or the same kind in a GA version of the group",
+		Summary:     "a manifest's apiVersion+kind (or a nested reference's, such as an HPA's scaleTargetRef) is no longer served by the target Kubernetes release (APILifecycleRemoved of the k8s.io/api type)",
+		Replacement: "the type's APILifecycleReplacement followed to one the target serves, or the same kind in a served version of the group",
 		Source:      deprecationGuide,
 	},
 	{
@@ -175,29 +215,55 @@ var apiRules = []Rule{
 	},
 	{
 		ID: RuleAPIUnknown, Tool: "kubernetes", Severity: SeverityError,
-		Summary:     "a built-in API group's version the Kubernetes API libraries no longer know (long removed, e.g. batch/v2alpha1)",
-		Replacement: "the same kind in a GA version of the group",
+		Summary:     "a built-in API group's version that no release of the Kubernetes API libraries knows (e.g. batch/v2alpha1, never served by default)",
+		Replacement: "the same kind in a served version of the group",
+		Source:      deprecationGuide,
+	},
+	{
+		ID: RuleKindUnknown, Tool: "kubernetes", Severity: SeverityError,
+		Summary:     "a kind that its built-in group version never served (policy/v1 PodSecurityPolicy): the API server rejects it",
+		Replacement: "the kind in a group version that serves it, or what replaced the feature",
+		Source:      deprecationGuide,
+	},
+	{
+		ID: RuleAPINotYet, Tool: "kubernetes", Severity: SeverityError,
+		Summary:     "an apiVersion+kind introduced after the target release (APILifecycleIntroduced)",
+		Replacement: "a version of the kind the target serves",
 		Source:      deprecationGuide,
 	},
 }
 
-// Rules lists every rule, Kubernetes API rules first.
-func Rules() []Rule {
-	out := append([]Rule(nil), apiRules...)
-	return append(out, cliRules...)
+// fileRules are about the input itself.
+var fileRules = []Rule{
+	{
+		ID: RuleUnreadable, Tool: "advent", Severity: SeverityError,
+		Summary:     "a Markdown file that cannot be read, is binary or is not UTF-8 (a non-UTF-8 file is still linted with the bad bytes replaced)",
+		Replacement: "fix the file's permissions or convert it to UTF-8 (iconv -t UTF-8)",
+		Source:      "https://spec.commonmark.org/0.31.2/#characters-and-lines",
+	},
 }
 
-var ruleByID = func() map[string]*Rule {
-	m := map[string]*Rule{}
-	for i := range cliRules {
-		m[cliRules[i].ID] = &cliRules[i]
+// Rules lists every rule: Kubernetes API rules, command-line rules, then
+// the rule about unreadable files.
+func Rules() []Rule {
+	out := append([]Rule(nil), apiRules...)
+	out = append(out, cliRules...)
+	return append(out, fileRules...)
+}
+
+var ruleByID = func() map[RuleID]*Rule {
+	m := map[RuleID]*Rule{}
+	for _, rs := range [][]Rule{apiRules, cliRules, fileRules} {
+		for i := range rs {
+			m[rs[i].ID] = &rs[i]
+		}
 	}
 	return m
 }()
 
 // hit is a rule matched at a word.
 type hit struct {
-	rule        string
+	rule        RuleID
 	at          word
 	what        string // the stale usage, e.g. "helm init"
 	msg         string // a fuller sentence than "WHAT was removed in ..."
@@ -206,6 +272,7 @@ type hit struct {
 
 // checkCall applies the command-line rules to one call.
 func checkCall(c call) []hit {
+	c.words = joinPlaceholders(c.words)
 	switch c.program() {
 	case "helm":
 		return checkHelm(c)
@@ -214,17 +281,53 @@ func checkCall(c call) []hit {
 	case "brew":
 		return checkBrew(c)
 	case "kubefed", "kubefedctl":
-		return []hit{{rule: "kubefed-archived", at: c.words[0], what: c.program()}}
+		return []hit{{rule: RuleKubefed, at: c.words[0], what: c.program()}}
 	case "inspec":
 		return checkInspec(c)
 	}
 	return nil
 }
 
+// joinPlaceholders makes one word of a placeholder that holds blanks, as
+// tutorials write them: [VALUES FILE].yaml, <POD NAME>, {RELEASE NAME}.
+// The shell splits them, which would make one argument look like two.
+func joinPlaceholders(ws []word) []word {
+	out := make([]word, 0, len(ws))
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		if unbalanced(w.s) {
+			joined := w
+			for j := i + 1; j < len(ws) && j <= i+6; j++ {
+				joined.s += " " + ws[j].s
+				joined.raw += " " + ws[j].raw
+				if !unbalanced(joined.s) {
+					w, i = joined, j
+					break
+				}
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// unbalanced reports whether s opens more [ < { than it closes.
+func unbalanced(s string) bool {
+	for _, p := range []string{"[]", "<>", "{}"} {
+		if strings.Count(s, p[:1]) > strings.Count(s, p[1:]) {
+			return true
+		}
+	}
+	return false
+}
+
 // args is a command line split into flags and positional arguments.
 type args struct {
 	pos   []word
 	flags []flagUse
+	// dashes is the index in pos of the first argument after "--", or -1
+	// when there is no "--".
+	dashes int
 }
 
 type flagUse struct {
@@ -237,12 +340,13 @@ type flagUse struct {
 // --flag=value, -f value for flags in withValue, -fvalue for one-letter
 // flags in withValue, and everything after "--" positional.
 func parseArgs(ws []word, withValue map[string]bool) args {
-	var a args
+	a := args{dashes: -1}
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
 		s := w.s
 		switch {
 		case s == "--":
+			a.dashes = len(a.pos)
 			a.pos = append(a.pos, ws[i+1:]...)
 			return a
 		case strings.HasPrefix(s, "--") && len(s) > 2:
@@ -314,7 +418,8 @@ func checkHelm(c call) []hit {
 	var hits []hit
 	for _, f := range a.flags {
 		if strings.HasPrefix(f.name, "--tiller-") {
-			hits = append(hits, hit{rule: "helm-tiller-flag", at: f.at, what: "helm " + f.name})
+			hits = append(hits, hit{rule: RuleHelmTillerFlag, at: f.at, what: "helm " + f.name,
+				msg: "helm " + f.name + " configured Tiller, Helm 2's in-cluster server; Helm 3 has no Tiller"})
 		}
 	}
 	if len(a.pos) == 0 {
@@ -322,8 +427,14 @@ func checkHelm(c call) []hit {
 	}
 	sub := a.pos[0]
 	switch sub.s {
-	case "init", "reset", "serve", "home":
-		hits = append(hits, hit{rule: "helm-" + sub.s, at: sub, what: "helm " + sub.s})
+	case "init":
+		hits = append(hits, hit{rule: RuleHelmInit, at: sub, what: "helm init",
+			msg: "helm init installed Tiller, Helm 2's in-cluster server; Helm 3 removed Tiller and helm init with it"})
+	case "reset":
+		hits = append(hits, hit{rule: RuleHelmReset, at: sub, what: "helm reset",
+			msg: "helm reset uninstalled Tiller, Helm 2's in-cluster server; Helm 3 removed Tiller and helm reset with it"})
+	case "serve", "home":
+		hits = append(hits, hit{rule: RuleID("helm-" + sub.s), at: sub, what: "helm " + sub.s})
 	case "install":
 		rest := a.pos[1:]
 		generate := a.flag("-g", "--generate-name") != nil
@@ -337,18 +448,18 @@ func checkHelm(c call) []hit {
 			if name.val != nil {
 				release = name.val.raw
 			}
-			hits = append(hits, hit{rule: "helm-install-name", at: name.at, what: "helm install --name",
+			hits = append(hits, hit{rule: RuleHelmInstallName, at: name.at, what: "helm install --name",
 				replacement: fmt.Sprintf("helm install %s %s", release, chart)})
 		case ns != nil && len(rest) == 1 && !generate:
 			release := "NAME"
 			if ns.val != nil {
 				release = ns.val.raw
 			}
-			hits = append(hits, hit{rule: "helm-install-name", at: ns.at, what: "helm install -n NAME",
+			hits = append(hits, hit{rule: RuleHelmInstallName, at: ns.at, what: "helm install -n NAME",
 				msg:         "helm install -n NAME: Helm 3 reads -n as --namespace and takes the release name as the first argument",
 				replacement: fmt.Sprintf("helm install %s %s (the release name is the first argument; -n is --namespace)", release, chart)})
 		case len(rest) == 1 && !generate:
-			hits = append(hits, hit{rule: "helm-install-no-name", at: sub, what: "helm install CHART without a release name",
+			hits = append(hits, hit{rule: RuleHelmInstallNoName, at: sub, what: "helm install CHART without a release name",
 				replacement: fmt.Sprintf("helm install NAME %s (or helm install %s --generate-name)", chart, chart)})
 		}
 	case "delete", "del":
@@ -360,7 +471,7 @@ func checkHelm(c call) []hit {
 			if len(names) == 0 {
 				names = []string{"NAME"}
 			}
-			hits = append(hits, hit{rule: "helm-delete-purge", at: p.at, what: "helm delete --purge",
+			hits = append(hits, hit{rule: RuleHelmDeletePurge, at: p.at, what: "helm delete --purge",
 				replacement: "helm uninstall " + strings.Join(names, " ") + " (it purges by default)"})
 		}
 	case "search":
@@ -369,7 +480,7 @@ func checkHelm(c call) []hit {
 			if len(a.pos) > 1 {
 				term = a.pos[1].raw
 			}
-			hits = append(hits, hit{rule: "helm-search-term", at: sub, what: "helm search " + term,
+			hits = append(hits, hit{rule: RuleHelmSearchTerm, at: sub, what: "helm search " + term,
 				replacement: fmt.Sprintf("helm search repo %s (or helm search hub %s)", term, term)})
 		}
 	}
@@ -390,7 +501,7 @@ var kubectlValueFlags = setOf(
 	"--protocol", "--template", "-c", "--container", "--sort-by", "--chunk-size",
 	"--timeout", "--grace-period", "-p", "--patch", "--field-manager", "--for",
 	"--since", "--tail", "--since-time", "--schedule", "-L", "--label-columns",
-	"--raw", "--subresource", "--external-ip", "--load-balancer-ip",
+	"--raw", "--subresource", "--pod-running-timeout", "--external-ip", "--load-balancer-ip",
 	"--session-affinity", "--cluster-ip", "--selector-fields", "--annotations",
 )
 
@@ -405,7 +516,7 @@ func checkKubectl(c call) []hit {
 		if f.name != "--generator" {
 			continue
 		}
-		h := hit{rule: "kubectl-generator", at: f.at, what: "kubectl " + verb + " --generator"}
+		h := hit{rule: RuleKubectlGenerator, at: f.at, what: "kubectl " + verb + " --generator"}
 		if f.val != nil {
 			h.what += "=" + f.val.s
 			if verb == "run" {
@@ -440,19 +551,35 @@ func checkKubectl(c call) []hit {
 			if out != nil {
 				repl += " --dry-run=client -o " + flagValue(out)
 			}
-			hits = append(hits, hit{rule: "kubectl-run-deployment", at: r.at, what: "kubectl run --replicas", replacement: repl})
+			hits = append(hits, hit{rule: RuleKubectlRunDeployment, at: r.at, what: "kubectl run --replicas", replacement: repl})
 		case out != nil && !dryRun && deployment:
 			repl += " --dry-run=client -o " + flagValue(out)
-			hits = append(hits, hit{rule: "kubectl-run-deployment", at: out.at, what: "kubectl run -o " + flagValue(out),
+			hits = append(hits, hit{rule: RuleKubectlRunDeployment, at: out.at, what: "kubectl run -o " + flagValue(out),
 				msg:         "kubectl run -o " + flagValue(out) + " creates a Pod and prints it, not a Deployment: kubectl run stopped making Deployments",
 				replacement: repl})
 		}
+	case "exec":
+		// kubectl exec [flags] POD [flags] -- COMMAND: a second positional
+		// argument before any "--" is the command without it.
+		if a.dashes < 0 && len(a.pos) > 2 {
+			cmd := a.pos[2]
+			var b strings.Builder
+			for _, w := range c.words {
+				if w.line == cmd.line && w.col == cmd.col {
+					b.WriteString("-- ")
+				}
+				b.WriteString(w.raw)
+				b.WriteByte(' ')
+			}
+			hits = append(hits, hit{rule: RuleKubectlExecDash, at: cmd, what: "kubectl exec POD COMMAND without --",
+				replacement: strings.TrimSpace(b.String())})
+		}
 	case "get":
 		if f := a.flag("--show-all", "-a"); f != nil {
-			hits = append(hits, hit{rule: "kubectl-get-show-all", at: f.at, what: "kubectl get " + f.name})
+			hits = append(hits, hit{rule: RuleKubectlShowAll, at: f.at, what: "kubectl get " + f.name})
 		}
 		if f := a.flag("--export"); f != nil {
-			hits = append(hits, hit{rule: "kubectl-get-export", at: f.at, what: "kubectl get --export"})
+			hits = append(hits, hit{rule: RuleKubectlExport, at: f.at, what: "kubectl get --export"})
 		}
 	}
 	return hits
@@ -504,7 +631,7 @@ func checkBrew(c call) []hit {
 	}
 	cask := a.pos[0]
 	if len(a.pos) == 1 {
-		return []hit{{rule: "brew-cask", at: cask, what: "brew cask"}}
+		return []hit{{rule: RuleBrewCask, at: cask, what: "brew cask"}}
 	}
 	sub := a.pos[1]
 	// Everything but "cask" and the subcommand, in order.
@@ -518,7 +645,7 @@ func checkBrew(c call) []hit {
 	if len(rest) > 0 {
 		repl += " " + strings.Join(rest, " ")
 	}
-	return []hit{{rule: "brew-cask", at: cask, what: "brew cask " + sub.s, replacement: repl}}
+	return []hit{{rule: RuleBrewCask, at: cask, what: "brew cask " + sub.s, replacement: repl}}
 }
 
 func checkInspec(c call) []hit {
@@ -530,18 +657,8 @@ func checkInspec(c call) []hit {
 			if f.val != nil {
 				repl = "--input-file " + f.val.raw
 			}
-			hits = append(hits, hit{rule: "inspec-attrs", at: f.at, what: "inspec --attrs", replacement: repl})
+			hits = append(hits, hit{rule: RuleInspecAttrs, at: f.at, what: "inspec --attrs", replacement: repl})
 		}
 	}
 	return hits
-}
-
-// ruleIDs lists the command-line rule IDs, sorted (for docs and tests).
-func ruleIDs() []string {
-	ids := make([]string, 0, len(ruleByID))
-	for id := range ruleByID {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
 }

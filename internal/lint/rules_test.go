@@ -19,8 +19,8 @@ func lintCode(t *testing.T, lang, code string) []Finding {
 	return lintBlock("x.md", b, v134)
 }
 
-func rulesOf(fs []Finding) []string {
-	var out []string
+func rulesOf(fs []Finding) []RuleID {
+	var out []RuleID
 	for _, f := range fs {
 		out = append(out, f.Rule)
 	}
@@ -30,94 +30,94 @@ func rulesOf(fs []Finding) []string {
 func TestCommandRules(t *testing.T) {
 	tests := []struct {
 		cmd  string
-		want []string // rule IDs, in order; nil for none
+		want []RuleID // rule IDs, in order; nil for none
 	}{
 		// Helm 2 verbs.
-		{"helm init", []string{"helm-init"}},
-		{"helm init --service-account tiller --upgrade", []string{"helm-init"}},
-		{"helm reset --force", []string{"helm-reset"}},
-		{"helm serve &", []string{"helm-serve"}},
-		{"ls $(helm home)/repository", []string{"helm-home"}},
+		{"helm init", []RuleID{"helm-init"}},
+		{"helm init --service-account tiller --upgrade", []RuleID{"helm-init"}},
+		{"helm reset --force", []RuleID{"helm-reset"}},
+		{"helm serve &", []RuleID{"helm-serve"}},
+		{"ls $(helm home)/repository", []RuleID{"helm-home"}},
 		{"helm version --short", nil},
 		{"helm repo add stable https://charts.helm.sh/stable", nil},
 		{"helm create mychart", nil},
 		// helm install: the release name.
 		{"helm install example .", nil},
-		{"helm install -n example .", []string{"helm-install-name"}},
-		{"helm install -n apache . --set image=httpd:alpine --set replicaCount=3", []string{"helm-install-name"}},
-		{"helm install --name example stable/nginx", []string{"helm-install-name"}},
-		{"helm install --name=example ./chart", []string{"helm-install-name"}},
+		{"helm install -n example .", []RuleID{"helm-install-name"}},
+		{"helm install -n apache . --set image=httpd:alpine --set replicaCount=3", []RuleID{"helm-install-name"}},
+		{"helm install --name example stable/nginx", []RuleID{"helm-install-name"}},
+		{"helm install --name=example ./chart", []RuleID{"helm-install-name"}},
 		{"helm install -n web example ./chart", nil}, // -n is the namespace
 		{"helm install example ./chart --namespace web --create-namespace", nil},
 		{"helm install example ./chart -f values.yaml --set a=b --wait", nil},
-		{"helm install stable/mysql", []string{"helm-install-no-name"}},
+		{"helm install stable/mysql", []RuleID{"helm-install-no-name"}},
 		{"helm install stable/mysql --generate-name", nil},
 		{"helm install -g stable/mysql", nil},
 		{"helm upgrade -n web example .", nil},
 		{"helm upgrade --install example .", nil},
 		// helm delete --purge.
-		{"helm delete example --purge", []string{"helm-delete-purge"}},
-		{"helm delete --purge example", []string{"helm-delete-purge"}},
-		{"helm del --purge example", []string{"helm-delete-purge"}},
+		{"helm delete example --purge", []RuleID{"helm-delete-purge"}},
+		{"helm delete --purge example", []RuleID{"helm-delete-purge"}},
+		{"helm del --purge example", []RuleID{"helm-delete-purge"}},
 		{"helm delete example", nil}, // still an alias of uninstall
 		{"helm uninstall example", nil},
 		// Tiller flags.
-		{"helm ls --tiller-namespace kube-system", []string{"helm-tiller-flag"}},
-		{"helm list --tiller-namespace=tiller", []string{"helm-tiller-flag"}},
+		{"helm ls --tiller-namespace kube-system", []RuleID{"helm-tiller-flag"}},
+		{"helm list --tiller-namespace=tiller", []RuleID{"helm-tiller-flag"}},
 		{"helm list -n kube-system", nil},
 		// helm search.
-		{"helm search nginx", []string{"helm-search-term"}},
+		{"helm search nginx", []RuleID{"helm-search-term"}},
 		{"helm search repo nginx", nil},
 		{"helm search hub nginx", nil},
 		// kubectl run.
-		{"kubectl run example --image=nginx:alpine -o yaml > deployment.yaml", []string{"kubectl-run-deployment"}},
-		{"kubectl run example --image=nginx --replicas=3", []string{"kubectl-run-deployment"}},
-		{"kubectl run example --image=nginx --replicas 3 --port=80", []string{"kubectl-run-deployment"}},
+		{"kubectl run example --image=nginx:alpine -o yaml > deployment.yaml", []RuleID{"kubectl-run-deployment"}},
+		{"kubectl run example --image=nginx --replicas=3", []RuleID{"kubectl-run-deployment"}},
+		{"kubectl run example --image=nginx --replicas 3 --port=80", []RuleID{"kubectl-run-deployment"}},
 		{"kubectl run x --image=y --restart=Never", nil},
 		{"kubectl run x --image=y", nil},
 		{"kubectl run x --image=y --dry-run=client -o yaml", nil},
 		{"kubectl run x --image=y --restart=Never -o yaml", nil}, // a Pod then and now
-		{"kubectl run x --image=y --restart=Always -o json", []string{"kubectl-run-deployment"}},
+		{"kubectl run x --image=y --restart=Always -o json", []RuleID{"kubectl-run-deployment"}},
 		{"kubectl run -it --rm debug --image=busybox --restart=Never -- sh", nil},
 		{"kubectl create deployment example --image=nginx:alpine --dry-run=client -o yaml", nil},
 		{"kubectl create deployment example --image=nginx --replicas=3", nil},
-		{"kubectl -n web run x --image=y -oyaml", []string{"kubectl-run-deployment"}},
+		{"kubectl -n web run x --image=y -oyaml", []RuleID{"kubectl-run-deployment"}},
 		// --generator.
-		{"kubectl run x --image=y --generator=run-pod/v1", []string{"kubectl-generator"}},
-		{"kubectl run x --image=y --generator=deployment/apps.v1", []string{"kubectl-generator"}},
-		{"kubectl expose deployment x --port=80 --generator=service/v2", []string{"kubectl-generator"}},
+		{"kubectl run x --image=y --generator=run-pod/v1", []RuleID{"kubectl-generator"}},
+		{"kubectl run x --image=y --generator=deployment/apps.v1", []RuleID{"kubectl-generator"}},
+		{"kubectl expose deployment x --port=80 --generator=service/v2", []RuleID{"kubectl-generator"}},
 		{"kubectl expose deployment example --port=80 --type=NodePort", nil},
 		// kubectl get.
-		{"kubectl get pods --show-all", []string{"kubectl-get-show-all"}},
-		{"kubectl get pods -a", []string{"kubectl-get-show-all"}},
+		{"kubectl get pods --show-all", []RuleID{"kubectl-get-show-all"}},
+		{"kubectl get pods -a", []RuleID{"kubectl-get-show-all"}},
 		{"kubectl get pods -A", nil},
-		{"kubectl get deploy x -o yaml --export", []string{"kubectl-get-export"}},
+		{"kubectl get deploy x -o yaml --export", []RuleID{"kubectl-get-export"}},
 		{"kubectl get pods -o wide", nil},
 		{"kubectl --context=fed get clusters", nil}, // federation contexts are not a rule
 		{"kubectl --context fed create namespace default", nil},
 		// Retired tools.
-		{"kubefed init fed --host-cluster-context=host", []string{"kubefed-archived"}},
-		{"./kubefed join aws --host-cluster-context=host", []string{"kubefed-archived"}},
-		{"kubefedctl join cluster1 --cluster-context cluster1", []string{"kubefed-archived"}},
+		{"kubefed init fed --host-cluster-context=host", []RuleID{"kubefed-archived"}},
+		{"./kubefed join aws --host-cluster-context=host", []RuleID{"kubefed-archived"}},
+		{"kubefedctl join cluster1 --cluster-context cluster1", []RuleID{"kubefed-archived"}},
 		// Homebrew.
-		{"brew cask install minikube", []string{"brew-cask"}},
-		{"brew cask install docker virtualbox", []string{"brew-cask"}},
-		{"brew cask list", []string{"brew-cask"}},
+		{"brew cask install minikube", []RuleID{"brew-cask"}},
+		{"brew cask install docker virtualbox", []RuleID{"brew-cask"}},
+		{"brew cask list", []RuleID{"brew-cask"}},
 		{"brew install --cask minikube", nil},
 		{"brew install kubernetes-helm", nil},
 		// InSpec.
-		{"inspec exec profile.tar.gz --attrs attrs.yml", []string{"inspec-attrs"}},
-		{"inspec exec . --attrs=a.yml", []string{"inspec-attrs"}},
+		{"inspec exec profile.tar.gz --attrs attrs.yml", []RuleID{"inspec-attrs"}},
+		{"inspec exec . --attrs=a.yml", []RuleID{"inspec-attrs"}},
 		{"inspec exec . --input-file inputs.yml", nil},
 		// Commands inside pipes, lists, substitutions and wrappers.
-		{"kubectl get ns && helm init", []string{"helm-init"}},
-		{"true || helm init; echo done", []string{"helm-init"}},
-		{"echo $(helm home)", []string{"helm-home"}},
-		{"helm ls | grep x; sudo helm reset", []string{"helm-reset"}},
-		{"KUBECONFIG=x helm init", []string{"helm-init"}},
-		{"sudo -u admin env FOO=bar helm init", []string{"helm-init"}},
-		{"if true; then\n  helm init\nfi", []string{"helm-init"}},
-		{"for r in a b; do helm delete $r --purge; done", []string{"helm-delete-purge"}},
+		{"kubectl get ns && helm init", []RuleID{"helm-init"}},
+		{"true || helm init; echo done", []RuleID{"helm-init"}},
+		{"echo $(helm home)", []RuleID{"helm-home"}},
+		{"helm ls | grep x; sudo helm reset", []RuleID{"helm-reset"}},
+		{"KUBECONFIG=x helm init", []RuleID{"helm-init"}},
+		{"sudo -u admin env FOO=bar helm init", []RuleID{"helm-init"}},
+		{"if true; then\n  helm init\nfi", []RuleID{"helm-init"}},
+		{"for r in a b; do helm delete $r --purge; done", []RuleID{"helm-delete-purge"}},
 		// Mentions that are not calls.
 		{"echo helm init", nil},
 		{"# helm init", nil},
@@ -158,25 +158,65 @@ func TestCommandReplacements(t *testing.T) {
 	}
 }
 
+// TestRulesCiteSources compares the rules with a list written here, by
+// hand, from the upstream pages each one cites: a rule added, dropped or
+// re-dated in rules.go without this list fails.
 func TestRulesCiteSources(t *testing.T) {
+	want := map[string]string{ // id: removed in (or deprecated in, or since)
+		"k8s-api-removed":         "",
+		"k8s-api-deprecated":      "",
+		"k8s-api-unknown-version": "",
+		"k8s-kind-unknown":        "",
+		"k8s-api-not-yet-served":  "",
+		"helm-init":               "Helm v3.0.0",
+		"helm-reset":              "Helm v3.0.0",
+		"helm-serve":              "Helm v3.0.0",
+		"helm-home":               "Helm v3.0.0",
+		"helm-install-name":       "Helm v3.0.0",
+		"helm-install-no-name":    "Helm v3.0.0",
+		"helm-delete-purge":       "Helm v3.0.0",
+		"helm-tiller-flag":        "Helm v3.0.0",
+		"helm-search-term":        "Helm v3.0.0",
+		"kubectl-run-deployment":  "kubectl v1.18",
+		"kubectl-generator":       "kubectl v1.21",
+		"kubectl-get-show-all":    "kubectl v1.14",
+		"kubectl-get-export":      "kubectl v1.18",
+		"kubectl-exec-no-dashes":  "kubectl v1.31",
+		"kubefed-archived":        "2023",
+		"brew-cask":               "Homebrew 2.7.0",
+		"inspec-attrs":            "InSpec 4",
+		"file-unreadable":         "",
+	}
 	seen := map[string]bool{}
 	for _, r := range Rules() {
-		if seen[r.ID] {
-			t.Errorf("duplicate rule %s", r.ID)
+		id := string(r.ID)
+		if seen[id] {
+			t.Errorf("duplicate rule %s", id)
 		}
-		seen[r.ID] = true
+		seen[id] = true
+		when, ok := want[id]
+		if !ok {
+			t.Errorf("rule %s is not in the list of this test", id)
+			continue
+		}
+		if got := firstOf(r.RemovedIn, r.DeprecatedIn, r.Since); r.Tool != "kubernetes" && r.Tool != "advent" && got != when {
+			t.Errorf("%s: removed/deprecated %q, the list says %q", id, got, when)
+		}
 		u, err := url.Parse(r.Source)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
-			t.Errorf("%s: source %q is not a URL", r.ID, r.Source)
+			t.Errorf("%s: source %q is not a URL", id, r.Source)
 		}
 		if r.Severity != SeverityError && r.Severity != SeverityWarning {
-			t.Errorf("%s: severity %q", r.ID, r.Severity)
+			t.Errorf("%s: severity %q", id, r.Severity)
 		}
-		if r.Tool != "kubernetes" && r.RemovedIn == "" && r.DeprecatedIn == "" && r.Since == "" {
-			t.Errorf("%s: no version or date", r.ID)
+		if r.Summary == "" {
+			t.Errorf("%s: no summary", id)
+		}
+		if ruleByID[r.ID] == nil {
+			t.Errorf("%s: not found by ID", id)
 		}
 	}
-	for _, id := range ruleIDs() {
+	for id := range want {
 		if !seen[id] {
 			t.Errorf("rule %s missing from Rules()", id)
 		}
@@ -211,28 +251,28 @@ func TestPositions(t *testing.T) {
 func TestTranscripts(t *testing.T) {
 	tests := []struct {
 		name, lang, code string
-		want             []string
+		want             []RuleID
 	}{
 		{"output is not commands", "console", "$ helm version\nhelm init\nhelm reset\n", nil},
-		{"zsh prompt", "zsh", "% helm init\n$HELM_HOME has been configured\n", []string{"helm-init"}},
-		{"user@host prompt", "console", "user@box:~/chart$ helm install -n ex .\nNAME: ex\n", []string{"helm-install-name"}},
-		{"root prompt", "", "[root@box tmp]# kubefed init fed\n", []string{"kubefed-archived"}},
-		{"prompts in a bash block", "bash", "$ helm init\n$ helm install stable/nginx\n", []string{"helm-init", "helm-install-no-name"}},
-		{"output first", "console", "some output\n$ helm init\n", []string{"helm-init"}},
+		{"zsh prompt", "zsh", "% helm init\n$HELM_HOME has been configured\n", []RuleID{"helm-init"}},
+		{"user@host prompt", "console", "user@box:~/chart$ helm install -n ex .\nNAME: ex\n", []RuleID{"helm-install-name"}},
+		{"root prompt", "", "[root@box tmp]# kubefed init fed\n", []RuleID{"kubefed-archived"}},
+		{"prompts in a bash block", "bash", "$ helm init\n$ helm install stable/nginx\n", []RuleID{"helm-init", "helm-install-no-name"}},
+		{"output first", "console", "some output\n$ helm init\n", []RuleID{"helm-init"}},
 		{"placeholders the parser rejects", "sh",
 			"kubectl describe job/<JOB IDENTIFIER>\nkubefed join aws --host-cluster-context=host\nkubectl get pods -a\n",
-			[]string{"kubefed-archived", "kubectl-get-show-all"}},
+			[]RuleID{"kubefed-archived", "kubectl-get-show-all"}},
 		{"here-document manifest", "sh",
 			"kubectl apply -f - <<EOF\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: x\nEOF\n",
-			[]string{RuleAPIRemoved}},
-		{"no language, manifest", "", "apiVersion: batch/v1beta1\nkind: CronJob\n", []string{RuleAPIRemoved}},
-		{"no language, commands", "", "helm init\n", []string{"helm-init"}},
+			[]RuleID{RuleAPIRemoved}},
+		{"no language, manifest", "", "apiVersion: batch/v1beta1\nkind: CronJob\n", []RuleID{RuleAPIRemoved}},
+		{"no language, commands", "", "helm init\n", []RuleID{"helm-init"}},
 		{"yaml is not commands", "yaml", "script: helm init\n", nil},
 		{"text is not commands", "text", "$ helm init\n", nil},
 		{"a Chef recipe's command string", "ruby",
 			"default['x']['cmd'] = \"C:/opscode/chef/embedded/bin/inspec exec #{path}/p.tar.gz --attrs #{default['x']['attrs']}\"\n",
-			[]string{"inspec-attrs"}},
-		{"a Jenkinsfile's sh step", "groovy", "sh 'helm init --client-only'\n", []string{"helm-init"}},
+			[]RuleID{"inspec-attrs"}},
+		{"a Jenkinsfile's sh step", "groovy", "sh 'helm init --client-only'\n", []RuleID{"helm-init"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

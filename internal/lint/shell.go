@@ -35,13 +35,16 @@ type heredoc struct {
 	line int // file line of the body's first line
 }
 
-// Languages whose blocks hold commands. A block without a language may
-// hold anything; it is read as commands when it is not a manifest.
-var (
-	transcriptLangs = map[string]bool{"console": true, "shell-session": true, "terminal": true}
-	shellLangs      = map[string]bool{"sh": true, "bash": true, "shell": true, "zsh": true, "": true,
-		"console": true, "shell-session": true, "terminal": true}
-)
+// shellLang reports whether a block of lang holds shell commands: the
+// languages the lab runner runs (lab.IsScriptLang, lab.IsTranscriptLang),
+// the other shells tutorials label their blocks with, and no language.
+func shellLang(lang string) bool {
+	switch lang {
+	case "", "zsh", "shell-script", "shellscript", "bash-session", "sh-session", "ksh", "fish", "cmd", "powershell", "ps1", "pwsh":
+		return true
+	}
+	return lab.IsScriptLang(lang) || lab.IsTranscriptLang(lang)
+}
 
 // snippet is shell text taken from a block: a whole script, or one
 // command of a transcript (without its prompt).
@@ -58,18 +61,38 @@ var promptRE = regexp.MustCompile(`^(?:[$%]|[\w.-]+@[\w.-]+(?::\S*)?\s?[$#%]|\[[
 // blockSnippets splits a block into the shell text it holds.
 func blockSnippets(b *content.Block) []snippet {
 	indent := b.Col - 1
-	if transcriptLangs[b.Lang] || hasPrompt(b.Code) {
+	if lab.IsTranscriptLang(b.Lang) || hasPrompt(b.Code) {
 		if sn := labTranscript(b); len(sn) > 0 {
-			return shift(sn, indent)
+			return shift(withContinuations(b, sn), indent)
 		}
 		if sn := transcript(b); len(sn) > 0 {
-			return shift(sn, indent)
+			return shift(withContinuations(b, sn), indent)
 		}
 	}
 	if strings.TrimSpace(b.Code) == "" {
 		return nil
 	}
 	return []snippet{{text: b.Code, line: b.FirstLine, col: indent}}
+}
+
+// withContinuations adds to a transcript's command that opens a
+// here-document the lines the shell prompted for with its "> " prompt
+// (PS2), without the prompt, as the shell read them.
+func withContinuations(b *content.Block, sn []snippet) []snippet {
+	lines := strings.Split(b.Code, "\n")
+	for i := range sn {
+		if !strings.Contains(sn[i].text, "<<") {
+			continue
+		}
+		for l := sn[i].line - b.FirstLine + 1 + strings.Count(sn[i].text, "\n"); l < len(lines); l++ {
+			rest, ok := strings.CutPrefix(lines[l], ">")
+			if !ok {
+				break
+			}
+			sn[i].text += "\n" + strings.TrimPrefix(rest, " ")
+		}
+	}
+	return sn
 }
 
 func shift(sn []snippet, indent int) []snippet {
@@ -91,7 +114,7 @@ func hasPrompt(code string) bool {
 // labTranscript reads a "$ " transcript the way the lab runner does
 // (lab.Commands) and finds the line each command starts on.
 func labTranscript(b *content.Block) []snippet {
-	if !transcriptLangs[b.Lang] {
+	if !lab.IsTranscriptLang(b.Lang) {
 		return nil
 	}
 	cmds := lab.Commands(b)
@@ -205,9 +228,27 @@ var parsers = sync.Pool{New: func() any {
 	return syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(false))
 }}
 
+// placeholderRE matches the placeholders tutorials write in commands:
+// <POD NAME>, <release>, [VALUES FILE]. The shell would read <X> as
+// redirections and split [A B] in two.
+var placeholderRE = regexp.MustCompile(`<[A-Za-z][A-Za-z0-9 _./:-]*[A-Za-z0-9_]>|\[[A-Za-z][A-Za-z0-9 _./:-]* [A-Za-z0-9 _./:-]*\]`)
+
+// maskPlaceholders makes each placeholder one plain word of the same
+// length ([POD_NAME]), so positions are unchanged.
+func maskPlaceholders(text string) string {
+	if !strings.ContainsAny(text, "<[") {
+		return text
+	}
+	return placeholderRE.ReplaceAllStringFunc(text, func(p string) string {
+		return "[" + strings.ReplaceAll(p[1:len(p)-1], " ", "_") + "]"
+	})
+}
+
 // parseShell parses text with mvdan.cc/sh. line is the file line of the
-// text's first line, col the columns before it on that line.
-func parseShell(text string, line, col int) ([]call, []heredoc, bool) {
+// text's first line, col the columns before it on that line. Placeholders
+// are masked for the parser; words keep their text as written in raw.
+func parseShell(orig string, line, col int) ([]call, []heredoc, bool) {
+	text := maskPlaceholders(orig)
 	p := parsers.Get().(*syntax.Parser)
 	f, err := p.Parse(strings.NewReader(text), "")
 	parsers.Put(p)
@@ -231,7 +272,7 @@ func parseShell(text string, line, col int) ([]call, []heredoc, bool) {
 			var c call
 			for _, a := range n.Args {
 				l, cl := pos(a.Pos())
-				raw := text[a.Pos().Offset():a.End().Offset()]
+				raw := orig[a.Pos().Offset():a.End().Offset()]
 				c.words = append(c.words, word{s: wordText(text, a), raw: raw, line: l, col: cl})
 			}
 			if c = unwrap(c); len(c.words) > 0 {
@@ -241,7 +282,7 @@ func parseShell(text string, line, col int) ([]call, []heredoc, bool) {
 			if n.Hdoc != nil && len(n.Hdoc.Parts) > 0 {
 				l, _ := pos(n.Hdoc.Pos())
 				docs = append(docs, heredoc{
-					text: text[n.Hdoc.Pos().Offset():n.Hdoc.End().Offset()],
+					text: orig[n.Hdoc.Pos().Offset():n.Hdoc.End().Offset()],
 					line: l,
 				})
 			}
