@@ -3,7 +3,7 @@
 #   make site          build the site and serve it on http://127.0.0.1:1313/
 #   make test          everything CI runs: unit + integration tests, labs, lint
 #   make lab LAB=helm  practise a tutorial hands-on in your terminal
-#   make bench         benchmarks (site build vs plain Hugo, lint, runner)
+#   make bench         benchmarks (site build vs plain Hugo, lint, runner, helm lab vs by hand)
 
 SHELL := /bin/bash
 GO ?= go
@@ -16,7 +16,7 @@ ARTIFACTS ?= artifacts
 # empty: advent reads $ADVENT_INSPEC_SRC, and without either skips that image.
 INSPEC_SRC ?=
 
-.PHONY: all site build serve test test-short unit check lint labs site-results images docker deps lab bench clean FORCE
+.PHONY: all site build serve test test-short unit check lint labs site-results images docker deps lab bench bench-labs clean FORCE
 
 all: build
 
@@ -97,6 +97,16 @@ bench: $(ADVENT)
 	mkdir -p $(ARTIFACTS)
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/lint/... ./internal/runner/... | tee $(ARTIFACTS)/bench.txt
 	$(GO) run ./internal/site/bench -out $(ARTIFACTS)/bench-site
+	$(MAKE) bench-labs
+
+# The helm lab run by advent against the same steps typed as a plain bash
+# script (internal/runner/labbench/testdata/helm-by-hand.sh), alternating,
+# on the same node image; plus the first prompt of `advent lab practice`.
+# Needs Docker, the image set (make images), tree and tmux.
+comma := ,
+bench-labs: $(ADVENT)
+	mkdir -p $(ARTIFACTS)
+	$(GO) run ./internal/runner/labbench -advent $(ADVENT) -kubernetes $(firstword $(subst $(comma), ,$(KUBERNETES))) -out $(ARTIFACTS)/bench-labs
 
 clean:
 	rm -rf bin public artifacts .advent

@@ -1,0 +1,488 @@
+// Command labbench measures what advent adds to, or saves from, a lab's
+// wall time: the helm tutorial run by `advent lab run -force helm` against
+// the same tutorial typed as a plain bash script (testdata/helm-by-hand.sh:
+// kind create cluster, kind load docker-image, the kubectl/helm/curl steps,
+// kind delete cluster), on the same node image and tools.
+//
+//	go run ./internal/runner/labbench [-rounds 3] [-practice 3] [-kubernetes v1.33.13] [-out artifacts/bench-labs]
+//
+// (`make bench-labs` runs it; `make bench` too.) It needs Docker, the image
+// set (`make images`), tree and tmux.
+//
+// Each round runs both, alternating which goes first (the machine's load
+// may change over minutes; this hits both alike). It reports the medians,
+// the ratio of the medians and the median of the per-round ratios, and for
+// each the time until the environment was ready (cluster Ready with the
+// lab's images in the node): the script prints it; for advent it is the
+// run report's phases (results/<lab>.json "phases", written into a
+// temporary results directory, never the project's). Then -practice times
+// `advent lab practice helm` in tmux from start to its first prompt, and
+// quits it.
+//
+// It writes <out>/bench.json, <out>/bench.md and every run's output. The
+// targets (issue #16): advent ≤ 0.7× the script, environment ready ≤ 15 s,
+// first prompt ≤ 20 s.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sysadvent/advent/internal/images"
+	"github.com/sysadvent/advent/internal/report"
+)
+
+// Targets from issue #16.
+const (
+	TargetRatio       = 0.7
+	TargetReady       = 15 * time.Second
+	TargetFirstPrompt = 20 * time.Second
+)
+
+// runTimeout bounds one run of either side.
+const runTimeout = 15 * time.Minute
+
+// The lab this benchmark knows a hand-written script of.
+const labName = "helm"
+
+type measure struct {
+	Median float64 `json:"median_s"`
+	Mean   float64 `json:"mean_s"`
+	Stddev float64 `json:"stddev_s"`
+	Min    float64 `json:"min_s"`
+	Max    float64 `json:"max_s"`
+	Runs   int     `json:"runs"`
+}
+
+// round is one run of each side.
+type round struct {
+	First        string         `json:"first"` // "advent" or "script"
+	Advent       float64        `json:"advent_s"`
+	Script       float64        `json:"script_s"`
+	AdventReady  float64        `json:"advent_ready_s"`
+	ScriptReady  float64        `json:"script_ready_s"`
+	Ratio        float64        `json:"ratio"`
+	AdventPhases *report.Phases `json:"advent_phases,omitempty"`
+	Load         []string       `json:"loadavg"` // before, between, after
+}
+
+type practiceRun struct {
+	FirstPrompt float64 `json:"first_prompt_s"`
+	Load        string  `json:"loadavg"`
+}
+
+type result struct {
+	When        time.Time     `json:"when"`
+	CPUs        int           `json:"cpus"`
+	Kubernetes  string        `json:"kubernetes"`
+	Mode        string        `json:"mode"`
+	NodeImage   string        `json:"node_image"`
+	Rounds      []round       `json:"rounds"`
+	Advent      measure       `json:"advent"`
+	Script      measure       `json:"script"`
+	AdventReady measure       `json:"advent_ready"`
+	ScriptReady measure       `json:"script_ready"`
+	Ratio       float64       `json:"ratio"`        // advent median / script median
+	PairedRatio float64       `json:"paired_ratio"` // median of the per-round ratios
+	Practice    []practiceRun `json:"practice,omitempty"`
+	FirstPrompt measure       `json:"first_prompt"`
+	Targets     struct {
+		Ratio       float64 `json:"ratio"`
+		Ready       float64 `json:"environment_ready_s"`
+		FirstPrompt float64 `json:"first_prompt_s"`
+	} `json:"targets"`
+}
+
+func main() {
+	rounds := flag.Int("rounds", 3, "rounds of one run of each side, alternating which goes first")
+	practice := flag.Int("practice", 3, "times to start `advent lab practice helm` for its first prompt (0: none)")
+	k8s := flag.String("kubernetes", "v1.33.13", "Kubernetes version of the node image both sides use")
+	out := flag.String("out", filepath.Join("artifacts", "bench-labs"), "directory for the report and the runs' output")
+	advent := flag.String("advent", "", "the advent binary (default: build ./cmd/advent into a temporary directory)")
+	flag.Parse()
+	ctx := context.Background()
+	if err := run(ctx, *rounds, *practice, *k8s, *out, *advent); err != nil {
+		fmt.Fprintln(os.Stderr, "labbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string) error {
+	for _, tool := range []string{"docker", "tree", "bash"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is not installed", tool)
+		}
+	}
+	if practiceRuns > 0 {
+		if _, err := exec.LookPath("tmux"); err != nil {
+			return fmt.Errorf("tmux is not installed (apt-get install tmux), or use -practice 0")
+		}
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	if out, err = filepath.Abs(out); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "advent-labbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if advent == "" {
+		advent = filepath.Join(tmp, "advent")
+		fmt.Println("labbench: building advent")
+		if b, err := exec.Command("go", "build", "-C", root, "-o", advent, "./cmd/advent").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build ./cmd/advent: %v\n%s", err, b)
+		}
+	} else if advent, err = filepath.Abs(advent); err != nil {
+		return err
+	}
+
+	mode, err := images.DetectMode(ctx)
+	if err != nil {
+		return err
+	}
+	node, err := images.NodeImage(mode, k8s)
+	if err != nil {
+		return err
+	}
+	cache, err := images.DefaultCacheDir()
+	if err != nil {
+		return err
+	}
+	tools := images.ToolsDir(cache)
+	res := result{When: time.Now().UTC(), CPUs: runtime.NumCPU(), Kubernetes: k8s, Mode: mode.String(), NodeImage: node}
+	res.Targets.Ratio, res.Targets.Ready, res.Targets.FirstPrompt = TargetRatio, TargetReady.Seconds(), TargetFirstPrompt.Seconds()
+	fmt.Printf("labbench: %s lab vs testdata/helm-by-hand.sh, %s (%s), %d rounds\n", labName, node, mode, rounds)
+
+	script := filepath.Join(root, "internal", "runner", "labbench", "testdata", "helm-by-hand.sh")
+	sides := map[string]func(n int) (wall, ready float64, ph *report.Phases, err error){
+		"script": func(n int) (float64, float64, *report.Phases, error) {
+			cmd := exec.Command("bash", script)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "PATH="+tools+":"+os.Getenv("PATH"), "NODE_IMAGE="+node,
+				"LAB_FILES="+filepath.Join(root, "labs", labName, "files"), "CLUSTER=helm-by-hand")
+			o, wall, err := timed(ctx, cmd, filepath.Join(out, fmt.Sprintf("round-%d-script.log", n)))
+			if err != nil {
+				return 0, 0, nil, fmt.Errorf("helm-by-hand.sh: %w (see %s)", err, o)
+			}
+			ready, err := scriptReady(o)
+			return wall, ready, nil, err
+		},
+		"advent": func(n int) (float64, float64, *report.Phases, error) {
+			results := filepath.Join(tmp, fmt.Sprintf("results-%d", n))
+			cmd := exec.Command(advent, "lab", "run", "-force", "-root", root, "-results", results, "-kubernetes", k8s, labName)
+			o, wall, err := timed(ctx, cmd, filepath.Join(out, fmt.Sprintf("round-%d-advent.log", n)))
+			if err != nil {
+				return 0, 0, nil, fmt.Errorf("advent lab run: %w (see %s)", err, o)
+			}
+			f, err := report.Read(report.Path(results, labName))
+			if err != nil || f == nil || len(f.Runs) == 0 {
+				return 0, 0, nil, fmt.Errorf("advent wrote no results in %s: %v", results, err)
+			}
+			r := f.Runs[len(f.Runs)-1]
+			ready, err := adventReady(r)
+			return wall, ready, r.Phases, err
+		},
+	}
+	var paired []float64
+	times := map[string][]float64{}
+	readies := map[string][]float64{}
+	for i := 0; i < rounds; i++ {
+		order := []string{"advent", "script"}
+		if i%2 == 1 {
+			order = []string{"script", "advent"}
+		}
+		rd := round{First: order[0], Load: []string{loadavg()}}
+		for _, side := range order {
+			fmt.Printf("labbench: round %d/%d: %s ...", i+1, rounds, side)
+			wall, ready, ph, err := sides[side](i + 1)
+			if err != nil {
+				fmt.Println()
+				return fmt.Errorf("round %d: %w", i+1, err)
+			}
+			fmt.Printf(" %.1f s (environment ready at %.1f s)\n", wall, ready)
+			times[side] = append(times[side], wall)
+			readies[side] = append(readies[side], ready)
+			if side == "advent" {
+				rd.Advent, rd.AdventReady, rd.AdventPhases = wall, ready, ph
+			} else {
+				rd.Script, rd.ScriptReady = wall, ready
+			}
+			rd.Load = append(rd.Load, loadavg())
+		}
+		rd.Ratio = rd.Advent / rd.Script
+		paired = append(paired, rd.Ratio)
+		res.Rounds = append(res.Rounds, rd)
+	}
+	if rounds > 0 {
+		res.Advent, res.Script = stats(times["advent"]), stats(times["script"])
+		res.AdventReady, res.ScriptReady = stats(readies["advent"]), stats(readies["script"])
+		res.Ratio = res.Advent.Median / res.Script.Median
+		res.PairedRatio = stats(paired).Median
+	}
+
+	var prompts []float64
+	for i := 0; i < practiceRuns; i++ {
+		fmt.Printf("labbench: practice %d/%d: first prompt ...", i+1, practiceRuns)
+		load := loadavg()
+		d, err := firstPrompt(ctx, advent, root, k8s, filepath.Join(tmp, fmt.Sprintf("state-%d", i)), filepath.Join(out, fmt.Sprintf("practice-%d.txt", i+1)))
+		if err != nil {
+			fmt.Println()
+			return fmt.Errorf("practice %d: %w", i+1, err)
+		}
+		fmt.Printf(" %.1f s\n", d.Seconds())
+		res.Practice = append(res.Practice, practiceRun{FirstPrompt: d.Seconds(), Load: load})
+		prompts = append(prompts, d.Seconds())
+	}
+	res.FirstPrompt = stats(prompts)
+
+	md := markdown(res)
+	fmt.Print("\n" + md)
+	b, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(filepath.Join(out, "bench.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "bench.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("labbench: wrote %s and %s\n", filepath.Join(out, "bench.md"), filepath.Join(out, "bench.json"))
+	return nil
+}
+
+// timed runs cmd with its output into logPath and returns the wall time.
+func timed(ctx context.Context, cmd *exec.Cmd, logPath string) (string, float64, error) {
+	f, err := os.Create(logPath)
+	if err != nil {
+		return logPath, 0, err
+	}
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
+	c.Dir, c.Env, c.Stdout, c.Stderr = cmd.Dir, cmd.Env, f, f
+	c.WaitDelay = 10 * time.Second
+	start := time.Now()
+	err = c.Run()
+	return logPath, time.Since(start).Seconds(), err
+}
+
+var readyRE = regexp.MustCompile(`(?m)^ENVIRONMENT-READY ([0-9.]+)$`)
+
+// scriptReady reads the time the script printed once its node was Ready
+// with the images loaded.
+func scriptReady(logPath string) (float64, error) {
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		return 0, err
+	}
+	m := readyRE.FindSubmatch(b)
+	if m == nil {
+		return 0, fmt.Errorf("%s: no ENVIRONMENT-READY line", logPath)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// adventReady is when advent's environment was ready, from the run
+// report's phases.
+func adventReady(r *report.Run) (float64, error) {
+	if r.Status != report.Pass {
+		return 0, fmt.Errorf("advent's run did not pass: %s", r.Reason)
+	}
+	if r.Phases == nil {
+		return 0, errors.New("the run report has no phases")
+	}
+	return float64(r.Phases.EnvironmentReadyMS) / 1000, nil
+}
+
+var promptRE = regexp.MustCompile(`(?m)^` + labName + ` 1/\d+ \$ `)
+
+// firstPrompt starts `advent lab practice` in a tmux session, waits for
+// its first prompt, quits, and waits for it to clean up. The screen goes
+// to screenPath.
+func firstPrompt(ctx context.Context, advent, root, k8s, state, screenPath string) (time.Duration, error) {
+	session := fmt.Sprintf("advent-labbench-%d", time.Now().UnixNano())
+	tmux := func(args ...string) (string, error) {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		b, err := exec.CommandContext(cctx, "tmux", args...).CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("tmux %s: %v: %s", args[0], err, b)
+		}
+		return string(b), nil
+	}
+	screen := func() string {
+		s, _ := tmux("capture-pane", "-p", "-J", "-S", "-", "-t", session)
+		return s
+	}
+	sh := fmt.Sprintf("cd %s && XDG_STATE_HOME=%s %s lab practice -reset -kubernetes %s %s; echo PRACTICE-EXIT=$?; sleep 3600",
+		quote(root), quote(state), quote(advent), quote(k8s), labName)
+	start := time.Now()
+	if _, err := tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50", sh); err != nil {
+		return 0, err
+	}
+	defer exec.Command("tmux", "kill-session", "-t", session).Run()
+	wait := func(what string, timeout time.Duration, ok func(string) bool) (string, error) {
+		deadline := time.Now().Add(timeout)
+		for {
+			s := screen()
+			if ok(s) {
+				return s, nil
+			}
+			if time.Now().After(deadline) {
+				os.WriteFile(screenPath, []byte(s), 0o644)
+				return s, fmt.Errorf("no %s after %s (screen in %s)", what, timeout, screenPath)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	s, err := wait("first prompt", 5*time.Minute, func(s string) bool {
+		return promptRE.MatchString(s) || strings.Contains(s, "PRACTICE-EXIT=")
+	})
+	d := time.Since(start)
+	if err != nil {
+		return 0, err
+	}
+	if !promptRE.MatchString(s) {
+		os.WriteFile(screenPath, []byte(s), 0o644)
+		return 0, fmt.Errorf("practice ended before its first prompt (screen in %s)", screenPath)
+	}
+	if _, err := tmux("send-keys", "-t", session, "-l", "quit"); err != nil {
+		return 0, err
+	}
+	if _, err := tmux("send-keys", "-t", session, "Enter"); err != nil {
+		return 0, err
+	}
+	s, err = wait("end of practice", 5*time.Minute, func(s string) bool { return strings.Contains(s, "PRACTICE-EXIT=") })
+	os.WriteFile(screenPath, []byte(s), 0o644)
+	if err != nil {
+		return 0, err
+	}
+	if !strings.Contains(s, "Done: nothing left behind.") {
+		return 0, fmt.Errorf("practice did not clean up (screen in %s)", screenPath)
+	}
+	return d, nil
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// stats summarises times in seconds.
+func stats(ts []float64) measure {
+	m := measure{Runs: len(ts)}
+	if len(ts) == 0 {
+		return m
+	}
+	s := append([]float64(nil), ts...)
+	sort.Float64s(s)
+	m.Min, m.Max = s[0], s[len(s)-1]
+	if len(s)%2 == 1 {
+		m.Median = s[len(s)/2]
+	} else {
+		m.Median = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	for _, t := range s {
+		m.Mean += t
+	}
+	m.Mean /= float64(len(s))
+	if len(s) > 1 {
+		for _, t := range s {
+			m.Stddev += (t - m.Mean) * (t - m.Mean)
+		}
+		m.Stddev = math.Sqrt(m.Stddev / float64(len(s)-1))
+	}
+	return m
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
+}
+
+func markdown(r result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "helm lab: advent vs the same steps by hand, %s, %d CPUs, %s (%s)\n\n", r.When.Format(time.RFC3339), r.CPUs, r.NodeImage, r.Mode)
+	if len(r.Rounds) > 0 {
+		fmt.Fprintf(&b, "| round | first | advent | script | ratio | advent env ready | script env ready | advent phases (create, images, steps, teardown) | load |\n")
+		fmt.Fprintf(&b, "|---:|---|---:|---:|---:|---:|---:|---|---|\n")
+		for i, rd := range r.Rounds {
+			ph := "-"
+			if p := rd.AdventPhases; p != nil {
+				ph = fmt.Sprintf("%.1f, %.1f, %.1f, %.1f s", sec(p.CreateClustersMS), sec(p.LoadImagesMS), sec(p.StepsMS), sec(p.TeardownMS))
+			}
+			fmt.Fprintf(&b, "| %d | %s | %.1f s | %.1f s | %.2f× | %.1f s | %.1f s | %s | %s |\n",
+				i+1, rd.First, rd.Advent, rd.Script, rd.Ratio, rd.AdventReady, rd.ScriptReady, ph, strings.Join(rd.Load, " → "))
+		}
+		fmt.Fprintf(&b, "\nMedians of %d rounds: advent %.1f s (± %.1f), script %.1f s (± %.1f): ratio **%.2f×** (paired %.2f×), target ≤ %.1f×: %s.\n",
+			r.Advent.Runs, r.Advent.Median, r.Advent.Stddev, r.Script.Median, r.Script.Stddev, r.Ratio, r.PairedRatio, r.Targets.Ratio,
+			verdict(r.Ratio <= r.Targets.Ratio && r.PairedRatio <= r.Targets.Ratio))
+		fmt.Fprintf(&b, "Environment ready (cluster Ready, lab images in the node): advent %.1f s, script %.1f s; target ≤ %.0f s: %s.\n",
+			r.AdventReady.Median, r.ScriptReady.Median, r.Targets.Ready, verdict(r.AdventReady.Median <= r.Targets.Ready))
+	}
+	if len(r.Practice) > 0 {
+		var each []string
+		for _, p := range r.Practice {
+			each = append(each, fmt.Sprintf("%.1f s (load %s)", p.FirstPrompt, p.Load))
+		}
+		fmt.Fprintf(&b, "First prompt of `advent lab practice %s`: median %.1f s (%s); target ≤ %.0f s: %s.\n",
+			labName, r.FirstPrompt.Median, strings.Join(each, ", "), r.Targets.FirstPrompt, verdict(r.FirstPrompt.Median <= r.Targets.FirstPrompt))
+	}
+	return b.String()
+}
+
+func sec(ms int64) float64 { return float64(ms) / 1000 }
+
+// loadavg is the 1-minute load average.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
+// moduleRoot is the directory of the go.mod above the working directory.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {
+			sc := bufio.NewScanner(f)
+			isAdvent := sc.Scan() && strings.TrimSpace(sc.Text()) == "module github.com/sysadvent/advent"
+			f.Close()
+			if isAdvent {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run it inside the advent module")
+		}
+		dir = parent
+	}
+}
