@@ -3,6 +3,7 @@ package ci
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -25,7 +26,15 @@ func workflows(t *testing.T) []string {
 
 func TestActionlint(t *testing.T) {
 	var out bytes.Buffer
-	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{})
+	// actionlint checks the run: scripts with shellcheck when it is
+	// installed (apt-get install shellcheck; GitHub's runners have it).
+	opts := &actionlint.LinterOptions{}
+	if p, err := exec.LookPath("shellcheck"); err == nil {
+		opts.Shellcheck = p
+	} else {
+		t.Log("shellcheck is not installed: run: scripts are not checked (apt-get install shellcheck)")
+	}
+	l, err := actionlint.NewLinter(&out, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
