@@ -37,16 +37,51 @@ type env struct {
 	stderr io.Writer
 }
 
+// command is one subcommand, declared once: its name, usage line, help
+// and either setup (flags and run, see define) or run (a command that
+// declares its flags itself with c.flags(e)).
 type command struct {
 	name  string // "build", "labs extract", ...
 	usage string // one line of arguments
 	help  string
+	// setup declares the command's flags on fs and returns what runs it
+	// with the positional arguments once they are parsed.
+	setup func(fs *flag.FlagSet) func(e *env, args []string) error
 	run   func(e *env, args []string) error
 }
 
 var commandList []*command
 
 func register(c *command) { commandList = append(commandList, c) }
+
+// define declares a command in kind's style: F is its flagpole, a struct
+// holding every flag's value; flags binds F's fields to fs; run gets the
+// parsed flagpole and the positional arguments. Flags may come before or
+// after the positional arguments ("lab run helm -force"); "--" ends the
+// flags.
+func define[F any](name, usage, help string, flags func(f *F, fs *flag.FlagSet), run func(e *env, f *F, args []string) error) *command {
+	return &command{name: name, usage: usage, help: help,
+		setup: func(fs *flag.FlagSet) func(e *env, args []string) error {
+			f := new(F)
+			if flags != nil {
+				flags(f, fs)
+			}
+			return func(e *env, args []string) error { return run(e, f, args) }
+		}}
+}
+
+// exec runs c with its arguments (after the command's name).
+func (c *command) exec(e *env, args []string) error {
+	if c.setup == nil {
+		return c.run(e, args)
+	}
+	fs := c.flags(e)
+	run := c.setup(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	return run(e, fs.Args())
+}
 
 // Main runs advent with args (without the program name) and returns the
 // exit code.
@@ -70,7 +105,7 @@ func MainIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		printUsage(stderr)
 		return ExitBadUsage
 	}
-	err := cmd.run(e, rest)
+	err := cmd.exec(e, rest)
 	switch {
 	case err == nil:
 		return ExitOK
@@ -155,15 +190,27 @@ func hasFlags(fs *flag.FlagSet) bool {
 	return n > 0
 }
 
-// parse parses args; a bad flag is a usage error (already printed by flag).
+// parse parses args, flags before, between or after the positional
+// arguments (which fs.Args then returns, in order); "--" ends the flags.
+// A bad flag is a usage error (already printed by flag).
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &silentUsage{err}
 		}
-		return &silentUsage{err}
+		rest := fs.Args()
+		if n := len(args) - len(rest); len(rest) == 0 || (n > 0 && args[n-1] == "--") {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
-	return nil
+	// fs.Args is what follows "--": the positional arguments only.
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // silentUsage is a usage error the flag package has printed already.

@@ -19,12 +19,8 @@ import (
 )
 
 func init() {
-	register(&command{
-		name:  "lab run",
-		usage: "[flags] NAME... | -all",
-		help:  "run labs for real on kind clusters and containers",
-		run:   runLabRun,
-	})
+	register(define("lab run", "[flags] NAME... | -all", "run labs for real on kind clusters and containers",
+		(*labRunFlags).bind, runLabRun))
 }
 
 // newBackend makes the backend labs run on; tests replace it.
@@ -54,45 +50,44 @@ func (l *listFlag) Set(s string) error {
 // envFlags are the flags of the commands that run labs: where the project
 // is and what environment the labs get.
 type envFlags struct {
-	root, mode, cacheDir *string
+	root, mode, cacheDir string
 }
 
-func addEnvFlags(fs *flag.FlagSet) envFlags {
-	return envFlags{
-		root:     fs.String("root", ".", "project root holding content/ and labs/"),
-		mode:     fs.String("mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)"),
-		cacheDir: fs.String("cache", "", "image cache directory (default: advent images build's)"),
-	}
+func (f *envFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.root, "root", ".", "project root holding content/ and labs/")
+	fs.StringVar(&f.mode, "mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
+	fs.StringVar(&f.cacheDir, "cache", "", "image cache directory (default: advent images build's)")
 }
 
-func (f envFlags) backend(e *env) (runner.Backend, error) {
-	return newBackend(e.ctx, e, backendOptions{mode: *f.mode, cacheDir: *f.cacheDir})
+func (f *envFlags) backend(e *env) (runner.Backend, error) {
+	return newBackend(e.ctx, e, backendOptions{mode: f.mode, cacheDir: f.cacheDir})
 }
 
-func runLabRun(e *env, args []string) error {
-	c := &command{name: "lab run", usage: "[flags] NAME... | -all", help: "run labs for real on kind clusters and containers"}
-	fs := c.flags(e)
-	ef := addEnvFlags(fs)
-	root := ef.root
-	var (
-		all     = fs.Bool("all", false, "run every lab in labs/")
-		force   = fs.Bool("force", false, "run labs even when unchanged since their last pass")
-		results = fs.String("results", "results", "directory for results/<lab>.json (relative to the root)")
-		junit   = fs.String("junit", "", "also write JUnit XML to this file")
-		logs    = fs.String("logs", "", "export the clusters' logs here when a lab fails")
-		keep    = fs.Bool("keep", false, "keep the labs' work directories")
-		k8s     listFlag
-	)
-	fs.Var(&k8s, "kubernetes", "comma-separated Kubernetes versions to run cluster labs on (default: the newest built)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	names := fs.Args()
-	labsDir := filepath.Join(*root, "labs")
+// labRunFlags is the flagpole of `lab run`.
+type labRunFlags struct {
+	envFlags
+	all, force, keep     bool
+	results, junit, logs string
+	kubernetes           listFlag
+}
+
+func (f *labRunFlags) bind(fs *flag.FlagSet) {
+	f.envFlags.bind(fs)
+	fs.BoolVar(&f.all, "all", false, "run every lab in labs/")
+	fs.BoolVar(&f.force, "force", false, "run labs even when unchanged since their last pass")
+	fs.StringVar(&f.results, "results", "results", "directory for results/<lab>.json (relative to the root)")
+	fs.StringVar(&f.junit, "junit", "", "also write JUnit XML to this file")
+	fs.StringVar(&f.logs, "logs", "", "export the clusters' logs here when a lab fails")
+	fs.BoolVar(&f.keep, "keep", false, "keep the labs' work directories")
+	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions to run cluster labs on (default: the newest built)")
+}
+
+func runLabRun(e *env, f *labRunFlags, names []string) error {
+	labsDir := filepath.Join(f.root, "labs")
 	switch {
-	case *all && len(names) > 0:
+	case f.all && len(names) > 0:
 		return diag.Usagef("give lab names or -all, not both")
-	case *all:
+	case f.all:
 		var err error
 		if names, err = lab.Names(labsDir); err != nil {
 			return err
@@ -101,7 +96,7 @@ func runLabRun(e *env, args []string) error {
 		return diag.Usagef("name a lab to run (or -all)")
 	}
 	// The labs must be what the articles say.
-	current, err := extractAll(*root)
+	current, err := extractAll(f.root)
 	if err != nil {
 		return err
 	}
@@ -122,19 +117,19 @@ func runLabRun(e *env, args []string) error {
 		}
 		labs = append(labs, l)
 	}
-	backend, err := ef.backend(e)
+	backend, err := f.backend(e)
 	if err != nil {
 		return err
 	}
-	versions := []string(k8s)
+	versions := []string(f.kubernetes)
 	if len(versions) == 0 {
 		versions = []string{""}
 	}
-	resultsDir := *results
+	resultsDir := f.results
 	if !filepath.IsAbs(resultsDir) {
-		resultsDir = filepath.Join(*root, resultsDir)
+		resultsDir = filepath.Join(f.root, resultsDir)
 	}
-	commit := gitCommit(e.ctx, *root)
+	commit := gitCommit(e.ctx, f.root)
 	var (
 		suites []report.Suite
 		failed bool
@@ -149,8 +144,8 @@ func runLabRun(e *env, args []string) error {
 				break
 			}
 			run, err := runner.Run(e.ctx, l, runner.Options{
-				Backend: backend, Kubernetes: v, ResultsDir: resultsDir, Force: *force,
-				Commit: commit, Keep: *keep, Progress: e.stdout, LogsDir: *logs,
+				Backend: backend, Kubernetes: v, ResultsDir: resultsDir, Force: f.force,
+				Commit: commit, Keep: f.keep, Progress: e.stdout, LogsDir: f.logs,
 			})
 			if err != nil {
 				return err
@@ -166,8 +161,8 @@ func runLabRun(e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s: first failing Kubernetes version: %s (an earlier version passes)\n", l.Name, f.FirstFailing)
 		}
 	}
-	if *junit != "" {
-		if err := report.WriteJUnit(*junit, suites); err != nil {
+	if f.junit != "" {
+		if err := report.WriteJUnit(f.junit, suites); err != nil {
 			return err
 		}
 	}
@@ -195,49 +190,45 @@ func gitCommit(ctx context.Context, root string) string {
 	return commit
 }
 
-var _ = flag.ErrHelp
-
 func init() {
-	register(&command{
-		name:  "lab practice",
-		usage: "[flags] NAME",
-		help:  "practise a lab hands-on in the terminal (make lab LAB=NAME)",
-		run:   runLabPractice,
-	})
+	register(define("lab practice", "[flags] NAME", "practise a lab hands-on in the terminal (make lab LAB=NAME)",
+		(*labPracticeFlags).bind, runLabPractice))
 }
 
-func runLabPractice(e *env, args []string) error {
-	c := &command{name: "lab practice", usage: "[flags] NAME", help: "practise a lab hands-on in the terminal"}
-	fs := c.flags(e)
-	ef := addEnvFlags(fs)
-	root := ef.root
-	var (
-		auto  = fs.Bool("auto", false, "run the whole lab hands-off")
-		reset = fs.Bool("reset", false, "forget saved progress and start over")
-		k8s   = fs.String("kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest built)")
-	)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
+// labPracticeFlags is the flagpole of `lab practice`.
+type labPracticeFlags struct {
+	envFlags
+	auto, reset bool
+	kubernetes  string
+}
+
+func (f *labPracticeFlags) bind(fs *flag.FlagSet) {
+	f.envFlags.bind(fs)
+	fs.BoolVar(&f.auto, "auto", false, "run the whole lab hands-off")
+	fs.BoolVar(&f.reset, "reset", false, "forget saved progress and start over")
+	fs.StringVar(&f.kubernetes, "kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest built)")
+}
+
+func runLabPractice(e *env, f *labPracticeFlags, args []string) error {
+	if len(args) != 1 {
 		return diag.Usagef("name one lab to practise")
 	}
-	labsDir := filepath.Join(*root, "labs")
-	l, err := lab.Load(labsDir, fs.Arg(0))
+	labsDir := filepath.Join(f.root, "labs")
+	l, err := lab.Load(labsDir, args[0])
 	if errors.Is(err, lab.ErrUnknownLab) {
 		known, _ := lab.Names(labsDir)
-		return diag.Usagef("unknown lab %q (labs: %s)", fs.Arg(0), strings.Join(known, ", "))
+		return diag.Usagef("unknown lab %q (labs: %s)", args[0], strings.Join(known, ", "))
 	}
 	if err != nil {
 		return err
 	}
-	backend, err := ef.backend(e)
+	backend, err := f.backend(e)
 	if err != nil {
 		return err
 	}
 	err = practice.Run(e.ctx, l, practice.Options{
-		Runner: runner.Options{Backend: backend, Kubernetes: *k8s},
-		In:     e.stdin, Out: e.stdout, Auto: *auto, Reset: *reset,
+		Runner: runner.Options{Backend: backend, Kubernetes: f.kubernetes},
+		In:     e.stdin, Out: e.stdout, Auto: f.auto, Reset: f.reset,
 	})
 	if errors.Is(err, practice.ErrQuit) {
 		return nil

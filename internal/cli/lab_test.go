@@ -116,3 +116,22 @@ func TestLabRunBadUsage(t *testing.T) {
 		t.Errorf("drift: exit %d\n%s", code, errb.String())
 	}
 }
+
+// Flags after the lab's name mean what they mean before it: the order a
+// new user types first.
+func TestLabRunFlagsAfterNames(t *testing.T) {
+	withFakeBackend(t)
+	root := demoProject(t, "42")
+	var out, errb bytes.Buffer
+	if code := Main(context.Background(), []string{"lab", "run", "demo", "-root", root}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := Main(context.Background(), []string{"lab", "run", "demo", "-root", root}, &out, &errb); code != 0 || !strings.Contains(out.String(), "unchanged since it passed") {
+		t.Fatalf("second run without -force: exit %d\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := Main(context.Background(), []string{"lab", "run", "demo", "-force", "-root", root}, &out, &errb); code != 0 || strings.Contains(out.String(), "unchanged") || !strings.Contains(out.String(), "✓ demo pass") {
+		t.Errorf("`lab run demo -force` did not run the lab again: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+}
