@@ -890,6 +890,53 @@ func skipAttrValue(raw string, i int) int {
 	return i
 }
 
+// FirstRawHTML returns the first raw HTML tag of a Markdown snippet (an
+// attribute value that is rendered as Markdown, such as note=), and its
+// byte offset; ok is false when it has none.
+func FirstRawHTML(md string) (tag string, off int, ok bool) {
+	rawHTMLTags([]byte(md), func(o int, t string) {
+		if !ok {
+			tag, off, ok = t, o, true
+		}
+	})
+	return tag, off, ok
+}
+
+// rawHTMLTags calls found for each opening raw HTML tag of body (blocks
+// and inline), skipping comments, closing tags and {{<shortcodes>}}.
+func rawHTMLTags(body []byte, found func(off int, tag string)) {
+	if !bytes.Contains(body, []byte("<")) {
+		return
+	}
+	report := func(off int) {
+		rest := body[off:]
+		m := htmlTag.FindSubmatch(rest)
+		if bytes.HasPrefix(rest, []byte("<!--")) || m == nil || m[1][0] == '/' ||
+			(off >= 2 && string(body[off-2:off]) == "{{") {
+			return // comments, closing tags, {{<shortcode>}}
+		}
+		found(off, string(m[1]))
+	}
+	doc := inlineParser.Parse(text.NewReader(body))
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.HTMLBlock:
+			if n.Lines().Len() > 0 {
+				report(n.Lines().At(0).Start)
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.RawHTML:
+			if n.Segments.Len() > 0 {
+				report(n.Segments.At(0).Start)
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
 // inlineParser parses Markdown fully (blocks and inlines), as Hugo's
 // goldmark does: RawHTML is an inline node.
 var inlineParser = goldmark.DefaultParser()
@@ -919,33 +966,9 @@ func RawHTML(path string, src []byte) diag.List {
 		return bodyLine + line, off - (bytes.LastIndexByte(body[:off], '\n') + 1) + 1
 	}
 	var errs diag.List
-	report := func(off int) {
-		rest := body[off:]
-		m := htmlTag.FindSubmatch(rest)
-		if bytes.HasPrefix(rest, []byte("<!--")) || m == nil || m[1][0] == '/' ||
-			(off >= 2 && string(body[off-2:off]) == "{{") {
-			return // comments, closing tags, {{<shortcode>}}
-		}
+	rawHTMLTags(body, func(off int, tag string) {
 		line, col := pos(off)
-		errs = append(errs, diag.Errorf(path, line, col, "raw HTML <%s> is not rendered (Hugo drops raw HTML and its text); write it in Markdown", m[1]))
-	}
-	doc := inlineParser.Parse(text.NewReader(body))
-	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch n := n.(type) {
-		case *ast.HTMLBlock:
-			if n.Lines().Len() > 0 {
-				report(n.Lines().At(0).Start)
-			}
-			return ast.WalkSkipChildren, nil
-		case *ast.RawHTML:
-			if n.Segments.Len() > 0 {
-				report(n.Segments.At(0).Start)
-			}
-		}
-		return ast.WalkContinue, nil
+		errs = append(errs, diag.Errorf(path, line, col, "raw HTML <%s> is not rendered (Hugo drops raw HTML and its text); write it in Markdown", tag))
 	})
 	return errs
 }

@@ -248,6 +248,12 @@ func (x *extractor) original(b *content.Block) {
 	if v, _ := b.Attr("original"); !yearRE.MatchString(v) {
 		x.bad(b, "original", "original=%q: want the year the block was published, e.g. original=\"2017\"", v)
 	}
+	// The page renders the note as Markdown, which drops raw HTML.
+	if v, ok := b.Attr("note"); ok {
+		if tag, _, found := content.FirstRawHTML(v); found {
+			x.bad(b, "note", "note holds raw HTML <%s>, which is not rendered (the page would drop it and its text); write it in Markdown", tag)
+		}
+	}
 }
 
 // env reads the lab's environment block (role="env"): one per lab.
