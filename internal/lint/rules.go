@@ -273,6 +273,11 @@ type hit struct {
 // checkCall applies the command-line rules to one call.
 func checkCall(c call) []hit {
 	c.words = joinPlaceholders(c.words)
+	for _, w := range c.words {
+		if s := strings.ToLower(w.s); strings.Contains(s, "[tab]") || strings.Contains(s, "<tab>") {
+			return nil // a shell completion demo, not a command to run
+		}
+	}
 	switch c.program() {
 	case "helm":
 		return checkHelm(c)

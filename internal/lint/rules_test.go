@@ -118,6 +118,22 @@ func TestCommandRules(t *testing.T) {
 		{"sudo -u admin env FOO=bar helm init", []RuleID{"helm-init"}},
 		{"if true; then\n  helm init\nfi", []RuleID{"helm-init"}},
 		{"for r in a b; do helm delete $r --purge; done", []RuleID{"helm-delete-purge"}},
+		// Placeholders with blanks are one argument.
+		{"helm install -f [VALUES FILE].yaml .", []RuleID{"helm-install-no-name"}},
+		{"helm install <RELEASE NAME> ./chart -f [VALUES FILE].yaml", nil},
+		{"helm install [RELEASE NAME] ./chart", nil},
+		{"helm install --name <RELEASE NAME> ./chart", []RuleID{"helm-install-name"}},
+		// kubectl exec needs -- before the command since v1.31.
+		{"kubectl exec mypod env", []RuleID{"kubectl-exec-no-dashes"}},
+		{"kubectl exec -it mypod bash", []RuleID{"kubectl-exec-no-dashes"}},
+		{"kubectl exec -it mypod -c app sh", []RuleID{"kubectl-exec-no-dashes"}},
+		{"kubectl exec <POD NAME> env", []RuleID{"kubectl-exec-no-dashes"}},
+		{"kubectl exec -it mypod -- bash", nil},
+		{"kubectl -n web exec mypod -c app -- ls", nil},
+		{"kubectl exec deploy/web -- env", nil},
+		{"kubectl exec -it mypod", nil}, // no command: kubectl says so itself
+		// A completion demo is not a command.
+		{"helm install myrelease --version 2.0.[tab]", nil},
 		// Mentions that are not calls.
 		{"echo helm init", nil},
 		{"# helm init", nil},
@@ -285,7 +301,7 @@ func TestTranscripts(t *testing.T) {
 }
 
 func TestTokenize(t *testing.T) {
-	calls := tokenize(`a "b c" 'd e' f\ g | h && i # j`+"\nk <X Y>", 1, 0, true)
+	calls := tokenize(`a "b c" 'd e' f\ g | h && i # j`+"\nk <X Y>", 1, 0, 0, true)
 	var got [][]string
 	for _, c := range calls {
 		var ws []string

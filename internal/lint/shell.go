@@ -52,6 +52,9 @@ type snippet struct {
 	text string
 	line int // file line of the text's first line
 	col  int // columns before the text on its first line (the prompt)
+	// indent is the columns before every line: the block's indentation
+	// (in a list item, or an indented code block).
+	indent int
 }
 
 // promptRE matches the prompts of transcripts: "$ ", "% " (zsh),
@@ -72,7 +75,7 @@ func blockSnippets(b *content.Block) []snippet {
 	if strings.TrimSpace(b.Code) == "" {
 		return nil
 	}
-	return []snippet{{text: b.Code, line: b.FirstLine, col: indent}}
+	return []snippet{{text: b.Code, line: b.FirstLine, indent: indent}}
 }
 
 // withContinuations adds to a transcript's command that opens a
@@ -97,7 +100,7 @@ func withContinuations(b *content.Block, sn []snippet) []snippet {
 
 func shift(sn []snippet, indent int) []snippet {
 	for i := range sn {
-		sn[i].col += indent
+		sn[i].indent = indent
 	}
 	return sn
 }
@@ -175,7 +178,7 @@ func parseSnippet(sn snippet) ([]call, []heredoc) {
 	if !mayMatter(sn.text) {
 		return nil, nil
 	}
-	if calls, docs, ok := parseShell(sn.text, sn.line, sn.col); ok {
+	if calls, docs, ok := parseShell(sn.text, sn.line, sn.col, sn.indent); ok {
 		return calls, docs
 	}
 	var (
@@ -187,11 +190,11 @@ func parseSnippet(sn snippet) ([]call, []heredoc) {
 		if l.line == 0 {
 			col = sn.col
 		}
-		if c, d, ok := parseShell(l.text, sn.line+l.line, col); ok {
+		if c, d, ok := parseShell(l.text, sn.line+l.line, col, sn.indent); ok {
 			calls, docs = append(calls, c...), append(docs, d...)
 			continue
 		}
-		calls = append(calls, tokenize(l.text, sn.line+l.line, col, true)...)
+		calls = append(calls, tokenize(l.text, sn.line+l.line, col, sn.indent, true)...)
 	}
 	return calls, docs
 }
@@ -247,7 +250,7 @@ func maskPlaceholders(text string) string {
 // parseShell parses text with mvdan.cc/sh. line is the file line of the
 // text's first line, col the columns before it on that line. Placeholders
 // are masked for the parser; words keep their text as written in raw.
-func parseShell(orig string, line, col int) ([]call, []heredoc, bool) {
+func parseShell(orig string, line, col, indent int) ([]call, []heredoc, bool) {
 	text := maskPlaceholders(orig)
 	p := parsers.Get().(*syntax.Parser)
 	f, err := p.Parse(strings.NewReader(text), "")
@@ -257,6 +260,7 @@ func parseShell(orig string, line, col int) ([]call, []heredoc, bool) {
 	}
 	pos := func(sp syntax.Pos) (int, int) {
 		l, c := int(sp.Line()), int(sp.Col())
+		c += indent
 		if l == 1 {
 			c += col
 		}
@@ -339,7 +343,7 @@ func unescape(s string, quoted bool) string {
 // tokenize is the fallback for text the shell parser rejects: it splits
 // words on blanks, honours quotes and backslashes, and starts a new call
 // at | || && ; & and at line ends that are not continued.
-func tokenize(text string, line, col int, comments bool) []call {
+func tokenize(text string, line, col, indent int, comments bool) []call {
 	var (
 		calls []call
 		cur   call
@@ -348,7 +352,7 @@ func tokenize(text string, line, col int, comments bool) []call {
 		wl    int
 		wc    int
 		wi    int // offset of the word's first byte
-		l, c  = line, col + 1
+		l, c  = line, indent + col + 1
 		quote byte
 	)
 	i := 0
@@ -384,7 +388,7 @@ func tokenize(text string, line, col int, comments bool) []call {
 			} else {
 				w.WriteByte(ch)
 				if ch == '\n' {
-					l, c = l+1, 1
+					l, c = l+1, indent+1
 				}
 			}
 		case ch == '\'' || ch == '"':
@@ -394,7 +398,7 @@ func tokenize(text string, line, col int, comments bool) []call {
 			if text[i+1] == '\n' {
 				endWord()
 				i++
-				l, c = l+1, 0
+				l, c = l+1, indent
 			} else {
 				start()
 				i++
@@ -406,7 +410,7 @@ func tokenize(text string, line, col int, comments bool) []call {
 		case ch == '\n' || ch == ';' || ch == '|' || ch == '&':
 			endCall()
 			if ch == '\n' {
-				l, c = l+1, 1
+				l, c = l+1, indent+1
 			}
 		case ch == '#' && !inW && comments:
 			for i+1 < len(text) && text[i+1] != '\n' {
@@ -513,7 +517,7 @@ func embeddedCalls(b *content.Block) []call {
 				break // unterminated on this line
 			}
 			if s := l[j+1 : k]; strings.Contains(s, " ") && mayMatter(s) {
-				calls = append(calls, tokenize(s, b.FirstLine+i, b.Col-1+j+1, false)...)
+				calls = append(calls, tokenize(s, b.FirstLine+i, j+1, b.Col-1, false)...)
 			}
 			j = k
 		}
