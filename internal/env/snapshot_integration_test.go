@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/sysadvent/advent/internal/images"
 )
 
 // A scoped leak check sees what its owner and its clusters left, volumes
@@ -13,6 +15,9 @@ import (
 func TestScopedSnapshot(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the Docker daemon and the images of `advent images build`")
+	}
+	if images.ImageSetAbsent() {
+		t.Skip(images.ImageSetAbsentReason)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -20,6 +20,9 @@ func TestAuditorStandIn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the cincproject/auditor stand-in of `advent images build`")
 	}
+	if ImageSetAbsent() {
+		t.Skip(ImageSetAbsentReason)
+	}
 	cache, err := DefaultCacheDir()
 	if err != nil {
 		t.Fatal(err)
