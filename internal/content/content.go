@@ -340,22 +340,7 @@ func splitFrontMatter(path string, src []byte) (fm, rest []byte, restLine int, e
 func (a *Article) decodeFrontMatter(fm []byte) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(fm, &doc); err != nil {
-		line, msg := YAMLSyntaxError(err)
-		if line == 0 {
-			// yaml.v3 leaves out the line of an error on the first
-			// line: parse again one line down to learn it.
-			var again yaml.Node
-			if err2 := yaml.Unmarshal(append([]byte("#\n"), fm...), &again); err2 != nil {
-				if l, m := YAMLSyntaxError(err2); l > 1 {
-					line, msg = l-1, m
-				}
-			}
-		}
-		col := 0
-		if line > 0 {
-			col, msg = explainYAML(fm, line, msg)
-			line++ // the opening "---"
-		}
+		line, col, msg := frontMatterYAMLError(fm, err)
 		return diag.Errorf(a.Path, line, col, "front matter: %s", msg)
 	}
 	if len(doc.Content) == 0 {
@@ -365,6 +350,7 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 	if m.Kind != yaml.MappingNode {
 		return diag.Errorf(a.Path, m.Line+1, m.Column, "front matter must be a mapping of keys to values")
 	}
+	targets := a.fieldTargets()
 	var errs diag.List
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
@@ -373,55 +359,65 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 			continue
 		}
 		a.Fields[k.Value] = k.Line + 1
-		bad := func(want string) {
-			errs = append(errs, diag.Errorf(a.Path, v.Line+1, v.Column, "front matter %q: want %s", k.Value, want))
-		}
-		switch k.Value {
-		case "title":
-			if v.Decode(&a.Title) != nil {
-				bad("a string")
-			}
-		case "summary":
-			if v.Decode(&a.Summary) != nil {
-				bad("a string")
-			}
-		case "lab":
-			if v.Decode(&a.Lab) != nil {
-				bad("a lab name")
-			}
-		case "day":
-			if v.Decode(&a.Day) != nil {
-				bad("a day of the month (1-31)")
-			}
-		case "year":
-			if v.Decode(&a.Year) != nil {
-				bad("a year such as 2017")
-			}
-		case "date":
+		want := ""
+		if k.Value == "date" {
 			t, err := parseDate(v.Value)
 			if err != nil || v.Kind != yaml.ScalarNode {
-				bad("a date such as 2017-12-05")
+				want = "a date such as 2017-12-05"
 			}
 			a.Date = t
-		case "authors":
-			if v.Decode(&a.Authors) != nil {
-				bad("a list of names")
-			}
-		case "editors":
-			if v.Decode(&a.Editors) != nil {
-				bad("a list of names")
-			}
-		case "tags":
-			if v.Decode(&a.Tags) != nil {
-				bad("a list of tags")
-			}
-		case "handles":
-			if v.Decode(&a.Handles) != nil {
-				bad("a mapping of names to handles")
-			}
+		} else if t, ok := targets[k.Value]; ok && v.Decode(t.ptr) != nil {
+			want = t.want
+		}
+		if want != "" {
+			errs = append(errs, diag.Errorf(a.Path, v.Line+1, v.Column, "front matter %q: want %s", k.Value, want))
 		}
 	}
 	return errs.Err()
+}
+
+// fieldTarget is where a front matter key is decoded, and what it must be.
+type fieldTarget struct {
+	ptr  any
+	want string
+}
+
+// fieldTargets maps the front matter keys advent reads (other than date)
+// to the article's fields.
+func (a *Article) fieldTargets() map[string]fieldTarget {
+	return map[string]fieldTarget{
+		"title":   {&a.Title, "a string"},
+		"summary": {&a.Summary, "a string"},
+		"lab":     {&a.Lab, "a lab name"},
+		"day":     {&a.Day, "a day of the month (1-31)"},
+		"year":    {&a.Year, "a year such as 2017"},
+		"authors": {&a.Authors, "a list of names"},
+		"editors": {&a.Editors, "a list of names"},
+		"tags":    {&a.Tags, "a list of tags"},
+		"handles": {&a.Handles, "a mapping of names to handles"},
+	}
+}
+
+// frontMatterYAMLError places a YAML syntax error of the front matter fm:
+// its line in the file (after the opening "---"), a column where it is
+// knowable, and the message.
+func frontMatterYAMLError(fm []byte, err error) (line, col int, msg string) {
+	line, msg = YAMLSyntaxError(err)
+	if line == 0 {
+		// yaml.v3 leaves out the line of an error on the first line:
+		// parse again one line down to learn it.
+		var again yaml.Node
+		if err2 := yaml.Unmarshal(append([]byte("#\n"), fm...), &again); err2 != nil {
+			if l, m := YAMLSyntaxError(err2); l > 1 {
+				line, msg = l-1, m
+			}
+		}
+	}
+	if line > 0 {
+		col, msg = explainYAML(fm, line, msg)
+		line++ // the opening "---"
+	}
+	return line, col, msg
 }
 
 // yamlParserErrors are the problems yaml.v3's parser (as opposed to its
@@ -612,22 +608,10 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 			b.Prose = CurrentWording(strings.TrimSpace(string(body[lineStarts[from]:lineStarts[fenceLine]])))
 		}
 		if fb.Info != nil {
-			b.Info = string(fb.Info.Segment.Value(body))
-			b.Lang = string(fb.Language(body))
-			if i := strings.IndexByte(b.Lang, '{'); i >= 0 {
-				b.Lang = b.Lang[:i]
-			}
-			col := fb.Info.Segment.Start - lineStarts[fenceLine] + 1
-			attrs, err := parseAttrs(b.Info)
-			if err != nil {
-				errs = append(errs, diag.Errorf(path, b.Line, col+err.(*attrErr).off, "%s", err.(*attrErr).msg))
+			if err := b.setInfo(path, body, fb, fb.Info.Segment.Start-lineStarts[fenceLine]+1); err != nil {
+				errs = append(errs, err)
 				return ast.WalkContinue, nil
 			}
-			for i := range attrs {
-				attrs[i].Line = b.Line
-				attrs[i].Col += col
-			}
-			b.Attrs = attrs
 		}
 		blocks = append(blocks, b)
 		return ast.WalkContinue, nil
@@ -652,6 +636,26 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 		return nil, err
 	}
 	return blocks, nil
+}
+
+// setInfo reads the block's info string: its language and attributes.
+// col is the column of the info string on the fence line.
+func (b *Block) setInfo(path string, body []byte, fb *ast.FencedCodeBlock, col int) *diag.Error {
+	b.Info = string(fb.Info.Segment.Value(body))
+	b.Lang = string(fb.Language(body))
+	if i := strings.IndexByte(b.Lang, '{'); i >= 0 {
+		b.Lang = b.Lang[:i]
+	}
+	attrs, err := parseAttrs(b.Info)
+	if err != nil {
+		return diag.Errorf(path, b.Line, col+err.(*attrErr).off, "%s", err.(*attrErr).msg)
+	}
+	for i := range attrs {
+		attrs[i].Line = b.Line
+		attrs[i].Col += col
+	}
+	b.Attrs = attrs
+	return nil
 }
 
 const neverClosed = "code fence is never closed"
@@ -802,52 +806,59 @@ type attrName struct {
 // named class or id and starts at its '.' or '#'.
 func attrNames(raw string) []attrName {
 	var out []attrName
-	isName := func(c byte) bool {
-		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '_' || c == ':' || c == '.' || c == '-'
-	}
-	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == ',' }
 	i, n := 1, len(raw)
 	for i < n {
-		for i < n && isSpace(raw[i]) {
+		for i < n && isAttrSpace(raw[i]) {
 			i++
 		}
 		if i >= n || raw[i] == '}' {
 			break
 		}
 		start := i
-		switch raw[i] {
-		case '.', '#':
+		if raw[i] == '.' || raw[i] == '#' {
 			name := "class"
 			if raw[i] == '#' {
 				name = "id"
 			}
 			i++
-			for i < n && raw[i] != '}' && !isSpace(raw[i]) {
+			for i < n && raw[i] != '}' && !isAttrSpace(raw[i]) {
 				i++
 			}
 			out = append(out, attrName{name, start})
 			continue
 		}
-		for i < n && isName(raw[i]) {
+		for i < n && isAttrNameByte(raw[i]) {
 			i++
 		}
 		if i == start {
 			return out // not an attribute: goldmark would have failed
 		}
 		out = append(out, attrName{raw[start:i], start})
-		for i < n && raw[i] == ' ' {
-			i++
-		}
-		if i < n && raw[i] == '=' {
-			i++
-		}
-		for i < n && raw[i] == ' ' {
-			i++
-		}
-		i = skipAttrValue(raw, i)
+		i = skipAttrValue(raw, skipEquals(raw, i))
 	}
 	return out
+}
+
+func isAttrNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '_' || c == ':' || c == '.' || c == '-'
+}
+
+func isAttrSpace(c byte) bool { return c == ' ' || c == '\t' || c == ',' }
+
+// skipEquals skips the spaces, '=' and spaces between a name and its value.
+func skipEquals(raw string, i int) int {
+	n := len(raw)
+	for i < n && raw[i] == ' ' {
+		i++
+	}
+	if i < n && raw[i] == '=' {
+		i++
+	}
+	for i < n && raw[i] == ' ' {
+		i++
+	}
+	return i
 }
 
 // skipAttrValue returns the offset just past the attribute value at raw[i:].

@@ -88,6 +88,14 @@ func Extract(arts []*content.Article) ([]*Lab, error) {
 	return labs, nil
 }
 
+// Check reports what extraction rejects in arts, each problem at
+// path:line:col, without writing anything. `advent build` and `advent lint`
+// call it so that they reject what `advent labs extract` rejects.
+func Check(arts []*content.Article) error {
+	_, err := Extract(arts)
+	return err
+}
+
 func labLine(a *content.Article) int {
 	if l, ok := a.Fields["lab"]; ok {
 		return l
@@ -202,7 +210,8 @@ func (x *extractor) block(l *Lab, b *content.Block) {
 	if _, ok := b.Attr("note"); ok {
 		x.bad(b, "note", "note explains an original block; this block has no original attribute")
 	}
-	role, _ := b.Attr("role")
+	attr, _ := b.Attr("role")
+	role := Role(attr)
 	switch role {
 	case RoleMain, RoleSetup, RoleVerify, RoleCleanup:
 	case roleEnv:
@@ -427,53 +436,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
+// stepOptions sets the step's options from its attributes (timeout,
+// retry, exit, cluster, container, match, background, needs) and checks
+// that they fit its kind.
 func stepOptions(file string, b *content.Block, s *Step) error {
 	var errs diag.List
 	for _, x := range b.Attrs {
-		bad := func(format string, args ...any) {
-			errs = append(errs, diag.Errorf(file, x.Line, x.Col, format, args...))
-		}
-		dur := func() Duration {
-			d, err := time.ParseDuration(x.Value)
-			if err != nil || d <= 0 {
-				bad("%s=%q: want a duration such as 90s or 5m", x.Name, x.Value)
-			}
-			return Duration(d)
-		}
-		switch x.Name {
-		case "timeout":
-			s.Timeout = dur()
-		case "retry":
-			s.Retry = dur()
-		case "exit":
-			n, err := strconv.Atoi(x.Value)
-			if err != nil || n < 0 || n > 255 {
-				bad("exit=%q: want an exit code 0-255", x.Value)
-			}
-			s.Exit = n
-		case "cluster":
-			if err := ValidName(NameCluster, x.Value); err != nil {
-				bad("%v", err)
-			}
-			s.Cluster = x.Value
-		case "container":
-			if err := ValidName(NameContainer, x.Value); err != nil {
-				bad("%v", err)
-			}
-			s.Container = x.Value
-		case "match":
-			if _, err := regexp.Compile(x.Value); err != nil {
-				bad("match=%q: %v", x.Value, err)
-			}
-			s.Match = x.Value
-		case "background":
-			v, err := strconv.ParseBool(x.Value)
-			if err != nil {
-				bad("background=%q: want true or false", x.Value)
-			}
-			s.Background = v
-		case "needs":
-			s.Needs = x.Value
+		if msg := stepOption(s, x); msg != "" {
+			errs = append(errs, diag.Errorf(file, x.Line, x.Col, "%s", msg))
 		}
 	}
 	if s.Kind != KindRun {
@@ -493,10 +463,61 @@ func stepOptions(file string, b *content.Block, s *Step) error {
 	return errs.Err()
 }
 
+// stepOption sets one option of s; it returns what is wrong with its value
+// ("" when nothing).
+func stepOption(s *Step, x content.Attr) string {
+	var err error
+	switch x.Name {
+	case "timeout":
+		s.Timeout, err = positiveDuration(x.Value)
+	case "retry":
+		s.Retry, err = positiveDuration(x.Value)
+	case "exit":
+		s.Exit, err = strconv.Atoi(x.Value)
+		if err != nil || s.Exit < 0 || s.Exit > 255 {
+			return fmt.Sprintf("exit=%q: want an exit code 0-255", x.Value)
+		}
+	case "cluster":
+		s.Cluster = x.Value
+		if err := ValidName(NameCluster, x.Value); err != nil {
+			return err.Error()
+		}
+	case "container":
+		s.Container = x.Value
+		if err := ValidName(NameContainer, x.Value); err != nil {
+			return err.Error()
+		}
+	case "match":
+		s.Match = x.Value
+		if _, err := regexp.Compile(x.Value); err != nil {
+			return fmt.Sprintf("match=%q: %v", x.Value, err)
+		}
+	case "background":
+		if s.Background, err = strconv.ParseBool(x.Value); err != nil {
+			return fmt.Sprintf("background=%q: want true or false", x.Value)
+		}
+	case "needs":
+		s.Needs = x.Value
+	}
+	if err != nil {
+		return fmt.Sprintf("%s=%q: want a duration such as 90s or 5m", x.Name, x.Value)
+	}
+	return ""
+}
+
+// positiveDuration parses a duration attribute such as 90s.
+func positiveDuration(v string) (Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err == nil && d <= 0 {
+		err = fmt.Errorf("not positive")
+	}
+	return Duration(d), err
+}
+
 // envAction maps the commands of a runner="env" block to what the runner
 // does instead: kind create cluster or kind delete cluster, for one or more
 // clusters (created in parallel).
-func envAction(cmds []Command) (action string, clusters []string, err error) {
+func envAction(cmds []Command) (action Action, clusters []string, err error) {
 	for _, c := range cmds {
 		a, name, err := KindCommand(c.Cmd)
 		if err != nil {
@@ -514,9 +535,12 @@ func envAction(cmds []Command) (action string, clusters []string, err error) {
 // KindCommand parses `kind create cluster --name NAME` or `kind delete
 // cluster --name NAME` into an action (create-cluster, delete-cluster) and
 // the cluster's name.
-func KindCommand(cmd string) (action, cluster string, err error) {
+func KindCommand(cmd string) (action Action, cluster string, err error) {
 	f := strings.Fields(cmd)
-	if len(f) < 3 || f[0] != "kind" || f[2] != "cluster" || (f[1] != "create" && f[1] != "delete") {
+	if len(f) >= 3 && f[0] == "kind" && f[2] == "cluster" {
+		action = map[string]Action{"create": ActionCreateCluster, "delete": ActionDeleteCluster}[f[1]]
+	}
+	if action == "" {
 		return "", "", fmt.Errorf("runner=\"env\" understands `kind create cluster --name NAME` and `kind delete cluster --name NAME`, not %q", cmd)
 	}
 	name := "kind"
@@ -534,7 +558,7 @@ func KindCommand(cmd string) (action, cluster string, err error) {
 			return "", "", fmt.Errorf("runner=\"env\": flag %q of kind is not supported here", f[i])
 		}
 	}
-	return f[1] + "-cluster", name, nil
+	return action, name, nil
 }
 
 // checkRefs checks that steps name declared clusters and containers.

@@ -127,7 +127,7 @@ func Check(root string) ([]*content.Article, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := lab.Extract(arts); err != nil {
+	if err := lab.Check(arts); err != nil {
 		return nil, err
 	}
 	return arts, nil
