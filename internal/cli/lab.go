@@ -79,7 +79,7 @@ func (f *labRunFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.junit, "junit", "", "also write JUnit XML to this file")
 	fs.StringVar(&f.logs, "logs", "", "export the clusters' logs here when a lab fails")
 	fs.BoolVar(&f.keep, "keep", false, "keep the labs' work directories")
-	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions to run cluster labs on (default: the newest built)")
+	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions to run cluster labs on (default: the newest node image: built, air-gapped; published by kind, online)")
 }
 
 func runLabRun(e *env, f *labRunFlags, names []string) error {
@@ -206,7 +206,7 @@ func (f *labPracticeFlags) bind(fs *flag.FlagSet) {
 	f.envFlags.bind(fs)
 	fs.BoolVar(&f.auto, "auto", false, "run the whole lab hands-off")
 	fs.BoolVar(&f.reset, "reset", false, "forget saved progress and start over")
-	fs.StringVar(&f.kubernetes, "kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest built)")
+	fs.StringVar(&f.kubernetes, "kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest node image: built, air-gapped; published by kind, online)")
 }
 
 func runLabPractice(e *env, f *labPracticeFlags, args []string) error {
