@@ -80,3 +80,62 @@ func BenchmarkExtractAndLint1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCorpus lints the corpus of testdata/corpus (someone else's
+// docs, stale and modern, of every class issue #15 names) from disk, as
+// `advent lint testdata/corpus` does.
+func BenchmarkCorpus(b *testing.B) {
+	files, err := filepath.Glob("testdata/corpus/*.md")
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no corpus: %v", err)
+	}
+	var n int
+	for b.Loop() {
+		findings, err := lint.Paths("testdata", []string{"corpus"}, lint.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(findings)
+	}
+	if n < 40 {
+		b.Fatalf("%d findings on the corpus", n)
+	}
+	b.ReportMetric(float64(len(files))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// BenchmarkCorpus100 lints 100 copies of the corpus (1,800 files).
+func BenchmarkCorpus100(b *testing.B) {
+	files, err := filepath.Glob("testdata/corpus/*.md")
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no corpus: %v", err)
+	}
+	dir := b.TempDir()
+	for i := range 100 {
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := filepath.Join(dir, "docs", fmt.Sprint(i), filepath.Base(f))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(p, src, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ResetTimer()
+	var n int
+	for b.Loop() {
+		findings, err := lint.Paths(dir, []string{"docs"}, lint.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(findings)
+	}
+	if n < 100*40 {
+		b.Fatalf("%d findings", n)
+	}
+	b.ReportMetric(float64(100*len(files))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
