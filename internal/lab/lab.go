@@ -11,22 +11,38 @@ import (
 	"time"
 )
 
-// Roles of a step. Main steps are shown on the page; setup, verify and
-// cleanup steps run but are shown collapsed. Cleanup steps always run.
+// Role is what a step is for. Main steps are shown on the page; setup,
+// verify and cleanup steps run but are shown collapsed. Cleanup steps
+// always run.
+type Role string
+
+// Roles of a step, as the article's role attribute and lab.yaml spell them.
 const (
-	RoleMain    = ""
-	RoleSetup   = "setup"
-	RoleVerify  = "verify"
-	RoleCleanup = "cleanup"
-	roleEnv     = "env"
+	RoleMain    Role = ""
+	RoleSetup   Role = "setup"
+	RoleVerify  Role = "verify"
+	RoleCleanup Role = "cleanup"
+	roleEnv     Role = "env"
 )
 
-// Kinds of step.
+// Kind is what a step does.
+type Kind string
+
+// Kinds of step, as lab.yaml spells them.
 const (
-	KindRun      = "run"      // run commands in bash and check their output
-	KindFile     = "file"     // write a file into the work directory
-	KindContains = "contains" // check that a YAML file contains the block
-	KindEnv      = "env"      // done by the runner's environment (create or delete a cluster)
+	KindRun      Kind = "run"      // run commands in bash and check their output
+	KindFile     Kind = "file"     // write a file into the work directory
+	KindContains Kind = "contains" // check that a YAML file contains the block
+	KindEnv      Kind = "env"      // done by the runner's environment (create or delete a cluster)
+)
+
+// Action is what an env step has the runner's environment do.
+type Action string
+
+// Actions of env steps, as lab.yaml spells them.
+const (
+	ActionCreateCluster Action = "create-cluster" // wait for the clusters being created
+	ActionDeleteCluster Action = "delete-cluster" // delete the clusters
 )
 
 // Default limits.
@@ -80,8 +96,8 @@ type Container struct {
 // Step is one annotated block.
 type Step struct {
 	Name   string `yaml:"name"`
-	Kind   string `yaml:"kind"`
-	Role   string `yaml:"role,omitempty"`
+	Kind   Kind   `yaml:"kind"`
+	Role   Role   `yaml:"role,omitempty"`
 	Line   int    `yaml:"line"` // line of the block's opening fence in the article
 	Lang   string `yaml:"lang,omitempty"`
 	Hidden bool   `yaml:"hidden,omitempty"`
@@ -100,7 +116,7 @@ type Step struct {
 	Content string `yaml:"content,omitempty"`
 
 	// Env steps: what the runner's environment does.
-	Action   string   `yaml:"action,omitempty"`   // create-cluster, delete-cluster
+	Action   Action   `yaml:"action,omitempty"`
 	Clusters []string `yaml:"clusters,omitempty"` // the clusters an env step creates or deletes
 
 	// Where it runs.

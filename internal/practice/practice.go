@@ -279,7 +279,7 @@ func (s *session) step(ctx context.Context, i int) (bool, error) {
 			s.printf("  $ %s\n", c.Cmd)
 		}
 		res := s.live.Step(ctx, i)
-		if st.Action == "delete-cluster" {
+		if st.Action == lab.ActionDeleteCluster {
 			s.printf("advent does this for you through kind's Go API. %s deleted\n", mark(res))
 		} else {
 			s.printf("advent did this for you through kind's Go API when it prepared the lab. %s\n", mark(res))

@@ -78,7 +78,7 @@ func (lv *Live) Cwd() string { return lv.r.sess.cwd() }
 func (lv *Live) Step(ctx context.Context, i int) *report.Step {
 	s := &lv.r.lab.Steps[i]
 	res := lv.r.step(ctx, s)
-	res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
+	res.Name, res.Kind, res.Role, res.Line = s.Name, string(s.Kind), string(s.Role), s.Line
 	return res
 }
 

@@ -39,8 +39,8 @@ func (p *progress) prefix(i int, s *lab.Step) string {
 	n := len(p.lab.Steps)
 	w := len(fmt.Sprint(n))
 	role := ""
-	if s.Role != "" {
-		role = " (" + s.Role + ")"
+	if s.Role != lab.RoleMain {
+		role = " (" + string(s.Role) + ")"
 	}
 	return fmt.Sprintf("  [%*d/%d] %s%s", w, i+1, n, s.Name, role)
 }

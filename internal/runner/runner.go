@@ -285,7 +285,7 @@ func (r *runState) run(ctx context.Context) *report.Run {
 	run.Phases = r.phases(run.Started, provisioned, results, time.Since(tdBegin))
 	for i, res := range results {
 		s := &r.lab.Steps[i]
-		res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
+		res.Name, res.Kind, res.Role, res.Line = s.Name, string(s.Kind), string(s.Role), s.Line
 		run.Steps = append(run.Steps, res)
 	}
 	after, err := r.opts.Backend.Snapshot(cleanupCtx)
@@ -428,7 +428,7 @@ func (r *runState) provision(ctx context.Context) error {
 	}
 	byStep := map[string]bool{}
 	for _, s := range r.lab.Steps {
-		if s.Kind == lab.KindEnv && s.Action == "create-cluster" {
+		if s.Kind == lab.KindEnv && s.Action == lab.ActionCreateCluster {
 			for _, c := range s.Clusters {
 				byStep[c] = true
 			}
@@ -568,14 +568,14 @@ func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) e
 		}
 		var out string
 		switch s.Action {
-		case "create-cluster":
+		case lab.ActionCreateCluster:
 			err := j.wait(ctx)
 			out = j.log.String()
 			all.WriteString(out)
 			if err != nil {
 				return err
 			}
-		case "delete-cluster":
+		case lab.ActionDeleteCluster:
 			if err := j.wait(ctx); err != nil {
 				return fmt.Errorf("cluster %s was never created: %w", name, err)
 			}
