@@ -69,7 +69,7 @@ func (r *runState) phases(started, provisioned time.Time, steps []*report.Step, 
 		}
 		s := &r.lab.Steps[i]
 		switch {
-		case s.Kind == lab.KindEnv && s.Action == "delete-cluster":
+		case s.Kind == lab.KindEnv && s.Action == lab.ActionDeleteCluster:
 			p.TeardownMS += res.DurationMS
 		case s.Kind == lab.KindEnv:
 		default:

@@ -76,8 +76,8 @@ func TestScriptRunsTheLabsSteps(t *testing.T) {
 				checked++
 			}
 		case lab.KindEnv:
-			want := map[string]string{"create-cluster": "kind create cluster --name \"$CLUSTER\" --image \"$NODE_IMAGE\"",
-				"delete-cluster": "kind delete cluster --name \"$CLUSTER\""}[s.Action]
+			want := map[lab.Action]string{lab.ActionCreateCluster: "kind create cluster --name \"$CLUSTER\" --image \"$NODE_IMAGE\"",
+				lab.ActionDeleteCluster: "kind delete cluster --name \"$CLUSTER\""}[s.Action]
 			if !has(want) {
 				t.Errorf("step %s (%s): the script has no `%s`", s.Name, s.Action, want)
 			}
