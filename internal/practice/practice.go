@@ -347,7 +347,7 @@ func (s *session) fileStep(ctx context.Context, i int) (bool, error) {
 			}
 		}
 		if in == "check" && st.Kind == lab.KindFile {
-			have, err := os.ReadFile(resolve(s.live, st.Path))
+			have, err := os.ReadFile(s.live.Resolve(st.Path))
 			switch {
 			case err != nil:
 				s.printf("✗ %v\n", err)
@@ -370,16 +370,6 @@ func (s *session) fileStep(ctx context.Context, i int) (bool, error) {
 		}
 		return true, nil
 	}
-}
-
-func resolve(lv *runner.Live, p string) string {
-	switch {
-	case strings.HasPrefix(p, "~/"):
-		return filepath.Join(lv.Home(), p[2:])
-	case filepath.IsAbs(p):
-		return p
-	}
-	return filepath.Join(lv.Cwd(), p)
 }
 
 // commands walks the reader through a step's commands.
@@ -431,32 +421,23 @@ func (s *session) commands(ctx context.Context, i int) (bool, error) {
 }
 
 // runChecked runs command ci of step i, showing its output, and checks it,
-// retrying within the step's window as CI does.
+// retrying within the step's window as CI does (runner.Live.Command).
 func (s *session) runChecked(ctx context.Context, i, ci int) bool {
 	st := &s.lab.Steps[i]
-	deadline := time.Now().Add(time.Duration(st.Retry))
-	for attempt := 1; ; attempt++ {
-		out, code, err := s.live.Exec(ctx, i, st.Commands[ci].Cmd, s.out)
-		if err == nil {
-			err = s.live.Check(i, ci, out, code)
+	res := s.live.Command(ctx, i, ci, s.out, func(attempt int) {
+		if attempt == 2 {
+			s.printf("… not there yet; trying again for up to %s (the cluster may still be catching up)\n", time.Duration(st.Retry))
 		}
-		if err == nil {
-			s.printf("✓ output matches the article\n")
-			return true
-		}
-		if ctx.Err() == nil && time.Now().Add(2*time.Second).Before(deadline) {
-			if attempt == 1 {
-				s.printf("… not there yet; trying again for up to %s (the cluster may still be catching up)\n", time.Duration(st.Retry))
-			}
-			time.Sleep(2 * time.Second)
-			continue
-		}
-		s.printf("✗ %v\n", err)
-		if d := s.live.Diff(i, ci, out); d != "" && st.Commands[ci].Expect != nil {
-			s.printf("%s", indent(d))
-		}
-		return false
+	})
+	if res.Status == report.Pass {
+		s.printf("✓ output matches the article\n")
+		return true
 	}
+	s.printf("✗ %s\n", res.Reason)
+	if res.Diff != "" {
+		s.printf("%s", indent(res.Diff))
+	}
+	return false
 }
 
 func (s *session) hint(i, ci int) {
@@ -506,17 +487,7 @@ func (s *session) prompt(ctx context.Context, i int, cmd string) (string, error)
 	}
 }
 
-func mark(res *report.Step) string {
-	switch res.Status {
-	case report.Pass:
-		return "✓"
-	case report.NotVerified:
-		return "○"
-	case report.Fail:
-		return "✗"
-	}
-	return "-"
-}
+func mark(res *report.Step) string { return runner.Mark(res.Status) }
 
 func indent(s string) string {
 	var b strings.Builder

@@ -192,3 +192,50 @@ func TestUnavailableStepsAreNotCountedAsVerified(t *testing.T) {
 		t.Errorf("claims every step verified:\n%s", out)
 	}
 }
+
+func retryLab() *lab.Lab {
+	return &lab.Lab{Name: "eventually", Title: "Eventually", Source: "content/2017/02-eventually.md", Steps: []lab.Step{
+		{Name: "wait", Kind: lab.KindRun, Retry: lab.Duration(time.Minute), Commands: []lab.Command{{
+			Cmd:    `n=$(cat ~/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > ~/count; if [ $n -ge 3 ]; then echo ready; else echo "not yet"; fi`,
+			Expect: []string{"ready"}}}},
+	}}
+}
+
+// A typed command is retried within the step's window as CI retries it,
+// at the runner's interval.
+func TestTypedCommandIsRetriedLikeCI(t *testing.T) {
+	out, err := run(t, retryLab(), t.TempDir(), "")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if n := strings.Count(out, "… not there yet; trying again for up to 1m0s"); n != 1 {
+		t.Errorf("the retry notice is printed %d times, want once:\n%s", n, out)
+	}
+	if strings.Count(out, "not yet\n") != 2 || !strings.Contains(out, "ready\n✓ output matches the article") {
+		t.Errorf("want two attempts printing \"not yet\", then ready and ✓:\n%s", out)
+	}
+}
+
+// The wait between attempts ends with the session's context (Ctrl-C):
+// it does not sit out the interval.
+func TestRetryWaitEndsWithTheContext(t *testing.T) {
+	l := retryLab()
+	l.Steps[0].Commands[0].Expect = []string{"never"}
+	out := &typist{}
+	opts := Options{
+		Runner:   runner.Options{Backend: runnertest.New(), WorkDir: t.TempDir(), RetryInterval: 30 * time.Second},
+		In:       strings.NewReader("\n"),
+		Out:      out,
+		StateDir: t.TempDir(),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	err := Run(ctx, l, opts)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("practice took %s after the context ended: the retry wait ignored it\n%s", d.Round(time.Second), out)
+	}
+	if !errors.Is(err, ErrQuit) {
+		t.Errorf("err = %v, want ErrQuit\n%s", err, out)
+	}
+}

@@ -89,17 +89,25 @@ func (lv *Live) Exec(ctx context.Context, i int, command string, w io.Writer) (s
 	return lv.r.exec(ctx, &lv.r.lab.Steps[i], command, w)
 }
 
-// Check applies the article's checks for command ci of step i to what a
-// person's command printed and its exit code. The error says what differs;
-// Diff shows the output against the article.
-func (lv *Live) Check(i, ci int, out string, code int) error {
-	return checkCommand(&lv.r.lab.Steps[i], ci, out, code)
+// Command runs command ci of step i and applies the article's checks as
+// Run does, retrying within the step's window (Options.RetryInterval
+// apart, until ctx ends), with its output copied to w as it comes. again,
+// when set, is called before each attempt after the first. The result's
+// Status is pass or fail; Reason says what differs and Diff shows the
+// output against the article.
+func (lv *Live) Command(ctx context.Context, i, ci int, w io.Writer, again func(attempt int)) *report.Step {
+	s := &lv.r.lab.Steps[i]
+	res := &report.Step{Name: s.Name, Kind: string(s.Kind), Role: string(s.Role), Line: s.Line, Status: report.Pass}
+	if err := lv.r.command(ctx, s, ci, res, w, again); err != nil {
+		res.Status, res.Reason = report.Fail, err.Error()
+	}
+	return res
 }
 
-// Diff shows out against the expected output of command ci of step i.
-func (lv *Live) Diff(i, ci int, out string) string {
-	return lab.Diff(lv.r.lab.Steps[i].Commands[ci].Expect, out)
-}
+// Resolve maps a file step's path to the host as the runner does: ~ is
+// the lab's HOME, a relative path is relative to the shell's current
+// directory.
+func (lv *Live) Resolve(path string) string { return lv.r.sess.resolve(path) }
 
 // SameCommand reports whether typed is command ci of step i, ignoring
 // spacing and line continuations.

@@ -55,8 +55,7 @@ func (p *progress) end(i int, s *lab.Step, res *report.Step) {
 	if isTerminal(p.w) {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-	mark := map[string]string{report.Pass: "✓", report.Fail: "✗", report.NotVerified: "○", report.Skipped: "-", report.NotRun: "-"}[res.Status]
-	fmt.Fprintf(p.w, "%s %s %s", p.prefix(i, s), mark, res.Duration().Round(100*time.Millisecond))
+	fmt.Fprintf(p.w, "%s %s %s", p.prefix(i, s), Mark(res.Status), res.Duration().Round(100*time.Millisecond))
 	if res.Attempts > 1 {
 		fmt.Fprintf(p.w, " (%d attempts)", res.Attempts)
 	}
@@ -79,6 +78,20 @@ func (p *progress) end(i int, s *lab.Step, res *report.Step) {
 			fmt.Fprintf(p.w, "      | %s\n", l)
 		}
 	}
+}
+
+// Mark is the sign of a step status in progress output and practice
+// mode: ✓ pass, ✗ fail, ○ not verified, - not run or skipped.
+func Mark(status string) string {
+	switch status {
+	case report.Pass:
+		return "✓"
+	case report.Fail:
+		return "✗"
+	case report.NotVerified:
+		return "○"
+	}
+	return "-"
 }
 
 func (p *progress) skip(i int, s *lab.Step, res *report.Step) {

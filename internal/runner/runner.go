@@ -116,7 +116,7 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 		if err := report.Write(report.Path(opts.ResultsDir, l.Name), f); err != nil {
 			return run, err
 		}
-		for _, w := range report.RetryWarnings(run) {
+		for _, w := range report.RetryWarnings(nil) {
 			fmt.Fprintf(opts.Progress, "  ! %s\n", w)
 		}
 	}
@@ -513,7 +513,7 @@ func (r *runState) step(ctx context.Context, s *lab.Step) *report.Step {
 		err = r.writeFile(ctx, s)
 		res.Attempts = 1
 	case lab.KindContains:
-		err = r.retry(ctx, s, res, func() (string, error) { return "", r.contains(s) })
+		err = r.retry(ctx, s, res, func(int) (string, error) { return "", r.contains(s) })
 	case lab.KindEnv:
 		err = r.envStep(ctx, s, res)
 	case lab.KindRun:
@@ -615,23 +615,33 @@ func (r *runState) commands(ctx context.Context, s *lab.Step, res *report.Step) 
 			}
 			continue
 		}
-		err := r.retry(ctx, s, res, func() (string, error) {
-			out, code, err := r.exec(ctx, s, c.Cmd, nil)
-			if err != nil {
-				return out, err
-			}
-			err = checkCommand(s, i, out, code)
-			res.Diff = ""
-			if errors.Is(err, errOutput) {
-				res.Diff = lab.Diff(c.Expect, out)
-			}
-			return out, err
-		})
-		if err != nil {
+		if err := r.command(ctx, s, i, res, nil, nil); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// command runs command i of run step s and applies the article's checks,
+// retrying within the step's window. Output is copied to live when set;
+// again, when set, is called before each attempt after the first.
+func (r *runState) command(ctx context.Context, s *lab.Step, i int, res *report.Step, live io.Writer, again func(attempt int)) error {
+	c := s.Commands[i]
+	return r.retry(ctx, s, res, func(n int) (string, error) {
+		if n > 1 && again != nil {
+			again(n)
+		}
+		out, code, err := r.exec(ctx, s, c.Cmd, live)
+		if err != nil {
+			return out, err
+		}
+		err = checkCommand(s, i, out, code)
+		res.Diff = ""
+		if errors.Is(err, errOutput) {
+			res.Diff = lab.Diff(c.Expect, out)
+		}
+		return out, err
+	})
 }
 
 // errOutput marks a command whose output does not match the article.
@@ -686,11 +696,11 @@ func (r *runState) exec(ctx context.Context, s *lab.Step, cmd string, live io.Wr
 }
 
 // retry runs attempt until it succeeds or the step's retry window closes.
-func (r *runState) retry(ctx context.Context, s *lab.Step, res *report.Step, attempt func() (string, error)) error {
+func (r *runState) retry(ctx context.Context, s *lab.Step, res *report.Step, attempt func(n int) (string, error)) error {
 	deadline := time.Now().Add(time.Duration(s.Retry))
 	for n := 1; ; n++ {
 		res.Attempts = max(res.Attempts, n)
-		out, err := attempt()
+		out, err := attempt(n)
 		res.OutputTail = report.Tail(out, 20)
 		if err == nil {
 			return nil
