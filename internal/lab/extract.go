@@ -588,6 +588,33 @@ func checkRefs(file string, l *Lab) diag.List {
 	return errs
 }
 
+// envPositions maps paths in the env block's YAML ("clusters/0/name",
+// "containers/1/networks/0") to the file line and column of their value.
+func envPositions(b *content.Block) map[string][2]int {
+	out := map[string][2]int{}
+	var doc yaml.Node
+	if yaml.Unmarshal([]byte(b.Code), &doc) != nil || len(doc.Content) == 0 {
+		return out
+	}
+	var walk func(prefix string, n *yaml.Node)
+	walk = func(prefix string, n *yaml.Node) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(prefix+n.Content[i].Value+"/", n.Content[i+1])
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(fmt.Sprintf("%s%d/", prefix, i), c)
+			}
+		default:
+			out[strings.TrimSuffix(prefix, "/")] = [2]int{b.FirstLine + n.Line - 1, n.Column}
+		}
+	}
+	walk("", doc.Content[0])
+	return out
+}
+
 // parseEnv decodes the env block strictly.
 func parseEnv(file string, b *content.Block) (*Env, error) {
 	var env Env
@@ -609,32 +636,41 @@ func parseEnv(file string, b *content.Block) (*Env, error) {
 		}
 		return nil, diag.Errorf(file, line, 0, "env block: %s", msg)
 	}
+	pos := envPositions(b)
 	var errs diag.List
-	names := map[string]bool{}
-	for _, c := range env.Clusters {
-		if ValidName(NameCluster, c.Name) != nil || names[c.Name] {
-			errs = append(errs, diag.Errorf(file, b.Line, 0, "env block: cluster name %q is invalid or repeated", c.Name))
+	bad := func(key string, format string, args ...any) {
+		p := pos[key]
+		if p[0] == 0 {
+			p = [2]int{b.Line, 0}
 		}
-		names[c.Name] = true
+		errs = append(errs, diag.Errorf(file, p[0], p[1], "env block: "+format, args...))
+	}
+	names := map[string]bool{}
+	checkName := func(key, what, name string, seen map[string]bool) {
+		switch err := ValidName(what, name); {
+		case err != nil:
+			bad(key, "%v", err)
+		case seen[name]:
+			bad(key, "%s name %q is repeated", what, name)
+		}
+		seen[name] = true
+	}
+	for i, c := range env.Clusters {
+		checkName(fmt.Sprintf("clusters/%d/name", i), NameCluster, c.Name, names)
 	}
 	nets := map[string]bool{}
-	for _, n := range env.Networks {
-		if ValidName(NameNetwork, n.Name) != nil || nets[n.Name] {
-			errs = append(errs, diag.Errorf(file, b.Line, 0, "env block: network name %q is invalid or repeated", n.Name))
-		}
-		nets[n.Name] = true
+	for i, n := range env.Networks {
+		checkName(fmt.Sprintf("networks/%d/name", i), NameNetwork, n.Name, nets)
 	}
-	for _, c := range env.Containers {
-		if ValidName(NameContainer, c.Name) != nil || names[c.Name] {
-			errs = append(errs, diag.Errorf(file, b.Line, 0, "env block: container name %q is invalid or repeated", c.Name))
-		}
-		names[c.Name] = true
+	for i, c := range env.Containers {
+		key := fmt.Sprintf("containers/%d/", i)
+		checkName(key+"name", NameContainer, c.Name, names)
 		if c.Image == "" {
-			errs = append(errs, diag.Errorf(file, b.Line, 0, "env block: container %q has no image", c.Name))
+			bad(key+"name", "container %q has no image", c.Name)
 		}
-		for _, n := range c.Networks {
+		for j, n := range c.Networks {
 			if !nets[n] {
-				errs = append(errs, diag.Errorf(file, b.Line, 0, "env block: container %q joins undeclared network %q", c.Name, n))
+				bad(fmt.Sprintf("%snetworks/%d", key, j), "container %q joins undeclared network %q", c.Name, n)
 			}
 		}
 	}
