@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -414,6 +415,7 @@ func lintBlock(path string, b *content.Block, target Version) []Finding {
 	case lang == "" && len(ms) > 0 && isYAML(b.Code):
 		return out // an unlabelled manifest
 	case !shellLang(lang):
+		out = append(out, chartRepoFindings(path, b)...)
 		if !dataLangs[lang] {
 			for _, c := range embeddedCalls(b) {
 				for _, h := range checkCall(c) {
@@ -449,6 +451,28 @@ func lintBlock(path string, b *content.Block, target Version) []Finding {
 				out = append(out, f)
 			}
 		}
+	}
+	return out
+}
+
+// repositoryLine matches a chart dependency's repository (Chart.yaml,
+// requirements.yaml) on one of the deleted Google-hosted repositories.
+var repositoryLine = regexp.MustCompile(`^(\s*-?\s*repository:\s*["']?)(\S*kubernetes-charts(?:-incubator)?\.storage\.googleapis\.com\S*?)["']?\s*$`)
+
+func chartRepoFindings(path string, b *content.Block) []Finding {
+	if !strings.Contains(b.Code, "storage.googleapis.com") {
+		return nil
+	}
+	var out []Finding
+	for i, l := range strings.Split(b.Code, "\n") {
+		m := repositoryLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		w := word{s: m[2], raw: m[2], line: b.FirstLine + i, col: b.Col + len(m[1])}
+		f, _ := cliFinding(path, b, hit{rule: RuleHelmStableRepo, at: w, what: m[2],
+			msg: "the chart repository " + m[2] + " was deleted on 2020-11-13"}, Version{})
+		out = append(out, f)
 	}
 	return out
 }
@@ -504,6 +528,9 @@ func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, i
 func cliFinding(path string, b *content.Block, h hit, target Version) (Finding, bool) {
 	r := ruleByID[h.rule]
 	sev := r.Severity
+	if dep, ok := kubectlVersion(r.DeprecatedIn); ok && r.RemovedIn == "" && target.less(dep) {
+		return Finding{}, false // not deprecated yet in the target's kubectl
+	}
 	notYet := false
 	if removed, ok := kubectlVersion(r.RemovedIn); ok && target.less(removed) {
 		dep, ok := kubectlVersion(r.DeprecatedIn)

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -48,6 +49,10 @@ const (
 	RuleKubectlShowAll       RuleID = "kubectl-get-show-all"
 	RuleKubectlExport        RuleID = "kubectl-get-export"
 	RuleKubectlExecDash      RuleID = "kubectl-exec-no-dashes"
+	RuleKubectlRollingUpdate RuleID = "kubectl-rolling-update"
+	RuleKubectlDryRunBare    RuleID = "kubectl-dry-run-bare"
+	RuleKubectlServerDryRun  RuleID = "kubectl-server-dry-run"
+	RuleHelmStableRepo       RuleID = "helm-stable-repo-url"
 	RuleKubefed              RuleID = "kubefed-archived"
 	RuleBrewCask             RuleID = "brew-cask"
 	RuleInspecAttrs          RuleID = "inspec-attrs"
@@ -173,6 +178,34 @@ var cliRules = []Rule{
 		DeprecatedIn: "kubectl v1.18", RemovedIn: "kubectl v1.31", Since: "2024-08-13",
 		Replacement: "kubectl exec POD -- COMMAND",
 		Source:      "https://github.com/kubernetes/kubernetes/pull/125437",
+	},
+	{
+		ID: RuleKubectlRollingUpdate, Tool: "kubectl", Severity: SeverityError,
+		Summary:      "kubectl rolling-update (of ReplicationControllers): deprecated in v1.11, removed in v1.18; Deployments roll out by themselves",
+		DeprecatedIn: "kubectl v1.11", RemovedIn: "kubectl v1.18", Since: "2020-03-25",
+		Replacement: "a Deployment, updated with kubectl set image deployment/NAME CONTAINER=IMAGE (kubectl rollout status|undo)",
+		Source:      "https://github.com/kubernetes/kubernetes/pull/88057",
+	},
+	{
+		ID: RuleKubectlDryRunBare, Tool: "kubectl", Severity: SeverityWarning,
+		Summary:      "--dry-run without a value (or =true|false): deprecated since kubectl v1.18; removed in v1.23.0 and restored in v1.23.1, it still prints a deprecation warning",
+		DeprecatedIn: "kubectl v1.18",
+		Replacement:  "--dry-run=client (or --dry-run=server)",
+		Source:       "https://github.com/kubernetes/kubernetes/pull/105327",
+	},
+	{
+		ID: RuleKubectlServerDryRun, Tool: "kubectl", Severity: SeverityError,
+		Summary:      "--server-dry-run: deprecated in v1.18, removed in v1.19",
+		DeprecatedIn: "kubectl v1.18", RemovedIn: "kubectl v1.19", Since: "2020-08-26",
+		Replacement: "--dry-run=server",
+		Source:      "https://github.com/kubernetes/kubernetes/pull/91308",
+	},
+	{
+		ID: RuleHelmStableRepo, Tool: "helm", Severity: SeverityError,
+		Summary:     "the stable and incubator chart repositories at kubernetes-charts(-incubator).storage.googleapis.com were deleted on 2020-11-13; helm repo add refuses them",
+		Since:       "2020-11-13",
+		Replacement: "https://charts.helm.sh/stable (or /incubator), a frozen archive: prefer the chart's own maintained repository",
+		Source:      "https://helm.sh/blog/new-location-stable-incubator-charts/",
 	},
 	{
 		ID: RuleKubefed, Tool: "kubefed", Severity: SeverityError,
@@ -418,9 +451,18 @@ var helmValueFlags = setOf(
 	"--labels", "--max-history", "--history-max",
 )
 
+// oldChartRepo matches the deleted Google-hosted chart repositories.
+var oldChartRepo = regexp.MustCompile(`kubernetes-charts(?:-incubator)?\.storage\.googleapis\.com`)
+
 func checkHelm(c call) []hit {
 	a := parseArgs(c.words[1:], helmValueFlags)
 	var hits []hit
+	for _, w := range c.words[1:] {
+		if oldChartRepo.MatchString(w.s) {
+			hits = append(hits, hit{rule: RuleHelmStableRepo, at: w, what: w.s,
+				msg: "the chart repository " + w.s + " was deleted on 2020-11-13"})
+		}
+	}
 	for _, f := range a.flags {
 		if strings.HasPrefix(f.name, "--tiller-") {
 			hits = append(hits, hit{rule: RuleHelmTillerFlag, at: f.at, what: "helm " + f.name,
@@ -530,7 +572,15 @@ func checkKubectl(c call) []hit {
 		}
 		hits = append(hits, h)
 	}
+	if f := a.flag("--dry-run"); f != nil && (f.val == nil || f.val.s == "true" || f.val.s == "false") {
+		hits = append(hits, hit{rule: RuleKubectlDryRunBare, at: f.at, what: "kubectl " + verb + " " + f.at.s})
+	}
+	if f := a.flag("--server-dry-run"); f != nil {
+		hits = append(hits, hit{rule: RuleKubectlServerDryRun, at: f.at, what: "kubectl " + verb + " --server-dry-run"})
+	}
 	switch verb {
+	case "rolling-update":
+		hits = append(hits, hit{rule: RuleKubectlRollingUpdate, at: a.pos[0], what: "kubectl rolling-update"})
 	case "run":
 		name, image := "NAME", "IMAGE"
 		if len(a.pos) > 1 {

@@ -76,6 +76,7 @@ func TestCommandRules(t *testing.T) {
 		{"kubectl run x --image=y --restart=Never", nil},
 		{"kubectl run x --image=y", nil},
 		{"kubectl run x --image=y --dry-run=client -o yaml", nil},
+		{"kubectl run x --image=y --dry-run -o yaml", []RuleID{"kubectl-dry-run-bare"}},
 		{"kubectl run x --image=y --restart=Never -o yaml", nil}, // a Pod then and now
 		{"kubectl run x --image=y --restart=Always -o json", []RuleID{"kubectl-run-deployment"}},
 		{"kubectl run -it --rm debug --image=busybox --restart=Never -- sh", nil},
@@ -132,6 +133,18 @@ func TestCommandRules(t *testing.T) {
 		{"kubectl -n web exec mypod -c app -- ls", nil},
 		{"kubectl exec deploy/web -- env", nil},
 		{"kubectl exec -it mypod", nil}, // no command: kubectl says so itself
+		// Removed kubectl commands and flags.
+		{"kubectl rolling-update frontend --image=image:v2", []RuleID{"kubectl-rolling-update"}},
+		{"kubectl rollout status deployment/frontend", nil},
+		{"kubectl create deployment x --image=y --dry-run -o yaml", []RuleID{"kubectl-dry-run-bare"}},
+		{"kubectl create deployment x --image=y --dry-run=true -o yaml", []RuleID{"kubectl-dry-run-bare"}},
+		{"kubectl create deployment x --image=y --dry-run=client -o yaml", nil},
+		{"kubectl apply -f x.yaml --server-dry-run", []RuleID{"kubectl-server-dry-run"}},
+		{"kubectl apply -f x.yaml --dry-run=server", nil},
+		// The deleted chart repositories.
+		{"helm repo add stable https://kubernetes-charts.storage.googleapis.com", []RuleID{"helm-stable-repo-url"}},
+		{"helm repo add incubator https://kubernetes-charts-incubator.storage.googleapis.com/", []RuleID{"helm-stable-repo-url"}},
+		{"helm repo add stable https://charts.helm.sh/stable", nil},
 		// A completion demo is not a command.
 		{"helm install myrelease --version 2.0.[tab]", nil},
 		// Mentions that are not calls.
@@ -198,6 +211,10 @@ func TestRulesCiteSources(t *testing.T) {
 		"kubectl-get-show-all":    "kubectl v1.14",
 		"kubectl-get-export":      "kubectl v1.18",
 		"kubectl-exec-no-dashes":  "kubectl v1.31",
+		"kubectl-rolling-update":  "kubectl v1.18",
+		"kubectl-dry-run-bare":    "kubectl v1.18",
+		"kubectl-server-dry-run":  "kubectl v1.19",
+		"helm-stable-repo-url":    "2020-11-13",
 		"kubefed-archived":        "2023",
 		"brew-cask":               "Homebrew 2.7.0",
 		"inspec-attrs":            "InSpec 4",
