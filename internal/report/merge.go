@@ -1,12 +1,12 @@
 package report
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
+
+	"github.com/sysadvent/advent/internal/lab"
 )
 
 // mergeRun combines two runs of one lab on one Kubernetes version: the one
@@ -56,8 +56,8 @@ func LoadStore(dir string) (Store, error) {
 		if err != nil {
 			return err
 		}
-		if err := validLab(f.Lab); err != nil {
-			return &FormatError{Path: path, Msg: err.Error()}
+		if err := lab.ValidName(lab.NameLab, f.Lab); err != nil {
+			return &FormatError{Path: path, Msg: "results for " + err.Error()}
 		}
 		st.Add(f)
 		return nil
@@ -122,14 +122,6 @@ func (st Store) Write(dir string) error {
 		if err := Write(Path(dir, n), st[n]); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// validLab refuses names that would escape the store directory.
-func validLab(name string) error {
-	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
-		return fmt.Errorf("lab %q: want a lab name", name)
 	}
 	return nil
 }
