@@ -14,7 +14,8 @@
 // Images are built under temporary tags and tagged with their final names
 // only when complete.
 //
-// Other packages use Mode, DetectMode and NodeImage to pick images, and
+// Other packages use Mode, DetectMode and NodeImage to pick images (online,
+// the node images the pinned kind release publishes: KindNodeImages), and
 // LoadManifest, ToolsDir and StandIns to find what was built.
 package images
 
