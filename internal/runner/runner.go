@@ -116,7 +116,7 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 		if err := report.Write(report.Path(opts.ResultsDir, l.Name), f); err != nil {
 			return run, err
 		}
-		for _, w := range report.RetryWarnings(nil) {
+		for _, w := range report.RetryWarnings(run) {
 			fmt.Fprintf(opts.Progress, "  ! %s\n", w)
 		}
 	}
