@@ -83,44 +83,60 @@ func (f *labRunFlags) bind(fs *flag.FlagSet) {
 }
 
 func runLabRun(e *env, f *labRunFlags, names []string) error {
+	labs, err := selectLabs(f, names)
+	if err != nil {
+		return err
+	}
+	backend, err := f.backend(e)
+	if err != nil {
+		return err
+	}
+	return runLabs(e, f, backend, labs)
+}
+
+// selectLabs loads the named labs (every lab with -all) after checking
+// that labs/ is what the articles say.
+func selectLabs(f *labRunFlags, names []string) ([]*lab.Lab, error) {
 	labsDir := filepath.Join(f.root, "labs")
 	switch {
 	case f.all && len(names) > 0:
-		return diag.Usagef("give lab names or -all, not both")
+		return nil, diag.Usagef("give lab names or -all, not both")
 	case f.all:
 		var err error
 		if names, err = lab.Names(labsDir); err != nil {
-			return err
+			return nil, err
 		}
 	case len(names) == 0:
-		return diag.Usagef("name a lab to run (or -all)")
+		return nil, diag.Usagef("name a lab to run (or -all)")
 	}
 	// The labs must be what the articles say.
 	current, err := extractAll(f.root)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if drift, err := lab.Drift(labsDir, current); err != nil {
-		return err
+		return nil, err
 	} else if len(drift) > 0 {
-		return &diag.Error{Path: labsDir, Msg: "labs/ is out of date with the articles: run `advent labs extract` (see `advent labs check`)"}
+		return nil, &diag.Error{Path: labsDir, Msg: "labs/ is out of date with the articles: run `advent labs extract` (see `advent labs check`)"}
 	}
 	var labs []*lab.Lab
 	for _, n := range names {
 		l, err := lab.Load(labsDir, n)
 		if errors.Is(err, lab.ErrUnknownLab) {
 			known, _ := lab.Names(labsDir)
-			return diag.Usagef("unknown lab %q (labs: %s)", n, strings.Join(known, ", "))
+			return nil, diag.Usagef("unknown lab %q (labs: %s)", n, strings.Join(known, ", "))
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		labs = append(labs, l)
 	}
-	backend, err := f.backend(e)
-	if err != nil {
-		return err
-	}
+	return labs, nil
+}
+
+// runLabs runs each lab on each Kubernetes version asked for, writes the
+// results and JUnit, and returns errFailed when a lab failed.
+func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) error {
 	versions := []string(f.kubernetes)
 	if len(versions) == 0 {
 		versions = []string{""}

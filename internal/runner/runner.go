@@ -238,46 +238,13 @@ func (r *runState) run(ctx context.Context) *report.Run {
 		run.Reason = stopped
 	}
 	provisioned := time.Now()
-	for i := range r.lab.Steps {
-		s := &r.lab.Steps[i]
-		if s.Role == lab.RoleCleanup {
-			continue
-		}
-		if stopped == "" && labCtx.Err() != nil {
-			stopped = context.Cause(labCtx).Error()
-		}
-		if stopped != "" {
-			results[i] = &report.Step{Status: report.NotRun, Reason: stopped}
-			r.p.skip(i, s, results[i])
-			continue
-		}
-		r.p.start(i, s)
-		res := r.step(labCtx, s)
-		results[i] = res
-		r.p.end(i, s, res)
-		if res.Status == report.Fail {
-			if ctx.Err() != nil {
-				stopped = "interrupted"
-			} else {
-				stopped = fmt.Sprintf("step %q failed", s.Name)
-			}
-		}
-	}
+	stopped = r.mainSteps(ctx, labCtx, results, stopped)
 	// Background commands end with the lab's main steps.
 	r.sess.stopAll()
 	if stopped != "" && r.opts.LogsDir != "" {
 		r.collectLogs(cleanupCtx)
 	}
-	for i := range r.lab.Steps {
-		s := &r.lab.Steps[i]
-		if s.Role != lab.RoleCleanup {
-			continue
-		}
-		r.p.start(i, s)
-		res := r.step(cleanupCtx, s)
-		results[i] = res
-		r.p.end(i, s, res)
-	}
+	r.cleanupSteps(cleanupCtx, results)
 	tdBegin := time.Now()
 	if err := r.teardown(cleanupCtx); err != nil {
 		run.Leaks = append(run.Leaks, "teardown: "+err.Error())
@@ -305,6 +272,53 @@ func (r *runState) run(ctx context.Context) *report.Run {
 		run.Reason = failReason(run)
 	}
 	return run
+}
+
+// mainSteps runs every step but the cleanup ones into results, in order,
+// on labCtx, until one fails or the lab's time is up (ctx is the run's, to
+// tell an interruption from a failure). A step that does not run says why
+// (stopped, which it returns, is why the first did not).
+func (r *runState) mainSteps(ctx, labCtx context.Context, results []*report.Step, stopped string) string {
+	for i := range r.lab.Steps {
+		s := &r.lab.Steps[i]
+		if s.Role == lab.RoleCleanup {
+			continue
+		}
+		if stopped == "" && labCtx.Err() != nil {
+			stopped = context.Cause(labCtx).Error()
+		}
+		if stopped != "" {
+			results[i] = &report.Step{Status: report.NotRun, Reason: stopped}
+			r.p.skip(i, s, results[i])
+			continue
+		}
+		r.p.start(i, s)
+		res := r.step(labCtx, s)
+		results[i] = res
+		r.p.end(i, s, res)
+		if res.Status == report.Fail {
+			if ctx.Err() != nil {
+				stopped = "interrupted"
+			} else {
+				stopped = fmt.Sprintf("step %q failed", s.Name)
+			}
+		}
+	}
+	return stopped
+}
+
+// cleanupSteps runs the cleanup steps into results, always.
+func (r *runState) cleanupSteps(ctx context.Context, results []*report.Step) {
+	for i := range r.lab.Steps {
+		s := &r.lab.Steps[i]
+		if s.Role != lab.RoleCleanup {
+			continue
+		}
+		r.p.start(i, s)
+		res := r.step(ctx, s)
+		results[i] = res
+		r.p.end(i, s, res)
+	}
 }
 
 // collectLogs exports every live cluster's logs for a failed lab.
