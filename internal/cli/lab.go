@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/sysadvent/advent/internal/practice"
 	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/runner"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 func init() {
@@ -193,14 +193,11 @@ func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) er
 
 // gitCommit names the commit the articles come from ("" outside git).
 func gitCommit(ctx context.Context, root string) string {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--short=12", "HEAD").Output()
+	commit, err := xexec.Command("git", "-C", root, "rev-parse", "--short=12", "HEAD").WithTimeout(10 * time.Second).OutputString(ctx)
 	if err != nil {
 		return ""
 	}
-	commit := strings.TrimSpace(string(out))
-	if err := exec.CommandContext(ctx, "git", "-C", root, "diff", "--quiet", "HEAD", "--", "content", "labs").Run(); err != nil {
+	if err := xexec.Command("git", "-C", root, "diff", "--quiet", "HEAD", "--", "content", "labs").WithTimeout(10 * time.Second).Run(ctx); err != nil {
 		commit += "-dirty"
 	}
 	return commit
