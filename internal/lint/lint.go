@@ -201,6 +201,10 @@ func lintFile(f file, site bool, target Version) ([]Finding, error) {
 		if err != nil {
 			return out, err
 		}
+		// What `advent labs extract` rejects, lint rejects too.
+		if err := lab.Check([]*content.Article{a}); err != nil {
+			return out, err
+		}
 		return append(out, lintArticle(a, target)...), nil
 	}
 	return append(out, lintArticle(parseDoc(f.display, src), target)...), nil
