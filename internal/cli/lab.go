@@ -5,12 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/sysadvent/advent/internal/diag"
+	labenv "github.com/sysadvent/advent/internal/env"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/practice"
 	"github.com/sysadvent/advent/internal/report"
@@ -25,7 +25,7 @@ func init() {
 
 // newBackend makes the backend labs run on; tests replace it.
 var newBackend = func(ctx context.Context, e *env, opts backendOptions) (runner.Backend, error) {
-	return runner.NewDockerBackend(ctx, runner.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr})
+	return labenv.NewDockerBackend(ctx, labenv.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr})
 }
 
 type backendOptions struct {

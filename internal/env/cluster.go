@@ -1,7 +1,13 @@
-// Package env is the environment layer of advent's lab runner: kind
-// clusters created and deleted through kind's Go API with context
-// cancellation, snapshots of what exists in Docker (to find what a lab
-// leaked), and the settings testcontainers-go needs on this Docker engine.
+// Package env is the environment layer of advent's lab runner, everything
+// a lab runs in, in one place: kind clusters created and deleted through
+// kind's Go API with context cancellation, containers and networks through
+// testcontainers-go (with the settings it needs on this Docker engine),
+// snapshots of what exists in Docker (to find what a lab leaked), owner
+// labels and records (to reap what killed runs left), and DockerBackend,
+// the runner.Backend made of them. What Prepare chooses for a lab (node
+// image, images to load) is returned in runner.Info and comes back in each
+// runner.ClusterSpec; the backend, which the labs of a run share, keeps no
+// per-lab choice.
 //
 // Cluster creation honours ctx although kind itself does not: Create runs
 // in a goroutine and, when ctx is cancelled, the cluster is deleted on a

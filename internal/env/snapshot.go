@@ -52,6 +52,21 @@ func (s Snapshot) Leaked(before Snapshot) Snapshot {
 	}
 }
 
+// List is s as one list of "kind/name": container/x, network/y,
+// volume/z, cluster/c (the form of runner.Backend's Snapshot).
+func (s Snapshot) List() []string {
+	var out []string
+	for _, x := range []struct {
+		kind  string
+		names []string
+	}{{"container", s.Containers}, {"network", s.Networks}, {"volume", s.Volumes}, {"cluster", s.Clusters}} {
+		for _, n := range x.names {
+			out = append(out, x.kind+"/"+n)
+		}
+	}
+	return out
+}
+
 // Empty reports whether s lists nothing.
 func (s Snapshot) Empty() bool {
 	return len(s.Containers)+len(s.Networks)+len(s.Volumes)+len(s.Clusters) == 0

@@ -15,9 +15,10 @@ type Backend interface {
 	// Prepare checks that everything the lab needs is there (images,
 	// tools) and describes the run. It creates nothing.
 	Prepare(ctx context.Context, l *lab.Lab, kubernetes string) (*Info, error)
-	// CreateCluster creates a cluster and writes its kubeconfig (context
-	// kind-NAME) to kubeconfig. Progress goes to log.
-	CreateCluster(ctx context.Context, name, kubeconfig string, log io.Writer) error
+	// CreateCluster creates a cluster as spec says (what Prepare chose for
+	// the lab travels in spec, never on the backend, which labs share) and
+	// writes its kubeconfig (context kind-NAME). Progress goes to log.
+	CreateCluster(ctx context.Context, spec ClusterSpec, log io.Writer) error
 	// DeleteCluster deletes a cluster the backend created.
 	DeleteCluster(ctx context.Context, name string, log io.Writer) error
 	// CreateNetwork creates a container network.
@@ -43,9 +44,19 @@ type Info struct {
 	Mode       images.Mode
 	Kubernetes string
 	NodeImage  string
+	LoadImages []string          // images loaded into every cluster of the lab
 	ToolsDir   string            // put first on PATH: kind, kubectl, helm
 	Versions   map[string]string // tool -> version
 	Images     []report.Image
 	StandIns   []string
 	Env        []string // extra environment for steps (DOCKER_HOST...)
+}
+
+// ClusterSpec is one cluster of a lab, as the runner asks the backend to
+// create it: the lab's values from Prepare's Info.
+type ClusterSpec struct {
+	Name       string
+	Kubeconfig string   // where to write its kubeconfig
+	NodeImage  string   // Info.NodeImage
+	LoadImages []string // Info.LoadImages
 }

@@ -15,18 +15,6 @@ type ClusterTimer interface {
 	ClusterTimes(name string) (create, load time.Duration, ok bool)
 }
 
-// ClusterTimes reports how long creating cluster name and loading the
-// lab's images into it took.
-func (b *DockerBackend) ClusterTimes(name string) (create, load time.Duration, ok bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	c := b.clusters[name]
-	if c == nil {
-		return 0, 0, false
-	}
-	return c.CreateTime, c.LoadTime, true
-}
-
 // clusterTiming is when a cluster job ran and how its creation divided.
 type clusterTiming struct {
 	begin, end   time.Time // creation started (a CPU slot free) and ended

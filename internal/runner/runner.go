@@ -462,7 +462,8 @@ func (r *runState) provision(ctx context.Context) error {
 				return
 			}
 			begin := time.Now()
-			if err := b.CreateCluster(ctx, j.name, r.kubeconfig(j.name), &j.log); err != nil {
+			spec := ClusterSpec{Name: j.name, Kubeconfig: r.kubeconfig(j.name), NodeImage: r.info.NodeImage, LoadImages: r.info.LoadImages}
+			if err := b.CreateCluster(ctx, spec, &j.log); err != nil {
 				j.err = fmt.Errorf("create cluster %s: %w", j.name, err)
 				return
 			}

@@ -518,3 +518,33 @@ func TestBackgroundRetryWaitHonoursContext(t *testing.T) {
 		t.Errorf("the run took %s: the wait between attempts ignored the context", d.Round(time.Second))
 	}
 }
+
+// What Prepare chose for a lab reaches its clusters in the ClusterSpec,
+// not through the backend, which the labs of one run share: two labs run
+// on one backend each get their own node image and images.
+func TestClustersGetTheirLabsValues(t *testing.T) {
+	f := runnertest.New()
+	for _, c := range []struct{ lab, cluster, k8s, image string }{
+		{"one", "c1", "v1.33.13", "nginx:alpine"},
+		{"two", "c2", "v1.34.1", "perl:5.34.0"},
+	} {
+		l := &lab.Lab{Name: c.lab, Env: lab.Env{Images: []string{c.image}, Clusters: []lab.Cluster{{Name: c.cluster}}},
+			Steps: []lab.Step{runStep("ok", cmd("true"))}}
+		opts := testOpts(t, f)
+		opts.Kubernetes = c.k8s
+		if run, err := Run(context.Background(), l, opts); err != nil || run.Status != report.Pass {
+			t.Fatalf("%s: %v %+v", c.lab, err, run)
+		}
+	}
+	specs := f.Specs()
+	for name, want := range map[string]ClusterSpec{
+		"c1": {Name: "c1", NodeImage: "fake/node:v1.33.13", LoadImages: []string{"nginx:alpine"}},
+		"c2": {Name: "c2", NodeImage: "fake/node:v1.34.1", LoadImages: []string{"perl:5.34.0"}},
+	} {
+		got := specs[name]
+		if got.Name != want.Name || got.NodeImage != want.NodeImage || strings.Join(got.LoadImages, ",") != strings.Join(want.LoadImages, ",") ||
+			filepath.Base(got.Kubeconfig) != name+".yaml" {
+			t.Errorf("cluster %s created with %+v, want %+v", name, got, want)
+		}
+	}
+}

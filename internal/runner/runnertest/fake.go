@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -33,6 +34,7 @@ type Fake struct {
 	maxCreate int // the most at once
 	calls     []string
 	live      map[string]bool // what Snapshot reports
+	specs     map[string]runner.ClusterSpec
 }
 
 // New returns a Fake whose machine already has one unrelated container.
@@ -64,13 +66,27 @@ func (f *Fake) Prepare(ctx context.Context, l *lab.Lab, k string) (*runner.Info,
 	if k == "" {
 		k = "v1.33.13"
 	}
-	return &runner.Info{Mode: images.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k,
+	return &runner.Info{Mode: images.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k, LoadImages: l.Env.Images,
 		Versions: map[string]string{"kind": "v0.33.0"}, StandIns: []string{"nginx:alpine"},
 		Images: []report.Image{{Name: "nginx:alpine", ID: "sha256:1", StandIn: true}}}, nil
 }
 
-func (f *Fake) CreateCluster(ctx context.Context, name, kubeconfig string, log io.Writer) error {
+// Specs are the specs CreateCluster was given, by cluster name.
+func (f *Fake) Specs() map[string]runner.ClusterSpec {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.specs)
+}
+
+func (f *Fake) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log io.Writer) error {
+	name, kubeconfig := spec.Name, spec.Kubeconfig
 	f.record("create-cluster %s", name)
+	f.mu.Lock()
+	if f.specs == nil {
+		f.specs = map[string]runner.ClusterSpec{}
+	}
+	f.specs[name] = spec
+	f.mu.Unlock()
 	fmt.Fprintf(log, "Creating cluster %q ...\n ✓ Preparing nodes\n", name)
 	f.mu.Lock()
 	f.creating++

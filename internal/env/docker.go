@@ -1,4 +1,4 @@
-package runner
+package env
 
 import (
 	"context"
@@ -19,10 +19,10 @@ import (
 	"github.com/testcontainers/testcontainers-go/network"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 
-	"github.com/sysadvent/advent/internal/env"
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
+	"github.com/sysadvent/advent/internal/runner"
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
@@ -43,10 +43,10 @@ type DockerBackend struct {
 
 	nodeImage string
 	load      []string // images loaded into every cluster
-	owner     string   // env.OwnerLabel value of what this process creates
+	owner     string   // OwnerLabel value of what this process creates
 
 	mu         sync.Mutex
-	clusters   map[string]*env.Cluster
+	clusters   map[string]*Cluster
 	networks   map[string]*testcontainers.DockerNetwork
 	containers map[string]*testcontainers.DockerContainer
 	order      []string // containers in start order
@@ -81,10 +81,10 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 	if os.Getenv("ADVENT_VERBOSE") == "" {
 		tclog.SetDefault(tclog.NewNoopLogger()) // its container lifecycle chatter
 	}
-	if _, err := env.ApplyTestcontainersEnv(mode); err != nil {
+	if _, err := ApplyTestcontainersEnv(mode); err != nil {
 		return nil, fmt.Errorf("testcontainers settings: %w", err)
 	}
-	reaped, err := env.ReapStale(ctx)
+	reaped, err := ReapStale(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +92,8 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 		fmt.Fprintf(o.Log, "Removed what interrupted advent runs left behind: %s\n", reaped)
 	}
 	b := &DockerBackend{mode: mode, cacheDir: o.CacheDir,
-		clusters: map[string]*env.Cluster{}, networks: map[string]*testcontainers.DockerNetwork{},
-		containers: map[string]*testcontainers.DockerContainer{}, owner: env.Self().String()}
+		clusters: map[string]*Cluster{}, networks: map[string]*testcontainers.DockerNetwork{},
+		containers: map[string]*testcontainers.DockerContainer{}, owner: Self().String()}
 	if m, err := images.LoadManifest(o.CacheDir); err == nil {
 		b.manifest = m
 	} else if !errors.Is(err, images.ErrNoManifest) {
@@ -123,8 +123,8 @@ func (b *DockerBackend) Mode() images.Mode { return b.mode }
 // Prepare checks the node image, the tools and the images a lab needs, and
 // describes the run. In air-gapped mode a missing image is an error that
 // says how to build it; online, missing images are pulled.
-func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes string) (*Info, error) {
-	info := &Info{Mode: b.mode, ToolsDir: images.ToolsDir(b.cacheDir), Versions: map[string]string{}}
+func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes string) (*runner.Info, error) {
+	info := &runner.Info{Mode: b.mode, ToolsDir: images.ToolsDir(b.cacheDir), Versions: map[string]string{}}
 	missingHint := "run `make images` (advent images build) to build the air-gapped image set"
 	if b.manifest != nil {
 		for _, t := range b.manifest.Tools {
@@ -165,12 +165,11 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 		}
 		info.Kubernetes = v
 		info.Versions["kubernetes"] = v
-		if b.nodeImage, err = images.NodeImage(b.mode, v); err != nil {
+		if info.NodeImage, err = images.NodeImage(b.mode, v); err != nil {
 			return nil, err
 		}
-		info.NodeImage = b.nodeImage
-		need = append(need, b.nodeImage)
-		b.load = append([]string(nil), l.Env.Images...)
+		need = append(need, info.NodeImage)
+		info.LoadImages = append([]string(nil), l.Env.Images...)
 	}
 	seen := map[string]bool{}
 	for _, name := range need {
@@ -181,7 +180,7 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 		im, err := b.image(ctx, name)
 		if err != nil {
 			if b.mode == images.AirGapped {
-				return nil, fmt.Errorf("image %s is not in the Docker engine (%v): %s", name, err, missingHint)
+				return nil, fmt.Errorf("image %s is not in the Docker engine (%v): %s", name, err, images.BuildHint(name))
 			}
 			return nil, fmt.Errorf("image %s: %w", name, err)
 		}
@@ -235,17 +234,29 @@ func (b *DockerBackend) image(ctx context.Context, name string) (*report.Image, 
 }
 
 // CreateCluster creates a kind cluster and loads the lab's images into it.
-func (b *DockerBackend) CreateCluster(ctx context.Context, name, kubeconfig string, log io.Writer) error {
-	c, err := env.CreateCluster(ctx, env.ClusterOptions{
-		Name: name, Image: b.nodeImage, Kubeconfig: kubeconfig, LoadImages: b.load, Log: log,
+func (b *DockerBackend) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log io.Writer) error {
+	c, err := CreateCluster(ctx, ClusterOptions{
+		Name: spec.Name, Image: spec.NodeImage, Kubeconfig: spec.Kubeconfig, LoadImages: spec.LoadImages, Log: log,
 	})
 	if err != nil {
 		return err
 	}
 	b.mu.Lock()
-	b.clusters[name] = c
+	b.clusters[spec.Name] = c
 	b.mu.Unlock()
 	return nil
+}
+
+// ClusterTimes reports how long creating cluster name and loading the
+// lab's images into it took.
+func (b *DockerBackend) ClusterTimes(name string) (create, load time.Duration, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.clusters[name]
+	if c == nil {
+		return 0, 0, false
+	}
+	return c.CreateTime, c.LoadTime, true
 }
 
 // DeleteCluster deletes a cluster this backend created, printing what
@@ -265,7 +276,7 @@ func (b *DockerBackend) DeleteCluster(ctx context.Context, name string, log io.W
 // CreateNetwork creates a bridge network (internal: no route out).
 func (b *DockerBackend) CreateNetwork(ctx context.Context, n lab.Network) error {
 	opts := []network.NetworkCustomizer{network.WithLabels(map[string]string{
-		"io.advent.network": n.Name, env.OwnerLabel: b.owner})}
+		"io.advent.network": n.Name, OwnerLabel: b.owner})}
 	if n.Internal {
 		opts = append(opts, network.WithInternal())
 	}
@@ -285,7 +296,7 @@ func (b *DockerBackend) CreateNetwork(ctx context.Context, n lab.Network) error 
 // networks (with its name as alias).
 func (b *DockerBackend) StartContainer(ctx context.Context, c lab.Container) error {
 	opts := []testcontainers.ContainerCustomizer{testcontainers.WithName(c.Name),
-		testcontainers.WithLabels(map[string]string{"io.advent.container": c.Name, env.OwnerLabel: b.owner})}
+		testcontainers.WithLabels(map[string]string{"io.advent.container": c.Name, OwnerLabel: b.owner})}
 	if len(c.Command) > 0 {
 		opts = append(opts, testcontainers.WithCmd(c.Command...))
 	}
@@ -382,20 +393,11 @@ func (b *DockerBackend) Teardown(ctx context.Context) error {
 
 // Snapshot lists containers, networks, volumes and kind clusters.
 func (b *DockerBackend) Snapshot(ctx context.Context) ([]string, error) {
-	s, err := env.TakeSnapshot(ctx)
+	s, err := TakeSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, x := range []struct {
-		kind  string
-		names []string
-	}{{"container", s.Containers}, {"network", s.Networks}, {"volume", s.Volumes}, {"cluster", s.Clusters}} {
-		for _, n := range x.names {
-			out = append(out, x.kind+"/"+n)
-		}
-	}
-	return out, nil
+	return s.List(), nil
 }
 
 // CollectLogs exports a cluster's logs, as `kind export logs` does.
@@ -413,6 +415,7 @@ func (b *DockerBackend) CollectLogs(ctx context.Context, name, dir string) error
 }
 
 var (
-	_ Backend      = (*DockerBackend)(nil)
-	_ LogCollector = (*DockerBackend)(nil)
+	_ runner.Backend      = (*DockerBackend)(nil)
+	_ runner.LogCollector = (*DockerBackend)(nil)
+	_ runner.ClusterTimer = (*DockerBackend)(nil)
 )

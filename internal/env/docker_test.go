@@ -1,4 +1,4 @@
-package runner_test
+package env_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sysadvent/advent/internal/env"
 	"github.com/sysadvent/advent/internal/lab"
-	. "github.com/sysadvent/advent/internal/runner"
 )
 
 // The backend's errors are what a reader of `make lab` sees: they must say
@@ -17,7 +17,7 @@ import (
 
 func TestDockerMissingSaysHowToInstallIt(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	_, err := NewDockerBackend(context.Background(), DockerOptions{Mode: "air-gapped"})
+	_, err := env.NewDockerBackend(context.Background(), env.DockerOptions{Mode: "air-gapped"})
 	if err == nil || !strings.Contains(err.Error(), "Docker is not installed: run `make docker`") {
 		t.Fatalf("err = %v", err)
 	}
@@ -28,7 +28,7 @@ func TestDaemonDownSaysHowToStartIt(t *testing.T) {
 		t.Skip("no docker CLI on this machine")
 	}
 	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no.sock"))
-	_, err := NewDockerBackend(context.Background(), DockerOptions{Mode: "air-gapped"})
+	_, err := env.NewDockerBackend(context.Background(), env.DockerOptions{Mode: "air-gapped"})
 	if err == nil || !strings.Contains(err.Error(), "the Docker daemon is not running or not reachable") || !strings.Contains(err.Error(), "make docker") {
 		t.Fatalf("err = %v", err)
 	}
@@ -39,7 +39,7 @@ func TestImagesNotBuiltSaysHowToBuildThem(t *testing.T) {
 		t.Skip("needs the Docker daemon (runs in .ci/run)")
 	}
 	cache := t.TempDir() // no tools, no manifest
-	b, err := NewDockerBackend(context.Background(), DockerOptions{Mode: "air-gapped", CacheDir: cache})
+	b, err := env.NewDockerBackend(context.Background(), env.DockerOptions{Mode: "air-gapped", CacheDir: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
