@@ -678,8 +678,16 @@ func checkCommand(s *lab.Step, i int, out string, code int) error {
 	if !lab.Match(c.Expect, out) {
 		return fmt.Errorf("%w: output of `%s` does not match the article (line %d)", errOutput, firstLine(c.Cmd), c.Line)
 	}
-	if last && s.Match != "" && !regexp.MustCompile(s.Match).MatchString(out) {
-		return fmt.Errorf("%w: output of `%s` does not match /%s/", errOutput, firstLine(c.Cmd), s.Match)
+	if last && s.Match != "" {
+		// lab.Load validates patterns; a lab built in code may still hold
+		// a bad one, which fails the step rather than the runner.
+		re, err := regexp.Compile(s.Match)
+		if err != nil {
+			return fmt.Errorf("step %q: match pattern: %w", s.Name, err)
+		}
+		if !re.MatchString(out) {
+			return fmt.Errorf("%w: output of `%s` does not match /%s/", errOutput, firstLine(c.Cmd), s.Match)
+		}
 	}
 	return nil
 }

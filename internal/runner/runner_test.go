@@ -548,3 +548,18 @@ func TestClustersGetTheirLabsValues(t *testing.T) {
 		}
 	}
 }
+
+// A bad match pattern in a lab built in code (lab.Load refuses them) fails
+// its step; it does not panic the runner.
+func TestBadMatchPatternFailsTheStep(t *testing.T) {
+	l := &lab.Lab{Name: "t", Steps: []lab.Step{
+		{Name: "bad", Kind: lab.KindRun, Match: `(`, Commands: []lab.Command{cmd("echo x")}},
+	}}
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Fail || !strings.Contains(run.Steps[0].Reason, "match pattern") {
+		t.Errorf("status %s, step reason %q", run.Status, run.Steps[0].Reason)
+	}
+}
