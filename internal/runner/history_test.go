@@ -21,7 +21,7 @@ func TestReportFlagsGrowingRetries(t *testing.T) {
 	counter := filepath.Join(t.TempDir(), "n")
 	// Fails its first attempt, passes the second: one retry.
 	flaky := lab.Step{Name: "flaky", Kind: lab.KindRun, Retry: lab.Duration(10 * time.Second),
-		Commands: []lab.Command{cmd(`n=$(cat "` + counter + `" 2>/dev/null || echo 0); echo $((n+1)) > "` + counter + `"; if [ "$n" -ge 1 ]; then echo ready; else echo starting; fi`, "ready")}}
+		Commands: []lab.Command{cmd(`n=$(cat "`+counter+`" 2>/dev/null || echo 0); echo $((n+1)) > "`+counter+`"; if [ "$n" -ge 1 ]; then echo ready; else echo starting; fi`, "ready")}}
 	l := &lab.Lab{Name: "t", Source: "content/x.md", Steps: []lab.Step{runStep("steady", cmd("echo ok", "ok")), flaky}}
 
 	// Four earlier runs: the flaky step needed a retry in the last two.
