@@ -155,7 +155,7 @@ func (s *session) session(ctx context.Context, start int) (err error) {
 		return err
 	}
 	info := s.live.Info()
-	s.printf("Ready in %s: %s.\n", time.Since(began).Round(time.Second), describe(info))
+	s.printf("Prepared in %s: %s.\n", time.Since(began).Round(time.Second), describe(info))
 	defer func() {
 		s.printf("\nCleaning up the lab environment...\n")
 		leaks, cerr := s.live.Close()
@@ -282,7 +282,7 @@ func (s *session) step(ctx context.Context, i int) (bool, error) {
 		if st.Action == lab.ActionDeleteCluster {
 			s.printf("advent does this for you through kind's Go API. %s deleted\n", mark(res))
 		} else {
-			s.printf("advent did this for you through kind's Go API when it prepared the lab. %s\n", mark(res))
+			s.printf("advent does this for you through kind's Go API: it started when the lab was prepared, while you read the first steps. %s\n", mark(res))
 		}
 		return res.Status != report.Fail, nil
 	case st.Needs != "":

@@ -23,8 +23,10 @@ type Live struct {
 }
 
 // Open prepares a lab's environment: the fresh work directory and shell,
-// networks, containers and every cluster (created in parallel, and waited
-// for). Close tears it all down.
+// networks, containers and every cluster (created in parallel). As in Run,
+// a cluster that a create-cluster step names is still being created when
+// Open returns: that step waits for it, so the steps before it (and a
+// person reading them) do not wait for kind. Close tears it all down.
 func Open(ctx context.Context, l *lab.Lab, opts Options) (*Live, error) {
 	opts.defaults()
 	if opts.Backend == nil {
@@ -43,13 +45,7 @@ func Open(ctx context.Context, l *lab.Lab, opts Options) (*Live, error) {
 		return nil, err
 	}
 	lv := &Live{r: r, before: before, dir: dir}
-	err = r.provision(ctx)
-	for _, j := range r.clusters {
-		if werr := j.wait(ctx); err == nil {
-			err = werr
-		}
-	}
-	if err != nil {
+	if err := r.provision(ctx); err != nil {
 		lv.Close()
 		return nil, err
 	}

@@ -108,3 +108,51 @@ func TestPhasesOfAFailedCreation(t *testing.T) {
 		t.Errorf("phases %+v: a cluster that was never created has no creation time", p)
 	}
 }
+
+// Open, like Run, does not wait for a cluster that a create-cluster step
+// names: the steps before it run while kind works, and the step waits.
+func TestOpenDoesNotWaitForClustersOfACreateStep(t *testing.T) {
+	f := runnertest.New()
+	f.CreateWait = 1500 * time.Millisecond
+	begin := time.Now()
+	lv, err := Open(context.Background(), phasesLab(), testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lv.Close()
+	if d := time.Since(begin); d >= f.CreateWait {
+		t.Errorf("Open took %s: it waited for the cluster's %s of creation", d, f.CreateWait)
+	}
+	if res := lv.Step(context.Background(), 0); res.Status != report.Pass {
+		t.Fatalf("the step before the cluster: %s %s", res.Status, res.Reason)
+	}
+	res := lv.Step(context.Background(), 1)
+	if res.Status != report.Pass {
+		t.Fatalf("create-cluster step: %s %s", res.Status, res.Reason)
+	}
+	if d := time.Since(begin); d < f.CreateWait {
+		t.Errorf("the create-cluster step passed after %s, before the cluster's %s of creation ended", d, f.CreateWait)
+	}
+	if leaks, err := lv.Close(); err != nil || len(leaks) > 0 {
+		t.Errorf("Close: %v %v", leaks, err)
+	}
+}
+
+// A cluster no create-cluster step names is waited for by Open.
+func TestOpenWaitsForClustersWithoutACreateStep(t *testing.T) {
+	f := runnertest.New()
+	f.CreateWait = 500 * time.Millisecond
+	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("use", cmd("cat $KUBECONFIG", "current-context: kind-c"))}}
+	begin := time.Now()
+	lv, err := Open(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lv.Close()
+	if d := time.Since(begin); d < f.CreateWait {
+		t.Errorf("Open returned after %s, before the cluster was created", d)
+	}
+	if res := lv.Step(context.Background(), 0); res.Status != report.Pass {
+		t.Errorf("step: %s %s", res.Status, res.Reason)
+	}
+}
