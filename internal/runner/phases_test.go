@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,12 +45,18 @@ func TestRunReportsItsPhases(t *testing.T) {
 	f := &timedFake{Fake: runnertest.New(), deleteWait: 300 * time.Millisecond}
 	f.CreateWait = time.Second
 	f.create, f.load = 700*time.Millisecond, 300*time.Millisecond
-	run, err := Run(context.Background(), phasesLab(), testOpts(t, f))
+	opts := testOpts(t, f)
+	var out strings.Builder
+	opts.Progress = &out
+	run, err := Run(context.Background(), phasesLab(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if run.Status != report.Pass {
 		t.Fatalf("%s: %s", run.Reason, statuses(run))
+	}
+	if want := "(kind create 700ms, images loaded 300ms after its start); steps "; !strings.Contains(out.String(), "  environment ready at ") || !strings.Contains(out.String(), want) {
+		t.Errorf("progress lacks the phases (%q):\n%s", want, out.String())
 	}
 	p := run.Phases
 	if p == nil {

@@ -119,6 +119,18 @@ func (p *progress) done(run *report.Run, resultsDir string) {
 		fmt.Fprintf(p.w, " -> %s", report.Path(resultsDir, p.lab.Name))
 	}
 	fmt.Fprintln(p.w)
+	if ph := run.Phases; ph != nil && (len(p.lab.Env.Clusters) > 0 || len(p.lab.Env.Containers) > 0) {
+		sec := func(ms int64) time.Duration { return (time.Duration(ms) * time.Millisecond).Round(100 * time.Millisecond) }
+		fmt.Fprintf(p.w, "  environment ready at %s", sec(ph.EnvironmentReadyMS))
+		if len(p.lab.Env.Clusters) > 0 {
+			fmt.Fprintf(p.w, " (kind create %s", sec(ph.CreateClustersMS))
+			if ph.LoadImagesMS > 0 {
+				fmt.Fprintf(p.w, ", images loaded %s after its start", sec(ph.LoadImagesMS))
+			}
+			fmt.Fprint(p.w, ")")
+		}
+		fmt.Fprintf(p.w, "; steps %s; teardown %s\n", sec(ph.StepsMS), sec(ph.TeardownMS))
+	}
 	if run.Status == report.Fail && run.Reason != "" {
 		fmt.Fprintf(p.w, "  %s\n", run.Reason)
 	}
