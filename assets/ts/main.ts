@@ -1,10 +1,12 @@
 // Entry point, bundled by Hugo's js.Build (esbuild) and loaded with `defer`.
 import { initCopyButtons } from "./copy";
+import { initScrollable } from "./scroll";
 import { initSearch } from "./search";
 
 function init(): void {
   initCopyButtons(document);
   initSearch(document);
+  initScrollable(document);
 }
 
 if (document.readyState === "loading") {

@@ -133,3 +133,20 @@ func Diff(expect []string, output string) string {
 	got := strings.Join(OutputLines(output), "\n") + "\n"
 	return string(diff.Diff("expected", []byte(want), "actual", []byte(got)))
 }
+
+// Elision says how an expected-output line stands for output it does not
+// spell out, so that a page can show it as an elision rather than as
+// output: "..." (any number of lines) and "/regexp/" (a line the expression
+// matches) show nothing of the output (shown ""); "text..." (a line that
+// starts with text) shows text. elided is false for a line compared as it
+// is.
+func Elision(line string) (shown string, elided bool) {
+	p := compile([]string{line})[0]
+	switch {
+	case p.any, p.re != nil:
+		return "", true
+	case p.prefix != "":
+		return strings.TrimSuffix(strings.TrimSpace(line), "..."), true
+	}
+	return line, false
+}

@@ -96,12 +96,35 @@ type Step struct {
 	Attempts   int      `json:"attempts,omitempty"`
 	OutputTail []string `json:"output_tail,omitempty"`
 	Diff       string   `json:"diff,omitempty"`
+	// Outputs is what each command of the step printed in this run,
+	// each bounded by MaxCommandOutput (optional; the site shows it
+	// beside the article's expected output).
+	Outputs []CommandOutput `json:"outputs,omitempty"`
 	// History is this step's outcome in the last HistoryLen runs of the
 	// lab on this Kubernetes version, oldest first, this run included.
 	History []Outcome `json:"history,omitempty"`
 	// Record summarizes History (computed by Write; read-only data for the
 	// site).
 	Record *Record `json:"record,omitempty"`
+}
+
+// MaxCommandOutput bounds the output of one command kept in Step.Outputs:
+// the first 64 KiB.
+const MaxCommandOutput = 64 << 10
+
+// CommandOutput is what one command printed.
+type CommandOutput struct {
+	Cmd       string `json:"cmd"`
+	Output    string `json:"output"`
+	Truncated bool   `json:"truncated,omitempty"` // cut at MaxCommandOutput
+}
+
+// NewCommandOutput bounds out at MaxCommandOutput.
+func NewCommandOutput(cmd, out string) CommandOutput {
+	if len(out) > MaxCommandOutput {
+		return CommandOutput{Cmd: cmd, Output: out[:MaxCommandOutput], Truncated: true}
+	}
+	return CommandOutput{Cmd: cmd, Output: out}
 }
 
 // Duration returns the step's duration.

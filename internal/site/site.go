@@ -15,6 +15,10 @@
 //     that restates site.toml's module mounts with that directory as the
 //     source of data/results. File names are free-form (helm.json,
 //     helm-v1.33.json, ...): the templates match a file on its "lab" field.
+//   - The page model (internal/page), computed by Build and Serve from the
+//     articles and the results directory, as hugo.Data.advent.page: every
+//     code block's role, step, check, latest status and output, and each
+//     tutorial's coverage and state. The templates only look it up.
 //   - Options.Data: each entry is written as JSON to
 //     <root>/.advent/data/<name>.json before Hugo runs (atomically, by
 //     rename), and site.toml mounts .advent/data at data/advent, so the
@@ -46,6 +50,7 @@ import (
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/page"
 	"github.com/sysadvent/advent/internal/report"
 )
 
@@ -221,7 +226,11 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	config, cleanup, err := prepare(opts.Root, opts.Config, opts.Results, opts.Data)
+	data, err := withPageModel(opts.Root, opts.Results, arts, opts.Data)
+	if err != nil {
+		return nil, err
+	}
+	config, cleanup, err := prepare(opts.Root, opts.Config, opts.Results, data)
 	if err != nil {
 		return nil, err
 	}
@@ -271,6 +280,41 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Dir: dest, Articles: articles, Duration: time.Since(start)}, nil
+}
+
+// PageData is the name of the page model in the site data:
+// hugo.Data.advent.page (see internal/page).
+const PageData = "page"
+
+// withPageModel returns data plus the page model of arts with the results
+// in results (relative to root unless absolute), unless data has one.
+func withPageModel(root, results string, arts []*content.Article, data map[string]any) (map[string]any, error) {
+	if _, ok := data[PageData]; ok {
+		return data, nil
+	}
+	m, err := Model(root, results, arts)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{PageData: m}
+	for k, v := range data {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Model computes the page model of arts (as Check returns them) with the
+// results in the results directory (relative to root unless absolute).
+func Model(root, results string, arts []*content.Article) (*page.Model, error) {
+	labs, err := lab.Extract(arts)
+	if err != nil {
+		return nil, err
+	}
+	st, err := report.LoadStore(under(root, results))
+	if err != nil {
+		return nil, err
+	}
+	return page.Compute(arts, labs, st), nil
 }
 
 // hugoPos finds the "file:line:col" Hugo's errors quote.
@@ -533,13 +577,18 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if opts.Results == "" {
 		opts.Results = DefaultResults
 	}
-	if _, err := Check(opts.Root); err != nil {
+	arts, err := Check(opts.Root)
+	if err != nil {
 		return err
 	}
 	if err := CheckResults(opts.Root, opts.Results); err != nil {
 		return err
 	}
-	config, cleanup, err := prepare(opts.Root, opts.Config, opts.Results, opts.Data)
+	data, err := withPageModel(opts.Root, opts.Results, arts, opts.Data)
+	if err != nil {
+		return err
+	}
+	config, cleanup, err := prepare(opts.Root, opts.Config, opts.Results, data)
 	if err != nil {
 		return err
 	}

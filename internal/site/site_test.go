@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -290,6 +291,16 @@ func TestFeedsAndSitemapAreXML(t *testing.T) {
 		rel, _ := filepath.Rel(out, f)
 		rel = filepath.ToSlash(rel)
 		root := xmlRoot(t, f)
+		// Feed readers and crawlers need absolute URLs.
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`<(link|loc|guid)>([^<]*)<`).FindAllStringSubmatch(string(b), -1) {
+			if !strings.HasPrefix(m[2], "https://sysadvent.github.io/") {
+				t.Errorf("%s: <%s>%s is not an absolute URL on site.toml's baseURL", rel, m[1], m[2])
+			}
+		}
 		if w, ok := want[rel]; ok {
 			seen[rel] = true
 			if root != w {
