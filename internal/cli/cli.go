@@ -43,7 +43,8 @@ type env struct {
 type command struct {
 	name  string // "build", "labs extract", ...
 	usage string // one line of arguments
-	help  string
+	help  string // one line, for `advent help`
+	long  string // what `advent NAME -h` says instead of help, when set
 	// setup declares the command's flags on fs and returns what runs it
 	// with the positional arguments once they are parsed.
 	setup func(fs *flag.FlagSet) func(e *env, args []string) error
@@ -69,6 +70,10 @@ func define[F any](name, usage, help string, flags func(f *F, fs *flag.FlagSet),
 			return func(e *env, args []string) error { return run(e, f, args) }
 		}}
 }
+
+// withLong sets the text `advent NAME -h` prints (help stays the line
+// `advent help` lists) and returns c.
+func (c *command) withLong(text string) *command { c.long = text; return c }
 
 // exec runs c with its arguments (after the command's name).
 func (c *command) exec(e *env, args []string) error {
@@ -175,7 +180,11 @@ func (c *command) flags(e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet("advent "+c.name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: advent %s %s\n\n%s\n", c.name, c.usage, c.help)
+		text := c.help
+		if c.long != "" {
+			text = c.long
+		}
+		fmt.Fprintf(e.stderr, "usage: advent %s %s\n\n%s\n", c.name, c.usage, text)
 		if hasFlags(fs) {
 			fmt.Fprintln(e.stderr, "\nflags:")
 			fs.PrintDefaults()

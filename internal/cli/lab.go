@@ -20,7 +20,12 @@ import (
 
 func init() {
 	register(define("lab run", "[flags] NAME... | -all", "run labs for real on kind clusters and containers",
-		(*labRunFlags).bind, runLabRun))
+		(*labRunFlags).bind, runLabRun).withLong(
+		"Runs each named lab (every lab with -all) for real: kind clusters through kind's Go\n" +
+			"API, containers through testcontainers-go, each step in bash in a fresh work directory,\n" +
+			"checked as the article says. A lab unchanged since its last pass (same content, tools\n" +
+			"and images) is skipped unless -force. Flags may follow the names.\n" +
+			"Exit 1 when a lab fails, 2 on bad usage or when labs/ differs from the articles."))
 }
 
 // newBackend makes the backend labs run on; tests replace it.
