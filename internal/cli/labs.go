@@ -10,6 +10,7 @@ import (
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/page"
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
@@ -23,7 +24,7 @@ func init() {
 	register(&command{
 		name:  "labs check",
 		usage: "[-root DIR]",
-		help:  "exit 1 when labs/ differs from what extraction would write",
+		help:  "exit 1 when labs/ differs from what extraction would write; warn about steps whose check cannot fail",
 		run:   runLabsCheck,
 	})
 }
@@ -79,6 +80,7 @@ func runLabsCheck(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnWeakChecks(e, labs)
 	drift, err := lab.Drift(filepath.Join(root, "labs"), labs)
 	if err != nil {
 		return err
@@ -92,6 +94,22 @@ func runLabsCheck(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "labs/ matches the articles (%d labs)\n", len(labs))
 	return nil
+}
+
+// warnWeakChecks prints a warning for each step whose check cannot fail
+// (page.CannotFail: no expected output beyond "...", no exit, no match), so
+// authors see which steps only prove that their commands exit 0. The page
+// says "Ran without an output check" for them. Warnings do not change the
+// exit code.
+func warnWeakChecks(e *env, labs []*lab.Lab) {
+	for _, l := range labs {
+		for i := range l.Steps {
+			s := &l.Steps[i]
+			if page.CannotFail(s) {
+				fmt.Fprintf(e.stderr, "%s:%d:1: warning: step %q only checks that its commands exit 0: add the output they print (or exit=, match=) so the check can fail\n", l.Source, s.Line, s.Name)
+			}
+		}
+	}
 }
 
 func init() {

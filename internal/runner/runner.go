@@ -605,6 +605,7 @@ func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) e
 		default:
 			return fmt.Errorf("unknown env action %q", s.Action)
 		}
+		res.Outputs = append(res.Outputs, report.NewCommandOutput(s.Commands[i].Cmd, out))
 		if c := s.Commands[i]; !lab.Match(c.Expect, out) {
 			res.Diff = lab.Diff(c.Expect, out)
 			return fmt.Errorf("output of `%s` does not match the article (line %d)", c.Cmd, c.Line)
@@ -642,11 +643,14 @@ func (r *runState) commands(ctx context.Context, s *lab.Step, res *report.Step) 
 // again, when set, is called before each attempt after the first.
 func (r *runState) command(ctx context.Context, s *lab.Step, i int, res *report.Step, live io.Writer, again func(attempt int)) error {
 	c := s.Commands[i]
+	var last string // what the last attempt printed, kept in the results
+	defer func() { res.Outputs = append(res.Outputs, report.NewCommandOutput(c.Cmd, last)) }()
 	return r.retry(ctx, s, res, func(n int) (string, error) {
 		if n > 1 && again != nil {
 			again(n)
 		}
 		out, code, err := r.exec(ctx, s, c.Cmd, live)
+		last = out
 		if err != nil {
 			return out, err
 		}
@@ -755,6 +759,8 @@ func (r *runState) background(ctx context.Context, s *lab.Step, c lab.Command, r
 		window = s.CommandTimeout()
 	}
 	deadline := time.Now().Add(window)
+	var last string // what it had printed when checked last, kept in the results
+	defer func() { res.Outputs = append(res.Outputs, report.NewCommandOutput(c.Cmd, last)) }()
 	for {
 		res.Attempts++
 		p, err := r.sess.start(ctx, c.Cmd, r.stepEnv(s))
@@ -763,6 +769,7 @@ func (r *runState) background(ctx context.Context, s *lab.Step, c lab.Command, r
 		}
 		for {
 			out := p.out.String()
+			last = out
 			res.OutputTail = report.Tail(out, 20)
 			if lab.Match(c.Expect, out) || (c.Expect == nil && time.Since(deadline.Add(-window)) > time.Second) {
 				res.Diff = ""
