@@ -1,17 +1,23 @@
 // Package lint finds stale instructions in Markdown without running them:
-// Kubernetes manifests whose apiVersion the target Kubernetes release no
-// longer serves (or deprecates), and commands that newer tools removed
-// (Helm 2 verbs, kubectl run generators, brew cask, kubefed, ...).
+// Kubernetes manifests whose apiVersion and kind the target Kubernetes
+// release does not serve (removed, deprecated, not yet introduced, or never
+// a kind of that group version), and commands that newer tools removed
+// (Helm 2 verbs and Tiller, kubectl run generators, kubectl exec without
+// --, brew cask, kubefed, ...).
 //
 // In the site's articles it reads the blocks a reader runs (lab blocks)
-// and the 2017 originals kept beside them; findings in originals are
-// expected and do not fail. Any other Markdown (a README, someone's
-// docs, an article not annotated yet) has every fenced block read: those
-// that parse as manifests, and shell blocks and transcripts.
+// and the 2017 originals kept beside them, with the site's reading rules
+// (content.Parse); findings in originals are expected and do not fail.
+// Any other Markdown (a README, someone's docs) is read as CommonMark and
+// never aborts the run: every fenced and indented code block is read for
+// manifests (YAML, JSON, here-documents, YAML pasted into shell blocks)
+// and commands (shell blocks, transcripts, strings in other code).
 //
-// Kubernetes API data comes from the Kubernetes API libraries (the
-// APILifecycle* methods k8s.io/api generates for pre-release types);
-// the command-line rules are listed, with their sources, by Rules.
+// Kubernetes API data comes from the Kubernetes API libraries: the
+// APILifecycle* methods k8s.io/api generates, of the current module and
+// (history_gen.go) of older releases for kinds it dropped. The
+// command-line rules are listed, with their sources, by Rules. Findings
+// print as text, JSON or SARIF 2.1.0 (WriteSARIF).
 package lint
 
 import (
@@ -187,6 +193,12 @@ func lintFile(f file, site bool, target Version) ([]Finding, error) {
 	if err != nil {
 		return []Finding{unreadableFinding(f.display, 0, 0, "cannot read: "+pathErr(err))}, nil
 	}
+	return lintSource(f.display, src, site, target)
+}
+
+// lintSource lints the bytes of one file.
+func lintSource(display string, src []byte, site bool, target Version) ([]Finding, error) {
+	f := file{display: display}
 	var out []Finding
 	if line, col, why, binary := undecodable(src); why != "" {
 		out = append(out, unreadableFinding(f.display, line, col, why))

@@ -22,16 +22,10 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool               sarifTool                   `json:"tool"`
-	OriginalURIBaseIDs map[string]sarifArtifactLoc `json:"originalUriBaseIds,omitempty"`
-	Results            []sarifResult               `json:"results"`
-	ColumnKind         string                      `json:"columnKind"`
-	AutomationDetails  *sarifAutomation            `json:"automationDetails,omitempty"`
-	Properties         map[string]any              `json:"properties,omitempty"`
-}
-
-type sarifAutomation struct {
-	ID string `json:"id"`
+	Tool       sarifTool      `json:"tool"`
+	Results    []sarifResult  `json:"results"`
+	ColumnKind string         `json:"columnKind"`
+	Properties map[string]any `json:"properties,omitempty"`
 }
 
 type sarifTool struct {
