@@ -541,7 +541,7 @@ func stepOutput(rs *report.Step) string {
 // display is a step block's text with matcher syntax in its expected
 // output shown as elision markers; "" when nothing changes.
 func display(b *content.Block, s *lab.Step) string {
-	if s.Kind != lab.KindRun || !lab.IsTranscriptLang(b.Lang) || len(s.Commands) == 0 {
+	if (s.Kind != lab.KindRun && s.Kind != lab.KindEnv) || !lab.IsTranscriptLang(b.Lang) || len(s.Commands) == 0 {
 		return ""
 	}
 	lines := strings.Split(strings.TrimRight(b.Code, "\n"), "\n")

@@ -12,6 +12,7 @@ import (
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/site"
 )
 
@@ -451,4 +452,78 @@ func articleByPath(t *testing.T, arts []*content.Article, path string) *content.
 	}
 	t.Fatalf("no article %s", path)
 	return nil
+}
+
+// checkRunOutputs checks that each step block whose step printed something
+// in run holds it in its output control.
+func checkRunOutputs(t *testing.T, labName string, doc *html.Node, run *report.Run) {
+	t.Helper()
+	for _, s := range run.Steps {
+		if len(s.Outputs) == 0 {
+			continue
+		}
+		b := find(doc, and(sel("div", "code-block"), withAttr("data-step", s.Name)))
+		if b == nil {
+			continue
+		}
+		d := find(b, sel("details", "run-output"))
+		if d == nil {
+			t.Errorf("%s: step %q printed output but its block has no output control", labName, s.Name)
+			continue
+		}
+		if sum := find(d, sel("summary", "")); sum == nil || !strings.Contains(text(sum), "What the run on") {
+			t.Errorf("%s: step %q: output control summary %q", labName, s.Name, text(sum))
+		}
+		for _, o := range s.Outputs {
+			want := strings.TrimSpace(o.Output)
+			if i := strings.IndexByte(want, '\n'); i >= 0 {
+				want = want[:i]
+			}
+			want = strings.Join(strings.Fields(want), " ")
+			cmd := strings.Join(strings.Fields("$ "+o.Cmd), " ")
+			if !strings.Contains(text(d), cmd) || !strings.Contains(text(d), want) {
+				t.Errorf("%s: step %q: the output control does not hold `%s` and its first line %q", labName, s.Name, o.Cmd, want)
+			}
+		}
+	}
+}
+
+// checkNoMatcherSyntax checks that no step block shows a lone "..." or a
+// "text..." prefix line as output: the page shows elision markers.
+func checkNoMatcherSyntax(t *testing.T, where string, doc *html.Node) {
+	t.Helper()
+	for _, b := range findAll(doc, and(sel("div", "code-block"), withAttr("data-step", ""))) {
+		if attrOr(b, "data-lang") != "console" {
+			continue
+		}
+		pre := find(b, sel("pre", ""))
+		if pre == nil {
+			continue
+		}
+		for _, line := range strings.Split(rawText(pre), "\n") {
+			l := strings.TrimSpace(line)
+			if strings.HasPrefix(l, "$") {
+				continue
+			}
+			if l == "..." || strings.HasSuffix(l, "...") {
+				t.Errorf("%s: step %q shows matcher syntax as output: %q", where, attrOr(b, "data-step"), line)
+			}
+		}
+	}
+}
+
+// rawText is the text under n as it is, whitespace included.
+func rawText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
 }
