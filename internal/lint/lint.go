@@ -589,11 +589,14 @@ func cliFinding(path string, b *content.Block, h hit, target Version) (Finding, 
 	return f, true
 }
 
-// kubectlVersion reads "kubectl v1.18".
+// kubectlVersion reads "kubectl v1.18" (or "kubeadm v1.16": both ship
+// with each Kubernetes release).
 func kubectlVersion(s string) (Version, bool) {
 	v, ok := strings.CutPrefix(s, "kubectl ")
 	if !ok {
-		return Version{}, false
+		if v, ok = strings.CutPrefix(s, "kubeadm "); !ok {
+			return Version{}, false
+		}
 	}
 	ver, err := ParseVersion(v)
 	return ver, err == nil

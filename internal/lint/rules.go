@@ -53,6 +53,9 @@ const (
 	RuleKubectlDryRunBare    RuleID = "kubectl-dry-run-bare"
 	RuleKubectlServerDryRun  RuleID = "kubectl-server-dry-run"
 	RuleHelmStableRepo       RuleID = "helm-stable-repo-url"
+	RuleKubectlRecord        RuleID = "kubectl-record"
+	RuleKubectlDeleteLocal   RuleID = "kubectl-drain-delete-local-data"
+	RuleKubeadmExperimental  RuleID = "kubeadm-experimental-flag"
 	RuleKubefed              RuleID = "kubefed-archived"
 	RuleBrewCask             RuleID = "brew-cask"
 	RuleInspecAttrs          RuleID = "inspec-attrs"
@@ -208,6 +211,27 @@ var cliRules = []Rule{
 		Source:      "https://helm.sh/blog/new-location-stable-incubator-charts/",
 	},
 	{
+		ID: RuleKubectlRecord, Tool: "kubectl", Severity: SeverityWarning,
+		Summary:      "--record (the kubernetes.io/change-cause annotation): deprecated since kubectl v1.22, hidden from help, to be removed",
+		DeprecatedIn: "kubectl v1.22",
+		Replacement:  "drop the flag, or kubectl annotate RESOURCE kubernetes.io/change-cause=\"WHY\"",
+		Source:       "https://github.com/kubernetes/kubernetes/pull/102873",
+	},
+	{
+		ID: RuleKubectlDeleteLocal, Tool: "kubectl", Severity: SeverityWarning,
+		Summary:      "kubectl drain --delete-local-data: deprecated since kubectl v1.20 for --delete-emptydir-data",
+		DeprecatedIn: "kubectl v1.20",
+		Replacement:  "--delete-emptydir-data",
+		Source:       "https://github.com/kubernetes/kubernetes/pull/95076",
+	},
+	{
+		ID: RuleKubeadmExperimental, Tool: "kubeadm", Severity: SeverityError,
+		Summary:      "kubeadm --experimental-upload-certs and --experimental-control-plane: renamed in v1.15, the old names removed in v1.16",
+		DeprecatedIn: "kubeadm v1.15", RemovedIn: "kubeadm v1.16", Since: "2019-09-18",
+		Replacement: "--upload-certs, --control-plane",
+		Source:      "https://github.com/kubernetes/kubernetes/pull/78452",
+	},
+	{
 		ID: RuleKubefed, Tool: "kubefed", Severity: SeverityError,
 		Summary:     "kubefed (Kubernetes Federation) is retired: federation v1 was archived in 2019 and its successor KubeFed in 2023",
 		Since:       "2023",
@@ -318,6 +342,8 @@ func checkCall(c call) []hit {
 		return checkKubectl(c)
 	case "brew":
 		return checkBrew(c)
+	case "kubeadm":
+		return checkKubeadm(c)
 	case "kubefed", "kubefedctl":
 		return []hit{{rule: RuleKubefed, at: c.words[0], what: c.program()}}
 	case "inspec":
@@ -575,6 +601,12 @@ func checkKubectl(c call) []hit {
 	if f := a.flag("--dry-run"); f != nil && (f.val == nil || f.val.s == "true" || f.val.s == "false") {
 		hits = append(hits, hit{rule: RuleKubectlDryRunBare, at: f.at, what: "kubectl " + verb + " " + f.at.s})
 	}
+	if f := a.flag("--record"); f != nil {
+		hits = append(hits, hit{rule: RuleKubectlRecord, at: f.at, what: "kubectl " + verb + " --record"})
+	}
+	if f := a.flag("--delete-local-data"); f != nil {
+		hits = append(hits, hit{rule: RuleKubectlDeleteLocal, at: f.at, what: "kubectl " + verb + " --delete-local-data"})
+	}
 	if f := a.flag("--server-dry-run"); f != nil {
 		hits = append(hits, hit{rule: RuleKubectlServerDryRun, at: f.at, what: "kubectl " + verb + " --server-dry-run"})
 	}
@@ -676,6 +708,24 @@ func generatorReplacement(gen string, a args) string {
 		return fmt.Sprintf("kubectl create cronjob %s --image=%s --schedule=SCHEDULE", name, image)
 	}
 	return ""
+}
+
+// kubeadmRenamed maps the experimental flags kubeadm v1.15 renamed to
+// their names since.
+var kubeadmRenamed = map[string]string{
+	"--experimental-upload-certs":  "--upload-certs",
+	"--experimental-control-plane": "--control-plane",
+}
+
+func checkKubeadm(c call) []hit {
+	var hits []hit
+	for _, w := range c.words[1:] {
+		name, _, _ := strings.Cut(w.s, "=")
+		if repl, ok := kubeadmRenamed[name]; ok {
+			hits = append(hits, hit{rule: RuleKubeadmExperimental, at: w, what: "kubeadm " + name, replacement: repl})
+		}
+	}
+	return hits
 }
 
 func checkBrew(c call) []hit {

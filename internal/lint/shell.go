@@ -223,7 +223,7 @@ func logicalLines(text string) []logicalLine {
 
 // knownProgramRE finds text that may hold a call a rule knows, or a
 // here-document; other shell text needs no parsing.
-var knownProgramRE = regexp.MustCompile(`\b(?:helm|kubectl|brew|kubefed|kubefedctl|inspec)\b|<<`)
+var knownProgramRE = regexp.MustCompile(`\b(?:helm|kubectl|kubeadm|brew|kubefed|kubefedctl|inspec)\b|<<`)
 
 func mayMatter(text string) bool { return knownProgramRE.MatchString(text) }
 
