@@ -480,8 +480,19 @@ var helmValueFlags = setOf(
 // oldChartRepo matches the deleted Google-hosted chart repositories.
 var oldChartRepo = regexp.MustCompile(`kubernetes-charts(?:-incubator)?\.storage\.googleapis\.com`)
 
+// helmCommands are Helm's own commands, of Helm 2 and 3. Any other first
+// argument names a plugin (helm 2to3, helm diff), whose flags are its own:
+// helm 2to3 cleanup --tiller-ns is how Helm 3 users remove Tiller.
+var helmCommands = setOf("completion", "create", "dependency", "dep", "dependencies", "env", "get", "help",
+	"history", "hist", "install", "lint", "list", "ls", "package", "plugin", "pull", "fetch", "push", "registry",
+	"repo", "rollback", "search", "show", "inspect", "status", "template", "test", "uninstall", "un", "delete",
+	"del", "upgrade", "verify", "version", "init", "reset", "serve", "home")
+
 func checkHelm(c call) []hit {
 	a := parseArgs(c.words[1:], helmValueFlags)
+	if len(a.pos) > 0 && !helmCommands[a.pos[0].s] {
+		return nil // a plugin's command
+	}
 	var hits []hit
 	for _, w := range c.words[1:] {
 		if oldChartRepo.MatchString(w.s) {

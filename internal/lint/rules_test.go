@@ -65,6 +65,9 @@ func TestCommandRules(t *testing.T) {
 		{"helm ls --tiller-namespace kube-system", []RuleID{"helm-tiller-flag"}},
 		{"helm list --tiller-namespace=tiller", []RuleID{"helm-tiller-flag"}},
 		{"helm list -n kube-system", nil},
+		// Plugins have flags of their own.
+		{"helm 2to3 cleanup --tiller-ns some_namespace", nil},
+		{"helm diff upgrade web ./chart", nil},
 		// helm search.
 		{"helm search nginx", []RuleID{"helm-search-term"}},
 		{"helm search repo nginx", nil},
