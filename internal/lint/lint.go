@@ -140,7 +140,7 @@ func (o Options) Target() (Version, error) {
 }
 
 // Paths lints the Markdown files at paths (files or directories, walked
-// for *.md and *.markdown), relative to root unless absolute; no paths
+// for *.md, *.markdown and *.mdx), relative to root unless absolute; no paths
 // means content/. Findings are sorted by path and position and carry
 // paths relative to root.
 //
@@ -330,7 +330,7 @@ func collect(root string, paths []string) ([]file, []Finding, error) {
 				}
 				return nil
 			}
-			if ext := strings.ToLower(filepath.Ext(q)); ext == ".md" || ext == ".markdown" {
+			if ext := strings.ToLower(filepath.Ext(q)); ext == ".md" || ext == ".markdown" || ext == ".mdx" {
 				add(q)
 			}
 			return nil
