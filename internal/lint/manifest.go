@@ -158,6 +158,20 @@ type openMap struct {
 	field  string
 }
 
+// parentKey is a key line above the current one.
+type parentKey struct {
+	indent int
+	key    string
+}
+
+// manifestScanner is the state of scanManifests.
+type manifestScanner struct {
+	out      []manifest
+	open     []*openMap
+	keys     []parentKey
+	template bool // the text has Helm template syntax
+}
+
 // scanManifests reads apiVersion/kind pairs line by line, for text that is
 // not YAML as a whole: a mapping is the run of key lines at one
 // indentation, ended by a line indented less, a new sequence item at its
@@ -166,103 +180,101 @@ type openMap struct {
 // apiVersion in a templated mapping ({{ if }} ... {{ else }}) is an
 // alternative, not a new object.
 func scanManifests(text string) []manifest {
-	var (
-		out  []manifest
-		open []*openMap
-		keys []struct {
-			indent int
-			key    string
+	sc := &manifestScanner{template: strings.Contains(text, "{{")}
+	for i, l := range strings.Split(text, "\n") {
+		sc.line(i+1, strings.TrimRight(l, "\r"))
+	}
+	sc.closeFrom(0)
+	return sc.out
+}
+
+// line reads line n (1-based).
+func (sc *manifestScanner) line(n int, l string) {
+	t := strings.TrimSpace(l)
+	if t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "{{") {
+		return
+	}
+	ind := len(l) - len(strings.TrimLeft(l, " \t"))
+	s := keyLineRE.FindStringSubmatch(l)
+	if s == nil {
+		if dashRE.MatchString(l) {
+			sc.closeFrom(ind + 1) // a plain sequence item
+			return
 		}
-		template = strings.Contains(text, "{{")
-	)
-	emit := func(o *openMap) {
+		sc.closeFrom(ind) // shell text, a here-document's end, a block scalar's text
+		sc.popKeys(ind)
+		return
+	}
+	kc := len(s[1]) + len(s[2]) // column of the key, 0-based
+	if s[2] != "" {
+		sc.closeFrom(kc) // a new sequence item starts a new mapping
+	} else {
+		sc.closeFrom(kc + 1)
+	}
+	sc.popKeys(kc)
+	key, val := s[3], scalar(s[4])
+	if key != "apiVersion" && key != "kind" {
+		sc.keys = append(sc.keys, parentKey{kc, key})
+		return
+	}
+	o := sc.at(kc)
+	if o != nil && ((key == "apiVersion" && o.hasAV) || (key == "kind" && o.m.kind != "")) {
+		if sc.template {
+			return // an alternative of a template conditional
+		}
+		sc.closeFrom(kc)
+		o = nil
+	}
+	if o == nil {
+		o = &openMap{indent: kc, field: sc.field()}
+		sc.open = append(sc.open, o)
+	}
+	if key == "apiVersion" {
+		o.m.apiVersion, o.m.line, o.m.col, o.hasAV = val, n, kc+1, true
+	} else {
+		o.m.kind = val
+	}
+}
+
+// field is the path of the keys above the current line.
+func (sc *manifestScanner) field() string {
+	parents := make([]string, len(sc.keys))
+	for i, k := range sc.keys {
+		parents[i] = k.key
+	}
+	return strings.Join(parents, ".")
+}
+
+func (sc *manifestScanner) popKeys(indent int) {
+	for len(sc.keys) > 0 && sc.keys[len(sc.keys)-1].indent >= indent {
+		sc.keys = sc.keys[:len(sc.keys)-1]
+	}
+}
+
+// closeFrom emits and drops the mappings indented at least indent.
+func (sc *manifestScanner) closeFrom(indent int) {
+	kept := sc.open[:0]
+	for _, o := range sc.open {
+		if o.indent < indent {
+			kept = append(kept, o)
+			continue
+		}
 		if o.hasAV && plausible(o.m.apiVersion, o.m.kind) {
 			m := o.m
 			m.field = o.field
-			out = append(out, m)
+			sc.out = append(sc.out, m)
 		}
 	}
-	// closeFrom emits and drops the mappings indented at least indent.
-	closeFrom := func(indent int) {
-		kept := open[:0]
-		for _, o := range open {
-			if o.indent >= indent {
-				emit(o)
-				continue
-			}
-			kept = append(kept, o)
-		}
-		open = kept
-	}
-	at := func(indent int) *openMap {
-		for _, o := range open {
-			if o.indent == indent {
-				return o
-			}
-		}
-		return nil
-	}
-	for i, l := range strings.Split(text, "\n") {
-		l = strings.TrimRight(l, "\r")
-		t := strings.TrimSpace(l)
-		if t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "{{") {
-			continue
-		}
-		ind := len(l) - len(strings.TrimLeft(l, " \t"))
-		s := keyLineRE.FindStringSubmatch(l)
-		if s == nil {
-			if d := dashRE.FindStringSubmatch(l); d != nil {
-				closeFrom(ind + 1) // a plain sequence item
-			} else {
-				closeFrom(ind) // shell text, a here-document's end, a block scalar's text
-				for len(keys) > 0 && keys[len(keys)-1].indent >= ind {
-					keys = keys[:len(keys)-1]
-				}
-			}
-			continue
-		}
-		kc := len(s[1]) + len(s[2]) // column of the key, 0-based
-		if s[2] != "" {
-			closeFrom(kc) // a new sequence item starts a new mapping
-		} else {
-			closeFrom(kc + 1)
-		}
-		for len(keys) > 0 && keys[len(keys)-1].indent >= kc {
-			keys = keys[:len(keys)-1]
-		}
-		key, val := s[3], scalar(s[4])
-		if key != "apiVersion" && key != "kind" {
-			keys = append(keys, struct {
-				indent int
-				key    string
-			}{kc, key})
-			continue
-		}
-		o := at(kc)
-		if o != nil && ((key == "apiVersion" && o.hasAV) || (key == "kind" && o.m.kind != "")) {
-			if template {
-				continue // an alternative of a template conditional
-			}
-			closeFrom(kc)
-			o = nil
-		}
-		if o == nil {
-			o = &openMap{indent: kc}
-			var parents []string
-			for _, k := range keys {
-				parents = append(parents, k.key)
-			}
-			o.field = strings.Join(parents, ".")
-			open = append(open, o)
-		}
-		if key == "apiVersion" {
-			o.m.apiVersion, o.m.line, o.m.col, o.hasAV = val, i+1, kc+1, true
-		} else {
-			o.m.kind = val
+	sc.open = kept
+}
+
+func (sc *manifestScanner) at(indent int) *openMap {
+	for _, o := range sc.open {
+		if o.indent == indent {
+			return o
 		}
 	}
-	closeFrom(0)
-	return out
+	return nil
 }
 
 // scalar strips a trailing comment, a JSON comma and quotes from a plain

@@ -520,55 +520,71 @@ func checkHelm(c call) []hit {
 	case "serve", "home":
 		hits = append(hits, hit{rule: RuleID("helm-" + sub.s), at: sub, what: "helm " + sub.s})
 	case "install":
-		rest := a.pos[1:]
-		generate := a.flag("-g", "--generate-name") != nil
-		chart := "CHART"
-		if len(rest) == 1 {
-			chart = rest[0].raw
-		}
-		switch name, ns := a.flag("--name"), a.flag("-n"); {
-		case name != nil:
-			release := "NAME"
-			if name.val != nil {
-				release = name.val.raw
-			}
-			hits = append(hits, hit{rule: RuleHelmInstallName, at: name.at, what: "helm install --name",
-				replacement: fmt.Sprintf("helm install %s %s", release, chart)})
-		case ns != nil && len(rest) == 1 && !generate:
-			release := "NAME"
-			if ns.val != nil {
-				release = ns.val.raw
-			}
-			hits = append(hits, hit{rule: RuleHelmInstallName, at: ns.at, what: "helm install -n NAME",
-				msg:         "helm install -n NAME: Helm 3 reads -n as --namespace and takes the release name as the first argument",
-				replacement: fmt.Sprintf("helm install %s %s (the release name is the first argument; -n is --namespace)", release, chart)})
-		case len(rest) == 1 && !generate:
-			hits = append(hits, hit{rule: RuleHelmInstallNoName, at: sub, what: "helm install CHART without a release name",
-				replacement: fmt.Sprintf("helm install NAME %s (or helm install %s --generate-name)", chart, chart)})
-		}
+		hits = append(hits, helmInstall(a, sub)...)
 	case "delete", "del":
-		if p := a.flag("--purge"); p != nil {
-			names := make([]string, 0, len(a.pos)-1)
-			for _, w := range a.pos[1:] {
-				names = append(names, w.raw)
-			}
-			if len(names) == 0 {
-				names = []string{"NAME"}
-			}
-			hits = append(hits, hit{rule: RuleHelmDeletePurge, at: p.at, what: "helm delete --purge",
-				replacement: "helm uninstall " + strings.Join(names, " ") + " (it purges by default)"})
-		}
+		hits = append(hits, helmDeletePurge(a)...)
 	case "search":
-		if len(a.pos) < 2 || (a.pos[1].s != "repo" && a.pos[1].s != "hub") {
-			term := "TERM"
-			if len(a.pos) > 1 {
-				term = a.pos[1].raw
-			}
-			hits = append(hits, hit{rule: RuleHelmSearchTerm, at: sub, what: "helm search " + term,
-				replacement: fmt.Sprintf("helm search repo %s (or helm search hub %s)", term, term)})
-		}
+		hits = append(hits, helmSearch(a, sub)...)
 	}
 	return hits
+}
+
+// helmInstall checks how helm install names the release: Helm 3 takes it
+// as the first argument (or --generate-name); -n is the namespace.
+func helmInstall(a args, sub word) []hit {
+	rest := a.pos[1:]
+	generate := a.flag("-g", "--generate-name") != nil
+	chart := "CHART"
+	if len(rest) == 1 {
+		chart = rest[0].raw
+	}
+	release := func(f *flagUse) string {
+		if f.val != nil {
+			return f.val.raw
+		}
+		return "NAME"
+	}
+	switch name, ns := a.flag("--name"), a.flag("-n"); {
+	case name != nil:
+		return []hit{{rule: RuleHelmInstallName, at: name.at, what: "helm install --name",
+			replacement: fmt.Sprintf("helm install %s %s", release(name), chart)}}
+	case ns != nil && len(rest) == 1 && !generate:
+		return []hit{{rule: RuleHelmInstallName, at: ns.at, what: "helm install -n NAME",
+			msg:         "helm install -n NAME: Helm 3 reads -n as --namespace and takes the release name as the first argument",
+			replacement: fmt.Sprintf("helm install %s %s (the release name is the first argument; -n is --namespace)", release(ns), chart)}}
+	case len(rest) == 1 && !generate:
+		return []hit{{rule: RuleHelmInstallNoName, at: sub, what: "helm install CHART without a release name",
+			replacement: fmt.Sprintf("helm install NAME %s (or helm install %s --generate-name)", chart, chart)}}
+	}
+	return nil
+}
+
+func helmDeletePurge(a args) []hit {
+	p := a.flag("--purge")
+	if p == nil {
+		return nil
+	}
+	names := make([]string, 0, len(a.pos)-1)
+	for _, w := range a.pos[1:] {
+		names = append(names, w.raw)
+	}
+	if len(names) == 0 {
+		names = []string{"NAME"}
+	}
+	return []hit{{rule: RuleHelmDeletePurge, at: p.at, what: "helm delete --purge",
+		replacement: "helm uninstall " + strings.Join(names, " ") + " (it purges by default)"}}
+}
+
+func helmSearch(a args, sub word) []hit {
+	if len(a.pos) >= 2 && (a.pos[1].s == "repo" || a.pos[1].s == "hub") {
+		return nil
+	}
+	term := "TERM"
+	if len(a.pos) > 1 {
+		term = a.pos[1].raw
+	}
+	return []hit{{rule: RuleHelmSearchTerm, at: sub, what: "helm search " + term,
+		replacement: fmt.Sprintf("helm search repo %s (or helm search hub %s)", term, term)}}
 }
 
 // Flags that take a value: kubectl's global flags and those of the
@@ -591,11 +607,32 @@ var kubectlValueFlags = setOf(
 
 func checkKubectl(c call) []hit {
 	a := parseArgs(c.words[1:], kubectlValueFlags)
-	var hits []hit
 	verb := ""
 	if len(a.pos) > 0 {
 		verb = a.pos[0].s
 	}
+	hits := kubectlFlags(a, verb)
+	switch verb {
+	case "rolling-update":
+		hits = append(hits, hit{rule: RuleKubectlRollingUpdate, at: a.pos[0], what: "kubectl rolling-update"})
+	case "run":
+		hits = append(hits, kubectlRun(a)...)
+	case "exec":
+		hits = append(hits, kubectlExec(c, a)...)
+	case "get":
+		if f := a.flag("--show-all", "-a"); f != nil {
+			hits = append(hits, hit{rule: RuleKubectlShowAll, at: f.at, what: "kubectl get " + f.name})
+		}
+		if f := a.flag("--export"); f != nil {
+			hits = append(hits, hit{rule: RuleKubectlExport, at: f.at, what: "kubectl get --export"})
+		}
+	}
+	return hits
+}
+
+// kubectlFlags checks the flags any kubectl command may carry.
+func kubectlFlags(a args, verb string) []hit {
+	var hits []hit
 	for _, f := range a.flags {
 		if f.name != "--generator" {
 			continue
@@ -612,75 +649,71 @@ func checkKubectl(c call) []hit {
 	if f := a.flag("--dry-run"); f != nil && (f.val == nil || f.val.s == "true" || f.val.s == "false") {
 		hits = append(hits, hit{rule: RuleKubectlDryRunBare, at: f.at, what: "kubectl " + verb + " " + f.at.s})
 	}
-	if f := a.flag("--record"); f != nil {
-		hits = append(hits, hit{rule: RuleKubectlRecord, at: f.at, what: "kubectl " + verb + " --record"})
-	}
-	if f := a.flag("--delete-local-data"); f != nil {
-		hits = append(hits, hit{rule: RuleKubectlDeleteLocal, at: f.at, what: "kubectl " + verb + " --delete-local-data"})
-	}
-	if f := a.flag("--server-dry-run"); f != nil {
-		hits = append(hits, hit{rule: RuleKubectlServerDryRun, at: f.at, what: "kubectl " + verb + " --server-dry-run"})
-	}
-	switch verb {
-	case "rolling-update":
-		hits = append(hits, hit{rule: RuleKubectlRollingUpdate, at: a.pos[0], what: "kubectl rolling-update"})
-	case "run":
-		name, image := "NAME", "IMAGE"
-		if len(a.pos) > 1 {
-			name = a.pos[1].raw
-		}
-		if f := a.flag("--image"); f != nil && f.val != nil {
-			image = f.val.raw
-		}
-		repl := fmt.Sprintf("kubectl create deployment %s --image=%s", name, image)
-		dryRun := a.flag("--dry-run") != nil
-		out := a.flag("-o", "--output")
-		// Before v1.18, only --restart=Always (the default) made a
-		// Deployment; Never made a Pod then too.
-		deployment := true
-		if r := a.flag("--restart"); r != nil && r.val != nil && r.val.s != "Always" {
-			deployment = false
-		}
-		switch r := a.flag("--replicas"); {
-		case r != nil:
-			if r.val != nil {
-				repl += " --replicas=" + r.val.raw
-			}
-			if out != nil {
-				repl += " --dry-run=client -o " + flagValue(out)
-			}
-			hits = append(hits, hit{rule: RuleKubectlRunDeployment, at: r.at, what: "kubectl run --replicas", replacement: repl})
-		case out != nil && !dryRun && deployment:
-			repl += " --dry-run=client -o " + flagValue(out)
-			hits = append(hits, hit{rule: RuleKubectlRunDeployment, at: out.at, what: "kubectl run -o " + flagValue(out),
-				msg:         "kubectl run -o " + flagValue(out) + " creates a Pod and prints it, not a Deployment: kubectl run stopped making Deployments",
-				replacement: repl})
-		}
-	case "exec":
-		// kubectl exec [flags] POD [flags] -- COMMAND: a second positional
-		// argument before any "--" is the command without it.
-		if a.dashes < 0 && len(a.pos) > 2 {
-			cmd := a.pos[2]
-			var b strings.Builder
-			for _, w := range c.words {
-				if w.line == cmd.line && w.col == cmd.col {
-					b.WriteString("-- ")
-				}
-				b.WriteString(w.raw)
-				b.WriteByte(' ')
-			}
-			hits = append(hits, hit{rule: RuleKubectlExecDash, at: cmd, what: "kubectl exec POD COMMAND without --",
-				replacement: strings.TrimSpace(b.String())})
-		}
-	case "get":
-		if f := a.flag("--show-all", "-a"); f != nil {
-			hits = append(hits, hit{rule: RuleKubectlShowAll, at: f.at, what: "kubectl get " + f.name})
-		}
-		if f := a.flag("--export"); f != nil {
-			hits = append(hits, hit{rule: RuleKubectlExport, at: f.at, what: "kubectl get --export"})
+	for _, x := range []struct {
+		flag string
+		rule RuleID
+	}{{"--record", RuleKubectlRecord}, {"--delete-local-data", RuleKubectlDeleteLocal}, {"--server-dry-run", RuleKubectlServerDryRun}} {
+		if f := a.flag(x.flag); f != nil {
+			hits = append(hits, hit{rule: x.rule, at: f.at, what: "kubectl " + verb + " " + x.flag})
 		}
 	}
 	return hits
+}
+
+// kubectlRun finds kubectl run used to make a Deployment, which it stopped
+// doing in v1.18.
+func kubectlRun(a args) []hit {
+	name, image := "NAME", "IMAGE"
+	if len(a.pos) > 1 {
+		name = a.pos[1].raw
+	}
+	if f := a.flag("--image"); f != nil && f.val != nil {
+		image = f.val.raw
+	}
+	repl := fmt.Sprintf("kubectl create deployment %s --image=%s", name, image)
+	dryRun := a.flag("--dry-run") != nil
+	out := a.flag("-o", "--output")
+	// Before v1.18, only --restart=Always (the default) made a
+	// Deployment; Never made a Pod then too.
+	deployment := true
+	if r := a.flag("--restart"); r != nil && r.val != nil && r.val.s != "Always" {
+		deployment = false
+	}
+	switch r := a.flag("--replicas"); {
+	case r != nil:
+		if r.val != nil {
+			repl += " --replicas=" + r.val.raw
+		}
+		if out != nil {
+			repl += " --dry-run=client -o " + flagValue(out)
+		}
+		return []hit{{rule: RuleKubectlRunDeployment, at: r.at, what: "kubectl run --replicas", replacement: repl}}
+	case out != nil && !dryRun && deployment:
+		repl += " --dry-run=client -o " + flagValue(out)
+		return []hit{{rule: RuleKubectlRunDeployment, at: out.at, what: "kubectl run -o " + flagValue(out),
+			msg:         "kubectl run -o " + flagValue(out) + " creates a Pod and prints it, not a Deployment: kubectl run stopped making Deployments",
+			replacement: repl}}
+	}
+	return nil
+}
+
+// kubectlExec finds kubectl exec [flags] POD COMMAND: a second positional
+// argument before any "--" is the command without it.
+func kubectlExec(c call, a args) []hit {
+	if a.dashes >= 0 || len(a.pos) <= 2 {
+		return nil
+	}
+	cmd := a.pos[2]
+	var b strings.Builder
+	for _, w := range c.words {
+		if w.line == cmd.line && w.col == cmd.col {
+			b.WriteString("-- ")
+		}
+		b.WriteString(w.raw)
+		b.WriteByte(' ')
+	}
+	return []hit{{rule: RuleKubectlExecDash, at: cmd, what: "kubectl exec POD COMMAND without --",
+		replacement: strings.TrimSpace(b.String())}}
 }
 
 func flagValue(f *flagUse) string {

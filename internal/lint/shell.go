@@ -344,88 +344,111 @@ func unescape(s string, quoted bool) string {
 // words on blanks, honours quotes and backslashes, and starts a new call
 // at | || && ; & and at line ends that are not continued.
 func tokenize(text string, line, col, indent int, comments bool) []call {
-	var (
-		calls []call
-		cur   call
-		w     strings.Builder
-		inW   bool
-		wl    int
-		wc    int
-		wi    int // offset of the word's first byte
-		l, c  = line, indent + col + 1
-		quote byte
-	)
-	i := 0
-	endWord := func() {
-		if inW {
-			cur.words = append(cur.words, word{s: w.String(), raw: strings.TrimSpace(text[wi:i]), line: wl, col: wc})
-			w.Reset()
-			inW = false
-		}
-	}
-	endCall := func() {
-		endWord()
-		if cur = unwrap(cur); len(cur.words) > 0 {
-			calls = append(calls, cur)
-		}
-		cur = call{}
-	}
-	start := func() {
-		if !inW {
-			inW, wl, wc, wi = true, l, c, i
-		}
-	}
-	for ; i < len(text); i++ {
-		ch := text[i]
-		switch {
-		case quote != 0:
-			if ch == quote {
-				quote = 0
-			} else if ch == '\\' && quote == '"' && i+1 < len(text) && strings.IndexByte("$`\"\\", text[i+1]) >= 0 {
-				i++
-				c++
-				w.WriteByte(text[i])
-			} else {
-				w.WriteByte(ch)
-				if ch == '\n' {
-					l, c = l+1, indent+1
-				}
-			}
-		case ch == '\'' || ch == '"':
-			start()
-			quote = ch
-		case ch == '\\' && i+1 < len(text):
-			if text[i+1] == '\n' {
-				endWord()
-				i++
-				l, c = l+1, indent
-			} else {
-				start()
-				i++
-				c++
-				w.WriteByte(text[i])
-			}
-		case ch == ' ' || ch == '\t':
-			endWord()
-		case ch == '\n' || ch == ';' || ch == '|' || ch == '&':
-			endCall()
-			if ch == '\n' {
-				l, c = l+1, indent+1
-			}
-		case ch == '#' && !inW && comments:
-			for i+1 < len(text) && text[i+1] != '\n' {
-				i++
-			}
-		default:
-			start()
-			w.WriteByte(ch)
+	t := &tokenizer{text: text, indent: indent, comments: comments, l: line, c: indent + col + 1}
+	for ; t.i < len(text); t.i++ {
+		ch := text[t.i]
+		if t.quote != 0 {
+			t.quoted(ch)
+		} else {
+			t.plain(ch)
 		}
 		if ch != '\n' {
-			c++
+			t.c++
 		}
 	}
-	endCall()
-	return calls
+	t.endCall()
+	return t.calls
+}
+
+// tokenizer is the state of tokenize.
+type tokenizer struct {
+	text     string
+	indent   int
+	comments bool
+
+	calls []call
+	cur   call
+	w     strings.Builder
+	inW   bool
+	wl    int
+	wc    int
+	wi    int // offset of the word's first byte
+	i     int
+	l, c  int
+	quote byte
+}
+
+// quoted reads ch inside quotes.
+func (t *tokenizer) quoted(ch byte) {
+	switch {
+	case ch == t.quote:
+		t.quote = 0
+	case ch == '\\' && t.quote == '"' && t.i+1 < len(t.text) && strings.IndexByte("$`\"\\", t.text[t.i+1]) >= 0:
+		t.i++
+		t.c++
+		t.w.WriteByte(t.text[t.i])
+	default:
+		t.w.WriteByte(ch)
+		if ch == '\n' {
+			t.l, t.c = t.l+1, t.indent+1
+		}
+	}
+}
+
+// plain reads ch outside quotes.
+func (t *tokenizer) plain(ch byte) {
+	switch {
+	case ch == '\'' || ch == '"':
+		t.start()
+		t.quote = ch
+	case ch == '\\' && t.i+1 < len(t.text):
+		if t.text[t.i+1] == '\n' {
+			t.endWord()
+			t.i++
+			t.l, t.c = t.l+1, t.indent
+			return
+		}
+		t.start()
+		t.i++
+		t.c++
+		t.w.WriteByte(t.text[t.i])
+	case ch == ' ' || ch == '\t':
+		t.endWord()
+	case ch == '\n' || ch == ';' || ch == '|' || ch == '&':
+		t.endCall()
+		if ch == '\n' {
+			t.l, t.c = t.l+1, t.indent+1
+		}
+	case ch == '#' && !t.inW && t.comments:
+		for t.i+1 < len(t.text) && t.text[t.i+1] != '\n' {
+			t.i++
+		}
+	default:
+		t.start()
+		t.w.WriteByte(ch)
+	}
+}
+
+func (t *tokenizer) start() {
+	if !t.inW {
+		t.inW, t.wl, t.wc, t.wi = true, t.l, t.c, t.i
+	}
+}
+
+func (t *tokenizer) endWord() {
+	if t.inW {
+		t.cur.words = append(t.cur.words, word{s: t.w.String(), raw: strings.TrimSpace(t.text[t.wi:t.i]), line: t.wl, col: t.wc})
+		t.w.Reset()
+		t.inW = false
+	}
+}
+
+func (t *tokenizer) endCall() {
+	t.endWord()
+	if t.cur = unwrap(t.cur); len(t.cur.words) > 0 {
+		t.calls = append(t.calls, t.cur)
+	}
+	t.cur = call{}
 }
 
 // unwrap drops leading VAR=value words and the programs that run another
