@@ -74,12 +74,16 @@ lab: $(ADVENT)
 
 ## Environment ----------------------------------------------------------------
 
-# Docker engine (installed and started when missing), browser and tools the
-# labs put to use.
+# Docker engine (installed and started when missing), browser, axe-core (for
+# the browser test) and tools the labs put to use.
 deps:
 	.ci/docker-up
 	@command -v chromium >/dev/null && command -v tree >/dev/null && command -v curl >/dev/null && command -v tmux >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium tree curl tmux)
+	@# axe-core, which the browser test injects into every page (contrast, WCAG AA).
+	@test -f $(HOME)/.cache/advent/npm/node_modules/axe-core/axe.min.js || \
+		{ command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm); \
+		  npm install --prefix $(HOME)/.cache/advent/npm --no-audit --no-fund axe-core@4; }
 
 docker:
 	.ci/docker-up

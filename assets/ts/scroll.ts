@@ -1,30 +1,28 @@
 // Keyboard access to code that scrolls: a <pre> whose lines are wider than
 // the block can only be read by scrolling it, so it becomes a tab stop
 // (tabindex=0, with a label) when, and only when, it scrolls. Blocks that fit
-// stay out of the tab order. Re-checked when the window is resized.
+// stay out of the tab order. A ResizeObserver re-checks a block whenever its
+// size changes (window resized, fonts loaded, a <details> opened).
 
-/** Sets or removes tabindex on every pre under root by whether it scrolls. */
-export function markScrollable(root: ParentNode): void {
-  root.querySelectorAll<HTMLElement>("pre").forEach((pre) => {
-    if (pre.scrollWidth > pre.clientWidth) {
-      pre.tabIndex = 0;
-      if (!pre.hasAttribute("aria-label")) pre.setAttribute("aria-label", "Code (scrolls sideways)");
-      pre.setAttribute("data-scrollable", "");
-    } else if (pre.hasAttribute("data-scrollable")) {
-      pre.removeAttribute("tabindex");
-      pre.removeAttribute("aria-label");
-      pre.removeAttribute("data-scrollable");
-    }
-  });
+/** Sets or removes tabindex on pre by whether it scrolls now. */
+export function markScrollable(pre: HTMLElement): void {
+  if (pre.scrollWidth > pre.clientWidth) {
+    pre.tabIndex = 0;
+    if (!pre.hasAttribute("aria-label")) pre.setAttribute("aria-label", "Code (scrolls sideways)");
+    pre.setAttribute("data-scrollable", "");
+  } else if (pre.hasAttribute("data-scrollable")) {
+    pre.removeAttribute("tabindex");
+    pre.removeAttribute("aria-label");
+    pre.removeAttribute("data-scrollable");
+  }
 }
 
 export function initScrollable(doc: Document): void {
-  markScrollable(doc);
-  let pending = 0;
-  window.addEventListener("resize", () => {
-    cancelAnimationFrame(pending);
-    pending = requestAnimationFrame(() => markScrollable(doc));
+  const pres = doc.querySelectorAll<HTMLElement>("pre");
+  pres.forEach(markScrollable);
+  if (typeof ResizeObserver === "undefined") return;
+  const ro = new ResizeObserver((entries) => {
+    for (const e of entries) markScrollable(e.target as HTMLElement);
   });
-  // A <details> opened later (run output, originals) may hold wide lines.
-  doc.addEventListener("toggle", () => markScrollable(doc), true);
+  pres.forEach((pre) => ro.observe(pre));
 }

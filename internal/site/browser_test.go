@@ -120,6 +120,12 @@ func TestBrowser(t *testing.T) {
 		write(t, filepath.Join(results, f), b)
 	}
 	os.Remove(filepath.Join(results, "fixture-lab-ci.json"))
+	// Newer helm runs with the commands' output (the page model's fixture).
+	helmRuns, err := os.ReadFile(filepath.Join(repoRoot(t), "internal", "page", "testdata", "results", "helm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(results, "helm-fixture.json"), helmRuns)
 	out := build(t, root, site.Options{Results: results, Data: map[string]any{"lint": map[string]any{"findings": []any{
 		map[string]any{"path": "content/2000/01-fixture-lab.md", "line": 26, "col": 3, "block_line": 25, "rule": "kubectl-run-deployment",
 			"message": "`kubectl run` no longer creates a Deployment", "removed_in": "v1.18", "replacement": "kubectl create deployment"},
@@ -127,7 +133,8 @@ func TestBrowser(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(out)))
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// axe-core checks every page twice (light and dark).
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(exe),
@@ -325,6 +332,10 @@ func TestBrowser(t *testing.T) {
 	}
 	checkConsole("fixture article")
 	screenshot("article-fixture-failing.png")
+
+	checkReaderFixes(t, tab, srv.URL)
+	checkConsole("reader fixes")
+	checkEveryPageWithAxe(t, tab, srv.URL, out)
 }
 
 func mustLoad(t *testing.T, root string) []*content.Article {

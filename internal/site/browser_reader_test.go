@@ -1,0 +1,192 @@
+package site_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// axeScript is axe-core's browser bundle, installed with npm into
+// ~/.cache/advent/npm (make deps, .ci/run) or $ADVENT_AXE. The browser test
+// fails without it: contrast is part of what it checks.
+func axeScript(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("ADVENT_AXE")
+	if p == "" {
+		home, _ := os.UserHomeDir()
+		p = filepath.Join(home, ".cache", "advent", "npm", "node_modules", "axe-core", "axe.min.js")
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("axe-core is not installed (%v): npm install --prefix ~/.cache/advent/npm axe-core@4 (make deps does), or set ADVENT_AXE; run with -short to skip the browser test", err)
+	}
+	return string(b)
+}
+
+// axeViolation is one serious or critical axe-core finding.
+type axeViolation struct {
+	ID      string   `json:"id"`
+	Impact  string   `json:"impact"`
+	Help    string   `json:"help"`
+	Targets []string `json:"targets"`
+}
+
+// runAxe opens every <details> (collapsed originals, run output, hidden
+// steps) so that their contents are checked too, injects axe-core and
+// returns the serious and critical WCAG 2 A/AA violations of the page.
+func runAxe(t *testing.T, tab context.Context, axe string) []axeViolation {
+	t.Helper()
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(() => { document.querySelectorAll("details").forEach(d => d.open = true); return true })()`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(() => { if (!window.axe) { `+axe+`
+	} return true })()`)); err != nil {
+		t.Fatalf("injecting axe-core: %v", err)
+	}
+	res, err := chromedp.Run(tab, chromedp.Evaluate[string](`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"]}, resultTypes: ["violations"]}).then(r => JSON.stringify(
+		r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => ({
+			id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map(n => n.target.join(" ") + ": " + (n.failureSummary || "").split("\n").slice(-1)[0])})))
+	)`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe.run: %v", err)
+	}
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(res), &vs); err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// checkEveryPageWithAxe loads every HTML page of the site, light and dark,
+// and requires no serious or critical axe-core violation.
+func checkEveryPageWithAxe(t *testing.T, tab context.Context, base, out string) {
+	t.Helper()
+	axe := axeScript(t)
+	pages := htmlPages(t, out)
+	for _, scheme := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for _, p := range pages {
+			url := base + "/" + strings.TrimSuffix(filepath.ToSlash(p.file), "index.html")
+			if err := chromedp.Do(tab, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+				t.Fatalf("%s: %v", url, err)
+			}
+			for _, v := range runAxe(t, tab, axe) {
+				t.Errorf("%s (%s): axe %s %s: %s\n  %s", p.file, scheme, v.Impact, v.ID, v.Help, strings.Join(v.Targets, "\n  "))
+			}
+			checked++
+		}
+		t.Logf("axe-core: %d pages checked in the %s scheme", checked, scheme)
+	}
+	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkReaderFixes checks on the helm tutorial and the home page what a
+// reader sees: the real-output control, no matcher syntax shown as output,
+// the table of contents, whole-text search, scrollable code as the only
+// code tab stops, and code that wraps in print.
+func checkReaderFixes(t *testing.T, tab context.Context, base string) {
+	t.Helper()
+	eval := func(what, js string) string {
+		t.Helper()
+		v, err := chromedp.Run(tab, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/2017/05-helm-chart/"), chromedp.WaitVisible(chromedp.CSS(".code-block"))); err != nil {
+		t.Fatal(err)
+	}
+
+	// The "tools" step's output control: closed, then open with what the
+	// run printed (internal/page/testdata/results/helm.json).
+	sum := `document.querySelector('.code-block[data-step="tools"] details.run-output > summary')`
+	if got := eval("output control", `(() => { const s = `+sum+`; return s ? s.textContent + "|" + s.parentElement.open : "" })()`); got != "What the run on November 30, 2026, Kubernetes v1.34.3, printed|false" {
+		t.Errorf("the tools step's output control: %q", got)
+	}
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`.code-block[data-step="tools"] details.run-output > summary`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval("run output", `document.querySelector('.code-block[data-step="tools"] details.run-output pre').innerText`); !strings.Contains(got, "kind v0.33.0 go1.26 linux/amd64") || !strings.Contains(got, "$ helm version --short") {
+		t.Errorf("the output control shows %q, not the run's output", got)
+	}
+	// What the block itself shows: the article's text with elision
+	// markers, never "..." or "kind v0.33.0...".
+	shown := eval("block text", `Array.from(document.querySelectorAll('.code-block[data-step] > pre')).map(p => p.innerText).join("\n")`)
+	for _, l := range strings.Split(shown, "\n") {
+		if s := strings.TrimSpace(l); !strings.HasPrefix(s, "$") && strings.HasSuffix(s, "...") {
+			t.Errorf("a step block shows matcher syntax as output: %q", l)
+		}
+	}
+	if !strings.Contains(shown, "kind v0.33.0 ⋯") || !strings.Contains(shown, "⋯ output elided") {
+		t.Errorf("the helm page shows no elision markers")
+	}
+
+	// On this page.
+	if got := eval("toc", `(() => { const n = document.querySelector("nav.toc"); return n ? String(n.querySelectorAll("a[href^='#']").length) : "0" })()`); got == "0" {
+		t.Error("the helm article has no 'On this page' table of contents")
+	}
+
+	// Only scrollable <pre> blocks are tab stops: narrow the window so
+	// some scroll, then compare.
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(420, 900)); err != nil {
+		t.Fatal(err)
+	}
+	check := eval("tab stops", `new Promise(r => setTimeout(() => {
+		const bad = [];
+		let scrollable = 0;
+		document.querySelectorAll("pre").forEach((p, i) => {
+			if (p.closest("details:not([open])")) return;
+			const scrolls = p.scrollWidth > p.clientWidth;
+			if (scrolls) scrollable++;
+			if (scrolls !== (p.tabIndex === 0)) bad.push(i + ":" + scrolls + ":" + p.getAttribute("tabindex") + ":" + p.scrollWidth + "/" + p.clientWidth + ":" + p.className + ":" + p.parentElement.className);
+		});
+		r(scrollable + "|" + bad.join(","));
+	}, 800))`)
+	if n, bad, _ := strings.Cut(check, "|"); n == "0" || bad != "" {
+		t.Errorf("tab stops: %s scrollable <pre>, mismatched (index:scrolls:tabindex): %q", n, bad)
+	}
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Print: long lines wrap.
+	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	if ws := eval("print", `getComputedStyle(document.querySelector(".code-block pre")).whiteSpace`); ws != "pre-wrap" {
+		t.Errorf("code in print has white-space %q, want pre-wrap", ws)
+	}
+	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Search over the whole text of day 5.
+	for _, q := range []string{"values.yaml", "port-forward", "uninstall"} {
+		sctx, cancel := context.WithTimeout(tab, 10*time.Second)
+		err := chromedp.Do(sctx,
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(chromedp.CSS("#search-input")),
+			chromedp.SendKeys(chromedp.CSS("#search-input"), q),
+			chromedp.WaitVisible(chromedp.CSS(`#search-results a[href="/2017/05-helm-chart/"]`)),
+		)
+		cancel()
+		if err != nil {
+			t.Errorf("searching for %q does not find day 5: %v", q, err)
+		}
+	}
+}
