@@ -411,6 +411,9 @@ func lintArticle(a *content.Article, target Version) []Finding {
 		}
 		out = append(out, fs...)
 	}
+	if labOnly && a.Lab != "" {
+		out = append(out, proseFindings(a, out)...)
+	}
 	return out
 }
 

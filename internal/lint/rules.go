@@ -300,17 +300,18 @@ var fileRules = []Rule{
 	},
 }
 
-// Rules lists every rule: Kubernetes API rules, command-line rules, then
-// the rule about unreadable files.
+// Rules lists every rule: Kubernetes API rules, command-line rules, the
+// rule about unreadable files, then the prose rule (prose.go).
 func Rules() []Rule {
 	out := append([]Rule(nil), apiRules...)
 	out = append(out, cliRules...)
-	return append(out, fileRules...)
+	out = append(out, fileRules...)
+	return append(out, proseRules...)
 }
 
 var ruleByID = func() map[RuleID]*Rule {
 	m := map[RuleID]*Rule{}
-	for _, rs := range [][]Rule{apiRules, cliRules, fileRules} {
+	for _, rs := range [][]Rule{apiRules, cliRules, fileRules, proseRules} {
 		for i := range rs {
 			m[rs[i].ID] = &rs[i]
 		}

@@ -232,6 +232,7 @@ func TestRulesCiteSources(t *testing.T) {
 		"brew-cask":                       "Homebrew 2.7.0",
 		"inspec-attrs":                    "InSpec 4",
 		"file-unreadable":                 "",
+		"prose-replaced-tool":             "",
 	}
 	seen := map[string]bool{}
 	for _, r := range Rules() {
