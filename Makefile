@@ -66,7 +66,7 @@ labs: $(ADVENT)
 # The site built with the results of the labs just run, and a test that its
 # badges say what the results say.
 site-results: $(ADVENT)
-	$(GO) test -count=1 -run TestBadgesMatchRealResults -v ./internal/site -args -results=$(abspath results)
+	$(GO) test -count=1 -run 'TestBadgesMatchRealResults|TestBrowserRealResults' -v ./internal/site -args -results=$(abspath results)
 	$(ADVENT) build
 
 lab: $(ADVENT)

@@ -3,6 +3,9 @@ package site_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +14,10 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+	"github.com/sysadvent/advent/internal/site"
 )
 
 // axeScript is axe-core's browser bundle, installed with npm into
@@ -188,5 +195,122 @@ func checkReaderFixes(t *testing.T, tab context.Context, base string) {
 		if err != nil {
 			t.Errorf("searching for %q does not find day 5: %v", q, err)
 		}
+	}
+}
+
+// TestBrowserRealResults is the reader's view of the site built from the
+// labs' real results (make test's site-results passes -results after the
+// labs ran): each tutorial's coverage line and state, on its page and in
+// the calendar, match its results file; each output control shows what the
+// run printed; no step block shows matcher syntax as output; axe-core finds
+// no serious or critical violation on the tutorial pages and the calendar,
+// light and dark.
+func TestBrowserRealResults(t *testing.T) {
+	if *realResults == "" {
+		t.Skip("no -results directory: make test runs this after the labs, with their results")
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped with -short")
+	}
+	exe := chromiumPath(t)
+	axe := axeScript(t)
+	root := copyProject(t)
+	arts := loadArticles(t, root)
+	labs, err := lab.Extract(arts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := build(t, root, site.Options{Results: *realResults})
+	srv := httptest.NewServer(http.FileServer(http.Dir(out)))
+	defer srv.Close()
+	problems := &consoleProblems{}
+	tab := newTab(t, exe, problems)
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(tab, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	files, err := filepath.Glob(filepath.Join(*realResults, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no results in %s: %v", *realResults, err)
+	}
+	for _, p := range files {
+		f, err := report.Read(p)
+		if err != nil || f == nil || len(f.Runs) == 0 {
+			t.Fatalf("%s: %v", p, err)
+		}
+		var l *lab.Lab
+		for _, x := range labs {
+			if x.Name == f.Lab {
+				l = x
+			}
+		}
+		if l == nil {
+			t.Fatalf("%s: no lab %s in the articles", p, f.Lab)
+		}
+		want, passed, counted, newest := expectedState(f, l)
+		url := "/" + strings.TrimSuffix(articlePage(articleByPath(t, arts, f.Source)), "index.html")
+
+		if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/2017/"), chromedp.WaitVisible(chromedp.CSS("ol.calendar"))); err != nil {
+			t.Fatal(err)
+		}
+		if got := eval(`(() => { const a = document.querySelector('a.day-link[href="` + url + `"]'); return a ? a.closest("li").getAttribute("data-lab-state") + "|" + a.innerText : "" })()`); !strings.HasPrefix(got, want+"|") {
+			t.Errorf("%s: calendar shows %q, want state %s", f.Lab, got, want)
+		}
+
+		if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+url), chromedp.WaitVisible(chromedp.CSS("p.verification"))); err != nil {
+			t.Fatal(err)
+		}
+		cov := eval(`(() => { const v = document.querySelector("p.verification"); return v.getAttribute("data-state") + "|" + v.innerText })()`)
+		if !strings.HasPrefix(cov, want+"|") || !strings.Contains(cov, fmt.Sprintf("%d of %d steps verified", passed, counted)) {
+			t.Errorf("%s: coverage line %q, want state %s and %d of %d steps verified", f.Lab, cov, want, passed, counted)
+		}
+		for _, s := range newest.Steps {
+			if len(s.Outputs) == 0 || strings.TrimSpace(s.Outputs[0].Output) == "" {
+				continue
+			}
+			first := strings.TrimSpace(strings.SplitN(strings.TrimSpace(s.Outputs[0].Output), "\n", 2)[0])
+			sel, _ := json.Marshal(`.code-block[data-step="` + s.Name + `"] details.run-output`)
+			got := eval(`(() => { const d = document.querySelector(` + string(sel) + `); if (!d) return "no control"; d.open = true; return d.querySelector("pre").innerText })()`)
+			if got == "no control" {
+				// Steps inside collapsed hidden blocks or without a block
+				// on the page are checked by TestBadgesMatchRealResults.
+				continue
+			}
+			if !strings.Contains(got, first) {
+				t.Errorf("%s: step %q: the output control shows %q, not the run's %q", f.Lab, s.Name, got, first)
+			}
+		}
+		shown := eval(`Array.from(document.querySelectorAll('.code-block[data-step] > pre')).map(p => p.innerText).join("\n")`)
+		for _, line := range strings.Split(shown, "\n") {
+			if s := strings.TrimSpace(line); !strings.HasPrefix(s, "$") && strings.HasSuffix(s, "...") {
+				t.Errorf("%s: a step block shows matcher syntax as output: %q", f.Lab, line)
+			}
+		}
+		for _, scheme := range []string{"light", "dark"} {
+			if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for _, page := range []string{url, "/2017/"} {
+				if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+page), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range runAxe(t, tab, axe) {
+					t.Errorf("%s (%s): axe %s %s: %s\n  %s", page, scheme, v.Impact, v.ID, v.Help, strings.Join(v.Targets, "\n  "))
+				}
+			}
+		}
+		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems.take() {
+			t.Errorf("%s: %s", url, p)
+		}
+		t.Logf("%s: %s, %d of %d steps verified; checked in chromium, light and dark", f.Lab, want, passed, counted)
 	}
 }

@@ -132,28 +132,8 @@ func TestBrowser(t *testing.T) {
 	}}}})
 	srv := httptest.NewServer(http.FileServer(http.Dir(out)))
 	defer srv.Close()
-
-	// axe-core checks every page twice (light and dark).
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
 	problems := &consoleProblems{}
-	tab, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(problems.listen))
-	defer cancelTab()
+	tab := newTab(t, exe, problems)
 
 	checkConsole := func(where string) {
 		t.Helper()
@@ -336,6 +316,33 @@ func TestBrowser(t *testing.T) {
 	checkReaderFixes(t, tab, srv.URL)
 	checkConsole("reader fixes")
 	checkEveryPageWithAxe(t, tab, srv.URL, out)
+}
+
+// newTab starts a headless chromium (ended with the test) and returns its
+// tab; problems collects what pages report as errors. axe-core checks every
+// page twice (light and dark), hence the long timeout.
+func newTab(t *testing.T, exe string, problems *consoleProblems) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	t.Cleanup(cancel)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(problems.listen))
+	t.Cleanup(cancelTab)
+	return tab
 }
 
 func mustLoad(t *testing.T, root string) []*content.Article {

@@ -72,32 +72,7 @@ func checkAgainstResults(t *testing.T, root, dir string) {
 		a := articleByPath(t, arts, f.Source)
 		doc := parseFile(t, filepath.Join(out, articlePage(a)))
 
-		runs := append([]*report.Run(nil), f.Runs...)
-		sort.Slice(runs, func(i, j int) bool { return runs[i].Started.After(runs[j].Started) })
-		newest := runs[0]
-		byName := map[string]*report.Step{}
-		for _, s := range newest.Steps {
-			byName[s.Name] = s
-		}
-		counted, passed := 0, 0
-		for _, s := range l.Steps {
-			if s.Kind == lab.KindFile {
-				continue
-			}
-			counted++
-			if st := byName[s.Name]; st != nil && (st.Status == report.Pass || st.Status == report.Unchanged) {
-				passed++
-			}
-		}
-		want := "verified"
-		if passed < counted {
-			want = "partial"
-		}
-		for _, r := range f.Runs {
-			if r.Status == report.Fail {
-				want = "failing"
-			}
-		}
+		want, passed, counted, newest := expectedState(f, l)
 		v, state := verification(t, doc)
 		if state != want {
 			t.Errorf("%s: page state %q, want %q (%s)", f.Lab, state, want, text(v))
@@ -125,4 +100,37 @@ func checkAgainstResults(t *testing.T, root, dir string) {
 	if len(files) < 3 {
 		t.Errorf("results for %d labs, want the three tutorials", len(files))
 	}
+}
+
+// expectedState is what a tutorial's page should say given its results
+// file, read here on its own: failing when the latest run of a version
+// failed, partial when a counted step (not a file block) of the newest run
+// did not pass, else verified; and the coverage counts.
+func expectedState(f *report.File, l *lab.Lab) (state string, passed, counted int, newest *report.Run) {
+	runs := append([]*report.Run(nil), f.Runs...)
+	sort.Slice(runs, func(i, j int) bool { return runs[i].Started.After(runs[j].Started) })
+	newest = runs[0]
+	byName := map[string]*report.Step{}
+	for _, s := range newest.Steps {
+		byName[s.Name] = s
+	}
+	for _, s := range l.Steps {
+		if s.Kind == lab.KindFile {
+			continue
+		}
+		counted++
+		if st := byName[s.Name]; st != nil && (st.Status == report.Pass || st.Status == report.Unchanged) {
+			passed++
+		}
+	}
+	state = "verified"
+	if passed < counted {
+		state = "partial"
+	}
+	for _, r := range f.Runs {
+		if r.Status == report.Fail {
+			state = "failing"
+		}
+	}
+	return state, passed, counted, newest
 }
