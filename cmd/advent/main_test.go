@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,10 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sysadvent/advent/internal/cli"
+	"github.com/sysadvent/advent/internal/runner"
+	"github.com/sysadvent/advent/internal/runner/runnertest"
 )
 
 // TestMain lets the test binary act as the advent command: scripts run it
@@ -20,7 +25,15 @@ import (
 // re-executes this binary, which then calls main).
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"advent": main,
+		"advent": func() {
+			// ADVENT_FAKE_BACKEND=FILE runs labs on runnertest's fake
+			// backend, whose containers and clusters persist in FILE
+			// between commands (as Docker's do): labs run without Docker.
+			if p := os.Getenv("ADVENT_FAKE_BACKEND"); p != "" {
+				cli.UseBackend(func(context.Context) (runner.Backend, error) { return runnertest.NewPersistent(p) })
+			}
+			main()
+		},
 	})
 }
 

@@ -25,8 +25,23 @@ func init() {
 			"API, containers through testcontainers-go, each step in bash in a fresh work directory,\n" +
 			"checked as the article says. A lab unchanged since its last pass (same content, tools\n" +
 			"and images) is skipped unless -force. Flags may follow the names.\n" +
+			"-keep leaves one lab's environment up and says how to reach it; -from STEP and\n" +
+			"-only STEP re-run steps on it without creating anything; `advent lab down NAME`\n" +
+			"removes it. Such runs are never a pass and results/ does not record them.\n" +
 			"Exit 1 when a lab fails, 2 on bad usage or when labs/ differs from the articles."))
+	register(define("lab down", "[flags] NAME...", "remove the environments `lab run -keep` left up",
+		(*envFlags).bind, runLabDown))
 }
+
+// UseBackend makes the commands that run labs use the backend newB makes
+// instead of Docker: the tests of the real binary run labs on a fake.
+func UseBackend(newB func(ctx context.Context) (runner.Backend, error)) {
+	newBackend = func(ctx context.Context, _ *env, _ backendOptions) (runner.Backend, error) { return newB(ctx) }
+}
+
+// keptDir is where kept environments are recorded (env.ReapStale spares
+// what they hold).
+func keptDir() string { return labenv.StateDir("kept") }
 
 // newBackend makes the backend labs run on; tests replace it.
 var newBackend = func(ctx context.Context, e *env, opts backendOptions) (runner.Backend, error) {
@@ -73,6 +88,7 @@ type labRunFlags struct {
 	envFlags
 	all, force, keep     bool
 	results, junit, logs string
+	from, only           string
 	kubernetes           listFlag
 }
 
@@ -83,7 +99,9 @@ func (f *labRunFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.results, "results", "results", "directory for results/<lab>.json (relative to the root)")
 	fs.StringVar(&f.junit, "junit", "", "also write JUnit XML to this file")
 	fs.StringVar(&f.logs, "logs", "", "export the clusters' logs here when a lab fails")
-	fs.BoolVar(&f.keep, "keep", false, "keep the labs' work directories")
+	fs.BoolVar(&f.keep, "keep", false, "leave the lab's environment up (clusters, containers, work directory) and say how to reach it")
+	fs.StringVar(&f.from, "from", "", "re-run the kept environment's steps from this `step` on (see -keep)")
+	fs.StringVar(&f.only, "only", "", "re-run this one `step` on the kept environment (see -keep)")
 	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions to run cluster labs on (default: the newest node image: built, air-gapped; published by kind, online)")
 }
 
@@ -92,11 +110,71 @@ func runLabRun(e *env, f *labRunFlags, names []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkKeepFlags(f, labs); err != nil {
+		return err
+	}
 	backend, err := f.backend(e)
 	if err != nil {
 		return err
 	}
 	return runLabs(e, f, backend, labs)
+}
+
+// checkKeepFlags checks -keep, -from and -only: one lab, one version, a
+// step that exists.
+func checkKeepFlags(f *labRunFlags, labs []*lab.Lab) error {
+	if !f.keep && f.from == "" && f.only == "" {
+		return nil
+	}
+	if f.from != "" && f.only != "" {
+		return diag.Usagef("give -from or -only, not both")
+	}
+	if len(labs) != 1 || f.all {
+		return diag.Usagef("-keep, -from and -only work on one lab at a time")
+	}
+	if len(f.kubernetes) > 1 {
+		return diag.Usagef("-keep, -from and -only work on one Kubernetes version at a time")
+	}
+	for _, step := range []string{f.from, f.only} {
+		if step != "" && runner.StepIndex(labs[0], step) < 0 {
+			var known []string
+			for _, s := range labs[0].Steps {
+				known = append(known, s.Name)
+			}
+			return diag.Usagef("lab %s has no step %q (steps: %s)", labs[0].Name, step, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+func runLabDown(e *env, f *envFlags, names []string) error {
+	if len(names) == 0 {
+		return diag.Usagef("name a lab whose kept environment to remove (kept: %s)", strings.Join(runner.KeptLabs(keptDir()), ", "))
+	}
+	var labs []*lab.Lab
+	for _, n := range names {
+		if _, err := runner.ReadKept(keptDir(), n); err != nil {
+			if errors.Is(err, runner.ErrNotKept) {
+				return diag.Usagef("lab %s has no kept environment (kept: %s)", n, strings.Join(runner.KeptLabs(keptDir()), ", "))
+			}
+			return err
+		}
+		l, err := lab.Load(filepath.Join(f.root, "labs"), n)
+		if err != nil {
+			return err
+		}
+		labs = append(labs, l)
+	}
+	backend, err := f.backend(e)
+	if err != nil {
+		return err
+	}
+	for _, l := range labs {
+		if err := runner.Down(e.ctx, l, runner.Options{Backend: backend, KeptDir: keptDir(), Progress: e.stdout}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // selectLabs loads the named labs (every lab with -all) after checking
@@ -167,6 +245,7 @@ func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) er
 			run, err := runner.Run(e.ctx, l, runner.Options{
 				Backend: backend, Kubernetes: v, ResultsDir: resultsDir, Force: f.force,
 				Commit: commit, Keep: f.keep, Progress: e.stdout, LogsDir: f.logs,
+				KeptDir: keptDir(), Owner: labenv.Self().String(), From: f.from, Only: f.only,
 			})
 			if err != nil {
 				return err
@@ -174,7 +253,7 @@ func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) er
 			if run.Status == report.Fail {
 				failed = true
 			}
-			if run.Status != report.Unchanged {
+			if run.Status != report.Unchanged && run.Status != report.Kept {
 				suites = append(suites, report.Suite{Lab: l.Name, Run: run})
 			}
 		}

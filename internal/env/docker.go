@@ -50,6 +50,10 @@ type DockerBackend struct {
 	networks   map[string]*testcontainers.DockerNetwork
 	containers map[string]*testcontainers.DockerContainer
 	order      []string // containers in start order
+	// adopted are the containers of a kept environment (Adopt), by lab
+	// name: their IDs; adoptedNets its networks' IDs.
+	adopted     map[string]string
+	adoptedNets []string
 }
 
 // dockerTimeout bounds one docker CLI call.
@@ -330,6 +334,9 @@ func (b *DockerBackend) container(name string) (*testcontainers.DockerContainer,
 
 // Exec runs bash -c script in a container.
 func (b *DockerBackend) Exec(ctx context.Context, container, script string, out io.Writer) (int, error) {
+	if id := b.adoptedContainer(container); id != "" {
+		return execAdopted(ctx, id, script, out)
+	}
 	c, err := b.container(container)
 	if err != nil {
 		return -1, err
@@ -346,6 +353,9 @@ func (b *DockerBackend) Exec(ctx context.Context, container, script string, out 
 
 // WriteFile writes a file into a container, making its directory first.
 func (b *DockerBackend) WriteFile(ctx context.Context, container, p string, data []byte) error {
+	if id := b.adoptedContainer(container); id != "" {
+		return writeAdopted(ctx, id, p, data)
+	}
 	c, err := b.container(container)
 	if err != nil {
 		return err
@@ -387,6 +397,9 @@ func (b *DockerBackend) Teardown(ctx context.Context) error {
 		if err := n.Remove(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", name, err))
 		}
+	}
+	if err := b.teardownAdopted(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

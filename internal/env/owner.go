@@ -168,6 +168,9 @@ func claimExisting(ctx context.Context, p *cluster.Provider, name string, w io.W
 	if o.Alive() {
 		return fmt.Errorf("a kind cluster named %s exists already: advent process %d is using it", name, o.PID)
 	}
+	if keptOwners()[o.String()] {
+		return fmt.Errorf("a kind cluster named %s exists already: a kept environment holds it (`advent lab down LAB` removes it)", name)
+	}
 	if err := removeStaleCluster(ctx, p, name, rec); err != nil {
 		return fmt.Errorf("remove the cluster left behind by advent process %d: %w", o.PID, err)
 	}
@@ -237,10 +240,12 @@ func (r Reaped) String() string {
 // ReapStale removes what advent processes that no longer run left behind
 // when they were killed before their clean-up: kind clusters with a record
 // in StateDir("kind") whose owner is gone, and containers and networks
-// whose OwnerLabel names a gone owner. What a running advent owns, and
-// anything advent did not create, is left alone.
+// whose OwnerLabel names a gone owner. What a running advent owns, what a
+// kept environment of this boot holds (see keptOwners), and anything
+// advent did not create, is left alone.
 func ReapStale(ctx context.Context) (Reaped, error) {
 	var r Reaped
+	kept := keptOwners()
 	p := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(log.NoopLogger{}))
 	clusters, err := p.List()
 	if err != nil {
@@ -251,7 +256,7 @@ func ReapStale(ctx context.Context) (Reaped, error) {
 		if err != nil {
 			continue // not advent's, or no record to judge by
 		}
-		if o, err := ParseOwner(rec.Owner); err != nil || o.Alive() {
+		if o, err := ParseOwner(rec.Owner); err != nil || inUse(o, kept) {
 			continue
 		}
 		if err := removeStaleCluster(ctx, p, name, rec); err != nil {
@@ -293,7 +298,7 @@ func ReapStale(ctx context.Context) (Reaped, error) {
 			if !ok {
 				continue
 			}
-			if o, err := ParseOwner(owner); err != nil || o.Alive() {
+			if o, err := ParseOwner(owner); err != nil || inUse(o, kept) {
 				continue
 			}
 			rm := append(append([]string(nil), kind.rm...), name)

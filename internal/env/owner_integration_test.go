@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -174,5 +175,42 @@ func TestClaimExistingCluster(t *testing.T) {
 	}
 	if _, err := os.Stat(clusterRecordPath("advent-claim")); err == nil {
 		t.Error("the dead run's record is still there")
+	}
+}
+
+// What a kept environment holds survives the reaper although the process
+// that created it is gone; once its record is removed (lab down did not
+// finish, say) the reaper removes it.
+func TestReapStaleSparesKeptEnvironments(t *testing.T) {
+	ctx := reapTest(t)
+	dead := deadOwner(t)
+	fakeCluster(t, "advent-kept")
+	writeRecord(t, "advent-kept", dead)
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", "-v", "advent-kept-box").Run() })
+	docker(t, "run", "-d", "--name", "advent-kept-box", "--label", OwnerLabel+"="+dead.String(), fakeBase, "sleep", "infinity")
+	writeKeptRecord(t, "kept-lab", dead.String())
+
+	r, err := ReapStale(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(r.Clusters, "advent-kept") || slices.Contains(r.Containers, "advent-kept-box") {
+		t.Errorf("reaped a kept environment: %s", r)
+	}
+	if !exists(t, "container", "advent-kept-control-plane") || !exists(t, "container", "advent-kept-box") {
+		t.Fatal("the kept environment is gone")
+	}
+	p := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(log.NoopLogger{}))
+	if err := claimExisting(ctx, p, "advent-kept", nil); err == nil || !strings.Contains(err.Error(), "a kept environment holds it") {
+		t.Errorf("claim a kept cluster: %v", err)
+	}
+
+	os.Remove(filepath.Join(StateDir("kept"), "kept-lab.json"))
+	r, err = ReapStale(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(r.Clusters, "advent-kept") || !slices.Contains(r.Containers, "advent-kept-box") {
+		t.Errorf("without its record, reaped %s", r)
 	}
 }

@@ -37,6 +37,11 @@ const (
 	NotRun      = "not-run"      // an earlier step failed or time ran out
 	NotVerified = "not-verified" // needs something this machine lacks; never a pass
 	Unchanged   = "unchanged"    // lab skipped: same content, tools and images as its last pass
+	// Kept is a run that left its environment up (lab run -keep) or re-ran
+	// steps on a kept one (-from, -only): cleanup, teardown and the leak
+	// check did not run, so it is never a pass, and results/<lab>.json
+	// does not record it.
+	Kept = "kept"
 )
 
 // File is results/<lab>.json: every run of one lab, one per Kubernetes

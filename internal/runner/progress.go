@@ -111,7 +111,11 @@ func (p *progress) done(run *report.Run, resultsDir string) {
 		}
 	}
 	mark := "✓"
-	if run.Status != report.Pass {
+	switch run.Status {
+	case report.Pass:
+	case report.Kept:
+		mark = "◐" // partly run, environment left up: never a pass
+	default:
 		mark = "✗"
 	}
 	fmt.Fprintf(p.w, "%s %s %s: %s in %s", mark, p.lab.Name, run.Status, strings.Join(parts, ", "), time.Since(p.begin).Round(100*time.Millisecond))

@@ -38,7 +38,22 @@ type Options struct {
 	Force      bool   // run even when the lab is unchanged since its last pass
 	Commit     string // git commit of the articles, for the report
 	WorkDir    string // parent of the labs' work directories (default: a temp dir)
-	Keep       bool   // keep work directories (for debugging)
+	// Keep leaves the environment up after the main steps: no cleanup
+	// steps, no teardown, no leak check. It is recorded in KeptDir (see
+	// Kept), the work directory stays, and the run's status is report.Kept
+	// (never a pass): results/<lab>.json does not record it.
+	Keep bool
+	// KeptDir holds the records of kept environments (env.StateDir("kept")
+	// in the CLI). When set, Run refuses to create a lab's environment
+	// while a kept one exists.
+	KeptDir string
+	// Owner is who creates the resources (env.Self().String()), recorded
+	// with a kept environment.
+	Owner string
+	// From and Only re-run steps on the lab's kept environment instead of
+	// creating one: every main step from the step named From, or the one
+	// step named Only. Nothing is created or torn down.
+	From, Only string
 	Progress   io.Writer
 	// TeardownTimeout bounds cleanup and teardown after the lab (default 3m).
 	TeardownTimeout time.Duration
@@ -76,6 +91,14 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	if opts.Backend == nil {
 		return nil, errors.New("run: no backend")
 	}
+	if opts.From != "" || opts.Only != "" {
+		return rerun(ctx, l, opts)
+	}
+	if opts.KeptDir != "" {
+		if _, err := os.Stat(KeptPath(opts.KeptDir, l.Name)); err == nil {
+			return nil, fmt.Errorf("lab %s has a kept environment: re-run steps on it with -from STEP or -only STEP, or remove it with `advent lab down %s`", l.Name, l.Name)
+		}
+	}
 	info, err := opts.Backend.Prepare(ctx, l, opts.Kubernetes)
 	if err != nil {
 		return nil, fmt.Errorf("prepare lab %s: %w", l.Name, err)
@@ -91,7 +114,7 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 			return nil, err
 		}
 	}
-	if last := prev.Latest(info.Kubernetes); !opts.Force && last != nil && last.Status == report.Pass && last.CacheKey == key {
+	if last := prev.Latest(info.Kubernetes); !opts.Force && !opts.Keep && last != nil && last.Status == report.Pass && last.CacheKey == key {
 		p.unchanged(last)
 		return &report.Run{Kubernetes: info.Kubernetes, Mode: info.Mode, Status: report.Unchanged,
 			Reason:   fmt.Sprintf("passed %s with the same lab content, tools and images", last.Started.Format(time.RFC3339)),
@@ -105,6 +128,13 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	run := r.run(ctx)
 	run.CacheKey = key
 	run.Commit = opts.Commit
+	if opts.Keep {
+		p.done(run, "")
+		if r.kept != nil {
+			howToReach(opts.Progress, l, r.kept, r.sess.cwd())
+		}
+		return run, nil
+	}
 	p.done(run, opts.ResultsDir)
 	if opts.ResultsDir != "" {
 		f := prev
@@ -184,6 +214,7 @@ type runState struct {
 	sess     *session
 	kubeDir  string
 	clusters []*clusterJob // started, in order
+	kept     *Kept         // the record of the environment Keep left up
 }
 
 // clusterJob is a cluster being created in the background.
@@ -241,6 +272,9 @@ func (r *runState) run(ctx context.Context) *report.Run {
 	stopped = r.mainSteps(ctx, labCtx, results, stopped)
 	// Background commands end with the lab's main steps.
 	r.sess.stopAll()
+	if r.opts.Keep {
+		return r.keep(run, dir, results)
+	}
 	if stopped != "" && r.opts.LogsDir != "" {
 		r.collectLogs(cleanupCtx)
 	}
@@ -291,6 +325,9 @@ func (r *runState) mainSteps(ctx, labCtx context.Context, results []*report.Step
 			results[i] = &report.Step{Status: report.NotRun, Reason: stopped}
 			r.p.skip(i, s, results[i])
 			continue
+		}
+		if r.opts.Keep {
+			r.saveState(i)
 		}
 		r.p.start(i, s)
 		res := r.step(labCtx, s)

@@ -50,6 +50,13 @@ func newSession(work string, env []string) (*session, error) {
 	if err := os.WriteFile(filepath.Join(s.state, "env"), nil, 0o644); err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
+	return openSession(work, env), nil
+}
+
+// openSession continues the session whose work directory is work (one a
+// kept environment left), with its saved state as it is.
+func openSession(work string, env []string) *session {
+	s := &session{work: work, home: filepath.Join(work, "home"), state: filepath.Join(work, ".state")}
 	s.env = append([]string{
 		"HOME=" + s.home,
 		"TMPDIR=" + filepath.Join(work, "tmp"),
@@ -58,7 +65,7 @@ func newSession(work string, env []string) (*session, error) {
 		"TERM=dumb",
 		"NO_COLOR=1",
 	}, env...)
-	return s, nil
+	return s
 }
 
 // Script wraps a command so that it runs in strict mode and restores and

@@ -4,12 +4,14 @@ package runnertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +37,62 @@ type Fake struct {
 	calls     []string
 	live      map[string]bool // what Snapshot reports
 	specs     map[string]runner.ClusterSpec
+	statePath string          // where live is saved between processes ("" keeps it in memory)
+}
+
+// NewPersistent returns a Fake whose resources outlive the process: what
+// exists is saved in the file path (a JSON list) after every change and
+// read back by the next NewPersistent, as Docker keeps containers between
+// advent processes. Tests of the real binary use it (kept environments).
+func NewPersistent(path string) (*Fake, error) {
+	f := New()
+	f.statePath = path
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return f, f.save()
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f.live = map[string]bool{}
+	for _, n := range names {
+		f.live[n] = true
+	}
+	return f, nil
+}
+
+// save writes live to statePath; f.mu is not held.
+func (f *Fake) save() error {
+	if f.statePath == "" {
+		return nil
+	}
+	f.mu.Lock()
+	names := slices.Sorted(maps.Keys(f.live))
+	f.mu.Unlock()
+	b, _ := json.Marshal(names)
+	return os.WriteFile(f.statePath, b, 0o644)
+}
+
+// Adopt takes over a kept environment: its resources must exist.
+func (f *Fake) Adopt(ctx context.Context, k *runner.Kept) error {
+	f.record("adopt %s", k.Lab)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range k.Clusters {
+		if !f.live["cluster/"+c] {
+			return fmt.Errorf("cluster %s does not exist", c)
+		}
+	}
+	for _, c := range k.Containers {
+		if !f.live["container/"+c] {
+			return fmt.Errorf("container %s does not exist", c)
+		}
+	}
+	return nil
 }
 
 // New returns a Fake whose machine already has one unrelated container.
@@ -106,6 +164,9 @@ func (f *Fake) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log i
 	f.mu.Lock()
 	f.live["cluster/"+name] = true
 	f.mu.Unlock()
+	if err := f.save(); err != nil {
+		return err
+	}
 	return os.WriteFile(kubeconfig, []byte("current-context: kind-"+name+"\n"), 0o600)
 }
 
@@ -115,7 +176,7 @@ func (f *Fake) DeleteCluster(ctx context.Context, name string, log io.Writer) er
 	f.mu.Lock()
 	delete(f.live, "cluster/"+name)
 	f.mu.Unlock()
-	return nil
+	return f.save()
 }
 
 func (f *Fake) CreateNetwork(ctx context.Context, n lab.Network) error {
@@ -123,7 +184,7 @@ func (f *Fake) CreateNetwork(ctx context.Context, n lab.Network) error {
 	f.mu.Lock()
 	f.live["network/"+n.Name] = true
 	f.mu.Unlock()
-	return nil
+	return f.save()
 }
 
 func (f *Fake) StartContainer(ctx context.Context, c lab.Container) error {
@@ -131,7 +192,7 @@ func (f *Fake) StartContainer(ctx context.Context, c lab.Container) error {
 	f.mu.Lock()
 	f.live["container/"+c.Name] = true
 	f.mu.Unlock()
-	return nil
+	return f.save()
 }
 
 func (f *Fake) Exec(ctx context.Context, container, script string, out io.Writer) (int, error) {
@@ -158,6 +219,7 @@ func (f *Fake) ImageAvailable(ctx context.Context, image string) bool { return f
 
 func (f *Fake) Teardown(ctx context.Context) error {
 	f.record("teardown")
+	defer f.save()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for k := range f.live {
@@ -180,4 +242,7 @@ func (f *Fake) Snapshot(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-var _ runner.Backend = (*Fake)(nil)
+var (
+	_ runner.Backend = (*Fake)(nil)
+	_ runner.Adopter = (*Fake)(nil)
+)
