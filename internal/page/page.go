@@ -360,21 +360,23 @@ func (m *Model) blocks(a *content.Article, l *lab.Lab, res *results) {
 			pending, pendingCode = blk, b.Code
 			continue
 		}
+		if role, _ := b.Attr("role"); role == "env" && l != nil {
+			blk.Role, blk.Lab, blk.Hidden = RoleEnv, l.Name, true
+		} else if s := steps[b.Line]; s != nil {
+			stepBlock(blk, b, l, s, res)
+		}
 		if pending != nil {
-			pending.Original.Diff = lineDiff(pendingCode, b.Code)
+			// Against the update as the page shows it: its elision
+			// markers, not matcher syntax.
+			upd := b.Code
+			if blk.Display != "" {
+				upd = blk.Display
+			}
+			pending.Original.Diff = lineDiff(pendingCode, upd)
 			pending.Original.UpdateLine = b.Line
 			blk.Updated = "Updated since " + pending.Original.Year
 			pending = nil
 		}
-		if role, _ := b.Attr("role"); role == "env" && l != nil {
-			blk.Role, blk.Lab, blk.Hidden = RoleEnv, l.Name, true
-			continue
-		}
-		s := steps[b.Line]
-		if s == nil {
-			continue
-		}
-		stepBlock(blk, b, l, s, res)
 	}
 }
 
