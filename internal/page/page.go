@@ -205,7 +205,8 @@ type Article struct {
 	Steps       int      `json:"steps"`
 	Verified    int      `json:"verified"`
 	ExitOnly    int      `json:"exit_only"`
-	NotVerified int      `json:"not_verified"` // not verified, not run or skipped in the newest run
+	NotVerified int      `json:"not_verified"` // not verified in the newest run (needs an image it lacked)
+	NotRun      int      `json:"not_run"`      // not run or skipped in the newest run
 	Failed      int      `json:"failed"`
 	Needs       []string `json:"needs,omitempty"`
 	Passing     []string `json:"passing,omitempty"` // versions whose latest run passed, in order
@@ -696,12 +697,14 @@ func article(a *content.Article, l *lab.Lab, res *results) *Article {
 			}
 		case report.Fail:
 			ar.Failed++
+		case report.NotVerified:
+			ar.NotVerified++
+			if s.Needs != "" {
+				needs[s.Needs] = true
+			}
 		default:
 			if res.newest != nil {
-				ar.NotVerified++
-				if s.Needs != "" && status == report.NotVerified {
-					needs[s.Needs] = true
-				}
+				ar.NotRun++
 			}
 		}
 	}
@@ -720,7 +723,7 @@ func article(a *content.Article, l *lab.Lab, res *results) *Article {
 		ar.State = StateFailing
 	case len(ar.Passing) == 0:
 		ar.State = StateUnverified
-	case ar.NotVerified > 0:
+	case ar.NotVerified > 0 || ar.NotRun > 0:
 		ar.State = StatePartial
 	default:
 		ar.State = StateVerified
@@ -735,9 +738,15 @@ func coverage(ar *Article, res *results) string {
 	if res.newest == nil {
 		return fmt.Sprintf("Not yet verified: none of its %d steps has run.", ar.Steps)
 	}
+	// The counts are the newest run's: on a failing lab, name its version
+	// and say where the lab passes.
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d of %d steps verified", ar.Verified, ar.Steps)
-	if vs := versionRange(ar.Passing); vs != "" {
+	vs := versionRange(ar.Passing)
+	if len(ar.Failing) > 0 && res.newest.Kubernetes != "" {
+		vs = "Kubernetes " + res.newest.Kubernetes
+	}
+	if vs != "" {
 		fmt.Fprintf(&b, " on %s", vs)
 	}
 	fmt.Fprintf(&b, " (%s", day(res.newest.Started))
@@ -753,11 +762,17 @@ func coverage(ar *Article, res *results) string {
 	if ar.Failed > 0 {
 		fmt.Fprintf(&b, "; %d failed", ar.Failed)
 	}
+	if ar.NotRun > 0 {
+		fmt.Fprintf(&b, "; %d not run", ar.NotRun)
+	}
 	if ar.NotVerified > 0 {
 		fmt.Fprintf(&b, "; %d not verified", ar.NotVerified)
 		if len(ar.Needs) > 0 {
 			fmt.Fprintf(&b, ": needs %s", strings.Join(ar.Needs, ", "))
 		}
+	}
+	if len(ar.Failing) > 0 && len(ar.Passing) > 0 {
+		fmt.Fprintf(&b, "; the lab passes on %s", versionRange(ar.Passing))
 	}
 	b.WriteString(".")
 	return b.String()

@@ -183,7 +183,10 @@ func TestStates(t *testing.T) {
 		{"failing on the newer version", []*report.Run{
 			run("v1.34.1", "2026-11-30T02:00:00Z", report.Fail, steps(l, report.Pass, map[string]string{"out": report.Fail})),
 			run("v1.33.2", "2026-11-30T01:00:00Z", report.Pass, steps(l, report.Pass, allPass)),
-		}, page.StateFailing, "4 of 5 steps verified on Kubernetes v1.33.2 (November 30, 2026, online); 2 ran without an output check; 1 failed."},
+		}, page.StateFailing, "4 of 5 steps verified on Kubernetes v1.34.1 (November 30, 2026, online); 2 ran without an output check; 1 failed; the lab passes on Kubernetes v1.33.2."},
+		{"a step not run is partial, not verified", []*report.Run{
+			run("v1.34.1", "2026-11-30T01:00:00Z", report.Pass, steps(l, report.Pass, map[string]string{"image": report.NotRun})),
+		}, page.StatePartial, "4 of 5 steps verified on Kubernetes v1.34.1 (November 30, 2026, online); 2 ran without an output check; 1 not run."},
 		{"versions ordered by semver, not by string", []*report.Run{
 			run("v1.9.0", "2026-11-29T01:00:00Z", report.Pass, steps(l, report.Pass, allPass)),
 			run("v1.10.0", "2026-11-30T01:00:00Z", report.Pass, steps(l, report.Pass, allPass)),
