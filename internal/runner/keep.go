@@ -271,20 +271,14 @@ func rerun(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	if err := writeKept(opts.KeptDir, k); err != nil {
 		return run, err
 	}
-	f := &report.File{Lab: l.Name, Title: l.Title, Source: l.Source}
-	f.Merge(run)
-	p := KeptRunPath(opts.KeptDir, l.Name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return run, err
-	}
-	if err := report.Write(p, f); err != nil {
+	if err := writeKeptRun(opts.KeptDir, l, run); err != nil {
 		return run, err
 	}
 	r.p.done(run, "")
 	if !restored {
 		fmt.Fprintf(opts.Progress, "  (no saved shell state from before %q: its commands start where the last command left the shell)\n", name)
 	}
-	fmt.Fprintf(opts.Progress, "  ran on the kept environment (%s); output kept in %s for `advent labs accept %s`\n", k.Dir, p, l.Name)
+	fmt.Fprintf(opts.Progress, "  ran on the kept environment (%s); output kept in %s for `advent labs accept %s`\n", k.Dir, KeptRunPath(opts.KeptDir, l.Name), l.Name)
 	return run, nil
 }
 
@@ -369,4 +363,15 @@ func (r *runState) keep(run *report.Run, dir string, results []*report.Step) *re
 	}
 	r.kept = k
 	return run
+}
+
+// writeKeptRun writes run, a run on a kept environment, to KeptRunPath,
+// where `advent labs accept` finds its output.
+func writeKeptRun(dir string, l *lab.Lab, run *report.Run) error {
+	f := &report.File{Lab: l.Name, Title: l.Title, Source: l.Source, Runs: []*report.Run{run}}
+	p := KeptRunPath(dir, l.Name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return report.Write(p, f)
 }

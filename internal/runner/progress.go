@@ -124,7 +124,9 @@ func (p *progress) done(run *report.Run, resultsDir string) {
 	}
 	fmt.Fprintln(p.w)
 	if ph := run.Phases; ph != nil && (len(p.lab.Env.Clusters) > 0 || len(p.lab.Env.Containers) > 0) {
-		sec := func(ms int64) time.Duration { return (time.Duration(ms) * time.Millisecond).Round(100 * time.Millisecond) }
+		sec := func(ms int64) time.Duration {
+			return (time.Duration(ms) * time.Millisecond).Round(100 * time.Millisecond)
+		}
 		fmt.Fprintf(p.w, "  environment ready at %s", sec(ph.EnvironmentReadyMS))
 		if len(p.lab.Env.Clusters) > 0 {
 			fmt.Fprintf(p.w, " (kind create %s", sec(ph.CreateClustersMS))

@@ -132,6 +132,9 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 		p.done(run, "")
 		if r.kept != nil {
 			howToReach(opts.Progress, l, r.kept, r.sess.cwd())
+			if err := writeKeptRun(opts.KeptDir, l, run); err != nil {
+				return run, err
+			}
 		}
 		return run, nil
 	}

@@ -37,7 +37,7 @@ type Fake struct {
 	calls     []string
 	live      map[string]bool // what Snapshot reports
 	specs     map[string]runner.ClusterSpec
-	statePath string          // where live is saved between processes ("" keeps it in memory)
+	statePath string // where live is saved between processes ("" keeps it in memory)
 }
 
 // NewPersistent returns a Fake whose resources outlive the process: what
