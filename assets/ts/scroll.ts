@@ -1,14 +1,16 @@
 // Keyboard access to code that scrolls: a <pre> whose lines are wider than
-// the block can only be read by scrolling it, so it becomes a tab stop
+// the block (or, for run outputs, longer than its maximum height) can only be
+// read by scrolling it, so it becomes a tab stop
 // (tabindex=0, with a label) when, and only when, it scrolls. Blocks that fit
 // stay out of the tab order. A ResizeObserver re-checks a block whenever its
 // size changes (window resized, fonts loaded, a <details> opened).
 
-/** Sets or removes tabindex on pre by whether it scrolls now. */
+/** Sets or removes tabindex on pre by whether it scrolls now (sideways, or
+ * down for the run outputs, which have a maximum height). */
 export function markScrollable(pre: HTMLElement): void {
-  if (pre.scrollWidth > pre.clientWidth) {
+  if (pre.scrollWidth > pre.clientWidth || pre.scrollHeight > pre.clientHeight) {
     pre.tabIndex = 0;
-    if (!pre.hasAttribute("aria-label")) pre.setAttribute("aria-label", "Code (scrolls sideways)");
+    if (!pre.hasAttribute("aria-label")) pre.setAttribute("aria-label", "Code (scrolls)");
     pre.setAttribute("data-scrollable", "");
   } else if (pre.hasAttribute("data-scrollable")) {
     pre.removeAttribute("tabindex");
