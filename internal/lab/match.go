@@ -150,3 +150,51 @@ func Elision(line string) (shown string, elided bool) {
 	}
 	return line, false
 }
+
+// Spans says how expect matched output: for each expected line, how many
+// output lines it stood for (a "..." line any number, others one). It is
+// nil when expect does not match output (or is nil).
+func Spans(expect []string, output string) []int {
+	if expect == nil {
+		return nil
+	}
+	ps := compile(expect)
+	lines := OutputLines(output)
+	memo := make(map[[2]int]bool)
+	var m func(i, j int) bool
+	m = func(i, j int) bool {
+		k := [2]int{i, j}
+		if v, ok := memo[k]; ok {
+			return v
+		}
+		var r bool
+		switch {
+		case i == len(ps):
+			r = j == len(lines)
+		case ps[i].any:
+			r = m(i+1, j) || (j < len(lines) && m(i, j+1))
+		default:
+			r = j < len(lines) && ps[i].matches(lines[j]) && m(i+1, j+1)
+		}
+		memo[k] = r
+		return r
+	}
+	if !m(0, 0) {
+		return nil
+	}
+	// Walk the match: a "..." takes as few lines as the rest allows.
+	spans := make([]int, len(ps))
+	for i, j := 0, 0; i < len(ps); {
+		switch {
+		case !ps[i].any:
+			spans[i] = 1
+			i, j = i+1, j+1
+		case m(i+1, j):
+			i++
+		default:
+			spans[i]++
+			j++
+		}
+	}
+	return spans
+}

@@ -1,6 +1,7 @@
 package lab_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -288,6 +289,26 @@ func TestLocalPorts(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("LocalPorts[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestSpans(t *testing.T) {
+	for _, tc := range []struct {
+		expect []string
+		output string
+		want   []int
+	}{
+		{[]string{"a", "...", "z"}, "a\nb\nc\nz\n", []int{1, 2, 1}},
+		{[]string{"..."}, "x\ny\n", []int{2}},
+		{[]string{"a", "..."}, "a\n", []int{1, 0}},
+		{[]string{"kind v0.33...", "..."}, "kind v0.33.0 go1.26\nmore\n", []int{1, 1}},
+		{[]string{"a", "...", "a"}, "a\na\na\n", []int{1, 1, 1}},
+		{[]string{"a"}, "b\n", nil},
+		{nil, "b\n", nil},
+	} {
+		if got := lab.Spans(tc.expect, tc.output); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("Spans(%q, %q) = %v, want %v", tc.expect, tc.output, got, tc.want)
 		}
 	}
 }

@@ -394,7 +394,11 @@ func stepBlock(blk *Block, b *content.Block, l *lab.Lab, s *lab.Step, res *resul
 		blk.Role = RoleStep
 	}
 	blk.Check, blk.CheckText = CheckOf(s)
-	blk.Display = display(b, s)
+	var outs []report.CommandOutput
+	if rs := res.steps[s.Name]; rs != nil {
+		outs = rs.Outputs
+	}
+	blk.Display = display(b, s, outs)
 	for _, run := range res.runs {
 		for _, rs := range run.Steps {
 			if rs.Name == s.Name {
@@ -542,22 +546,34 @@ func stepOutput(rs *report.Step) string {
 }
 
 // display is a step block's text with matcher syntax in its expected
-// output shown as elision markers; "" when nothing changes.
-func display(b *content.Block, s *lab.Step) string {
+// output shown as elision markers; "" when nothing changes. With the
+// commands' output of the newest run (outs), a "..." line says how many
+// lines it stood for there ("⋯ 12 more lines"); else "⋯ output elided".
+func display(b *content.Block, s *lab.Step, outs []report.CommandOutput) string {
 	if (s.Kind != lab.KindRun && s.Kind != lab.KindEnv) || !lab.IsTranscriptLang(b.Lang) || len(s.Commands) == 0 {
 		return ""
 	}
 	lines := strings.Split(strings.TrimRight(b.Code, "\n"), "\n")
-	expect := map[int]bool{} // index in lines of expected-output lines
-	for _, c := range s.Commands {
+	type expectLine struct{ cmd, k int }
+	expect := map[int]expectLine{} // index in lines -> command and expected line
+	for ci, c := range s.Commands {
 		start := c.Line - b.FirstLine + strings.Count(c.Cmd, "\n") + 1
-		for i := range c.Expect {
-			expect[start+i] = true
+		for k := range c.Expect {
+			expect[start+k] = expectLine{ci, k}
+		}
+	}
+	spans := make([][]int, len(s.Commands))
+	if len(outs) == len(s.Commands) {
+		for ci, c := range s.Commands {
+			if outs[ci].Cmd == c.Cmd && !outs[ci].Truncated {
+				spans[ci] = lab.Spans(c.Expect, outs[ci].Output)
+			}
 		}
 	}
 	changed := false
 	for i, line := range lines {
-		if !expect[i] {
+		e, ok := expect[i]
+		if !ok {
 			continue
 		}
 		shown, elided := lab.Elision(line)
@@ -565,10 +581,15 @@ func display(b *content.Block, s *lab.Step) string {
 			continue
 		}
 		changed = true
-		if shown == "" {
-			lines[i] = "⋯ output elided"
-		} else {
+		switch {
+		case shown != "":
 			lines[i] = shown + " ⋯"
+		case strings.TrimSpace(line) == "..." && spans[e.cmd] != nil && spans[e.cmd][e.k] == 1:
+			lines[i] = "⋯ 1 more line"
+		case strings.TrimSpace(line) == "..." && spans[e.cmd] != nil && spans[e.cmd][e.k] > 1:
+			lines[i] = fmt.Sprintf("⋯ %d more lines", spans[e.cmd][e.k])
+		default:
+			lines[i] = "⋯ output elided"
 		}
 	}
 	if !changed {

@@ -331,3 +331,25 @@ func TestDiffLeavesOutUnchangedLines(t *testing.T) {
 		t.Errorf("diff:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestElisionCountsTheRunsLines: with the newest run's output, a "..."
+// line says how many lines it stood for; a "text..." line shows its text.
+func TestElisionCountsTheRunsLines(t *testing.T) {
+	arts, labs := parse(t, "---\ntitle: T\ndate: 2000-12-01\nlab: t\n---\n\n```console {step=\"a\"}\n$ seq 4\n1\n...\n$ kind version\nkind v0...\n...\n```\n")
+	run := &report.Run{Kubernetes: "v1.34.1", Started: at("2026-11-30T01:00:00Z"), Status: report.Pass, Steps: []*report.Step{{
+		Name: "a", Status: report.Pass, Outputs: []report.CommandOutput{{Cmd: "seq 4", Output: "1\n2\n3\n4\n"}, {Cmd: "kind version", Output: "kind v0.33.0\n"}},
+	}}}
+	for _, tc := range []struct {
+		name string
+		st   report.Store
+		want string
+	}{
+		{"with the run's output", report.Store{"t": {Lab: "t", Runs: []*report.Run{run}}}, "$ seq 4\n1\n⋯ 3 more lines\n$ kind version\nkind v0 ⋯\n⋯ output elided\n"},
+		{"without results", nil, "$ seq 4\n1\n⋯ output elided\n$ kind version\nkind v0 ⋯\n⋯ output elided\n"},
+	} {
+		m := page.Compute(arts, labs, tc.st)
+		if got := m.Blocks[page.Key("content/2000/01-test.md", 7)].Display; got != tc.want {
+			t.Errorf("%s: display\n%s\nwant\n%s", tc.name, got, tc.want)
+		}
+	}
+}
