@@ -295,7 +295,7 @@ func StepIDs(k8sVersions []string) []string {
 	for _, si := range debianStandIns {
 		ids = append(ids, si.id)
 	}
-	ids = append(ids, inspecStepID, "tools", "k8s-base", "pause", "coredns", "local-path-provisioner")
+	ids = append(ids, inspecStepID, "tools", "k8s-base", "static-base", "pause", "coredns", "local-path-provisioner")
 	for _, v := range k8sVersions {
 		ids = append(ids, "kube-binaries-"+v, "control-plane-"+v, "kind-node-"+v)
 	}

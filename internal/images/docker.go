@@ -1,10 +1,13 @@
 package images
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -154,13 +157,27 @@ func (d *docker) rmi(ctx context.Context, refs ...string) error {
 	return err
 }
 
-// debVersions returns the installed versions of pkgs in image (packages
-// that are not installed are left out).
+// PackagesFile is where an image that holds files copied out of Debian
+// packages, without dpkg (a slim stand-in built FROM scratch), lists the
+// packages of the stage it copied them from, as
+// `dpkg-query -W -f '${Package}\t${Version}\t${db:Status-Abbrev}\n'` prints
+// them.
+const PackagesFile = "/usr/share/advent/packages"
+
+// debVersions returns the versions of pkgs in image: from its
+// PackagesFile, else from its dpkg database. A package that is not
+// installed is an error.
 func (d *docker) debVersions(ctx context.Context, image string, pkgs []string) (map[string]string, error) {
-	out, err := d.cmd("run", "--rm", "--network=none", "--label", labelBuild+"=true", "--entrypoint", "dpkg-query", image,
-		"-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n").WithTimeout(2 * time.Minute).Output(ctx)
+	out, err := d.packagesFile(ctx, image)
 	if err != nil {
 		return nil, fmt.Errorf("list Debian packages of %s: %w", image, err)
+	}
+	if out == nil {
+		out, err = d.cmd("run", "--rm", "--network=none", "--label", labelBuild+"=true", "--entrypoint", "dpkg-query", image,
+			"-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n").WithTimeout(2 * time.Minute).Output(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list Debian packages of %s: %w", image, err)
+		}
 	}
 	want := map[string]bool{}
 	for _, p := range pkgs {
@@ -182,4 +199,34 @@ func (d *docker) debVersions(ctx context.Context, image string, pkgs []string) (
 		}
 	}
 	return vers, nil
+}
+
+// packagesFile returns the image's PackagesFile, or nil when it has none.
+// It copies the file out of a created (never started) container, so it
+// works on images without a shell.
+func (d *docker) packagesFile(ctx context.Context, image string) ([]byte, error) {
+	id, err := d.cmd("create", "--network=none", "--label", labelBuild+"=true", image, "/nonexistent").
+		WithTimeout(time.Minute).OutputString(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer d.cmd("rm", "-f", "-v", id).WithTimeout(time.Minute).Run(context.WithoutCancel(ctx))
+	out, err := d.cmd("cp", id+":"+PackagesFile, "-").WithTimeout(time.Minute).Output(ctx)
+	if err != nil {
+		var xe *xexec.Error
+		if errors.As(err, &xe) && strings.Contains(strings.ToLower(xe.OutputText()), "could not find the file") {
+			return nil, nil
+		}
+		return nil, err
+	}
+	tr := tar.NewReader(bytes.NewReader(out))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return nil, fmt.Errorf("%s in the archive of docker cp: %w", PackagesFile, err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			return io.ReadAll(tr)
+		}
+	}
 }

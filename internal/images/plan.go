@@ -21,13 +21,14 @@ var assets embed.FS
 
 // Image names the steps produce.
 const (
-	debianImage    = "advent.local/debian:bookworm"
-	systemdImage   = "advent.local/debian-systemd:bookworm"
-	k8sBaseImage   = "advent.local/k8s-base:bookworm"
-	pauseImage     = "advent.local/pause:v1"
-	corednsVersion = "v1.14.3" // oldest CoreDNS the proxy serves; tagged as what kubeadm asks for
-	localPathVer   = "v0.0.30" // v0.0.33 fails its checksum lookup on the proxy
-	kindSandboxTag = "3.10"    // sandbox_image of kind's containerd config
+	debianImage     = "advent.local/debian:bookworm"
+	systemdImage    = "advent.local/debian-systemd:bookworm"
+	k8sBaseImage    = "advent.local/k8s-base:bookworm"
+	staticBaseImage = "advent.local/static-base:bookworm"
+	pauseImage      = "advent.local/pause:v1"
+	corednsVersion  = "v1.14.3" // oldest CoreDNS the proxy serves; tagged as what kubeadm asks for
+	localPathVer    = "v0.0.30" // v0.0.33 fails its checksum lookup on the proxy
+	kindSandboxTag  = "3.10"    // sandbox_image of kind's containerd config
 )
 
 var (
@@ -46,9 +47,9 @@ var etcdPins = map[string]string{
 // with the InSpec one (inspecStep) they make StandIns and the stand-in
 // part of StepIDs.
 var debianStandIns = []dockerfileSpec{
-	{id: "nginx", asset: "nginx", names: []string{"nginx:alpine"}, debs: []string{"nginx-light", "curl", "wget"}},
-	{id: "httpd", asset: "httpd", names: []string{"httpd:alpine"}, debs: []string{"apache2", "apache2-bin", "wget"}},
-	{id: "perl", asset: "perl", names: []string{"perl:5.34.0"}, debs: []string{"perl", "libmath-bigint-perl"}},
+	{id: "nginx", asset: "nginx", names: []string{"nginx:alpine"}, debs: []string{"nginx-light", "curl", "busybox-static"}},
+	{id: "httpd", asset: "httpd", names: []string{"httpd:alpine"}, debs: []string{"apache2", "apache2-bin", "busybox-static"}},
+	{id: "perl", asset: "perl", names: []string{"perl:5.34.0"}, debs: []string{"perl", "libmath-bigint-perl", "busybox-static"}},
 	{id: "ruby", asset: "ruby", names: []string{"ruby:3.1-bookworm"}, debs: []string{"ruby", "ruby3.1"}},
 }
 
@@ -91,21 +92,26 @@ func (b *builder) plan(ctx context.Context) error {
 		asset: "k8sbase", names: []string{k8sBaseImage}, deps: []*step{debian},
 		debs: []string{"iptables", "nftables", "conntrack"},
 	}))
+	static := add(b.dockerfileStep(dockerfileSpec{
+		id: "static-base", title: "build static base image " + staticBaseImage, hint: "(apt, ~20 s)",
+		asset: "static", names: []string{staticBaseImage}, deps: []*step{debian},
+		debs: []string{"ca-certificates"},
+	}))
 	pause := add(b.pauseStep())
 	coredns := add(b.goImageStep(goImageSpec{
 		id: "coredns", title: "build CoreDNS " + corednsVersion, hint: "(go install, ~3 min cold)",
 		module: "github.com/coredns/coredns", version: corednsVersion, pkg: "github.com/coredns/coredns",
-		binary: "coredns", dest: "/coredns", entrypoint: `["/coredns"]`, image: corednsImage, base: k8sBase, standIn: true,
+		binary: "coredns", dest: "/coredns", entrypoint: `["/coredns"]`, image: corednsImage, base: static, standIn: true,
 	}))
 	localPath := add(b.goImageStep(goImageSpec{
 		id: "local-path-provisioner", title: "build local-path-provisioner " + localPathVer, hint: "(go install, ~2 min cold)",
 		module: "github.com/rancher/local-path-provisioner", version: localPathVer, pkg: "github.com/rancher/local-path-provisioner",
 		binary: "local-path-provisioner", dest: "/usr/bin/local-path-provisioner", entrypoint: `["local-path-provisioner"]`,
-		image: localPathImage, base: k8sBase,
+		image: localPathImage, base: static,
 	}))
 	for _, v := range b.o.K8sVersions {
 		bins := add(b.kubeBinariesStep(v))
-		cp := add(b.controlPlaneStep(v, bins, k8sBase, pause, coredns))
+		cp := add(b.controlPlaneStep(v, bins, k8sBase, static, pause, coredns))
 		node, err := b.nodeStep(v, bins, cp, systemd, localPath, debian)
 		if err != nil {
 			return err

@@ -188,7 +188,7 @@ func (b *builder) pauseStep() *step {
 }
 
 // goImageSpec is a Go program installed with `go install module@version`
-// and put on the k8s base image.
+// (a static binary) and put on the static base image.
 type goImageSpec struct {
 	id, title, hint string
 	module, version string
@@ -202,7 +202,7 @@ type goImageSpec struct {
 }
 
 func (b *builder) goImageStep(sp goImageSpec) *step {
-	dockerfile := fmt.Sprintf("FROM %s\nCOPY %s %s\nENTRYPOINT %s\n", k8sBaseImage, sp.binary, sp.dest, sp.entrypoint)
+	dockerfile := fmt.Sprintf("FROM %s\nCOPY %s %s\nENTRYPOINT %s\n", staticBaseImage, sp.binary, sp.dest, sp.entrypoint)
 	s := &step{id: sp.id, title: sp.title, hint: sp.hint, deps: []*step{sp.base}, images: []string{sp.image}}
 	s.key = newKey("go-image").add("id", sp.id).add("module", sp.module, sp.version, sp.pkg).
 		add("go", b.goVer).add("dockerfile", dockerfile).add("base", sp.base.key).sum()

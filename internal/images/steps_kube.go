@@ -198,14 +198,18 @@ func (b *builder) cmdOutput(ctx context.Context, rc *runCtx, name string, args .
 // -controller-manager, -scheduler and -proxy from the built binaries; etcd
 // built from source; CoreDNS and pause tagged as the versions kubeadm asks
 // for. All carry upstream registry.k8s.io names.
-func (b *builder) controlPlaneStep(v string, bins, base, pause, coredns *step) *step {
+// kube-proxy runs iptables and goes on base (Debian with iptables); the
+// other programs are static Go binaries and go on static, an empty base
+// with CA certificates and a passwd file.
+func (b *builder) controlPlaneStep(v string, bins, base, static, pause, coredns *step) *step {
 	dir := kubeDir(b.o.CacheDir, v)
 	pins, _ := json.Marshal(etcdPins)
 	s := &step{id: "control-plane-" + v, title: "build control-plane images " + v, hint: "(docker build + etcd go build, ~2 min)",
-		deps: []*step{bins, base, pause, coredns}}
-	s.key = newKey("control-plane").add("version", v).add("bins", bins.key).add("base", base.key).
+		deps: []*step{bins, base, static, pause, coredns}}
+	s.key = newKey("control-plane").add("version", v).add("bins", bins.key).add("base", base.key).add("static", static.key).
 		add("pause", pause.key).add("coredns", coredns.key).add("etcd-pins", string(pins)).add("go", b.goVer).
-		add("dockerfile", componentDockerfile("BINARY", "/usr/local/bin/BINARY")).sum()
+		add("dockerfile", componentDockerfile(k8sBaseImage, "BINARY", "/usr/local/bin/BINARY"),
+			componentDockerfile(staticBaseImage, "BINARY", "/usr/local/bin/BINARY")).sum()
 	stampPath := filepath.Join(dir, "control-plane.json")
 	s.upToDate = func(ctx context.Context) (bool, error) {
 		st, err := readStamp(stampPath)
@@ -233,13 +237,17 @@ func (b *builder) controlPlaneStep(v string, bins, base, pause, coredns *step) *
 			}
 			switch repo {
 			case "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy":
-				if err := b.buildComponent(ctx, rc, filepath.Join(dir, "bin", repo), repo, "/usr/local/bin/"+repo, ref, s.key,
+				from := staticBaseImage
+				if repo == "kube-proxy" {
+					from = k8sBaseImage
+				}
+				if err := b.buildComponent(ctx, rc, from, filepath.Join(dir, "bin", repo), repo, "/usr/local/bin/"+repo, ref, s.key,
 					Sources{Go: map[string]string{"k8s.io/kubernetes": v}}); err != nil {
 					return err
 				}
 				images[ref] = s.key
 			case "etcd":
-				key, err := b.ensureEtcd(ctx, rc, ref, tag, base.key)
+				key, err := b.ensureEtcd(ctx, rc, ref, tag, static.key)
 				if err != nil {
 					return err
 				}
@@ -265,12 +273,12 @@ func (b *builder) controlPlaneStep(v string, bins, base, pause, coredns *step) *
 	return s
 }
 
-func componentDockerfile(binary, dest string) string {
-	return fmt.Sprintf("FROM %s\nCOPY %s %s\nENTRYPOINT [%q]\n", k8sBaseImage, binary, dest, dest)
+func componentDockerfile(from, binary, dest string) string {
+	return fmt.Sprintf("FROM %s\nCOPY %s %s\nENTRYPOINT [%q]\n", from, binary, dest, dest)
 }
 
-// buildComponent puts one binary on the k8s base image as name.
-func (b *builder) buildComponent(ctx context.Context, rc *runCtx, bin, binary, dest, name, key string, src Sources) error {
+// buildComponent puts one binary on the base image from as name.
+func (b *builder) buildComponent(ctx context.Context, rc *runCtx, from, bin, binary, dest, name, key string, src Sources) error {
 	ctxDir, err := b.freshDir(rc.s.id + "-" + binary)
 	if err != nil {
 		return err
@@ -279,7 +287,7 @@ func (b *builder) buildComponent(ctx context.Context, rc *runCtx, bin, binary, d
 	if err := copyFile(bin, filepath.Join(ctxDir, binary), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(componentDockerfile(binary, dest)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(componentDockerfile(from, binary, dest)), 0o644); err != nil {
 		return err
 	}
 	tmp := rc.tmp()
@@ -309,7 +317,7 @@ func etcdCandidates(tag string) []string {
 func (b *builder) ensureEtcd(ctx context.Context, rc *runCtx, ref, tag, baseKey string) (string, error) {
 	cands := etcdCandidates(tag)
 	key := newKey("etcd").add("tag", tag).add("candidates", cands...).add("go", b.goVer).add("base", baseKey).
-		add("dockerfile", componentDockerfile("etcd", "/usr/local/bin/etcd")).sum()
+		add("dockerfile", componentDockerfile(staticBaseImage, "etcd", "/usr/local/bin/etcd")).sum()
 	if ok, err := rc.docker.hasKey(ctx, ref, key); err != nil || ok {
 		return key, err
 	}
@@ -330,7 +338,7 @@ func (b *builder) ensureEtcd(ctx context.Context, rc *runCtx, ref, tag, baseKey 
 			return "", err
 		}
 		rc.logf("etcd for %s: built from go.etcd.io/etcd/server/v3 %s", ref, ver)
-		if err := b.buildComponent(ctx, rc, bin, "etcd", "/usr/local/bin/etcd", ref, key,
+		if err := b.buildComponent(ctx, rc, staticBaseImage, bin, "etcd", "/usr/local/bin/etcd", ref, key,
 			Sources{Go: map[string]string{"go.etcd.io/etcd/server/v3": ver}}); err != nil {
 			return "", err
 		}
