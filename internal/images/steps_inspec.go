@@ -127,7 +127,7 @@ func (b *builder) inspecStep(debian *step) (*step, error) {
 	sp := dockerfileSpec{
 		id: inspecStepID, asset: "inspec", names: []string{AuditorImage}, deps: []*step{debian},
 		title:   fmt.Sprintf("build %s stand-in (InSpec %s from source)", AuditorImage, inspecArchives[0].version),
-		hint:    "(apt + release archives, ~15 s)",
+		hint:    "(apt + release archives, ~25 s)",
 		debs:    inspecDebs,
 		standIn: true,
 	}

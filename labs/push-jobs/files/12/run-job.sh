@@ -3,6 +3,7 @@
 set -eu
 job=$1 node=$2
 cmd=$(docker exec "$node" ruby /var/chef/cache/cookbooks/mycookbook/files/default/whitelist.rb "$job")
-rm -rf "cache-$node" && docker cp -q "$node:/var/chef/cache" "cache-$node"
+rm -rf "cache-$node" && mkdir "cache-$node"
+docker exec "$node" tar -C /var/chef/cache -cf - . | tar -C "cache-$node" -xf -
 exec docker run --rm -v /var/run/docker.sock:/var/run/docker.sock -v "$PWD/cache-$node:/var/chef/cache" \
   --entrypoint "" cincproject/auditor $cmd -t "docker://$node" --no-color
