@@ -74,7 +74,8 @@ func runAxe(t *testing.T, tab context.Context, axe string) []axeViolation {
 }
 
 // checkEveryPageWithAxe loads every HTML page of the site, light and dark,
-// and requires no serious or critical axe-core violation.
+// and the tutorials and home page again at phone width, and requires no
+// serious or critical axe-core violation.
 func checkEveryPageWithAxe(t *testing.T, tab context.Context, base, out string) {
 	t.Helper()
 	axe := axeScript(t)
@@ -97,6 +98,33 @@ func checkEveryPageWithAxe(t *testing.T, tab context.Context, base, out string) 
 			checked++
 		}
 		t.Logf("axe-core: %d pages checked in the %s scheme", checked, scheme)
+	}
+	// On a phone more code scrolls sideways: every tutorial and the home
+	// page again at 390 px, light and dark.
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pages {
+			if p.file != "index.html" && find(p.doc, withAttr("data-lab", "")) == nil {
+				continue
+			}
+			url := base + "/" + strings.TrimSuffix(p.file, "index.html")
+			if err := chromedp.Do(tab, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+				t.Fatalf("%s: %v", url, err)
+			}
+			for _, v := range runAxe(t, tab, axe) {
+				t.Errorf("%s (%s, 390 px): axe %s %s: %s\n  %s", p.file, scheme, v.Impact, v.ID, v.Help, strings.Join(v.Targets, "\n  "))
+			}
+		}
+	}
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
 		t.Fatal(err)
