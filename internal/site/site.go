@@ -6,19 +6,21 @@
 //
 // # Site data
 //
-// Two kinds of data reach the templates besides the content:
+// Data reaches the templates besides the content:
 //
-//   - Lab results, results/*.json (report.File), as hugo.Data.results.
-//     site.toml mounts <root>/results at data/results. Options.Results
-//     names another directory: the build then passes Hugo a generated
-//     config override (<root>/.advent/config-*.toml, removed afterwards)
-//     that restates site.toml's module mounts with that directory as the
-//     source of data/results. File names are free-form (helm.json,
-//     helm-v1.33.json, ...): the templates match a file on its "lab" field.
 //   - The page model (internal/page), computed by Build and Serve from the
-//     articles and the results directory, as hugo.Data.advent.page: every
-//     code block's role, step, check, latest status and output, and each
-//     tutorial's coverage and state. The templates only look it up.
+//     articles and the lab results (results/*.json, report.File, any file
+//     name, merged per lab by report.LoadStore; Options.Results names
+//     another directory), as hugo.Data.advent.page: every code block's
+//     role, step, check, latest status and output, and each tutorial's
+//     coverage and state. The templates only look it up; Serve computes it
+//     once, at start.
+//   - The results files themselves, as hugo.Data.results: site.toml mounts
+//     <root>/results at data/results, and for another Options.Results the
+//     build passes Hugo a generated config override (<root>/.advent/
+//     config-*.toml, removed afterwards) that restates site.toml's module
+//     mounts with that directory as the source. No template reads them any
+//     more; CheckResults validates them before Hugo or the model does.
 //   - Options.Data: each entry is written as JSON to
 //     <root>/.advent/data/<name>.json before Hugo runs (atomically, by
 //     rename), and site.toml mounts .advent/data at data/advent, so the
