@@ -116,6 +116,9 @@ type Block struct {
 	// Versions is the step's status in the latest run of each
 	// Kubernetes version, in version order.
 	Versions []VersionStatus `json:"versions,omitempty"`
+	// VersionsLine says the step's status per version when the versions
+	// disagree: "By Kubernetes version: v1.33.13 passed, v1.34.3 failed."
+	VersionsLine string `json:"versions_line,omitempty"`
 	// Broke is set when the step failed in the latest run of some
 	// version: the lowest such version.
 	Broke *Broke `json:"broke,omitempty"`
@@ -406,6 +409,7 @@ func stepBlock(blk *Block, b *content.Block, l *lab.Lab, s *lab.Step, res *resul
 			}
 		}
 	}
+	blk.VersionsLine = versionsLine(blk.Versions)
 	blk.Broke = res.broke[s.Name]
 	if res.newest == nil {
 		return
@@ -444,6 +448,28 @@ func stepBlock(blk *Block, b *content.Block, l *lab.Lab, s *lab.Step, res *resul
 		r.Line += " Record: " + r.Record + "."
 	}
 	blk.Result = r
+}
+
+// statusWords are the per-version words of versionsLine.
+var statusWords = map[string]string{
+	report.Pass: "passed", report.Fail: "failed", report.NotVerified: "not verified",
+	report.Skipped: "skipped", report.NotRun: "not run",
+}
+
+// versionsLine says each version's status when they are not all the same.
+func versionsLine(vs []VersionStatus) string {
+	differ := false
+	for _, v := range vs {
+		differ = differ || v.Status != vs[0].Status
+	}
+	if !differ {
+		return ""
+	}
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = v.Version + " " + statusWords[v.Status]
+	}
+	return "By Kubernetes version: " + strings.Join(parts, ", ") + "."
 }
 
 // shown is the status a page shows: a lab skipped as unchanged since its

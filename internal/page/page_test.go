@@ -252,6 +252,12 @@ func TestBrokeAndFirstFailing(t *testing.T) {
 	if got := strings.Join(vs, " "); got != "v1.33.2=pass v1.34.1=fail v1.35.0=fail" {
 		t.Errorf("versions: %s", got)
 	}
+	if got := b.VersionsLine; got != "By Kubernetes version: v1.33.2 passed, v1.34.1 failed, v1.35.0 failed." {
+		t.Errorf("versions line: %q", got)
+	}
+	if got := m.Blocks[page.Key("content/2000/01-test.md", 24)].VersionsLine; got != "" {
+		t.Errorf("a step that passed on every version has a versions line: %q", got)
+	}
 }
 
 // TestGolden is the model of the real content with the results fixture in
