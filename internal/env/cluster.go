@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"sigs.k8s.io/kind/pkg/cluster"
+	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
 	"sigs.k8s.io/kind/pkg/log"
 
@@ -58,8 +59,10 @@ type ClusterOptions struct {
 	// Wait is how long to wait for the control plane to be Ready; 0 means
 	// DefaultWait, negative means not at all.
 	Wait time.Duration
-	// LoadImages are host images loaded into every node after creation,
-	// like `kind load docker-image`.
+	// LoadImages are host images loaded into every node, like `kind load
+	// docker-image`: while the control plane starts (saved from the host
+	// at once, imported into each node as soon as its containerd answers),
+	// and into any node that lacks them once the cluster is Ready.
 	LoadImages []string
 	// Config is a raw kind cluster config (kind.x-k8s.io/v1alpha4). Empty
 	// means one control-plane node, with failCgroupV1: false for the
@@ -75,7 +78,9 @@ type Cluster struct {
 	Image      string
 	Kubeconfig string
 	// CreateTime is how long creating the nodes took, up to the control
-	// plane's Ready; LoadTime how long loading LoadImages into them took.
+	// plane's Ready; LoadTime how long loading LoadImages into them took
+	// (from saving them on the host to the last import; it overlaps
+	// CreateTime).
 	CreateTime, LoadTime time.Duration
 
 	provider       *cluster.Provider
@@ -156,11 +161,16 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}
 	begin := time.Now()
+	var early *earlyLoad
+	if len(o.LoadImages) > 0 {
+		early = c.startEarlyLoad(ctx, o.LoadImages)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- c.provider.Create(o.Name, opts...) }()
 	select {
 	case err := <-errc:
 		if err != nil {
+			early.stop()
 			// kind deletes a cluster it failed to create; the network stays.
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 			defer cancel()
@@ -168,6 +178,7 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 			return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 		}
 	case <-ctx.Done():
+		early.stop()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
 		c.cleanupAfterFailure(cctx, errc)
@@ -175,15 +186,14 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	}
 
 	c.CreateTime = time.Since(begin)
-	if len(o.LoadImages) > 0 {
-		begin = time.Now()
-		if err := c.LoadImages(ctx, o.LoadImages...); err != nil {
+	if early != nil {
+		if err := early.finish(ctx); err != nil {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 			defer cancel()
 			c.cleanupAfterFailure(cctx, nil)
 			return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 		}
-		c.LoadTime = time.Since(begin)
+		c.LoadTime = time.Since(early.begin)
 	}
 	return c, nil
 }
@@ -254,38 +264,147 @@ func (c *Cluster) LoadImages(ctx context.Context, images ...string) error {
 	if len(images) == 0 {
 		return nil
 	}
-	f, err := os.CreateTemp("", "advent-images-*.tar")
+	archive, err := saveImages(ctx, images)
 	if err != nil {
-		return fmt.Errorf("load images: %w", err)
+		return err
 	}
-	f.Close()
-	defer os.Remove(f.Name())
-	args := append([]string{"save", "-o", f.Name()}, images...)
-	if err := xexec.Command("docker", args...).WithTimeout(10 * time.Minute).Run(ctx); err != nil {
-		return fmt.Errorf("load images %s: %w", strings.Join(images, " "), err)
-	}
+	defer os.Remove(archive)
 	nodes, err := c.provider.ListInternalNodes(c.Name)
 	if err != nil {
 		return fmt.Errorf("load images: list nodes: %w", err)
 	}
 	for _, n := range nodes {
-		done := make(chan error, 1)
-		go func() {
-			r, err := os.Open(f.Name())
-			if err != nil {
-				done <- err
-				return
+		if err := importArchive(ctx, n, archive); err != nil {
+			return fmt.Errorf("load images %s into %s: %w", strings.Join(images, " "), n.String(), err)
+		}
+	}
+	return nil
+}
+
+// saveImages writes images into a new archive (docker save) and returns
+// its path; the caller removes it.
+func saveImages(ctx context.Context, images []string) (string, error) {
+	f, err := os.CreateTemp("", "advent-images-*.tar")
+	if err != nil {
+		return "", fmt.Errorf("load images: %w", err)
+	}
+	f.Close()
+	args := append([]string{"save", "-o", f.Name()}, images...)
+	if err := xexec.Command("docker", args...).WithTimeout(10 * time.Minute).Run(ctx); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("load images %s: %w", strings.Join(images, " "), err)
+	}
+	return f.Name(), nil
+}
+
+// importArchive imports an image archive into a node's containerd,
+// bounded by ctx (kind's import is not).
+func importArchive(ctx context.Context, n nodes.Node, archive string) error {
+	done := make(chan error, 1)
+	go func() {
+		r, err := os.Open(archive)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer r.Close()
+		done <- nodeutils.LoadImageArchive(n, r)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// earlyLoad loads images into a cluster's nodes while kind creates it: it
+// saves them from the host at once, then imports the archive into each
+// node as soon as the node exists and its containerd answers, during
+// kubeadm init rather than after Ready.
+type earlyLoad struct {
+	c      *Cluster
+	images []string
+	begin  time.Time
+	cancel context.CancelFunc
+	done   chan struct{}
+	// Set by run before done closes.
+	archive string
+	err     error           // saving failed
+	loaded  map[string]bool // nodes that have the images
+}
+
+// earlyLoadRetry is how often a node whose containerd does not answer yet
+// is tried again.
+const earlyLoadRetry = 500 * time.Millisecond
+
+func (c *Cluster) startEarlyLoad(ctx context.Context, images []string) *earlyLoad {
+	ctx, cancel := context.WithCancel(ctx)
+	e := &earlyLoad{c: c, images: images, begin: time.Now(), cancel: cancel, done: make(chan struct{}), loaded: map[string]bool{}}
+	go e.run(ctx)
+	return e
+}
+
+func (e *earlyLoad) run(ctx context.Context) {
+	defer close(e.done)
+	if e.archive, e.err = saveImages(ctx, e.images); e.err != nil {
+		return
+	}
+	for ctx.Err() == nil {
+		nodes, err := e.c.provider.ListInternalNodes(e.c.Name)
+		if err == nil {
+			for _, n := range nodes {
+				// Not abandoned on cancellation: finish must not start a
+				// second import into a node while this one runs.
+				if e.loaded[n.String()] {
+					continue
+				}
+				ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+				if importArchive(ictx, n, e.archive) == nil {
+					e.loaded[n.String()] = true
+				}
+				cancel()
 			}
-			defer r.Close()
-			done <- nodeutils.LoadImageArchive(n, r)
-		}()
+		}
 		select {
-		case err := <-done:
-			if err != nil {
-				return fmt.Errorf("load images %s into %s: %w", strings.Join(images, " "), n.String(), err)
-			}
 		case <-ctx.Done():
-			return fmt.Errorf("load images: %w", ctx.Err())
+		case <-time.After(earlyLoadRetry):
+		}
+	}
+}
+
+// stop ends the early load and removes its archive (cluster creation
+// failed). A nil earlyLoad does nothing.
+func (e *earlyLoad) stop() {
+	if e == nil {
+		return
+	}
+	e.cancel()
+	<-e.done
+	if e.archive != "" {
+		os.Remove(e.archive)
+	}
+}
+
+// finish runs once the cluster is Ready: it ends the early load and
+// imports the images into every node that does not have them yet.
+func (e *earlyLoad) finish(ctx context.Context) error {
+	e.cancel()
+	<-e.done
+	if e.err != nil {
+		return e.err
+	}
+	defer os.Remove(e.archive)
+	nodes, err := e.c.provider.ListInternalNodes(e.c.Name)
+	if err != nil {
+		return fmt.Errorf("load images: list nodes: %w", err)
+	}
+	for _, n := range nodes {
+		if e.loaded[n.String()] {
+			continue
+		}
+		if err := importArchive(ctx, n, e.archive); err != nil {
+			return fmt.Errorf("load images %s into %s: %w", strings.Join(e.images, " "), n.String(), err)
 		}
 	}
 	return nil

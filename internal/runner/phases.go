@@ -36,11 +36,12 @@ func (r *runState) timeCluster(j *clusterJob, begin time.Time) {
 // containers were up, teardown how long the final teardown took.
 func (r *runState) phases(started, provisioned time.Time, steps []*report.Step, teardown time.Duration) *report.Phases {
 	p := &report.Phases{TeardownMS: teardown.Milliseconds()}
-	ready := provisioned
+	ready, created := provisioned, true
 	for _, j := range r.clusters {
 		t := j.timing
 		if t.end.IsZero() {
-			continue // never created
+			created = false // never ready
+			continue
 		}
 		if t.end.After(ready) {
 			ready = t.end
@@ -48,7 +49,7 @@ func (r *runState) phases(started, provisioned time.Time, steps []*report.Step, 
 		p.CreateClustersMS = max(p.CreateClustersMS, t.create.Milliseconds())
 		p.LoadImagesMS = max(p.LoadImagesMS, t.load.Milliseconds())
 	}
-	if !ready.IsZero() {
+	if created && !ready.IsZero() {
 		p.EnvironmentReadyMS = ready.Sub(started).Milliseconds()
 	}
 	for i, res := range steps {

@@ -111,8 +111,8 @@ func TestPhasesOfAFailedCreation(t *testing.T) {
 	if run.Status != report.Fail {
 		t.Fatalf("the run passed without its cluster: %s", statuses(run))
 	}
-	if p := run.Phases; p == nil || p.CreateClustersMS != 0 || p.LoadImagesMS != 0 {
-		t.Errorf("phases %+v: a cluster that was never created has no creation time", p)
+	if p := run.Phases; p == nil || p.CreateClustersMS != 0 || p.LoadImagesMS != 0 || p.EnvironmentReadyMS != 0 {
+		t.Errorf("phases %+v: a cluster that was never created has no creation time, and the environment was never ready", p)
 	}
 }
 

@@ -123,7 +123,7 @@ func (p *progress) done(run *report.Run, resultsDir string) {
 		fmt.Fprintf(p.w, " -> %s", report.Path(resultsDir, p.lab.Name))
 	}
 	fmt.Fprintln(p.w)
-	if ph := run.Phases; ph != nil && (len(p.lab.Env.Clusters) > 0 || len(p.lab.Env.Containers) > 0) {
+	if ph := run.Phases; ph != nil && ph.EnvironmentReadyMS > 0 && (len(p.lab.Env.Clusters) > 0 || len(p.lab.Env.Containers) > 0) {
 		sec := func(ms int64) time.Duration {
 			return (time.Duration(ms) * time.Millisecond).Round(100 * time.Millisecond)
 		}
