@@ -5,9 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/sysadvent/advent/internal/diag"
 	labenv "github.com/sysadvent/advent/internal/env"
@@ -37,6 +41,12 @@ func init() {
 // instead of Docker: the tests of the real binary run labs on a fake.
 func UseBackend(newB func(ctx context.Context) (runner.Backend, error)) {
 	newBackend = func(ctx context.Context, _ *env, _ backendOptions) (runner.Backend, error) { return newB(ctx) }
+}
+
+// isTerminal reports whether r is a terminal (practice's real shell needs one).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // keptDir is where kept environments are recorded (env.ReapStale spares
@@ -295,14 +305,15 @@ func init() {
 // labPracticeFlags is the flagpole of `lab practice`.
 type labPracticeFlags struct {
 	envFlags
-	auto, reset bool
-	kubernetes  string
+	auto, reset, simple bool
+	kubernetes          string
 }
 
 func (f *labPracticeFlags) bind(fs *flag.FlagSet) {
 	f.envFlags.bind(fs)
 	fs.BoolVar(&f.auto, "auto", false, "run the whole lab hands-off")
 	fs.BoolVar(&f.reset, "reset", false, "forget saved progress and start over")
+	fs.BoolVar(&f.simple, "simple", false, "advent's line prompt instead of your own bash (the default where stdin is not a terminal)")
 	fs.StringVar(&f.kubernetes, "kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest node image: built, air-gapped; published by kind, online)")
 }
 
@@ -326,6 +337,7 @@ func runLabPractice(e *env, f *labPracticeFlags, args []string) error {
 	err = practice.Run(e.ctx, l, practice.Options{
 		Runner: runner.Options{Backend: backend, Kubernetes: f.kubernetes},
 		In:     e.stdin, Out: e.stdout, Auto: f.auto, Reset: f.reset,
+		Shell: !f.simple && !f.auto && isTerminal(e.stdin),
 	})
 	if errors.Is(err, practice.ErrQuit) {
 		return nil

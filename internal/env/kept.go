@@ -65,16 +65,19 @@ func inUse(o Owner, kept map[string]bool) bool { return o.Alive() || kept[o.Stri
 // Adopt takes over the environment a previous advent process kept: its kind
 // clusters (DeleteCluster works on them), its containers (Exec, WriteFile)
 // and networks, found by their labels and the owner that created them;
-// Teardown removes them.
-func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) error {
+// Teardown removes them. What no longer exists is listed, not an error.
+func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) ([]string, error) {
 	p := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(log.NoopLogger{}))
 	have, err := p.List()
 	if err != nil {
-		return fmt.Errorf("list kind clusters: %w", err)
+		return nil, fmt.Errorf("list kind clusters: %w", err)
 	}
+	var missing, clusters []string
 	for _, name := range k.Clusters {
-		if !contains(have, name) {
-			return fmt.Errorf("kind cluster %s no longer exists", name)
+		if contains(have, name) {
+			clusters = append(clusters, name)
+		} else {
+			missing = append(missing, "cluster/"+name)
 		}
 	}
 	containers := map[string]string{}
@@ -82,10 +85,11 @@ func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) error {
 		id, err := xexec.Command("docker", "ps", "-q", "--filter", "label=io.advent.container="+name,
 			"--filter", "label="+OwnerLabel+"="+k.Owner).WithTimeout(dockerTimeout).OutputString(ctx)
 		if err != nil {
-			return fmt.Errorf("find container %s: %w", name, err)
+			return nil, fmt.Errorf("find container %s: %w", name, err)
 		}
 		if id == "" || strings.Contains(id, "\n") {
-			return fmt.Errorf("container %s of the kept environment is not running", name)
+			missing = append(missing, "container/"+name)
+			continue
 		}
 		containers[name] = id
 	}
@@ -94,7 +98,7 @@ func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) error {
 		id, err := xexec.Command("docker", "network", "ls", "-q", "--filter", "label=io.advent.network="+name,
 			"--filter", "label="+OwnerLabel+"="+k.Owner).WithTimeout(dockerTimeout).OutputString(ctx)
 		if err != nil {
-			return fmt.Errorf("find network %s: %w", name, err)
+			return nil, fmt.Errorf("find network %s: %w", name, err)
 		}
 		if id != "" {
 			networks = append(networks, id)
@@ -102,7 +106,7 @@ func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, name := range k.Clusters {
+	for _, name := range clusters {
 		b.clusters[name] = &Cluster{Name: name, Kubeconfig: k.Kubeconfigs[name], provider: p, createdNetwork: true}
 	}
 	if b.adopted == nil {
@@ -112,7 +116,7 @@ func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) error {
 		b.adopted[name] = id
 	}
 	b.adoptedNets = append(b.adoptedNets, networks...)
-	return nil
+	return missing, nil
 }
 
 func contains(list []string, s string) bool {

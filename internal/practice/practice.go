@@ -33,6 +33,9 @@ type Options struct {
 	StateDir string // where progress is kept (default ~/.local/state/advent/practice)
 	Auto     bool   // run the whole lab hands-off
 	Reset    bool   // forget saved progress and start over
+	// Shell runs the learner's own bash (see shell.go) instead of the line
+	// prompt; In and Out should be the terminal.
+	Shell bool
 }
 
 // progressFile is what is saved between sessions.
@@ -58,7 +61,11 @@ func Run(ctx context.Context, l *lab.Lab, opts Options) error {
 	if opts.StateDir == "" {
 		opts.StateDir = env.StateDir("practice")
 	}
-	s := &session{opts: opts, lab: l, out: opts.Out, lines: readLines(opts.In)}
+	s := &session{opts: opts, lab: l, out: opts.Out}
+	if !opts.Shell {
+		// The real shell reads the terminal itself.
+		s.lines = readLines(opts.In)
+	}
 	return s.run(ctx)
 }
 
@@ -71,6 +78,11 @@ type session struct {
 	done  int
 	// skipped names the steps that could not be verified here.
 	skipped []string
+
+	// The real shell's position: step cur, its command ci.
+	cur, ci  int
+	started  bool // the first prompt was answered
+	finished bool // every step is done
 }
 
 // readLines delivers input lines; the channel closes at end of input.
@@ -184,6 +196,14 @@ func (s *session) session(ctx context.Context, start int) (err error) {
 			}
 			s.done = i + 1
 		}
+	}
+	if s.opts.Shell && !s.opts.Auto {
+		s.cur, s.ci, s.started, s.finished = s.done, 0, false, false
+		err := s.shell(ctx)
+		if errors.Is(err, ErrQuit) {
+			s.saveQuietly()
+		}
+		return err
 	}
 	if s.opts.Auto {
 		s.printf("Running the lab hands-off (--auto).\n")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,9 +45,10 @@ type Kept struct {
 
 // Adopter is a Backend that can take over an environment a previous
 // process kept, so that Exec, WriteFile, DeleteCluster and Teardown work
-// on its clusters, containers and networks.
+// on its clusters, containers and networks. It takes over what still
+// exists and lists what does not ("cluster/NAME", "container/NAME").
 type Adopter interface {
-	Adopt(ctx context.Context, k *Kept) error
+	Adopt(ctx context.Context, k *Kept) (missing []string, err error)
 }
 
 // KeptPath is where the record of lab's kept environment is.
@@ -191,34 +193,38 @@ func StepIndex(l *lab.Lab, name string) int {
 
 // adopt opens lab l's kept environment for more steps: the backend takes
 // over its resources and the shell session continues in its work directory.
-func adopt(ctx context.Context, l *lab.Lab, opts Options) (*runState, *Kept, error) {
-	k, err := ReadKept(opts.KeptDir, l.Name)
+// What no longer exists is listed in missing.
+func adopt(ctx context.Context, l *lab.Lab, opts Options) (r *runState, k *Kept, missing []string, err error) {
+	k, err = ReadKept(opts.KeptDir, l.Name)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if _, err := os.Stat(k.Dir); err != nil {
-		return nil, nil, fmt.Errorf("lab %s: the kept work directory is gone (%v): `advent lab down %s` and keep it again", l.Name, err, l.Name)
+		return nil, nil, nil, fmt.Errorf("lab %s: the kept work directory is gone (%v): `advent lab down %s` and keep it again", l.Name, err, l.Name)
 	}
 	a, ok := opts.Backend.(Adopter)
 	if !ok {
-		return nil, nil, fmt.Errorf("lab %s: this backend cannot take over a kept environment", l.Name)
+		return nil, nil, nil, fmt.Errorf("lab %s: this backend cannot take over a kept environment", l.Name)
 	}
 	info, err := opts.Backend.Prepare(ctx, l, k.Kubernetes)
 	if err != nil {
-		return nil, nil, fmt.Errorf("prepare lab %s: %w", l.Name, err)
+		return nil, nil, nil, fmt.Errorf("prepare lab %s: %w", l.Name, err)
 	}
-	if err := a.Adopt(ctx, k); err != nil {
-		return nil, nil, fmt.Errorf("lab %s: take over the kept environment: %w", l.Name, err)
+	if missing, err = a.Adopt(ctx, k); err != nil {
+		return nil, nil, nil, fmt.Errorf("lab %s: take over the kept environment: %w", l.Name, err)
 	}
-	r := &runState{opts: opts, lab: l, info: info, p: &progress{w: opts.Progress, lab: l, info: info}}
+	r = &runState{opts: opts, lab: l, info: info, p: &progress{w: opts.Progress, lab: l, info: info}}
 	r.kubeDir = filepath.Join(k.Dir, "kube")
 	r.sess = openSession(k.Dir, r.baseEnv())
 	for _, c := range k.Clusters {
+		if slices.Contains(missing, "cluster/"+c) {
+			continue
+		}
 		j := &clusterJob{name: c, done: make(chan struct{})}
 		close(j.done)
 		r.clusters = append(r.clusters, j)
 	}
-	return r, k, nil
+	return r, k, missing, nil
 }
 
 // rerun runs steps of a lab on its kept environment: from opts.From to the
@@ -235,9 +241,15 @@ func rerun(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	if first < 0 {
 		return nil, fmt.Errorf("lab %s has no step %q", l.Name, name)
 	}
-	r, k, err := adopt(ctx, l, opts)
+	if s := &l.Steps[first]; opts.Only != "" && s.Kind == lab.KindEnv && s.Action == lab.ActionDeleteCluster {
+		return nil, fmt.Errorf("step %q deletes the kept cluster: `advent lab down %s` removes the environment", s.Name, l.Name)
+	}
+	r, k, missing, err := adopt(ctx, l, opts)
 	if err != nil {
 		return nil, err
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("lab %s: the kept environment lost %s: remove it with `advent lab down %s` and keep it again", l.Name, strings.Join(missing, ", "), l.Name)
 	}
 	run := &report.Run{Kubernetes: r.info.Kubernetes, Mode: r.info.Mode, NodeImage: r.info.NodeImage,
 		Versions: r.info.Versions, Started: time.Now().UTC(), Status: report.Kept, Commit: opts.Commit}
@@ -247,7 +259,7 @@ func rerun(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	defer cancel()
 	for i := first; i < len(l.Steps); i++ {
 		s := &l.Steps[i]
-		if opts.Only == "" && s.Role == lab.RoleCleanup {
+		if opts.Only == "" && (s.Role == lab.RoleCleanup || deletesCluster(s)) {
 			continue
 		}
 		r.saveState(i)
@@ -290,9 +302,12 @@ func Down(ctx context.Context, l *lab.Lab, opts Options) error {
 	if opts.Backend == nil {
 		return errors.New("down: no backend")
 	}
-	r, k, err := adopt(ctx, l, opts)
+	r, k, missing, err := adopt(ctx, l, opts)
 	if err != nil {
 		return err
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(opts.Progress, "%s: already gone: %s\n", l.Name, strings.Join(missing, ", "))
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.TeardownTimeout)
 	defer cancel()
@@ -312,9 +327,20 @@ func Down(ctx context.Context, l *lab.Lab, opts Options) error {
 	if err := os.Remove(KeptPath(opts.KeptDir, l.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	removed := append(append(prefixed("cluster ", k.Clusters), prefixed("container ", k.Containers)...), prefixed("network ", k.Networks)...)
+	var removed []string
+	for _, x := range append(append(prefixed("cluster/", k.Clusters), prefixed("container/", k.Containers)...), prefixed("network/", k.Networks)...) {
+		if !slices.Contains(missing, x) {
+			removed = append(removed, strings.Replace(x, "/", " ", 1))
+		}
+	}
 	fmt.Fprintf(opts.Progress, "%s: kept environment removed (%s)\n", l.Name, strings.Join(append(removed, "work directory "+k.Dir), ", "))
 	return nil
+}
+
+// deletesCluster reports whether s is an env step that deletes clusters:
+// a kept environment keeps them.
+func deletesCluster(s *lab.Step) bool {
+	return s.Kind == lab.KindEnv && s.Action == lab.ActionDeleteCluster
 }
 
 func prefixed(p string, names []string) []string {

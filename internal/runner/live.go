@@ -161,3 +161,21 @@ func ownLeaks(l *lab.Lab, leaks []string) []string {
 	}
 	return out
 }
+
+// StateDir is where the shell session keeps its state between commands:
+// cwd (one line) and env (`export -p`). A person's own shell writes them
+// so that the steps advent runs for them continue where they are.
+func (lv *Live) StateDir() string { return lv.r.sess.state }
+
+// Check applies the article's checks of command ci of step i (exit code,
+// expected output, the step's match regexp) to what it printed and its
+// exit code, exactly as Run does; nil when they pass. Diff shows the
+// output against the article.
+func (lv *Live) Check(i, ci int, out string, code int) (diff string, err error) {
+	s := &lv.r.lab.Steps[i]
+	err = checkCommand(s, ci, out, code)
+	if errors.Is(err, errOutput) {
+		diff = lab.Diff(s.Commands[ci].Expect, out)
+	}
+	return diff, err
+}

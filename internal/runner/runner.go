@@ -329,6 +329,9 @@ func (r *runState) mainSteps(ctx, labCtx context.Context, results []*report.Step
 			r.p.skip(i, s, results[i])
 			continue
 		}
+		if r.opts.Keep && deletesCluster(s) {
+			continue // kept: reported as not run by keep
+		}
 		if r.opts.Keep {
 			r.saveState(i)
 		}

@@ -77,22 +77,23 @@ func (f *Fake) save() error {
 	return os.WriteFile(f.statePath, b, 0o644)
 }
 
-// Adopt takes over a kept environment: its resources must exist.
-func (f *Fake) Adopt(ctx context.Context, k *runner.Kept) error {
+// Adopt takes over a kept environment and lists what no longer exists.
+func (f *Fake) Adopt(ctx context.Context, k *runner.Kept) ([]string, error) {
 	f.record("adopt %s", k.Lab)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	var missing []string
 	for _, c := range k.Clusters {
 		if !f.live["cluster/"+c] {
-			return fmt.Errorf("cluster %s does not exist", c)
+			missing = append(missing, "cluster/"+c)
 		}
 	}
 	for _, c := range k.Containers {
 		if !f.live["container/"+c] {
-			return fmt.Errorf("container %s does not exist", c)
+			missing = append(missing, "container/"+c)
 		}
 	}
-	return nil
+	return missing, nil
 }
 
 // New returns a Fake whose machine already has one unrelated container.

@@ -1,0 +1,623 @@
+package practice
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/term"
+
+	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
+)
+
+// The real-shell mode (the default on a terminal; -simple is the line
+// prompt): the learner works in their own bash, on a pseudo-terminal that
+// advent relays, so readline, completion, history and their ~/.bashrc all
+// work. advent watches it through two hooks of a generated rc file:
+//
+//   - PS0 prints an invisible marker (OSC 6973;C) when a command starts,
+//     and PROMPT_COMMAND prints another (OSC 6973;D) when it ends: what the
+//     command printed is what advent relayed between the two, and it is
+//     checked against the article exactly as CI checks it (runner.Live.Check).
+//   - PROMPT_COMMAND then sends the exit status, the directory and the
+//     command line (history 1) to advent through a FIFO and prints advent's
+//     answer (✓, a hint, the next step) before the prompt comes back.
+//
+// hint, skip, reset and quit are shell functions that do nothing but get
+// answered by advent. The lab's environment is set after ~/.bashrc: PATH
+// starts with the pinned tools, KUBECONFIG is the lab's, HOME is the lab's
+// home (so ~ in the article's commands is where advent's checks look; the
+// learner's history file and inputrc stay their own), and the shell starts
+// in the lab's current directory. What advent runs for them (skip, file
+// steps) moves the shell to the directory and exported variables it left.
+
+// markers printed by the rc's hooks.
+var (
+	markStart = []byte("\x1b]6973;C\a")
+	markEnd   = []byte("\x1b]6973;D\a")
+)
+
+// segment is what the terminal showed between a prompt and the next.
+type segment struct {
+	ran bool   // a command ran (PS0 printed its marker)
+	out string // what it printed
+}
+
+// capture relays a terminal's output and cuts it into segments at the
+// markers.
+type capture struct {
+	w io.Writer
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	pending []byte // bytes that may start a marker
+	ran     bool
+	cur     bytes.Buffer
+	segs    []segment
+	closed  bool
+}
+
+func newCapture(w io.Writer) *capture {
+	c := &capture{w: w}
+	c.cond = sync.NewCond(&c.mu)
+	return c
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	if _, err := c.w.Write(p); err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	buf := append(c.pending, p...)
+	c.pending = nil
+	for len(buf) > 0 {
+		i := bytes.IndexByte(buf, 0x1b)
+		if i < 0 {
+			c.text(buf)
+			break
+		}
+		c.text(buf[:i])
+		buf = buf[i:]
+		switch {
+		case bytes.HasPrefix(buf, markStart):
+			c.ran = true
+			c.cur.Reset()
+			buf = buf[len(markStart):]
+		case bytes.HasPrefix(buf, markEnd):
+			c.segs = append(c.segs, segment{ran: c.ran, out: c.cur.String()})
+			c.ran = false
+			c.cur.Reset()
+			c.cond.Broadcast()
+			buf = buf[len(markEnd):]
+		case bytes.HasPrefix(markStart, buf) || bytes.HasPrefix(markEnd, buf):
+			c.pending = append([]byte(nil), buf...) // a marker cut in two
+			buf = nil
+		default:
+			c.text(buf[:1])
+			buf = buf[1:]
+		}
+	}
+	return len(p), nil
+}
+
+func (c *capture) text(b []byte) {
+	if c.ran {
+		c.cur.Write(b)
+	}
+}
+
+// segment waits for the n-th segment (1-based).
+func (c *capture) segment(n int, timeout time.Duration) (segment, bool) {
+	deadline := time.Now().Add(timeout)
+	t := time.AfterFunc(timeout, func() { c.mu.Lock(); c.cond.Broadcast(); c.mu.Unlock() })
+	defer t.Stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.segs) < n && !c.closed && time.Now().Before(deadline) {
+		c.cond.Wait()
+	}
+	if len(c.segs) < n {
+		return segment{}, false
+	}
+	return c.segs[n-1], true
+}
+
+func (c *capture) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.cond.Broadcast()
+	c.mu.Unlock()
+}
+
+var ansiRE = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\a\x1b]*(\a|\x1b\\)|\x1b[()][0-9A-Za-z]|\r`)
+
+// plain is terminal output as text: no escape sequences, no CR.
+func plain(s string) string { return ansiRE.ReplaceAllString(s, "") }
+
+// rcFile is the rc of the learner's bash.
+func rcFile(dir, state, home, cwd, label string, env []string) string {
+	var b strings.Builder
+	b.WriteString(`# advent lab practice: your own bash, inside the lab's environment.
+if [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
+HISTFILE=${HISTFILE:-$HOME/.bash_history}
+export INPUTRC=${INPUTRC:-$HOME/.inputrc}
+# A command that starts with a space must still reach history (advent reads
+# the command line there).
+HISTCONTROL=${HISTCONTROL//ignoreboth/ignoredups}
+HISTCONTROL=${HISTCONTROL//ignorespace/}
+`)
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(&b, "export %s=%s\n", k, shq(v))
+	}
+	fmt.Fprintf(&b, "export HOME=%s\ncd -- %s || cd\n", shq(home), shq(cwd))
+	fmt.Fprintf(&b, "__advent_dir=%s\n__advent_state=%s\n__advent_ps=%s\n", shq(dir), shq(state), shq(label))
+	b.WriteString(`hint() { :; }
+skip() { :; }
+reset() { :; }
+quit() { :; }
+__advent_hook() {
+	local st=$? h r head
+	printf '\033]6973;D\007'
+	h=$(HISTTIMEFORMAT= builtin history 1)
+	printf '%s\n' "$PWD" > "$__advent_state/cwd"
+	export -p > "$__advent_state/env"
+	printf '%s\0%s\0%s\0' "$st" "$PWD" "$h" > "$__advent_dir/req"
+	r=$(cat "$__advent_dir/resp")
+	head=${r%%$'\n'*}
+	r=${r#"$head"}
+	r=${r#$'\n'}
+	if [ -n "$r" ]; then printf '%s\n' "$r"; fi
+	__advent_ps=${head%%|*}
+	case $head in *'|sync'*) . "$__advent_dir/sync";; esac
+	case $head in *'|exit'*) exit 0;; esac
+}
+PROMPT_COMMAND="__advent_hook${PROMPT_COMMAND:+; $PROMPT_COMMAND}"
+PS0=$'\033]6973;C\007'"${PS0-}"
+PS1='(${__advent_ps}) '"$PS1"
+`)
+	return b.String()
+}
+
+func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// event is one prompt of the learner's shell.
+type event struct {
+	status int
+	dir    string
+	cmd    string // the command line, from history
+}
+
+var historyRE = regexp.MustCompile(`^\s*\d+\*?\s+`)
+
+func readEvent(r *bufio.Reader) (event, error) {
+	var f [3]string
+	for i := range f {
+		s, err := r.ReadString(0)
+		if err != nil {
+			return event{}, err
+		}
+		f[i] = strings.TrimSuffix(s, "\x00")
+	}
+	st, _ := strconv.Atoi(f[0])
+	return event{status: st, dir: f[1], cmd: historyRE.ReplaceAllString(f[2], "")}, nil
+}
+
+// shell runs the rest of the lab, from s.done, in the learner's bash.
+func (s *session) shell(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "advent-shell-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for _, f := range []string{"req", "resp"} {
+		if err := syscall.Mkfifo(filepath.Join(dir, f), 0o600); err != nil {
+			return fmt.Errorf("practice shell: %w", err)
+		}
+	}
+	info := s.live.Info()
+	var env []string
+	for _, kv := range s.live.Env(0) {
+		if k, _, _ := strings.Cut(kv, "="); k == "KUBECONFIG" {
+			env = append(env, kv)
+		}
+	}
+	if info.ToolsDir != "" {
+		env = append(env, "PATH="+info.ToolsDir+":"+os.Getenv("PATH"))
+	}
+	env = append(env, info.Env...)
+	rc := filepath.Join(dir, "rc")
+	if err := os.WriteFile(rc, []byte(rcFile(dir, s.live.StateDir(), s.live.Home(), s.live.Cwd(), s.label(), env)), 0o644); err != nil {
+		return err
+	}
+	os.WriteFile(filepath.Join(dir, "sync"), nil, 0o644)
+	// The FIFO is opened for reading and writing: opening does not wait
+	// for the shell, and reads do not end when one hook closes it.
+	req, err := os.OpenFile(filepath.Join(dir, "req"), os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer req.Close()
+
+	cmd := exec.Command("bash", "--rcfile", rc, "-i")
+	cmd.Env = os.Environ()
+	ptmx, err := pty.Start(cmd)
+	if err != nil {
+		return fmt.Errorf("practice shell: start bash: %w", err)
+	}
+	defer ptmx.Close()
+	if f, ok := s.opts.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if old, err := term.MakeRaw(int(f.Fd())); err == nil {
+			defer term.Restore(int(f.Fd()), old)
+		}
+		pty.InheritSize(f, ptmx)
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, syscall.SIGWINCH)
+		defer signal.Stop(winch)
+		go func() {
+			for range winch {
+				pty.InheritSize(f, ptmx)
+			}
+		}()
+	}
+	go io.Copy(ptmx, s.opts.In)
+	capt := newCapture(s.out)
+	relayed := make(chan struct{})
+	go func() { io.Copy(capt, ptmx); capt.close(); close(relayed) }()
+
+	var result error
+	answered := make(chan struct{})
+	go func() {
+		defer close(answered)
+		r := bufio.NewReader(req)
+		for n := 1; ; n++ {
+			ev, err := readEvent(r)
+			if err != nil {
+				return
+			}
+			seg, _ := capt.segment(n, 10*time.Second)
+			text, flags, res := s.answer(ctx, ev, seg)
+			if res != nil || strings.Contains(flags, "exit") {
+				result = res
+			}
+			if strings.Contains(flags, "sync") {
+				if err := writeSync(dir, s.live.StateDir()); err != nil {
+					text += fmt.Sprintf("(could not pass on the shell's state: %v)\n", err)
+				}
+			}
+			if err := s.respond(dir, text, flags); err != nil {
+				return
+			}
+		}
+	}()
+	waitErr := cmd.Wait()
+	req.Close()
+	<-answered
+	ptmx.Close()
+	<-relayed
+	if result != nil || s.finished {
+		return result
+	}
+	if ctx.Err() != nil || waitErr != nil || s.done < len(s.lab.Steps) {
+		return ErrQuit // the shell ended (exit, Ctrl-D): progress is saved
+	}
+	return nil
+}
+
+// respond answers the hook: a head line (prompt label and flags), then the
+// text it prints.
+func (s *session) respond(dir, text, flags string) error {
+	f, err := os.OpenFile(filepath.Join(dir, "resp"), os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := s.label()
+	if flags != "" {
+		head += "|" + flags
+	}
+	_, err = fmt.Fprintf(f, "%s\n%s", head, text)
+	return err
+}
+
+// label is the prompt's prefix: the lab and the step.
+func (s *session) label() string {
+	n := min(s.cur+1, len(s.lab.Steps))
+	return fmt.Sprintf("%s %d/%d", s.lab.Name, n, len(s.lab.Steps))
+}
+
+// answer decides about one prompt: what to print, the hook's flags (sync:
+// advent ran something, pick up its directory and variables; exit: end the
+// shell) and, when the session ends, its result.
+func (s *session) answer(ctx context.Context, ev event, seg segment) (string, string, error) {
+	var b strings.Builder
+	out := &b
+	sync := false
+	if !s.started {
+		s.started = true
+		fmt.Fprintf(out, "\nThis is your own bash, in the lab's environment (HOME %s, KUBECONFIG set, the lab's tools first on PATH).\n", s.live.Home())
+		fmt.Fprintf(out, "Type the article's commands (or your own); advent checks each one as CI does.\nhint: what to type and what it prints · skip: advent does it · reset: start over · quit: save and clean up\n")
+		sync = s.advance(ctx, out)
+		return b.String(), s.flags(sync), s.endResult()
+	}
+	if !seg.ran {
+		s.remind(out)
+		return b.String(), "", nil
+	}
+	word := strings.TrimSpace(ev.cmd)
+	switch word {
+	case "quit":
+		s.saveQuietly()
+		fmt.Fprintf(out, "Progress saved: %d of %d steps done. Run `make lab LAB=%s` to resume.\n", s.done, len(s.lab.Steps), s.lab.Name)
+		return b.String(), "exit", ErrQuit
+	case "reset":
+		return "Starting over...\n", "exit", errReset
+	case "hint":
+		s.shellHint(out)
+		return b.String(), "", nil
+	case "skip":
+		sync = s.skip(ctx, out)
+		sync = s.advance(ctx, out) || sync
+		return b.String(), s.flags(sync), s.endResult()
+	}
+	st := &s.lab.Steps[s.cur]
+	if st.Kind == lab.KindFile {
+		if have, err := os.ReadFile(s.live.Resolve(st.Path)); err == nil && bytes.Equal(have, st.Data) {
+			fmt.Fprintf(out, "✓ %s is right\n", st.Path)
+			s.stepDone(out)
+			sync = s.advance(ctx, out)
+		}
+		return b.String(), s.flags(sync), s.endResult()
+	}
+	output := plain(seg.out)
+	ci := s.ci
+	c := st.Commands[ci]
+	same := s.live.SameCommand(s.cur, ci, word)
+	var passed bool
+	var why, diff string
+	if same || ev.status == 0 {
+		d, err := s.live.Check(s.cur, ci, output, ev.status)
+		passed, diff = err == nil, d
+		if err != nil {
+			why = err.Error()
+		}
+		if !same && c.Expect == nil && st.Match == "" {
+			passed = false // nothing shows that another command did the same
+		}
+	}
+	if !passed && st.Retry > 0 && (same || ev.status == 0) {
+		// A step with a retry window is one CI runs again and again
+		// (a readiness check): run its command as CI does.
+		res := s.live.Command(ctx, s.cur, ci, io.Discard, nil)
+		if res.Status == report.Pass {
+			passed = true
+			if same {
+				fmt.Fprintf(out, "✓ it is there now (advent ran it again, as CI does)\n")
+			}
+		}
+	}
+	switch {
+	case passed && same && c.Expect == nil && st.Match == "":
+		fmt.Fprintf(out, "✓ done (the article shows no output to compare)\n")
+	case passed && same:
+		fmt.Fprintf(out, "✓ output matches the article\n")
+	case passed:
+		fmt.Fprintf(out, "✓ that does what the article's `%s` does: the step's check passes\n", firstLine(c.Cmd))
+	case same || ev.status != 0:
+		if ev.status != 0 && !same {
+			fmt.Fprintf(out, "✗ `%s` exited with status %d. This step's command is:\n    %s\n", firstLine(word), ev.status, c.Cmd)
+		} else {
+			fmt.Fprintf(out, "✗ %s\n", why)
+			if diff != "" {
+				fmt.Fprint(out, indent(diff))
+			}
+		}
+		fmt.Fprintf(out, "  Try again, or type hint (what it should print) or skip (advent runs it).\n")
+		return b.String(), "", nil
+	default:
+		fmt.Fprintf(out, "(still at step %d/%d %s: next, `%s`)\n", s.cur+1, len(s.lab.Steps), st.Name, firstLine(c.Cmd))
+		return b.String(), "", nil
+	}
+	s.ci++
+	if s.ci >= len(st.Commands) {
+		s.stepDone(out)
+		sync = s.advance(ctx, out)
+	} else {
+		fmt.Fprintf(out, "  $ %s\n", st.Commands[s.ci].Cmd)
+	}
+	return b.String(), s.flags(sync), s.endResult()
+}
+
+func (s *session) flags(sync bool) string {
+	var f []string
+	if sync {
+		f = append(f, "sync")
+	}
+	if s.cur >= len(s.lab.Steps) {
+		f = append(f, "exit")
+	}
+	return strings.Join(f, "|")
+}
+
+// endResult is the session's result once every step is done.
+func (s *session) endResult() error {
+	if s.cur < len(s.lab.Steps) {
+		return nil
+	}
+	s.finished = true
+	return nil
+}
+
+func (s *session) stepDone(out io.Writer) {
+	st := &s.lab.Steps[s.cur]
+	fmt.Fprintf(out, "✓ step %d/%d %s\n", s.cur+1, len(s.lab.Steps), st.Name)
+	s.cur++
+	s.ci = 0
+	s.done = s.cur
+}
+
+// advance runs the steps advent does itself (clusters, hidden checks,
+// background commands, steps that need what this machine lacks) up to the
+// next one the learner does, and shows it. It reports whether advent ran
+// something in the shell's session (the shell should pick up its state).
+func (s *session) advance(ctx context.Context, out io.Writer) bool {
+	ran := false
+	for s.cur < len(s.lab.Steps) {
+		st := &s.lab.Steps[s.cur]
+		switch {
+		case st.Role == lab.RoleCleanup:
+			s.cur++
+			s.done = s.cur
+			continue
+		case st.Kind == lab.KindRun && !st.Hidden && !st.Background && st.Needs == "", st.Kind == lab.KindFile && !st.Hidden:
+			s.showStep(out)
+			return ran
+		}
+		// advent does this one.
+		if !st.Hidden {
+			fmt.Fprintf(out, "\n── step %d/%d: %s (advent does this one)\n", s.cur+1, len(s.lab.Steps), st.Name)
+			for _, c := range st.Commands {
+				fmt.Fprintf(out, "  $ %s\n", c.Cmd)
+			}
+		}
+		res := s.live.Step(ctx, s.cur)
+		ran = true
+		switch res.Status {
+		case report.NotVerified:
+			fmt.Fprintf(out, "○ not available here: %s\n", res.Reason)
+			s.skipped = append(s.skipped, st.Name)
+		case report.Fail:
+			fmt.Fprintf(out, "✗ %s: %s\n", st.Name, res.Reason)
+		default:
+			if st.Hidden {
+				fmt.Fprintf(out, "  (lab %s check %q) %s\n", st.Role, st.Name, mark(res))
+			} else {
+				fmt.Fprintf(out, "%s %s\n", mark(res), st.Name)
+			}
+		}
+		s.cur++
+		s.ci = 0
+		s.done = s.cur
+	}
+	if n := len(s.skipped); n > 0 {
+		fmt.Fprintf(out, "\n✓ You finished the %s lab: %d of %d steps verified; %d not available here (%s).\n",
+			s.lab.Name, len(s.lab.Steps)-n, len(s.lab.Steps), n, strings.Join(s.skipped, ", "))
+	} else {
+		fmt.Fprintf(out, "\n✓ You finished the %s lab: all %d steps verified.\n", s.lab.Name, len(s.lab.Steps))
+	}
+	s.forget()
+	return ran
+}
+
+// showStep prints the current step: its words and what to type.
+func (s *session) showStep(out io.Writer) {
+	st := &s.lab.Steps[s.cur]
+	fmt.Fprintf(out, "\n── step %d/%d: %s %s\n", s.cur+1, len(s.lab.Steps), st.Name, strings.Repeat("─", max(3, 60-len(st.Name))))
+	if p := Prose(st.Prose); p != "" {
+		fmt.Fprintf(out, "%s\n\n", p)
+	}
+	if st.Kind == lab.KindFile {
+		fmt.Fprintf(out, "Save this as %s (in %s), with your editor or a heredoc; skip has advent write it:\n\n%s", st.Path, s.live.Cwd(), indent(string(st.Data)))
+		return
+	}
+	fmt.Fprintf(out, "  $ %s\n", st.Commands[s.ci].Cmd)
+}
+
+func (s *session) remind(out io.Writer) {
+	st := &s.lab.Steps[min(s.cur, len(s.lab.Steps)-1)]
+	if st.Kind == lab.KindFile {
+		fmt.Fprintf(out, "(step %d/%d: save %s; skip has advent write it)\n", s.cur+1, len(s.lab.Steps), st.Path)
+		return
+	}
+	fmt.Fprintf(out, "(step %d/%d: $ %s)\n", s.cur+1, len(s.lab.Steps), firstLine(st.Commands[s.ci].Cmd))
+}
+
+func (s *session) shellHint(out io.Writer) {
+	st := &s.lab.Steps[s.cur]
+	if st.Kind == lab.KindFile {
+		fmt.Fprintf(out, "Save this as %s (in %s):\n%s", st.Path, s.live.Cwd(), indent(string(st.Data)))
+		return
+	}
+	c := st.Commands[s.ci]
+	fmt.Fprintf(out, "The article's command:\n    %s\n", c.Cmd)
+	if c.Expect != nil {
+		fmt.Fprintf(out, "It should print:\n%s", indent(strings.Join(c.Expect, "\n")+"\n"))
+		fmt.Fprintf(out, "(\"...\" stands for any lines; ages, IPs, ports and generated names may differ.)\n")
+	} else {
+		fmt.Fprintf(out, "Its output is not checked; it must succeed.\n")
+	}
+}
+
+// skip has advent do the current command (or write the current file) and
+// reports whether it ran something.
+func (s *session) skip(ctx context.Context, out io.Writer) bool {
+	st := &s.lab.Steps[s.cur]
+	if st.Kind == lab.KindFile {
+		res := s.live.Step(ctx, s.cur)
+		fmt.Fprintf(out, "%s advent wrote %s\n", mark(res), st.Path)
+		if res.Status != report.Fail {
+			s.stepDone(out)
+		}
+		return true
+	}
+	c := st.Commands[s.ci]
+	fmt.Fprintf(out, "Skipped: advent runs it for you.\n$ %s\n", c.Cmd)
+	res := s.live.Command(ctx, s.cur, s.ci, out, nil)
+	if res.Status != report.Pass {
+		fmt.Fprintf(out, "✗ %s\n", res.Reason)
+		return true
+	}
+	s.ci++
+	if s.ci >= len(st.Commands) {
+		s.stepDone(out)
+	}
+	return true
+}
+
+// writeSync writes what the shell sources after advent ran something: the
+// variables advent's shell exported that the lab's environment does not
+// own, and its directory.
+func writeSync(dir, state string) error {
+	envb, _ := os.ReadFile(filepath.Join(state, "env"))
+	cwdb, _ := os.ReadFile(filepath.Join(state, "cwd"))
+	var b strings.Builder
+	own := map[string]bool{"PATH": true, "HOME": true, "TERM": true, "TMPDIR": true, "KUBECONFIG": true, "LANG": true,
+		"LC_ALL": true, "NO_COLOR": true, "SHLVL": true, "PWD": true, "OLDPWD": true, "_": true}
+	for _, line := range strings.Split(string(envb), "\n") {
+		rest, ok := strings.CutPrefix(line, "declare -x ")
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(rest, "=")
+		if own[name] || strings.HasPrefix(name, "BASH") {
+			continue
+		}
+		b.WriteString(line + "\n")
+	}
+	if cwd := strings.TrimSpace(string(cwdb)); cwd != "" {
+		fmt.Fprintf(&b, "cd -- %s\n", shq(cwd))
+	}
+	return os.WriteFile(filepath.Join(dir, "sync"), []byte(b.String()), 0o644)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
+}
