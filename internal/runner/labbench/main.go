@@ -190,8 +190,22 @@ func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string)
 		},
 		"advent": func(n int) (float64, float64, *report.Phases, error) {
 			results := filepath.Join(tmp, fmt.Sprintf("results-%d", n))
-			cmd := exec.Command(advent, "lab", "run", "-force", "-root", root, "-results", results, "-kubernetes", k8s, labName)
-			o, wall, err := timed(ctx, cmd, filepath.Join(out, fmt.Sprintf("round-%d-advent.log", n)))
+			var (
+				o    string
+				wall float64
+				err  error
+			)
+			for try := 1; ; try++ {
+				if err := waitClusterFree(ctx); err != nil {
+					return 0, 0, nil, err
+				}
+				cmd := exec.Command(advent, "lab", "run", "-force", "-root", root, "-results", results, "-kubernetes", k8s, labName)
+				o, wall, err = timed(ctx, cmd, filepath.Join(out, fmt.Sprintf("round-%d-advent.log", n)))
+				if err == nil || try == 5 || !taken(o) {
+					break
+				}
+				fmt.Print(" (the cluster name was taken by another run; waiting)")
+			}
 			if err != nil {
 				return 0, 0, nil, fmt.Errorf("advent lab run: %w (see %s)", err, o)
 			}
@@ -244,6 +258,9 @@ func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string)
 	var prompts []float64
 	for i := 0; i < practiceRuns; i++ {
 		fmt.Printf("labbench: practice %d/%d: first prompt ...", i+1, practiceRuns)
+		if err := waitClusterFree(ctx); err != nil {
+			return err
+		}
 		load := loadavg()
 		d, err := firstPrompt(ctx, advent, root, k8s, filepath.Join(tmp, fmt.Sprintf("state-%d", i)), filepath.Join(out, fmt.Sprintf("practice-%d.txt", i+1)))
 		if err != nil {
@@ -284,6 +301,40 @@ func timed(ctx context.Context, cmd *exec.Cmd, logPath string) (string, float64,
 	start := time.Now()
 	err = c.Run()
 	return logPath, time.Since(start).Seconds(), err
+}
+
+// waitClusterFree waits (up to 15 minutes) until no other run on this
+// machine holds the lab's cluster name: no kind node of that cluster, no
+// kept environment of the lab. advent refuses a taken name, and the
+// benchmark must not touch another run's cluster.
+func waitClusterFree(ctx context.Context) error {
+	kept := filepath.Join(stateHome(), "advent", "kept", labName+".json")
+	deadline := time.Now().Add(15 * time.Minute)
+	for {
+		out, err := exec.CommandContext(ctx, "docker", "ps", "-a", "-q", "--filter", "label=io.x-k8s.kind.cluster="+labName).Output()
+		_, kerr := os.Stat(kept)
+		if err == nil && len(strings.TrimSpace(string(out))) == 0 && errors.Is(kerr, os.ErrNotExist) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kind cluster %q (or a kept %s environment) still in use by another run after 15 minutes", labName, labName)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// taken reports whether advent's output says another run held the name.
+func taken(logPath string) bool {
+	b, _ := os.ReadFile(logPath)
+	return strings.Contains(string(b), "exists already") || strings.Contains(string(b), "has a kept environment")
+}
+
+func stateHome() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".local", "state")
 }
 
 var readyRE = regexp.MustCompile(`(?m)^ENVIRONMENT-READY ([0-9.]+)$`)
