@@ -230,7 +230,8 @@ func adopt(ctx context.Context, l *lab.Lab, opts Options) (r *runState, k *Kept,
 // rerun runs steps of a lab on its kept environment: from opts.From to the
 // last main step, or only opts.Only. Nothing is created or torn down; the
 // shell's state is the one saved before the first step run, when the
-// kept run got there. The run's status is report.Kept (or fail); it is
+// kept run got there, and the background commands of earlier steps start
+// again. The clusters and containers are as the last step left them. The run's status is report.Kept (or fail); it is
 // written to KeptRunPath, never to results/<lab>.json.
 func rerun(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	name := opts.From
@@ -257,6 +258,18 @@ func rerun(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	restored := r.restoreState(first)
 	labCtx, cancel := context.WithTimeoutCause(ctx, l.LabTimeout(), fmt.Errorf("lab timeout (%s) exceeded", l.LabTimeout()))
 	defer cancel()
+	// Background commands (port-forwards, servers) of the steps before
+	// the first ended with the process that kept the environment: the
+	// steps after them expect them running, so they start again.
+	for i := 0; i < first; i++ {
+		if s := &l.Steps[i]; s.Background && s.Role != lab.RoleCleanup {
+			res := r.step(labCtx, s)
+			fmt.Fprintf(opts.Progress, "  (background step %q started again) %s\n", s.Name, Mark(res.Status))
+			if res.Status == report.Fail {
+				fmt.Fprintf(opts.Progress, "      %s\n", res.Reason)
+			}
+		}
+	}
 	for i := first; i < len(l.Steps); i++ {
 		s := &l.Steps[i]
 		if opts.Only == "" && (s.Role == lab.RoleCleanup || deletesCluster(s)) {
