@@ -594,6 +594,9 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if err != nil {
 		return err
 	}
+	// The page model is keyed by block lines: recompute it when an article
+	// or a results file changes, so that Hugo's reload finds every block.
+	go watchModel(ctx, opts.Root, opts.Results, opts.Data, time.Second)
 	args := []string{"server", "--config", config, "--source", opts.Root,
 		"--bind", opts.Bind, "--port", fmt.Sprint(opts.Port), "--baseURL", "http://" + opts.Bind + "/",
 		"--disableFastRender", "--renderToMemory"}
@@ -610,4 +613,69 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	case err := <-done:
 		return err
 	}
+}
+
+// watchModel rewrites the page model (and the rest of data) whenever the
+// content or the results directory changes, until ctx ends. A content
+// error is printed and the last good model kept: Hugo shows the error too.
+func watchModel(ctx context.Context, root, results string, data map[string]any, every time.Duration) {
+	last := fingerprint(root, results)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fp := fingerprint(root, results)
+		if fp == last {
+			continue
+		}
+		last = fp
+		if err := refreshModel(root, results, data); err != nil {
+			fmt.Fprintf(os.Stderr, "advent: page model not updated: %v\n", err)
+		}
+	}
+}
+
+// refreshModel recomputes the page model from the files and writes the
+// site data again.
+func refreshModel(root, results string, data map[string]any) error {
+	arts, err := Check(root)
+	if err != nil {
+		return err
+	}
+	if err := CheckResults(root, results); err != nil {
+		return err
+	}
+	m, err := Model(root, results, arts)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{PageData: m}
+	for k, v := range data {
+		if k != PageData {
+			out[k] = v
+		}
+	}
+	return WriteData(root, out)
+}
+
+// fingerprint summarises the names, sizes and times of the files under
+// content/ and the results directory.
+func fingerprint(root, results string) string {
+	var b strings.Builder
+	for _, dir := range []string{filepath.Join(root, "content"), under(root, results)} {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			if fi, err := d.Info(); err == nil {
+				fmt.Fprintf(&b, "%s %d %d\n", p, fi.Size(), fi.ModTime().UnixNano())
+			}
+			return nil
+		})
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -526,4 +527,57 @@ func rawText(n *html.Node) string {
 	}
 	walk(n)
 	return b.String()
+}
+
+// TestServeRefreshesTheModel: the page model is keyed by block lines, so
+// advent serve recomputes it when an article changes; a block moved down
+// by an edit is found at its new line.
+func TestServeRefreshesTheModel(t *testing.T) {
+	root := copyProject(t)
+	if err := site.RefreshModel(root, "results", nil); err != nil {
+		t.Fatal(err)
+	}
+	key := func() map[string]map[string]any {
+		b, err := os.ReadFile(filepath.Join(root, ".advent", "data", "page.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Blocks map[string]map[string]any `json:"blocks"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]map[string]any{}
+		for _, l := range []string{"47", "49"} {
+			if b, ok := m.Blocks["content/2017/05-helm-chart.md#"+l]; ok {
+				out[l] = b
+			}
+		}
+		return out
+	}
+	if k := key(); k["47"] == nil || k["49"] != nil {
+		t.Fatalf("before the edit: %v", k)
+	}
+	p := filepath.Join(root, "content", "2017", "05-helm-chart.md")
+	src, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two lines more above the tools block.
+	edited := strings.Replace(string(src), "\n## Let’s Build a Helm Chart!\n", "\n## Let’s Build a Helm Chart!\n\nA new paragraph.\n", 1)
+	if edited == string(src) {
+		t.Fatal("the heading the edit inserts after is gone")
+	}
+	write(t, p, []byte(edited))
+	if err := site.RefreshModel(root, "results", map[string]any{"lint": map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
+	k := key()
+	if k["49"]["step"] != "tools" || k["47"] != nil {
+		t.Errorf("after the edit the tools block is not at line 49: %v", k)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "lint.json")); err != nil {
+		t.Errorf("the other site data is not kept: %v", err)
+	}
 }

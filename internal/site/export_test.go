@@ -1,0 +1,4 @@
+package site
+
+// RefreshModel is refreshModel, for the tests.
+var RefreshModel = refreshModel
