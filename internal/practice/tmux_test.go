@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 )
 
@@ -85,7 +86,10 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func startPractice(t *testing.T) (*term, *lab.Lab) {
+// startPractice starts `advent lab practice helm` in tmux, with advent's line
+// prompt (-simple) or, with no flags, in the learner's own bash; home is the
+// learner's HOME ("" for a temporary one).
+func startPractice(t *testing.T, flags ...string) (*term, *lab.Lab) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs Docker, the image set and tmux (runs in .ci/run)")
@@ -107,7 +111,16 @@ func startPractice(t *testing.T) (*term, *lab.Lab) {
 	}
 	tm := &term{t: t, session: fmt.Sprintf("advent-practice-%d", time.Now().UnixNano())}
 	state := t.TempDir()
-	script := fmt.Sprintf("cd %q && XDG_STATE_HOME=%q %q lab practice -reset helm; echo PRACTICE-EXIT=$?; sleep 3600", root, state, bin)
+	// The learner's HOME is a fresh one with a ~/.bashrc; the image cache
+	// stays where advent images build put it.
+	cache, err := images.DefaultCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, ".bashrc"), []byte("PS1='learner$ '\n"), 0o644)
+	script := fmt.Sprintf("cd %q && HOME=%q XDG_STATE_HOME=%q %q lab practice -reset -cache %q %s helm; echo PRACTICE-EXIT=$?; sleep 3600",
+		root, home, state, bin, cache, strings.Join(flags, " "))
 	tm.tmux("new-session", "-d", "-s", tm.session, "-x", "220", "-y", "50", script)
 	tm.tmux("set-option", "-t", tm.session, "history-limit", "100000")
 	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", tm.session).Run() })
@@ -136,7 +149,7 @@ func (a *answerer) next(step int) string {
 }
 
 func TestTmuxTypingTheHelmLab(t *testing.T) {
-	tm, l := startPractice(t)
+	tm, l := startPractice(t, "-simple")
 	a := &answerer{l: l}
 	for n := 1; ; n++ {
 		step, screen, ended := tm.waitPrompt(n)
@@ -164,7 +177,7 @@ func TestTmuxTypingTheHelmLab(t *testing.T) {
 }
 
 func TestTmuxMistakeShowsHintAndRecovers(t *testing.T) {
-	tm, l := startPractice(t)
+	tm, l := startPractice(t, "-simple")
 	install := -1
 	for i, s := range l.Steps {
 		if s.Name == "install-example" {
@@ -217,4 +230,81 @@ func writeArtifact(t *testing.T, name, content string) {
 	}
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+}
+
+var shellPromptRE = regexp.MustCompile(`\(helm (\d+)/(\d+)\) learner\$ `)
+
+// waitShellPrompt waits for the n-th prompt of the learner's bash; ended is
+// true when practice exited instead.
+func (tm *term) waitShellPrompt(n int) (step int, screen string, ended bool) {
+	tm.t.Helper()
+	screen = tm.waitFor(fmt.Sprintf("shell prompt #%d", n), 6*time.Minute, func(s string) bool {
+		return len(shellPromptRE.FindAllString(s, -1)) >= n || strings.Contains(s, "PRACTICE-EXIT=")
+	})
+	m := shellPromptRE.FindAllStringSubmatch(screen, -1)
+	if len(m) < n {
+		return 0, screen, true
+	}
+	fmt.Sscan(m[n-1][1], &step)
+	return step, screen, false
+}
+
+// The helm lab in the learner's own bash: the article's commands typed one
+// by one (skip for the files), with the 2017 helm install typed first at
+// install-example: flagged, hint, recovered; to the end.
+func TestTmuxRealShellHelmLab(t *testing.T) {
+	begin := time.Now()
+	tm, l := startPractice(t)
+	install := -1
+	for i, s := range l.Steps {
+		if s.Name == "install-example" {
+			install = i + 1
+		}
+	}
+	a := &answerer{l: l}
+	mistake := false
+	for n := 1; ; n++ {
+		step, screen, ended := tm.waitShellPrompt(n)
+		if n == 1 && !ended {
+			t.Logf("first prompt %s after start (build included)", time.Since(begin).Round(100*time.Millisecond))
+		}
+		if ended {
+			break
+		}
+		if strings.Contains(screen, "✗") && !mistake {
+			t.Fatalf("a check failed while typing the article's commands:\n%s", tail(screen, 80))
+		}
+		if step == install && !mistake {
+			mistake = true
+			tm.send("helm install -n example .")
+			tm.waitFor("the mistake to be flagged", time.Minute, func(s string) bool {
+				return strings.Contains(s, "exited with status 1. This step's command is:")
+			})
+			tm.waitShellPrompt(n + 1)
+			tm.send("hint")
+			tm.waitFor("the hint", time.Minute, func(s string) bool { return strings.Contains(s, "It should print:") })
+			n += 2
+			tm.waitShellPrompt(n)
+		}
+		st := l.Steps[step-1]
+		if st.Kind == lab.KindFile {
+			tm.send("skip")
+			continue
+		}
+		cmd := a.next(step)
+		if cmd == "" {
+			cmd = "skip"
+		}
+		tm.send(cmd)
+		if n > 300 {
+			t.Fatal("too many prompts")
+		}
+	}
+	screen := tm.waitFor("the end of the lab", 5*time.Minute, func(s string) bool { return strings.Contains(s, "PRACTICE-EXIT=") })
+	for _, want := range []string{"✓ You finished the helm lab", "Done: nothing left behind.", "PRACTICE-EXIT=0", "✓ output matches the article", "The article's command:"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("screen lacks %q:\n%s", want, tail(screen, 80))
+		}
+	}
+	writeArtifact(t, "practice-shell-helm.txt", screen)
 }
