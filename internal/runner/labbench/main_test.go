@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/report"
 )
 
 const script = "testdata/helm-by-hand.sh"
@@ -122,5 +123,24 @@ func TestStats(t *testing.T) {
 	}
 	if m := stats([]float64{3, 1, 2}); m.Median != 2 {
 		t.Errorf("median of 3 1 2 = %v", m.Median)
+	}
+}
+
+func TestOnlyForeignLeaks(t *testing.T) {
+	pass := []*report.Step{{Name: "a", Status: report.Pass}}
+	for _, c := range []struct {
+		run  report.Run
+		want bool
+	}{
+		{report.Run{Steps: pass, Leaks: []string{"container/push-jobs-node1", "network/3cc2"}}, true},
+		{report.Run{Steps: pass}, false}, // failed for another reason
+		{report.Run{Steps: pass, Leaks: []string{"cluster/helm"}}, false},
+		{report.Run{Steps: pass, Leaks: []string{"container/helm-control-plane"}}, false},
+		{report.Run{Steps: pass, Leaks: []string{"teardown: delete cluster helm: boom"}}, false},
+		{report.Run{Steps: []*report.Step{{Name: "a", Status: report.Fail}}, Leaks: []string{"container/x"}}, false},
+	} {
+		if got := onlyForeignLeaks(&c.run); got != c.want {
+			t.Errorf("onlyForeignLeaks(%v, %v) = %v, want %v", c.run.Steps[0].Status, c.run.Leaks, got, c.want)
+		}
 	}
 }
