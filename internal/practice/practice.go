@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sysadvent/advent/internal/env"
@@ -80,9 +81,11 @@ type session struct {
 	skipped []string
 
 	// The real shell's position: step cur, its command ci.
-	cur, ci  int
-	started  bool // the first prompt was answered
-	finished bool // every step is done
+	cur, ci   int
+	started   bool // the first prompt was answered
+	finished  bool // every step is done
+	inputOnce sync.Once
+	keys      <-chan []byte // what the learner types (shell.go's input)
 }
 
 // readLines delivers input lines; the channel closes at end of input.

@@ -275,7 +275,30 @@ func (s *session) shell(ctx context.Context) error {
 			}
 		}()
 	}
-	go io.Copy(ptmx, s.opts.In)
+	stopInput := make(chan struct{})
+	defer close(stopInput)
+	go func() {
+		for {
+			select {
+			case b, ok := <-s.input():
+				if !ok {
+					return
+				}
+				if _, err := ptmx.Write(b); err != nil {
+					return
+				}
+			case <-stopInput:
+				return
+			}
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			cmd.Process.Signal(syscall.SIGHUP) // advent was asked to stop
+		case <-stopInput:
+		}
+	}()
 	capt := newCapture(s.out)
 	relayed := make(chan struct{})
 	go func() { io.Copy(capt, ptmx); capt.close(); close(relayed) }()
@@ -317,6 +340,29 @@ func (s *session) shell(ctx context.Context) error {
 		return ErrQuit // the shell ended (exit, Ctrl-D): progress is saved
 	}
 	return nil
+}
+
+// input delivers what the learner types. One reader serves every shell of
+// the session (reset starts a new one), so no keystroke goes to an old one.
+func (s *session) input() <-chan []byte {
+	s.inputOnce.Do(func() {
+		ch := make(chan []byte)
+		s.keys = ch
+		go func() {
+			defer close(ch)
+			buf := make([]byte, 4096)
+			for {
+				n, err := s.opts.In.Read(buf)
+				if n > 0 {
+					ch <- append([]byte(nil), buf[:n]...)
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	})
+	return s.keys
 }
 
 // respond answers the hook: a head line (prompt label and flags), then the

@@ -67,6 +67,12 @@ func TestTmuxRealShell(t *testing.T) {
 	}
 	wait("(demo 1/5) learner$ ")
 	wait("$ mkdir -p ~/chart")
+	// reset tears the environment down and opens a new shell at step 1,
+	// which gets what is typed next.
+	tm.send("reset")
+	tm.waitFor("a new shell", 30*time.Second, func(s string) bool {
+		return strings.Contains(s, "Starting over.") && strings.Count(s, "(demo 1/5) learner$ ") >= 2
+	})
 	tm.send("mkdir -p ~/chart")
 	tm.send("cd ~/chart")
 	wait("✓ step 1/5 workdir")
