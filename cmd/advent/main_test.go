@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sysadvent/advent/internal/cli"
+	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/runner"
 	"github.com/sysadvent/advent/internal/runner/runnertest"
 )
@@ -52,7 +53,22 @@ func TestScripts(t *testing.T) {
 			// Hugo's file caches stay in the script's temporary
 			// directory, never in the user's cache.
 			env.Setenv("HUGO_CACHEDIR", filepath.Join(env.WorkDir, ".tmp", "hugo_cache"))
+			// $REPO is this project (ADVENT_REPO overrides it: a clean
+			// copy), for the scripts that run its labs on Docker.
+			repo := os.Getenv("ADVENT_REPO")
+			if repo == "" {
+				repo, _ = filepath.Abs("../..")
+			}
+			env.Setenv("REPO", repo)
 			return nil
+		},
+		// [imageset]: the air-gapped image set may be on this machine
+		// (not on GitHub-hosted runners, ADVENT_IMAGE_SET=absent).
+		Condition: func(cond string) (bool, error) {
+			if cond == "imageset" {
+				return !images.ImageSetAbsent(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
