@@ -82,8 +82,9 @@ type session struct {
 
 	// The real shell's position: step cur, its command ci.
 	cur, ci   int
-	started   bool // the first prompt was answered
-	finished  bool // every step is done
+	started   bool   // the first prompt was answered
+	finished  bool   // every step is done
+	kube      string // the KUBECONFIG the learner's shell has
 	inputOnce sync.Once
 	keys      <-chan []byte // what the learner types (shell.go's input)
 }

@@ -231,12 +231,8 @@ func (s *session) shell(ctx context.Context) error {
 		}
 	}
 	info := s.live.Info()
-	var env []string
-	for _, kv := range s.live.Env(0) {
-		if k, _, _ := strings.Cut(kv, "="); k == "KUBECONFIG" {
-			env = append(env, kv)
-		}
-	}
+	s.kube = s.kubeconfig()
+	env := []string{"KUBECONFIG=" + s.kube}
 	if info.ToolsDir != "" {
 		env = append(env, "PATH="+info.ToolsDir+":"+os.Getenv("PATH"))
 	}
@@ -315,11 +311,20 @@ func (s *session) shell(ctx context.Context) error {
 			}
 			seg, _ := capt.segment(n, 10*time.Second)
 			text, flags, res := s.answer(ctx, ev, seg)
+			var extra []string
+			if k := s.kubeconfig(); k != s.kube && s.cur < len(s.lab.Steps) {
+				// This step targets another of the lab's clusters.
+				s.kube = k
+				extra = append(extra, "export KUBECONFIG="+shq(k))
+				if !strings.Contains(flags, "sync") {
+					flags = strings.TrimPrefix(flags+"|sync", "|")
+				}
+			}
 			if res != nil || strings.Contains(flags, "exit") {
 				result = res
 			}
 			if strings.Contains(flags, "sync") {
-				if err := writeSync(dir, s.live.StateDir()); err != nil {
+				if err := writeSync(dir, s.live.StateDir(), extra); err != nil {
 					text += fmt.Sprintf("(could not pass on the shell's state: %v)\n", err)
 				}
 			}
@@ -379,6 +384,19 @@ func (s *session) respond(dir, text, flags string) error {
 	}
 	_, err = fmt.Fprintf(f, "%s\n%s", head, text)
 	return err
+}
+
+// kubeconfig is the KUBECONFIG the current step's commands run with (a
+// step that targets one of the lab's clusters has that cluster's alone).
+func (s *session) kubeconfig() string {
+	i := min(s.cur, len(s.lab.Steps)-1)
+	k := ""
+	for _, kv := range s.live.Env(i) {
+		if v, ok := strings.CutPrefix(kv, "KUBECONFIG="); ok {
+			k = v
+		}
+	}
+	return k
 }
 
 // label is the prompt's prefix: the lab and the step.
@@ -530,13 +548,16 @@ func (s *session) advance(ctx context.Context, out io.Writer) bool {
 			s.cur++
 			s.done = s.cur
 			continue
-		case st.Kind == lab.KindRun && !st.Hidden && !st.Background && st.Needs == "", st.Kind == lab.KindFile && !st.Hidden:
+		case st.Container == "" && (st.Kind == lab.KindRun && !st.Hidden && !st.Background && st.Needs == "" || st.Kind == lab.KindFile && !st.Hidden):
 			s.showStep(out)
 			return ran
 		}
 		// advent does this one.
 		if !st.Hidden {
 			fmt.Fprintf(out, "\n── step %d/%d: %s (advent does this one)\n", s.cur+1, len(s.lab.Steps), st.Name)
+			if st.Container != "" {
+				fmt.Fprintf(out, "It runs in the container %s (`docker exec -it %s bash` to look around):\n", st.Container, st.Container)
+			}
 			for _, c := range st.Commands {
 				fmt.Fprintf(out, "  $ %s\n", c.Cmd)
 			}
@@ -638,7 +659,7 @@ func (s *session) skip(ctx context.Context, out io.Writer) bool {
 // writeSync writes what the shell sources after advent ran something: the
 // variables advent's shell exported that the lab's environment does not
 // own, and its directory.
-func writeSync(dir, state string) error {
+func writeSync(dir, state string, extra []string) error {
 	envb, _ := os.ReadFile(filepath.Join(state, "env"))
 	cwdb, _ := os.ReadFile(filepath.Join(state, "cwd"))
 	var b strings.Builder
@@ -657,6 +678,9 @@ func writeSync(dir, state string) error {
 	}
 	if cwd := strings.TrimSpace(string(cwdb)); cwd != "" {
 		fmt.Fprintf(&b, "cd -- %s\n", shq(cwd))
+	}
+	for _, x := range extra {
+		b.WriteString(x + "\n")
 	}
 	return os.WriteFile(filepath.Join(dir, "sync"), []byte(b.String()), 0o644)
 }

@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 
 func shellLab() *lab.Lab {
 	return &lab.Lab{Name: "demo", Title: "A demo", Source: "content/2017/01-demo.md",
+		Env: lab.Env{Clusters: []lab.Cluster{{Name: "a"}, {Name: "b"}}},
 		Steps: []lab.Step{
 			{Name: "workdir", Kind: lab.KindRun, Prose: "Create a path to work in:", Commands: []lab.Command{
 				{Cmd: "mkdir -p ~/chart"}, {Cmd: "cd ~/chart"}}},
@@ -40,6 +41,7 @@ func shellLab() *lab.Lab {
 			{Name: "cat", Kind: lab.KindRun, Commands: []lab.Command{{Cmd: "cat Chart.yaml", Expect: []string{"name: demo"}}}},
 			{Name: "check", Kind: lab.KindRun, Role: lab.RoleVerify, Hidden: true, Commands: []lab.Command{{Cmd: "test -f ~/chart/Chart.yaml"}}},
 			{Name: "greet", Kind: lab.KindRun, Commands: []lab.Command{{Cmd: "echo hello from $PWD", Expect: []string{"hello from /..."}}}},
+			{Name: "on-b", Kind: lab.KindRun, Cluster: "b", Commands: []lab.Command{{Cmd: "cat $KUBECONFIG", Expect: []string{"current-context: kind-b"}}}},
 		}}
 }
 
@@ -65,21 +67,21 @@ func TestTmuxRealShell(t *testing.T) {
 		t.Helper()
 		return tm.waitFor(what, 30*time.Second, func(s string) bool { return strings.Contains(s, what) })
 	}
-	wait("(demo 1/5) learner$ ")
+	wait("(demo 1/6) learner$ ")
 	wait("$ mkdir -p ~/chart")
 	// reset tears the environment down and opens a new shell at step 1,
 	// which gets what is typed next.
 	tm.send("reset")
 	tm.waitFor("a new shell", 30*time.Second, func(s string) bool {
-		return strings.Contains(s, "Starting over.") && strings.Count(s, "(demo 1/5) learner$ ") >= 2
+		return strings.Contains(s, "Starting over.") && strings.Count(s, "(demo 1/6) learner$ ") >= 2
 	})
 	tm.send("mkdir -p ~/chart")
 	tm.send("cd ~/chart")
-	wait("✓ step 1/5 workdir")
+	wait("✓ step 1/6 workdir")
 	wait("Save this as Chart.yaml")
 	tm.send("skip")
 	wait("advent wrote Chart.yaml")
-	wait("(demo 3/5) learner$ ")
+	wait("(demo 3/6) learner$ ")
 	tm.send("cta Chart.yaml")
 	wait("✗ `cta Chart.yaml` exited with status 127. This step's command is:")
 	tm.send("hint")
@@ -89,6 +91,9 @@ func TestTmuxRealShell(t *testing.T) {
 	wait(`(lab verify check "check") ✓`)
 	wait("$ echo hello from $PWD")
 	tm.send("hi") // the learner's alias, from their ~/.bashrc
+	// A step on the lab's second cluster: the shell's KUBECONFIG follows.
+	wait("$ cat $KUBECONFIG")
+	tm.send("cat $KUBECONFIG")
 	screen := tm.waitFor("the end", time.Minute, func(s string) bool { return strings.Contains(s, "PRACTICE-EXIT=") })
 	for _, want := range []string{"✓ You finished the demo lab", "PRACTICE-EXIT=<nil>", "Done: nothing left behind."} {
 		if !strings.Contains(screen, want) {
