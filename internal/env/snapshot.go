@@ -132,7 +132,7 @@ type Scope struct {
 // networks, the clusters of scope.Clusters that exist, and volumes that
 // either those containers mount or no container mounts (a dangling volume
 // is what a container removed without -v leaves, and nobody else's), and
-// with clusters in scope the kind network when no container uses it.
+// with clusters in scope the kind network when it exists.
 func TakeScopedSnapshot(ctx context.Context, scope Scope) (Snapshot, error) {
 	var s Snapshot
 	var filters [][]string
@@ -172,22 +172,17 @@ func TakeScopedSnapshot(ctx context.Context, scope Scope) (Snapshot, error) {
 		s.Networks = nets
 	}
 	if len(scope.Clusters) > 0 {
-		// The kind network goes with the last cluster: left unused, it is
-		// the clusters' leak (in use, it is someone else's).
+		// The kind network, shared by every kind cluster, counts by its
+		// existence: made for a scope's cluster and left behind, it is new
+		// in the second snapshot; others using or leaving it meanwhile do
+		// not change that it existed.
 		out, err := xexec.Command("docker", "network", "ls", "--filter", "name=^"+kindNetwork+"$", "--format", "{{.Name}}").
 			WithTimeout(time.Minute).OutputString(ctx)
 		if err != nil {
 			return Snapshot{}, fmt.Errorf("snapshot: %w", err)
 		}
 		if out == kindNetwork {
-			n, err := xexec.Command("docker", "network", "inspect", "--format", "{{len .Containers}}", kindNetwork).
-				WithTimeout(time.Minute).OutputString(ctx)
-			if err != nil {
-				return Snapshot{}, fmt.Errorf("snapshot: %w", err)
-			}
-			if n == "0" {
-				s.Networks = append(s.Networks, kindNetwork)
-			}
+			s.Networks = append(s.Networks, kindNetwork)
 		}
 	}
 	dangling, err := docker("volume", "ls", "--filter", "dangling=true", "--format", "{{.Name}}")
