@@ -100,17 +100,9 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}
-	c := &Cluster{Name: o.Name, Image: o.Image, Kubeconfig: o.Kubeconfig}
-	if c.Kubeconfig == "" {
-		f, err := os.CreateTemp("", "advent-kind-"+o.Name+"-*.kubeconfig")
-		if err != nil {
-			return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
-		}
-		f.Close()
-		os.Remove(f.Name()) // kind writes it
-		c.Kubeconfig, c.ownKubeconfig = f.Name(), true
-	} else if abs, err := filepath.Abs(c.Kubeconfig); err == nil {
-		c.Kubeconfig = abs
+	c := &Cluster{Name: o.Name, Image: o.Image}
+	if err := c.setKubeconfig(o.Kubeconfig); err != nil {
+		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}
 	var logger log.Logger = log.NoopLogger{}
 	if o.Log != nil {
@@ -135,28 +127,7 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	}
 	c.createdNetwork = !hadNetwork
 
-	wait := o.Wait
-	if wait == 0 {
-		wait = DefaultWait
-	}
-	if wait < 0 {
-		wait = 0
-	}
-	raw := o.Config
-	if len(raw) == 0 {
-		raw = defaultConfig(o.Image, cgroupV1())
-	}
-	opts := []cluster.CreateOption{
-		cluster.CreateWithRawConfig(raw),
-		cluster.CreateWithKubeconfigPath(c.Kubeconfig),
-		cluster.CreateWithWaitForReady(wait),
-		cluster.CreateWithDisplayUsage(false),
-		cluster.CreateWithDisplaySalutation(false),
-	}
-	if o.Image != "" {
-		opts = append(opts, cluster.CreateWithNodeImage(o.Image))
-	}
-
+	opts := createOptions(o, c.Kubeconfig)
 	if err := writeClusterRecord(o.Name, c.Kubeconfig, Self()); err != nil {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}
@@ -196,6 +167,53 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 		c.LoadTime = time.Since(early.begin)
 	}
 	return c, nil
+}
+
+// setKubeconfig makes path absolute, or picks a temporary file (removed
+// with the cluster) when it is empty; kind writes it.
+func (c *Cluster) setKubeconfig(path string) error {
+	if path != "" {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		c.Kubeconfig = path
+		return nil
+	}
+	f, err := os.CreateTemp("", "advent-kind-"+c.Name+"-*.kubeconfig")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	os.Remove(f.Name()) // kind writes it
+	c.Kubeconfig, c.ownKubeconfig = f.Name(), true
+	return nil
+}
+
+// createOptions are kind's options for creating the cluster o describes,
+// its kubeconfig written to kubeconfig.
+func createOptions(o ClusterOptions, kubeconfig string) []cluster.CreateOption {
+	wait := o.Wait
+	if wait == 0 {
+		wait = DefaultWait
+	}
+	if wait < 0 {
+		wait = 0
+	}
+	raw := o.Config
+	if len(raw) == 0 {
+		raw = defaultConfig(o.Image, cgroupV1())
+	}
+	opts := []cluster.CreateOption{
+		cluster.CreateWithRawConfig(raw),
+		cluster.CreateWithKubeconfigPath(kubeconfig),
+		cluster.CreateWithWaitForReady(wait),
+		cluster.CreateWithDisplayUsage(false),
+		cluster.CreateWithDisplaySalutation(false),
+	}
+	if o.Image != "" {
+		opts = append(opts, cluster.CreateWithNodeImage(o.Image))
+	}
+	return opts
 }
 
 // cleanupAfterFailure deletes what a failed or cancelled Create left. When
