@@ -102,9 +102,12 @@ func Match(expect []string, output string) bool {
 	if expect == nil {
 		return true
 	}
-	ps := compile(expect)
-	lines := OutputLines(output)
-	// memo[i][j]: ps[i:] matches lines[j:]
+	return matcher(compile(expect), OutputLines(output))(0, 0)
+}
+
+// matcher returns m, where m(i, j) reports whether ps[i:] matches
+// lines[j:] (memoised: "..." lines make the search branch).
+func matcher(ps []pattern, lines []string) func(i, j int) bool {
 	memo := make(map[[2]int]bool)
 	var m func(i, j int) bool
 	m = func(i, j int) bool {
@@ -124,7 +127,7 @@ func Match(expect []string, output string) bool {
 		memo[k] = r
 		return r
 	}
-	return m(0, 0)
+	return m
 }
 
 // Diff shows expected against actual output as a unified diff.
@@ -159,26 +162,7 @@ func Spans(expect []string, output string) []int {
 		return nil
 	}
 	ps := compile(expect)
-	lines := OutputLines(output)
-	memo := make(map[[2]int]bool)
-	var m func(i, j int) bool
-	m = func(i, j int) bool {
-		k := [2]int{i, j}
-		if v, ok := memo[k]; ok {
-			return v
-		}
-		var r bool
-		switch {
-		case i == len(ps):
-			r = j == len(lines)
-		case ps[i].any:
-			r = m(i+1, j) || (j < len(lines) && m(i, j+1))
-		default:
-			r = j < len(lines) && ps[i].matches(lines[j]) && m(i+1, j+1)
-		}
-		memo[k] = r
-		return r
-	}
+	m := matcher(ps, OutputLines(output))
 	if !m(0, 0) {
 		return nil
 	}
