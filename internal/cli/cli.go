@@ -37,9 +37,8 @@ type env struct {
 	stderr io.Writer
 }
 
-// command is one subcommand, declared once: its name, usage line, help
-// and either setup (flags and run, see define) or run (a command that
-// declares its flags itself with c.flags(e)).
+// command is one subcommand, declared once with define: its name, usage
+// line, help, flags and what runs it.
 type command struct {
 	name  string // "build", "labs extract", ...
 	usage string // one line of arguments
@@ -48,7 +47,6 @@ type command struct {
 	// setup declares the command's flags on fs and returns what runs it
 	// with the positional arguments once they are parsed.
 	setup func(fs *flag.FlagSet) func(e *env, args []string) error
-	run   func(e *env, args []string) error
 }
 
 var commandList []*command
@@ -77,9 +75,6 @@ func (c *command) withLong(text string) *command { c.long = text; return c }
 
 // exec runs c with its arguments (after the command's name).
 func (c *command) exec(e *env, args []string) error {
-	if c.setup == nil {
-		return c.run(e, args)
-	}
 	fs := c.flags(e)
 	run := c.setup(fs)
 	if err := parse(fs, args); err != nil {

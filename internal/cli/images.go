@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -9,31 +10,32 @@ import (
 	"github.com/sysadvent/advent/internal/images"
 )
 
-var imagesBuildCmd = &command{
-	name:  "images build",
-	usage: "[-k8s v1.33.13,v1.34.4] [-cache DIR] [-only STEP] [-inspec-src DIR]",
-	help:  "build the air-gapped image set (base, stand-ins, kind nodes) and tools",
-}
-
 func init() {
-	imagesBuildCmd.run = runImagesBuild
-	register(imagesBuildCmd)
+	register(define("images build", "[-k8s v1.33.13,v1.34.4] [-cache DIR] [-only STEP] [-inspec-src DIR]",
+		"build the air-gapped image set (base, stand-ins, kind nodes) and tools",
+		(*imagesBuildFlags).bind, runImagesBuild))
 }
 
-func runImagesBuild(e *env, args []string) error {
-	fs := imagesBuildCmd.flags(e)
-	k8s := fs.String("k8s", strings.Join(images.DefaultK8sVersions, ","), "comma-separated Kubernetes versions to build kind node images for")
-	opts := images.Options{Out: e.stdout}
-	fs.StringVar(&opts.CacheDir, "cache", "", "cache directory (default $XDG_CACHE_HOME/advent or ~/.cache/advent)")
-	fs.StringVar(&opts.Only, "only", "", "build only this step and what it needs, e.g. nginx, tools, kind-node-v1.33.13")
-	fs.StringVar(&opts.InSpecSrc, "inspec-src", "", "directory of InSpec's release archives for the "+images.AuditorImage+" stand-in (default $"+images.InSpecSrcEnv+")")
-	if err := parse(fs, args); err != nil {
+// imagesBuildFlags is the flagpole of `images build`.
+type imagesBuildFlags struct {
+	k8s  string
+	opts images.Options
+}
+
+func (f *imagesBuildFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.k8s, "k8s", strings.Join(images.DefaultK8sVersions, ","), "comma-separated Kubernetes versions to build kind node images for")
+	fs.StringVar(&f.opts.CacheDir, "cache", "", "cache directory (default $XDG_CACHE_HOME/advent or ~/.cache/advent)")
+	fs.StringVar(&f.opts.Only, "only", "", "build only this step and what it needs, e.g. nginx, tools, kind-node-v1.33.13")
+	fs.StringVar(&f.opts.InSpecSrc, "inspec-src", "", "directory of InSpec's release archives for the "+images.AuditorImage+" stand-in (default $"+images.InSpecSrcEnv+")")
+}
+
+func runImagesBuild(e *env, f *imagesBuildFlags, args []string) error {
+	if err := noArgs("images build", args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return diag.Usagef("images build takes no arguments, got %q", fs.Args())
-	}
-	for _, v := range strings.Split(*k8s, ",") {
+	opts := f.opts
+	opts.Out = e.stdout
+	for _, v := range strings.Split(f.k8s, ",") {
 		if strings.TrimSpace(v) == "" {
 			continue
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -15,18 +16,18 @@ import (
 )
 
 func init() {
-	register(&command{
-		name:  "labs extract",
-		usage: "[-root DIR]",
-		help:  "write labs/<name>/ from the articles' lab blocks",
-		run:   runLabsExtract,
-	})
-	register(&command{
-		name:  "labs check",
-		usage: "[-root DIR]",
-		help:  "exit 1 when labs/ differs from what extraction would write; warn about steps whose check cannot fail",
-		run:   runLabsCheck,
-	})
+	register(define("labs extract", "[-root DIR]", "write labs/<name>/ from the articles' lab blocks",
+		(*rootFlags).bind, runLabsExtract))
+	register(define("labs check", "[-root DIR]", "exit 1 when labs/ differs from what extraction would write; warn about steps whose check cannot fail",
+		(*rootFlags).bind, runLabsCheck))
+}
+
+// rootFlags is the flagpole of the commands that read the project's
+// content/ and labs/ and take no arguments.
+type rootFlags struct{ root string }
+
+func (f *rootFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.root, "root", ".", "project root holding content/ and labs/")
 }
 
 // extractAll reads content/ under root and extracts every lab. A missing
@@ -39,24 +40,19 @@ func extractAll(root string) ([]*lab.Lab, error) {
 	return lab.Extract(arts)
 }
 
-func labsFlags(e *env, name string, args []string) (string, error) {
-	c := &command{name: name, usage: "[-root DIR]"}
-	fs := c.flags(e)
-	root := fs.String("root", ".", "project root holding content/ and labs/")
-	if err := parse(fs, args); err != nil {
-		return "", err
+// noArgs is the usage error of a command (name) that takes no arguments.
+func noArgs(name string, args []string) error {
+	if len(args) > 0 {
+		return diag.Usagef("%s takes no arguments, got %q", name, args)
 	}
-	if fs.NArg() > 0 {
-		return "", diag.Usagef("%s takes no arguments, got %q", name, fs.Args())
-	}
-	return *root, nil
+	return nil
 }
 
-func runLabsExtract(e *env, args []string) error {
-	root, err := labsFlags(e, "labs extract", args)
-	if err != nil {
+func runLabsExtract(e *env, f *rootFlags, args []string) error {
+	if err := noArgs("labs extract", args); err != nil {
 		return err
 	}
+	root := f.root
 	labs, err := extractAll(root)
 	if err != nil {
 		return err
@@ -71,11 +67,11 @@ func runLabsExtract(e *env, args []string) error {
 	return nil
 }
 
-func runLabsCheck(e *env, args []string) error {
-	root, err := labsFlags(e, "labs check", args)
-	if err != nil {
+func runLabsCheck(e *env, f *rootFlags, args []string) error {
+	if err := noArgs("labs check", args); err != nil {
 		return err
 	}
+	root := f.root
 	labs, err := extractAll(root)
 	if err != nil {
 		return err
@@ -113,47 +109,52 @@ func warnWeakChecks(e *env, labs []*lab.Lab) {
 }
 
 func init() {
-	register(&command{
-		name:  "labs changed",
-		usage: "[-base REF] [-all] [-format text|json]",
-		help:  "list the labs whose article, lab files or tool versions changed since REF (CI's lab matrix)",
-		run:   runLabsChanged,
-	})
+	register(define("labs changed", "[-root DIR] [-base REF] [-all] [-format text|json]",
+		"list the labs whose article, lab files or tool versions changed since REF (CI's lab matrix)",
+		(*labsChangedFlags).bind, runLabsChanged))
+}
+
+// labsChangedFlags is the flagpole of `labs changed`.
+type labsChangedFlags struct {
+	rootFlags
+	base, format string
+	all          bool
+}
+
+func (f *labsChangedFlags) bind(fs *flag.FlagSet) {
+	f.rootFlags.bind(fs)
+	fs.StringVar(&f.base, "base", "origin/main", "git revision to compare HEAD with")
+	fs.BoolVar(&f.all, "all", false, "list every lab")
+	fs.StringVar(&f.format, "format", "text", "text (one per line) or json (an array)")
 }
 
 // toolFiles are the files that pin what labs run with: a change to them
 // affects every lab.
 var toolFiles = []string{"go.mod", "go.sum", "internal/images/", "internal/env/", "internal/runner/"}
 
-func runLabsChanged(e *env, args []string) error {
-	c := &command{name: "labs changed", usage: "[-base REF] [-all] [-format text|json]"}
-	fs := c.flags(e)
-	root := fs.String("root", ".", "project root holding content/ and labs/")
-	base := fs.String("base", "origin/main", "git revision to compare HEAD with")
-	all := fs.Bool("all", false, "list every lab")
-	format := fs.String("format", "text", "text (one per line) or json (an array)")
-	if err := parse(fs, args); err != nil {
+func runLabsChanged(e *env, f *labsChangedFlags, args []string) error {
+	if err := noArgs("labs changed", args); err != nil {
 		return err
 	}
-	if *format != "text" && *format != "json" {
-		return diag.Usagef("-format %q: want text or json", *format)
+	if f.format != "text" && f.format != "json" {
+		return diag.Usagef("-format %q: want text or json", f.format)
 	}
-	labs, err := extractAll(*root)
+	labs, err := extractAll(f.root)
 	if err != nil {
 		return err
 	}
 	var files []string
-	if !*all {
+	if !f.all {
 		// xexec keeps git's stderr in the error ("unknown revision ...").
-		out, err := xexec.Command("git", "-C", *root, "diff", "--name-only", *base+"...HEAD").
+		out, err := xexec.Command("git", "-C", f.root, "diff", "--name-only", f.base+"...HEAD").
 			WithTimeout(30 * time.Second).Output(e.ctx)
 		if err != nil {
 			return err
 		}
 		files = strings.Fields(string(out))
 	}
-	names := changedLabs(labs, files, *all)
-	if *format == "json" {
+	names := changedLabs(labs, files, f.all)
+	if f.format == "json" {
 		b, _ := json.Marshal(names)
 		fmt.Fprintln(e.stdout, string(b))
 		return nil

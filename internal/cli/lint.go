@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 
@@ -13,12 +14,30 @@ import (
 const lintUsage = "[-root DIR] [-kubernetes vX.Y] [-format text|json|sarif] [-strict] [-site] [-rules] [PATH...]"
 
 func init() {
-	register(&command{
-		name:  "lint",
-		usage: lintUsage,
-		help:  "find removed Kubernetes APIs and stale commands in articles or any Markdown (no cluster)",
-		run:   runLint,
-	})
+	register(define("lint", lintUsage, "find removed Kubernetes APIs and stale commands in articles or any Markdown (no cluster)",
+		(*lintFlags).bind, runLint).withLong(
+		"Checks the Kubernetes manifests (in any block: yaml, shell here-documents, indented\n" +
+			"code) and the commands of Markdown files against the target Kubernetes release.\n" +
+			"Default PATH: content/, where only the lab blocks and 2017 originals of annotated\n" +
+			"articles are read and findings in originals are expected. Any other Markdown is read\n" +
+			"as CommonMark, whatever its front matter; a file that cannot be read is a finding.\n" +
+			"Flags may follow the paths.\n" +
+			"Exit 1 when findings fail, 2 on bad usage (or, for the site's articles, bad input)."))
+}
+
+// lintFlags is the flagpole of `lint`.
+type lintFlags struct {
+	root, kube, format  string
+	strict, site, rules bool
+}
+
+func (f *lintFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.root, "root", ".", "project root; PATHs are relative to it")
+	fs.StringVar(&f.kube, "kubernetes", lint.DefaultKubernetes, "target Kubernetes release for API removals")
+	fs.StringVar(&f.format, "format", "text", "output: text, json or sarif (SARIF 2.1.0, for GitHub code scanning)")
+	fs.BoolVar(&f.strict, "strict", false, "deprecation warnings fail too")
+	fs.BoolVar(&f.site, "site", false, "read every PATH with the site's rules (its front matter schema, closed fences), as advent build does")
+	fs.BoolVar(&f.rules, "rules", false, "list the rules and their sources, and exit")
 }
 
 // lintReport is the JSON output of `advent lint -format json`.
@@ -27,49 +46,19 @@ type lintReport struct {
 	Findings   []lint.Finding `json:"findings"`
 }
 
-func runLint(e *env, args []string) error {
-	c := &command{
-		name:  "lint",
-		usage: lintUsage,
-		help: "Checks the Kubernetes manifests (in any block: yaml, shell here-documents, indented\n" +
-			"code) and the commands of Markdown files against the target Kubernetes release.\n" +
-			"Default PATH: content/, where only the lab blocks and 2017 originals of annotated\n" +
-			"articles are read and findings in originals are expected. Any other Markdown is read\n" +
-			"as CommonMark, whatever its front matter; a file that cannot be read is a finding.\n" +
-			"Exit 1 when findings fail, 2 on bad usage (or, for the site's articles, bad input).",
+func runLint(e *env, f *lintFlags, paths []string) error {
+	if f.format != "text" && f.format != "json" && f.format != "sarif" {
+		return diag.Usagef("-format %q: want text, json or sarif", f.format)
 	}
-	fs := c.flags(e)
-	root := fs.String("root", ".", "project root; PATHs are relative to it")
-	kube := fs.String("kubernetes", lint.DefaultKubernetes, "target Kubernetes release for API removals")
-	format := fs.String("format", "text", "output: text, json or sarif (SARIF 2.1.0, for GitHub code scanning)")
-	strict := fs.Bool("strict", false, "deprecation warnings fail too")
-	site := fs.Bool("site", false, "read every PATH with the site's rules (its front matter schema, closed fences), as advent build does")
-	rules := fs.Bool("rules", false, "list the rules and their sources, and exit")
-	// Flags may come before or after the paths.
-	var paths []string
-	rest := args
-	for {
-		if err := parse(fs, rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		paths = append(paths, fs.Arg(0))
-		rest = fs.Args()[1:]
-	}
-	if *format != "text" && *format != "json" && *format != "sarif" {
-		return diag.Usagef("-format %q: want text, json or sarif", *format)
-	}
-	target, err := lint.Options{Kubernetes: *kube}.Target()
+	target, err := lint.Options{Kubernetes: f.kube}.Target()
 	if err != nil {
 		return diag.Usagef("-kubernetes: %v", err)
 	}
-	if *rules {
-		return printRules(e, *format)
+	if f.rules {
+		return printRules(e, f.format)
 	}
 	// Findings come with the site's input errors, if any: print both.
-	findings, lintErr := lint.Paths(*root, paths, lint.Options{Kubernetes: *kube, Site: *site})
+	findings, lintErr := lint.Paths(f.root, paths, lint.Options{Kubernetes: f.kube, Site: f.site})
 	var usage *diag.UsageError
 	if errors.As(lintErr, &usage) {
 		return lintErr
@@ -77,7 +66,7 @@ func runLint(e *env, args []string) error {
 	if findings == nil {
 		findings = []lint.Finding{}
 	}
-	switch *format {
+	switch f.format {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -90,12 +79,12 @@ func runLint(e *env, args []string) error {
 		}
 	default:
 		var fail, expected, warnings int
-		for _, f := range findings {
-			fmt.Fprintln(e.stdout, f)
+		for _, x := range findings {
+			fmt.Fprintln(e.stdout, x)
 			switch {
-			case f.Expected:
+			case x.Expected:
 				expected++
-			case f.Fails(*strict):
+			case x.Fails(f.strict):
 				fail++
 			default:
 				warnings++
@@ -107,7 +96,7 @@ func runLint(e *env, args []string) error {
 	if lintErr != nil {
 		return lintErr
 	}
-	if lint.Failed(findings, *strict) {
+	if lint.Failed(findings, f.strict) {
 		return errFailed
 	}
 	return nil

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,20 +15,15 @@ import (
 )
 
 func init() {
-	for _, c := range []*command{
-		{name: "results merge", usage: "[-into DIR] [-event EVENT] PATH...",
-			help: "merge new results (files or directories of them) into the published ones, keeping each step's history"},
-		{name: "results pull", usage: "[-remote NAME] [-branch NAME] [-dir DIR]",
-			help: "copy the published results (the results branch) into results/ to rebuild the site locally"},
-		{name: "results summary", usage: "[-format markdown|github] PATH...",
-			help: "lab results as a job summary (markdown) or GitHub annotations (github)"},
-	} {
-		run := map[string]func(*command, *env, []string) error{
-			"results merge": runResultsMerge, "results pull": runResultsPull, "results summary": runResultsSummary,
-		}[c.name]
-		c.run = func(e *env, args []string) error { return run(c, e, args) }
-		register(c)
-	}
+	register(define("results merge", "[-into DIR] [-event EVENT] PATH...",
+		"merge new results (files or directories of them) into the published ones, keeping each step's history",
+		(*resultsMergeFlags).bind, runResultsMerge))
+	register(define("results pull", "[-remote NAME] [-branch NAME] [-dir DIR]",
+		"copy the published results (the results branch) into results/ to rebuild the site locally",
+		(*resultsPullFlags).bind, runResultsPull))
+	register(define("results summary", "[-format markdown|github] PATH...",
+		"lab results as a job summary (markdown) or GitHub annotations (github)",
+		(*resultsSummaryFlags).bind, runResultsSummary))
 }
 
 // inputError turns a file that is not results into bad input (exit 2).
@@ -58,35 +54,38 @@ func loadResults(paths []string) (report.Store, error) {
 	return st, nil
 }
 
-func runResultsMerge(c *command, e *env, args []string) error {
-	fs := c.flags(e)
-	into := fs.String("into", "results", "the published results: read, merged into, written back (<lab>.json files)")
-	event := fs.String("event", "", "GitHub event that started the new runs (schedule, push, workflow_dispatch), recorded where a run has none")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
+// resultsMergeFlags is the flagpole of `results merge`.
+type resultsMergeFlags struct{ into, event string }
+
+func (f *resultsMergeFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.into, "into", "results", "the published results: read, merged into, written back (<lab>.json files)")
+	fs.StringVar(&f.event, "event", "", "GitHub event that started the new runs (schedule, push, workflow_dispatch), recorded where a run has none")
+}
+
+func runResultsMerge(e *env, f *resultsMergeFlags, args []string) error {
+	if len(args) == 0 {
 		return diag.Usagef("results merge: name the new results (files or directories)")
 	}
-	if *event == "pull_request" || *event == "pull_request_target" {
-		return diag.Usagef("results merge: -event %s: results of pull requests are never published", *event)
+	if f.event == "pull_request" || f.event == "pull_request_target" {
+		return diag.Usagef("results merge: -event %s: results of pull requests are never published", f.event)
 	}
-	fresh, err := loadResults(fs.Args())
+	into, event := f.into, f.event
+	fresh, err := loadResults(args)
 	if err != nil {
 		return err
 	}
-	pub, err := report.LoadStore(*into)
+	pub, err := report.LoadStore(into)
 	if err != nil {
 		return inputError(err)
 	}
 	for _, n := range fresh.Labs() {
 		f := fresh[n]
-		if *event != "" {
-			report.StampEvent(f, *event)
+		if event != "" {
+			report.StampEvent(f, event)
 		}
 		pub.Add(f)
 	}
-	if err := pub.Write(*into); err != nil {
+	if err := pub.Write(into); err != nil {
 		return err
 	}
 	for _, n := range pub.Labs() {
@@ -99,7 +98,7 @@ func runResultsMerge(c *command, e *env, args []string) error {
 			}
 			vs = append(vs, fmt.Sprintf("%s %s %s", v, r.Status, r.Started.UTC().Format("2006-01-02")))
 		}
-		fmt.Fprintf(e.stdout, "%s: %s\n", report.Path(*into, n), strings.Join(vs, ", "))
+		fmt.Fprintf(e.stdout, "%s: %s\n", report.Path(into, n), strings.Join(vs, ", "))
 		for _, r := range f.Runs {
 			for _, w := range report.RetryWarnings(r) {
 				fmt.Fprintf(e.stdout, "  ! %s (%s)\n", w, r.Kubernetes)
@@ -112,24 +111,27 @@ func runResultsMerge(c *command, e *env, args []string) error {
 // gitTimeout bounds one git command of results pull.
 const gitTimeout = 2 * time.Minute
 
-func runResultsPull(c *command, e *env, args []string) error {
-	fs := c.flags(e)
-	remote := fs.String("remote", "origin", "git remote that holds the results branch")
-	branch := fs.String("branch", "results", "branch the pages workflow writes the merged results to")
-	dir := fs.String("dir", "results", "where to write the <lab>.json files (the site reads results/)")
-	if err := parse(fs, args); err != nil {
+// resultsPullFlags is the flagpole of `results pull`.
+type resultsPullFlags struct{ remote, branch, dir string }
+
+func (f *resultsPullFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.remote, "remote", "origin", "git remote that holds the results branch")
+	fs.StringVar(&f.branch, "branch", "results", "branch the pages workflow writes the merged results to")
+	fs.StringVar(&f.dir, "dir", "results", "where to write the <lab>.json files (the site reads results/)")
+}
+
+func runResultsPull(e *env, f *resultsPullFlags, args []string) error {
+	if err := noArgs("results pull", args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return diag.Usagef("results pull takes no arguments, got %q", fs.Args())
-	}
+	remote, branch, dir := f.remote, f.branch, f.dir
 	git := func(args ...string) (string, error) {
 		return xexec.Command("git", args...).WithTimeout(gitTimeout).OutputString(e.ctx)
 	}
-	if _, err := git("fetch", "--quiet", "--depth=1", *remote, "refs/heads/"+*branch); err != nil {
+	if _, err := git("fetch", "--quiet", "--depth=1", remote, "refs/heads/"+branch); err != nil {
 		var xe *xexec.Error
 		if errors.As(err, &xe) && strings.Contains(xe.OutputText(), "couldn't find remote ref") {
-			fmt.Fprintf(e.stdout, "%s has no branch %s: nothing published yet\n", *remote, *branch)
+			fmt.Fprintf(e.stdout, "%s has no branch %s: nothing published yet\n", remote, branch)
 			return nil
 		}
 		return fmt.Errorf("fetch the published results: %w", err)
@@ -138,7 +140,7 @@ func runResultsPull(c *command, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	n := 0
@@ -150,37 +152,39 @@ func runResultsPull(c *command, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(*dir, name), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}
 		n++
 	}
 	// What was written must read as results.
-	if _, err := report.LoadStore(*dir); err != nil {
+	if _, err := report.LoadStore(dir); err != nil {
 		return inputError(err)
 	}
-	fmt.Fprintf(e.stdout, "%d results files from %s/%s into %s\n", n, *remote, *branch, *dir)
+	fmt.Fprintf(e.stdout, "%d results files from %s/%s into %s\n", n, remote, branch, dir)
 	return nil
 }
 
-func runResultsSummary(c *command, e *env, args []string) error {
-	fs := c.flags(e)
-	format := fs.String("format", "markdown", "markdown: job summary with per-step ✓/✗ and diffs; github: ::error annotations on the articles' lines")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
+// resultsSummaryFlags is the flagpole of `results summary`.
+type resultsSummaryFlags struct{ format string }
+
+func (f *resultsSummaryFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.format, "format", "markdown", "markdown: job summary with per-step ✓/✗ and diffs; github: ::error annotations on the articles' lines")
+}
+
+func runResultsSummary(e *env, f *resultsSummaryFlags, args []string) error {
+	if len(args) == 0 {
 		return diag.Usagef("results summary: name the results (files or directories)")
 	}
-	st, err := loadResults(fs.Args())
+	st, err := loadResults(args)
 	if err != nil {
 		return err
 	}
-	switch *format {
+	switch f.format {
 	case "markdown":
 		return report.WriteMarkdown(e.stdout, st)
 	case "github":
 		return report.WriteAnnotations(e.stdout, st)
 	}
-	return diag.Usagef("results summary: -format %q: want markdown or github", *format)
+	return diag.Usagef("results summary: -format %q: want markdown or github", f.format)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"time"
 
@@ -10,46 +11,51 @@ import (
 	"github.com/sysadvent/advent/internal/site"
 )
 
-var (
-	buildCmd = &command{
-		name:  "build",
-		usage: "[-root DIR] [-dest DIR] [-results DIR] [-kubernetes vX.Y] [-no-lint] [-base-url URL] [-quiet]",
-		help:  "render the site with Hugo into public/ (lab badges from results/)",
-	}
-	serveCmd = &command{
-		name:  "serve",
-		usage: "[-root DIR] [-results DIR] [-kubernetes vX.Y] [-no-lint] [-bind ADDR] [-port N]",
-		help:  "serve the site with live reload on 127.0.0.1:1313",
-	}
-)
-
 func init() {
-	buildCmd.run = runBuild
-	serveCmd.run = runServe
-	register(buildCmd)
-	register(serveCmd)
+	register(define("build", "[-root DIR] [-dest DIR] [-results DIR] [-kubernetes vX.Y] [-no-lint] [-base-url URL] [-quiet]",
+		"render the site with Hugo into public/ (lab badges from results/)",
+		(*buildFlags).bind, runBuild))
+	register(define("serve", "[-root DIR] [-results DIR] [-kubernetes vX.Y] [-no-lint] [-bind ADDR] [-port N]",
+		"serve the site with live reload on 127.0.0.1:1313",
+		(*serveFlags).bind, runServe))
 }
 
-func runBuild(e *env, args []string) error {
-	fs := buildCmd.flags(e)
-	opts := site.Options{}
-	fs.StringVar(&opts.Root, "root", ".", "project root holding site.toml and content/")
-	fs.StringVar(&opts.Destination, "dest", "public", "output directory, relative to the root or absolute")
-	fs.StringVar(&opts.Results, "results", "results", "lab results directory (results/*.json), relative to the root or absolute")
-	fs.StringVar(&opts.BaseURL, "base-url", "", "override the site's baseURL")
-	fs.BoolVar(&opts.Quiet, "quiet", false, "print only the summary line")
-	kube := fs.String("kubernetes", lint.DefaultKubernetes, "target Kubernetes release of the lint findings shown beside the 2017 originals")
-	noLint := fs.Bool("no-lint", false, "show no lint findings beside the 2017 originals")
-	if err := parse(fs, args); err != nil {
+// siteLintFlags are the flags of build and serve that choose the lint findings
+// shown beside the 2017 originals.
+type siteLintFlags struct {
+	kube   string
+	noLint bool
+}
+
+func (f *siteLintFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.kube, "kubernetes", lint.DefaultKubernetes, "target Kubernetes release of the lint findings shown beside the 2017 originals")
+	fs.BoolVar(&f.noLint, "no-lint", false, "show no lint findings beside the 2017 originals")
+}
+
+// buildFlags is the flagpole of `build`.
+type buildFlags struct {
+	siteLintFlags
+	opts site.Options
+}
+
+func (f *buildFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.opts.Root, "root", ".", "project root holding site.toml and content/")
+	fs.StringVar(&f.opts.Destination, "dest", "public", "output directory, relative to the root or absolute")
+	fs.StringVar(&f.opts.Results, "results", "results", "lab results directory (results/*.json), relative to the root or absolute")
+	fs.StringVar(&f.opts.BaseURL, "base-url", "", "override the site's baseURL")
+	fs.BoolVar(&f.opts.Quiet, "quiet", false, "print only the summary line")
+	f.siteLintFlags.bind(fs)
+}
+
+func runBuild(e *env, f *buildFlags, args []string) error {
+	if err := noArgs("build", args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return diag.Usagef("build takes no arguments, got %q", fs.Args())
-	}
+	opts := f.opts
 	start := time.Now()
-	if !*noLint {
+	if !f.noLint {
 		var err error
-		if opts.Articles, opts.Data, err = lintSite(opts.Root, *kube); err != nil {
+		if opts.Articles, opts.Data, err = lintSite(opts.Root, f.kube); err != nil {
 			return err
 		}
 	}
@@ -94,24 +100,28 @@ func lintData(arts []*content.Article, kube string) (map[string]any, error) {
 	return map[string]any{"lint": map[string]any{"kubernetes": target.String(), "findings": findings}}, nil
 }
 
-func runServe(e *env, args []string) error {
-	fs := serveCmd.flags(e)
-	opts := site.ServeOptions{}
-	fs.StringVar(&opts.Root, "root", ".", "project root holding site.toml and content/")
-	fs.StringVar(&opts.Results, "results", "results", "lab results directory (results/*.json), relative to the root or absolute")
-	fs.StringVar(&opts.Bind, "bind", "127.0.0.1", "interface to listen on")
-	fs.IntVar(&opts.Port, "port", 1313, "port to listen on")
-	kube := fs.String("kubernetes", lint.DefaultKubernetes, "target Kubernetes release of the lint findings shown beside the 2017 originals")
-	noLint := fs.Bool("no-lint", false, "show no lint findings beside the 2017 originals")
-	if err := parse(fs, args); err != nil {
+// serveFlags is the flagpole of `serve`.
+type serveFlags struct {
+	siteLintFlags
+	opts site.ServeOptions
+}
+
+func (f *serveFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.opts.Root, "root", ".", "project root holding site.toml and content/")
+	fs.StringVar(&f.opts.Results, "results", "results", "lab results directory (results/*.json), relative to the root or absolute")
+	fs.StringVar(&f.opts.Bind, "bind", "127.0.0.1", "interface to listen on")
+	fs.IntVar(&f.opts.Port, "port", 1313, "port to listen on")
+	f.siteLintFlags.bind(fs)
+}
+
+func runServe(e *env, f *serveFlags, args []string) error {
+	if err := noArgs("serve", args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return diag.Usagef("serve takes no arguments, got %q", fs.Args())
-	}
-	if !*noLint {
+	opts := f.opts
+	if !f.noLint {
 		var err error
-		if _, opts.Data, err = lintSite(opts.Root, *kube); err != nil {
+		if _, opts.Data, err = lintSite(opts.Root, f.kube); err != nil {
 			return err
 		}
 	}
