@@ -44,29 +44,9 @@ func runLabsAccept(e *env, f *labsAcceptFlags, args []string) error {
 	if len(args) == 0 {
 		return diag.Usagef("name the lab whose article to update")
 	}
-	labs, err := extractAll(f.root)
+	l, err := acceptLab(f.root, args[0], args[1:])
 	if err != nil {
 		return err
-	}
-	var l *lab.Lab
-	var known []string
-	for _, x := range labs {
-		known = append(known, x.Name)
-		if x.Name == args[0] {
-			l = x
-		}
-	}
-	if l == nil {
-		return diag.Usagef("unknown lab %q (labs: %s)", args[0], strings.Join(known, ", "))
-	}
-	for _, s := range args[1:] {
-		if runner.StepIndex(l, s) < 0 {
-			var steps []string
-			for _, st := range l.Steps {
-				steps = append(steps, st.Name)
-			}
-			return diag.Usagef("lab %s has no step %q (steps: %s)", l.Name, s, strings.Join(steps, ", "))
-		}
 	}
 	results := f.results
 	if !filepath.IsAbs(results) {
@@ -79,20 +59,7 @@ func runLabsAccept(e *env, f *labsAcceptFlags, args []string) error {
 	if steps == nil {
 		return fmt.Errorf("no run of lab %s is recorded (%s): run `advent lab run %s` first (or -from STEP on a kept environment)", l.Name, report.Path(results, l.Name), l.Name)
 	}
-	var observed []lab.Observed
-	for _, s := range l.Steps {
-		res := steps[s.Name]
-		if res == nil || (len(args) > 1 && !slices.Contains(args[1:], s.Name)) || (len(args) == 1 && res.Status != report.Fail) {
-			continue
-		}
-		for k, o := range res.Outputs {
-			if o.Truncated {
-				fmt.Fprintf(e.stderr, "%s: step %q: the output of `%s` was cut at %d bytes in the results: write it by hand\n", l.Source, s.Name, o.Cmd, report.MaxCommandOutput)
-				continue
-			}
-			observed = append(observed, lab.Observed{Step: s.Name, Index: k, Cmd: o.Cmd, Output: o.Output})
-		}
-	}
+	observed := acceptedOutputs(e, l, steps, args[1:])
 	path := filepath.Join(f.root, filepath.FromSlash(l.Source))
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -122,6 +89,57 @@ func runLabsAccept(e *env, f *labsAcceptFlags, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "wrote %s (from %s); review the diff, then `advent labs extract` writes labs/ from the article and `advent labs check` confirms\n", l.Source, from)
 	return nil
+}
+
+// acceptLab is the lab named name, extracted from the articles under root,
+// once every one of steps names one of its steps.
+func acceptLab(root, name string, steps []string) (*lab.Lab, error) {
+	labs, err := extractAll(root)
+	if err != nil {
+		return nil, err
+	}
+	var l *lab.Lab
+	var known []string
+	for _, x := range labs {
+		known = append(known, x.Name)
+		if x.Name == name {
+			l = x
+		}
+	}
+	if l == nil {
+		return nil, diag.Usagef("unknown lab %q (labs: %s)", name, strings.Join(known, ", "))
+	}
+	for _, s := range steps {
+		if runner.StepIndex(l, s) < 0 {
+			var names []string
+			for _, st := range l.Steps {
+				names = append(names, st.Name)
+			}
+			return nil, diag.Usagef("lab %s has no step %q (steps: %s)", l.Name, s, strings.Join(names, ", "))
+		}
+	}
+	return l, nil
+}
+
+// acceptedOutputs is what the commands of l's steps printed in their last
+// run (results), for the steps named (by default those that failed). An
+// output the results cut short is left out, with a warning.
+func acceptedOutputs(e *env, l *lab.Lab, results map[string]*report.Step, named []string) []lab.Observed {
+	var observed []lab.Observed
+	for _, s := range l.Steps {
+		res := results[s.Name]
+		if res == nil || (len(named) > 0 && !slices.Contains(named, s.Name)) || (len(named) == 0 && res.Status != report.Fail) {
+			continue
+		}
+		for k, o := range res.Outputs {
+			if o.Truncated {
+				fmt.Fprintf(e.stderr, "%s: step %q: the output of `%s` was cut at %d bytes in the results: write it by hand\n", l.Source, s.Name, o.Cmd, report.MaxCommandOutput)
+				continue
+			}
+			observed = append(observed, lab.Observed{Step: s.Name, Index: k, Cmd: o.Cmd, Output: o.Output})
+		}
+	}
+	return observed
 }
 
 // lastSteps is each step's result in the newest run that ran it, from the

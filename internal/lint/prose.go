@@ -41,68 +41,17 @@ var replacedRE = regexp.MustCompile(`(?i)\b(?:replaces|instead of(?: asking)?|wi
 //
 // A term any step's commands still contain is never stale.
 func replacedTerms(a *content.Article, originalFindings []Finding) []string {
-	used := map[string]bool{} // words of the steps' commands
-	origPrograms := map[string]bool{}
-	origBlocks := map[int]*content.Block{}
-	var notes []string
-	for _, b := range a.Blocks {
-		orig := lab.IsOriginal(b)
-		switch {
-		case orig:
-			origBlocks[b.Line] = b
-			if n, ok := b.Attr("note"); ok {
-				notes = append(notes, n)
-			}
-		case !lab.IsLabBlock(b):
-			continue
-		}
-		for _, c := range lab.Commands(b) {
-			f := strings.Fields(c)
-			if len(f) == 0 {
-				continue
-			}
-			if orig {
-				origPrograms[strings.ToLower(f[0])] = true
-				continue
-			}
-			for _, w := range wordRE.FindAllString(strings.ToLower(c), -1) {
-				used[w] = true
-			}
-			if len(f) > 1 {
-				used[strings.ToLower(f[0]+" "+f[1])] = true
-			}
-		}
-	}
+	w := readCommands(a)
 	terms := map[string]bool{}
-	for _, n := range notes {
+	for _, n := range w.notes {
 		for _, m := range replacedRE.FindAllStringSubmatch(n, -1) {
-			if p := strings.ToLower(m[1]); origPrograms[p] && !used[p] {
+			if p := strings.ToLower(m[1]); w.origPrograms[p] && !w.used[p] {
 				terms[m[1]] = true
 			}
 		}
 	}
 	for _, f := range originalFindings {
-		if f.Original == "" {
-			continue
-		}
-		r := ruleByID[f.Rule]
-		if r == nil || !isCLIRule(r.ID) {
-			continue
-		}
-		if b := origBlocks[f.BlockLine]; b != nil {
-			cmd := wordsAt(b, f.Line, f.Col, 2)
-			if strings.HasPrefix(cmd, r.Tool+" ") && !used[strings.ToLower(cmd)] {
-				terms[cmd] = true
-			}
-			if strings.HasPrefix(cmd, r.Tool) && !used[r.Tool] {
-				terms[r.Tool] = true
-			}
-		}
-		for _, m := range installedRE.FindAllStringSubmatch(r.Summary, -1) {
-			if !used[strings.ToLower(m[1])] {
-				terms[m[1]] = true
-			}
-		}
+		w.staleTerms(f, terms)
 	}
 	// One spelling per term, case aside.
 	seen := map[string]bool{}
@@ -115,6 +64,73 @@ func replacedTerms(a *content.Article, originalFindings []Finding) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// articleCommands is what replacedTerms reads of an article's blocks.
+type articleCommands struct {
+	used         map[string]bool // words (and first two words) of the steps' commands, lower-case
+	origPrograms map[string]bool // programs the 2017 originals ran, lower-case
+	origBlocks   map[int]*content.Block
+	notes        []string // the originals' notes
+}
+
+func readCommands(a *content.Article) articleCommands {
+	w := articleCommands{used: map[string]bool{}, origPrograms: map[string]bool{}, origBlocks: map[int]*content.Block{}}
+	for _, b := range a.Blocks {
+		orig := lab.IsOriginal(b)
+		switch {
+		case orig:
+			w.origBlocks[b.Line] = b
+			if n, ok := b.Attr("note"); ok {
+				w.notes = append(w.notes, n)
+			}
+		case !lab.IsLabBlock(b):
+			continue
+		}
+		for _, c := range lab.Commands(b) {
+			f := strings.Fields(c)
+			if len(f) == 0 {
+				continue
+			}
+			if orig {
+				w.origPrograms[strings.ToLower(f[0])] = true
+				continue
+			}
+			for _, x := range wordRE.FindAllString(strings.ToLower(c), -1) {
+				w.used[x] = true
+			}
+			if len(f) > 1 {
+				w.used[strings.ToLower(f[0]+" "+f[1])] = true
+			}
+		}
+	}
+	return w
+}
+
+// staleTerms adds to terms what a command rule's finding f on an original
+// names and no step uses: the command, the tool, what it installed.
+func (w articleCommands) staleTerms(f Finding, terms map[string]bool) {
+	if f.Original == "" {
+		return
+	}
+	r := ruleByID[f.Rule]
+	if r == nil || !isCLIRule(r.ID) {
+		return
+	}
+	if b := w.origBlocks[f.BlockLine]; b != nil {
+		cmd := wordsAt(b, f.Line, f.Col, 2)
+		if strings.HasPrefix(cmd, r.Tool+" ") && !w.used[strings.ToLower(cmd)] {
+			terms[cmd] = true
+		}
+		if strings.HasPrefix(cmd, r.Tool) && !w.used[r.Tool] {
+			terms[r.Tool] = true
+		}
+	}
+	for _, m := range installedRE.FindAllStringSubmatch(r.Summary, -1) {
+		if !w.used[strings.ToLower(m[1])] {
+			terms[m[1]] = true
+		}
+	}
 }
 
 // historical finds a sentence that tells what changed rather than what to
