@@ -220,28 +220,11 @@ func readEvent(r *bufio.Reader) (event, error) {
 
 // shell runs the rest of the lab, from s.done, in the learner's bash.
 func (s *session) shell(ctx context.Context) error {
-	dir, err := os.MkdirTemp("", "advent-shell-")
+	dir, rc, err := s.shellDir()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	for _, f := range []string{"req", "resp"} {
-		if err := syscall.Mkfifo(filepath.Join(dir, f), 0o600); err != nil {
-			return fmt.Errorf("practice shell: %w", err)
-		}
-	}
-	info := s.live.Info()
-	s.kube = s.kubeconfig()
-	env := []string{"KUBECONFIG=" + s.kube}
-	if info.ToolsDir != "" {
-		env = append(env, "PATH="+info.ToolsDir+":"+os.Getenv("PATH"))
-	}
-	env = append(env, info.Env...)
-	rc := filepath.Join(dir, "rc")
-	if err := os.WriteFile(rc, []byte(rcFile(dir, s.live.StateDir(), s.live.Home(), s.live.Cwd(), s.label(), env)), 0o644); err != nil {
-		return err
-	}
-	os.WriteFile(filepath.Join(dir, "sync"), nil, 0o644)
 	// The FIFO is opened for reading and writing: opening does not wait
 	// for the shell, and reads do not end when one hook closes it.
 	req, err := os.OpenFile(filepath.Join(dir, "req"), os.O_RDWR, 0)
@@ -257,44 +240,10 @@ func (s *session) shell(ctx context.Context) error {
 		return fmt.Errorf("practice shell: start bash: %w", err)
 	}
 	defer ptmx.Close()
-	if f, ok := s.opts.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		if old, err := term.MakeRaw(int(f.Fd())); err == nil {
-			defer term.Restore(int(f.Fd()), old)
-		}
-		pty.InheritSize(f, ptmx)
-		winch := make(chan os.Signal, 1)
-		signal.Notify(winch, syscall.SIGWINCH)
-		defer signal.Stop(winch)
-		go func() {
-			for range winch {
-				pty.InheritSize(f, ptmx)
-			}
-		}()
-	}
+	defer s.relayTerminal(ptmx)()
 	stopInput := make(chan struct{})
 	defer close(stopInput)
-	go func() {
-		for {
-			select {
-			case b, ok := <-s.input():
-				if !ok {
-					return
-				}
-				if _, err := ptmx.Write(b); err != nil {
-					return
-				}
-			case <-stopInput:
-				return
-			}
-		}
-	}()
-	go func() {
-		select {
-		case <-ctx.Done():
-			cmd.Process.Signal(syscall.SIGHUP) // advent was asked to stop
-		case <-stopInput:
-		}
-	}()
+	s.relayInput(ctx, cmd, ptmx, stopInput)
 	capt := newCapture(s.out)
 	relayed := make(chan struct{})
 	go func() { io.Copy(capt, ptmx); capt.close(); close(relayed) }()
@@ -303,35 +252,7 @@ func (s *session) shell(ctx context.Context) error {
 	answered := make(chan struct{})
 	go func() {
 		defer close(answered)
-		r := bufio.NewReader(req)
-		for n := 1; ; n++ {
-			ev, err := readEvent(r)
-			if err != nil {
-				return
-			}
-			seg, _ := capt.segment(n, 10*time.Second)
-			text, flags, res := s.answer(ctx, ev, seg)
-			var extra []string
-			if k := s.kubeconfig(); k != s.kube && s.cur < len(s.lab.Steps) {
-				// This step targets another of the lab's clusters.
-				s.kube = k
-				extra = append(extra, "export KUBECONFIG="+shq(k))
-				if !strings.Contains(flags, "sync") {
-					flags = strings.TrimPrefix(flags+"|sync", "|")
-				}
-			}
-			if res != nil || strings.Contains(flags, "exit") {
-				result = res
-			}
-			if strings.Contains(flags, "sync") {
-				if err := writeSync(dir, s.live.StateDir(), extra); err != nil {
-					text += fmt.Sprintf("(could not pass on the shell's state: %v)\n", err)
-				}
-			}
-			if err := s.respond(dir, text, flags); err != nil {
-				return
-			}
-		}
+		result = s.serveHooks(ctx, dir, req, capt)
 	}()
 	waitErr := cmd.Wait()
 	req.Close()
@@ -345,6 +266,121 @@ func (s *session) shell(ctx context.Context) error {
 		return ErrQuit // the shell ended (exit, Ctrl-D): progress is saved
 	}
 	return nil
+}
+
+// shellDir makes the shell's directory: the hook's FIFOs (req, resp), its
+// rc file (returned) and the sync file.
+func (s *session) shellDir() (dir, rc string, err error) {
+	dir, err = os.MkdirTemp("", "advent-shell-")
+	if err != nil {
+		return "", "", err
+	}
+	for _, f := range []string{"req", "resp"} {
+		if err := syscall.Mkfifo(filepath.Join(dir, f), 0o600); err != nil {
+			os.RemoveAll(dir)
+			return "", "", fmt.Errorf("practice shell: %w", err)
+		}
+	}
+	info := s.live.Info()
+	s.kube = s.kubeconfig()
+	env := []string{"KUBECONFIG=" + s.kube}
+	if info.ToolsDir != "" {
+		env = append(env, "PATH="+info.ToolsDir+":"+os.Getenv("PATH"))
+	}
+	env = append(env, info.Env...)
+	rc = filepath.Join(dir, "rc")
+	if err := os.WriteFile(rc, []byte(rcFile(dir, s.live.StateDir(), s.live.Home(), s.live.Cwd(), s.label(), env)), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return "", "", err
+	}
+	os.WriteFile(filepath.Join(dir, "sync"), nil, 0o644)
+	return dir, rc, nil
+}
+
+// relayTerminal puts the learner's terminal, when In is one, in raw mode
+// and keeps the shell's terminal its size; what it returns undoes that.
+func (s *session) relayTerminal(ptmx *os.File) (restore func()) {
+	f, ok := s.opts.In.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	old, rawErr := term.MakeRaw(int(f.Fd()))
+	pty.InheritSize(f, ptmx)
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, syscall.SIGWINCH)
+	go func() {
+		for range winch {
+			pty.InheritSize(f, ptmx)
+		}
+	}()
+	return func() {
+		signal.Stop(winch)
+		if rawErr == nil {
+			term.Restore(int(f.Fd()), old)
+		}
+	}
+}
+
+// relayInput passes what the learner types on to the shell, and hangs the
+// shell up when ctx ends, until stop is closed.
+func (s *session) relayInput(ctx context.Context, cmd *exec.Cmd, ptmx *os.File, stop <-chan struct{}) {
+	go func() {
+		for {
+			select {
+			case b, ok := <-s.input():
+				if !ok {
+					return
+				}
+				if _, err := ptmx.Write(b); err != nil {
+					return
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			cmd.Process.Signal(syscall.SIGHUP) // advent was asked to stop
+		case <-stop:
+		}
+	}()
+}
+
+// serveHooks answers the shell's prompt hook, one event a prompt, until
+// the shell is gone; it returns the session's result.
+func (s *session) serveHooks(ctx context.Context, dir string, req io.Reader, capt *capture) error {
+	var result error
+	r := bufio.NewReader(req)
+	for n := 1; ; n++ {
+		ev, err := readEvent(r)
+		if err != nil {
+			return result
+		}
+		seg, _ := capt.segment(n, 10*time.Second)
+		text, flags, res := s.answer(ctx, ev, seg)
+		var extra []string
+		if k := s.kubeconfig(); k != s.kube && s.cur < len(s.lab.Steps) {
+			// This step targets another of the lab's clusters.
+			s.kube = k
+			extra = append(extra, "export KUBECONFIG="+shq(k))
+			if !strings.Contains(flags, "sync") {
+				flags = strings.TrimPrefix(flags+"|sync", "|")
+			}
+		}
+		if res != nil || strings.Contains(flags, "exit") {
+			result = res
+		}
+		if strings.Contains(flags, "sync") {
+			if err := writeSync(dir, s.live.StateDir(), extra); err != nil {
+				text += fmt.Sprintf("(could not pass on the shell's state: %v)\n", err)
+			}
+		}
+		if err := s.respond(dir, text, flags); err != nil {
+			return result
+		}
+	}
 }
 
 // input delivers what the learner types. One reader serves every shell of
@@ -411,12 +447,11 @@ func (s *session) label() string {
 func (s *session) answer(ctx context.Context, ev event, seg segment) (string, string, error) {
 	var b strings.Builder
 	out := &b
-	sync := false
 	if !s.started {
 		s.started = true
 		fmt.Fprintf(out, "\nThis is your own bash, in the lab's environment (HOME %s, KUBECONFIG set, the lab's tools first on PATH).\n", s.live.Home())
 		fmt.Fprintf(out, "Type the article's commands (or your own); advent checks each one as CI does.\nhint: what to type and what it prints · skip: advent does it · reset: start over · quit: save and clean up\n")
-		sync = s.advance(ctx, out)
+		sync := s.advance(ctx, out)
 		return b.String(), s.flags(sync), s.endResult()
 	}
 	if !seg.ran {
@@ -424,23 +459,12 @@ func (s *session) answer(ctx context.Context, ev event, seg segment) (string, st
 		return b.String(), "", nil
 	}
 	word := strings.TrimSpace(ev.cmd)
-	switch word {
-	case "quit":
-		s.saveQuietly()
-		fmt.Fprintf(out, "Progress saved: %d of %d steps done. Run `make lab LAB=%s` to resume.\n", s.done, len(s.lab.Steps), s.lab.Name)
-		return b.String(), "exit", ErrQuit
-	case "reset":
-		return "Starting over...\n", "exit", errReset
-	case "hint":
-		s.shellHint(out)
-		return b.String(), "", nil
-	case "skip":
-		sync = s.skip(ctx, out)
-		sync = s.advance(ctx, out) || sync
-		return b.String(), s.flags(sync), s.endResult()
+	if flags, handled, err := s.keyword(ctx, word, out); handled {
+		return b.String(), flags, err
 	}
 	st := &s.lab.Steps[s.cur]
 	if st.Kind == lab.KindFile {
+		sync := false
 		if have, err := os.ReadFile(s.live.Resolve(st.Path)); err == nil && bytes.Equal(have, st.Data) {
 			fmt.Fprintf(out, "✓ %s is right\n", st.Path)
 			s.stepDone(out)
@@ -448,55 +472,10 @@ func (s *session) answer(ctx context.Context, ev event, seg segment) (string, st
 		}
 		return b.String(), s.flags(sync), s.endResult()
 	}
-	output := plain(seg.out)
-	ci := s.ci
-	c := st.Commands[ci]
-	same := s.live.SameCommand(s.cur, ci, word)
-	var passed bool
-	var why, diff string
-	if same || ev.status == 0 {
-		d, err := s.live.Check(s.cur, ci, output, ev.status)
-		passed, diff = err == nil, d
-		if err != nil {
-			why = err.Error()
-		}
-		if !same && c.Expect == nil && st.Match == "" {
-			passed = false // nothing shows that another command did the same
-		}
-	}
-	if !passed && st.Retry > 0 && (same || ev.status == 0) {
-		// A step with a retry window is one CI runs again and again
-		// (a readiness check): run its command as CI does.
-		res := s.live.Command(ctx, s.cur, ci, io.Discard, nil)
-		if res.Status == report.Pass {
-			passed = true
-			if same {
-				fmt.Fprintf(out, "✓ it is there now (advent ran it again, as CI does)\n")
-			}
-		}
-	}
-	switch {
-	case passed && same && c.Expect == nil && st.Match == "":
-		fmt.Fprintf(out, "✓ done (the article shows no output to compare)\n")
-	case passed && same:
-		fmt.Fprintf(out, "✓ output matches the article\n")
-	case passed:
-		fmt.Fprintf(out, "✓ that does what the article's `%s` does: the step's check passes\n", firstLine(c.Cmd))
-	case same || ev.status != 0:
-		if ev.status != 0 && !same {
-			fmt.Fprintf(out, "✗ `%s` exited with status %d. This step's command is:\n    %s\n", firstLine(word), ev.status, c.Cmd)
-		} else {
-			fmt.Fprintf(out, "✗ %s\n", why)
-			if diff != "" {
-				fmt.Fprint(out, indent(diff))
-			}
-		}
-		fmt.Fprintf(out, "  Try again, or type hint (what it should print) or skip (advent runs it).\n")
-		return b.String(), "", nil
-	default:
-		fmt.Fprintf(out, "(still at step %d/%d %s: next, `%s`)\n", s.cur+1, len(s.lab.Steps), st.Name, firstLine(c.Cmd))
+	if !s.tell(out, ev, word, s.check(ctx, ev, word, plain(seg.out))) {
 		return b.String(), "", nil
 	}
+	sync := false
 	s.ci++
 	if s.ci >= len(st.Commands) {
 		s.stepDone(out)
@@ -505,6 +484,102 @@ func (s *session) answer(ctx context.Context, ev event, seg segment) (string, st
 		fmt.Fprintf(out, "  $ %s\n", st.Commands[s.ci].Cmd)
 	}
 	return b.String(), s.flags(sync), s.endResult()
+}
+
+// keyword handles the words advent answers itself (quit, reset, hint,
+// skip) and returns the hook's flags and the session's result; handled is
+// false for any other command line.
+func (s *session) keyword(ctx context.Context, word string, out io.Writer) (flags string, handled bool, err error) {
+	switch word {
+	case "quit":
+		s.saveQuietly()
+		fmt.Fprintf(out, "Progress saved: %d of %d steps done. Run `make lab LAB=%s` to resume.\n", s.done, len(s.lab.Steps), s.lab.Name)
+		return "exit", true, ErrQuit
+	case "reset":
+		fmt.Fprint(out, "Starting over...\n")
+		return "exit", true, errReset
+	case "hint":
+		s.shellHint(out)
+		return "", true, nil
+	case "skip":
+		sync := s.skip(ctx, out)
+		sync = s.advance(ctx, out) || sync
+		return s.flags(sync), true, s.endResult()
+	}
+	return "", false, nil
+}
+
+// verdict is what checking one command line the learner ran found.
+type verdict struct {
+	passed bool
+	same   bool // the line is the step's command
+	why    string
+	diff   string
+	// retried: the step's own command failed but passed when advent ran
+	// it again (a step with a retry window)
+	retried bool
+}
+
+// check checks the command line word the learner ran (its exit status in
+// ev, its output) against the current command of the current step.
+func (s *session) check(ctx context.Context, ev event, word, output string) verdict {
+	st := &s.lab.Steps[s.cur]
+	ci := s.ci
+	c := st.Commands[ci]
+	v := verdict{same: s.live.SameCommand(s.cur, ci, word)}
+	if v.same || ev.status == 0 {
+		d, err := s.live.Check(s.cur, ci, output, ev.status)
+		v.passed, v.diff = err == nil, d
+		if err != nil {
+			v.why = err.Error()
+		}
+		if !v.same && c.Expect == nil && st.Match == "" {
+			v.passed = false // nothing shows that another command did the same
+		}
+	}
+	if !v.passed && st.Retry > 0 && (v.same || ev.status == 0) {
+		// A step with a retry window is one CI runs again and again
+		// (a readiness check): run its command as CI does.
+		res := s.live.Command(ctx, s.cur, ci, io.Discard, nil)
+		if res.Status == report.Pass {
+			v.passed = true
+			v.retried = v.same
+		}
+	}
+	return v
+}
+
+// tell prints the verdict on the learner's command line word and reports
+// whether the step's command is done.
+func (s *session) tell(out io.Writer, ev event, word string, v verdict) bool {
+	st := &s.lab.Steps[s.cur]
+	c := st.Commands[s.ci]
+	if v.retried {
+		fmt.Fprintf(out, "✓ it is there now (advent ran it again, as CI does)\n")
+	}
+	switch {
+	case v.passed && v.same && c.Expect == nil && st.Match == "":
+		fmt.Fprintf(out, "✓ done (the article shows no output to compare)\n")
+	case v.passed && v.same:
+		fmt.Fprintf(out, "✓ output matches the article\n")
+	case v.passed:
+		fmt.Fprintf(out, "✓ that does what the article's `%s` does: the step's check passes\n", firstLine(c.Cmd))
+	case v.same || ev.status != 0:
+		if ev.status != 0 && !v.same {
+			fmt.Fprintf(out, "✗ `%s` exited with status %d. This step's command is:\n    %s\n", firstLine(word), ev.status, c.Cmd)
+		} else {
+			fmt.Fprintf(out, "✗ %s\n", v.why)
+			if v.diff != "" {
+				fmt.Fprint(out, indent(v.diff))
+			}
+		}
+		fmt.Fprintf(out, "  Try again, or type hint (what it should print) or skip (advent runs it).\n")
+		return false
+	default:
+		fmt.Fprintf(out, "(still at step %d/%d %s: next, `%s`)\n", s.cur+1, len(s.lab.Steps), st.Name, firstLine(c.Cmd))
+		return false
+	}
+	return true
 }
 
 func (s *session) flags(sync bool) string {
