@@ -139,60 +139,18 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	targets := b.steps
-	if o.Only != "" {
-		s, ok := b.byID[o.Only]
-		if !ok {
-			return nil, &StepError{Step: "plan", Reason: fmt.Sprintf("unknown step %q", o.Only),
-				Fix: "pick one of: " + strings.Join(b.ids(), ", ")}
-		}
-		if s.unavailable != nil {
-			return nil, &StepError{Step: s.title, Err: s.unavailable, Reason: s.unavailable.Error()}
-		}
-		targets = []*step{s}
+	targets, err := b.targets()
+	if err != nil {
+		return nil, err
 	}
-
-	// Decide, top down, what has to be built: a step whose key matches is
-	// reused and what it is built from is not even looked at.
-	status := map[*step]string{} // "ok", "build", "skip"
-	var visit func(s *step) error
-	visit = func(s *step) error {
-		if _, done := status[s]; done {
-			return nil
-		}
-		if s.unavailable != nil {
-			status[s] = "skip"
-			return nil
-		}
-		ok, err := s.upToDate(ctx)
-		if err != nil {
-			return stepError("check "+s.id, "", err)
-		}
-		if ok {
-			status[s] = "ok"
-			return nil
-		}
-		status[s] = "build"
-		for _, d := range s.deps {
-			if err := visit(d); err != nil {
-				return err
-			}
-		}
-		return nil
+	plan, status, err := b.decide(ctx, targets)
+	if err != nil {
+		return nil, err
 	}
-	for _, t := range targets {
-		if err := visit(t); err != nil {
-			return nil, err
-		}
-	}
-	var plan []*step
 	nBuild := 0
-	for _, s := range b.steps {
-		if st, ok := status[s]; ok {
-			plan = append(plan, s)
-			if st == "build" {
-				nBuild++
-			}
+	for _, s := range plan {
+		if status[s] == planBuild {
+			nBuild++
 		}
 	}
 	fmt.Fprintf(b.out, "advent images: cache %s, Kubernetes %s\n", b.o.CacheDir, strings.Join(b.o.K8sVersions, ", "))
@@ -207,11 +165,11 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	for i, s := range plan {
 		prefix := fmt.Sprintf("[%d/%d]", i+1, len(plan))
 		switch status[s] {
-		case "ok":
+		case planUpToDate:
 			fmt.Fprintf(b.out, "%s %s: up to date (key %s)\n", prefix, s.id, shortKey(s.key))
 			res.UpToDate = append(res.UpToDate, s.id)
 			continue
-		case "skip":
+		case planSkip:
 			fmt.Fprintf(b.out, "%s %s: skipped: %v\n", prefix, s.id, s.unavailable)
 			res.Skipped = append(res.Skipped, s.id)
 			continue
@@ -239,6 +197,75 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	fmt.Fprintf(b.out, "advent images: %d built, %d up to date%s in %s; manifest %s\n",
 		len(res.Built), len(res.UpToDate), skipped, roundDuration(res.Elapsed), ManifestPath(b.o.CacheDir))
 	return res, nil
+}
+
+// targets are the steps Options.Only asks for, or every step.
+func (b *builder) targets() ([]*step, error) {
+	if b.o.Only == "" {
+		return b.steps, nil
+	}
+	s, ok := b.byID[b.o.Only]
+	if !ok {
+		return nil, &StepError{Step: "plan", Reason: fmt.Sprintf("unknown step %q", b.o.Only),
+			Fix: "pick one of: " + strings.Join(b.ids(), ", ")}
+	}
+	if s.unavailable != nil {
+		return nil, &StepError{Step: s.title, Err: s.unavailable, Reason: s.unavailable.Error()}
+	}
+	return []*step{s}, nil
+}
+
+// planStatus is what Build does with a step.
+type planStatus int
+
+const (
+	planUpToDate planStatus = iota + 1 // its key matches: reused
+	planBuild                          // built
+	planSkip                           // unavailable here: skipped
+)
+
+// decide decides, top down, what has to be built for targets: a step whose
+// key matches is reused and what it is built from is not even looked at.
+// It returns the steps concerned, in build order, and each one's status.
+func (b *builder) decide(ctx context.Context, targets []*step) ([]*step, map[*step]planStatus, error) {
+	status := map[*step]planStatus{}
+	var visit func(s *step) error
+	visit = func(s *step) error {
+		if _, done := status[s]; done {
+			return nil
+		}
+		if s.unavailable != nil {
+			status[s] = planSkip
+			return nil
+		}
+		ok, err := s.upToDate(ctx)
+		if err != nil {
+			return stepError("check "+s.id, "", err)
+		}
+		if ok {
+			status[s] = planUpToDate
+			return nil
+		}
+		status[s] = planBuild
+		for _, d := range s.deps {
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, t := range targets {
+		if err := visit(t); err != nil {
+			return nil, nil, err
+		}
+	}
+	var plan []*step
+	for _, s := range b.steps {
+		if _, ok := status[s]; ok {
+			plan = append(plan, s)
+		}
+	}
+	return plan, status, nil
 }
 
 // runStep runs one step with its log, temporary tags and clean-up.
@@ -374,14 +401,14 @@ func (b *builder) preflight(ctx context.Context) error {
 }
 
 // checkDisk fails early when the disks are too full for the planned build.
-func (b *builder) checkDisk(ctx context.Context, plan []*step, status map[*step]string) error {
+func (b *builder) checkDisk(ctx context.Context, plan []*step, status map[*step]planStatus) error {
 	const gib = 1 << 30
 	need := uint64(2 * gib)
 	for _, s := range plan {
-		if status[s] == "build" && strings.HasPrefix(s.id, "kind-node-") {
+		if status[s] == planBuild && strings.HasPrefix(s.id, "kind-node-") {
 			need += 3 * gib
 		}
-		if status[s] == "build" && strings.HasPrefix(s.id, "kube-binaries-") {
+		if status[s] == planBuild && strings.HasPrefix(s.id, "kube-binaries-") {
 			need += 2 * gib
 		}
 	}

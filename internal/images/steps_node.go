@@ -57,69 +57,9 @@ func (b *builder) nodeStep(v string, bins, cp, systemd, localPath, debian *step)
 			return err
 		}
 		rc.defer_(func(context.Context) { os.RemoveAll(dir) })
-		if err := copyAsset("node", dir); err != nil {
+		if err := b.nodeContext(dir, kindFiles, v); err != nil {
 			return err
 		}
-		files := filepath.Join(dir, "files")
-		if err := copyTree(kindFiles, files); err != nil {
-			return fmt.Errorf("copy kind's base files: %w", err)
-		}
-		os.Remove(filepath.Join(files, "etc/systemd/system/containerd-fuse-overlayfs.service"))
-		cfgPath := filepath.Join(files, "etc/containerd/config.toml")
-		cfg, err := os.ReadFile(cfgPath)
-		if err != nil {
-			return err
-		}
-		text := string(cfg)
-		for _, t := range containerdTweaks {
-			if strings.Count(text, t.old) != 1 {
-				return fmt.Errorf("kind %s's containerd config.toml changed (%q not found once): update internal/images", b.kind.Version, firstLine(t.old))
-			}
-			text = strings.Replace(text, t.old, t.new, 1)
-		}
-		if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
-			return err
-		}
-		storage, err := assetText("node/default-storage.yaml")
-		if err != nil {
-			return err
-		}
-		storage = strings.NewReplacer("LOCAL_PATH_HELPER_IMAGE", debianImage, "LOCAL_PATH_IMAGE", localPathImage).Replace(storage)
-		cni, err := assetText("node/default-cni.yaml")
-		if err != nil {
-			return err
-		}
-		conflist, err := assetText("node/10-advent-bridge.conflist")
-		if err != nil {
-			return err
-		}
-		for p, text := range map[string]string{
-			"kind/version":                            v + "\n",
-			"kind/manifests/default-storage.yaml":     storage,
-			"kind/manifests/default-cni.yaml":         cni,
-			"etc/cni/net.d/10-advent-bridge.conflist": conflist,
-		} {
-			full := filepath.Join(files, p)
-			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-				return err
-			}
-			if err := os.WriteFile(full, []byte(text), 0o644); err != nil {
-				return err
-			}
-		}
-		for _, f := range []string{"default-storage.yaml", "default-cni.yaml", "10-advent-bridge.conflist"} {
-			os.Remove(filepath.Join(dir, f))
-		}
-		binDir := filepath.Join(dir, "bin")
-		if err := os.MkdirAll(binDir, 0o755); err != nil {
-			return err
-		}
-		for _, c := range []string{"kubeadm", "kubelet", "kubectl"} {
-			if err := copyFile(filepath.Join(kubeDir(b.o.CacheDir, v), "bin", c), filepath.Join(binDir, c), 0o755); err != nil {
-				return err
-			}
-		}
-
 		pre := rc.tmp()
 		if err := rc.docker.build(ctx, dir, pre, nil, 30*time.Minute); err != nil {
 			return fmt.Errorf("docker build: %w", err)
@@ -128,67 +68,9 @@ func (b *builder) nodeStep(v string, bins, cp, systemd, localPath, debian *step)
 		if err != nil {
 			return err
 		}
-
-		// Preload the images kubeadm and the node's manifests use.
-		cpStamp, err := readStamp(filepath.Join(kubeDir(b.o.CacheDir, v), "control-plane.json"))
-		if err != nil || cpStamp == nil {
-			return fmt.Errorf("control-plane images of %s are not recorded: %v", v, err)
-		}
-		preload := append(sortedKeys(cpStamp.Images), localPathImage, debianImage)
-		tarball := filepath.Join(dir, "images.tar")
-		rc.logf("saving %d images for preloading: %s", len(preload), strings.Join(preload, " "))
-		if err := rc.docker.cmd(append([]string{"save", "-o", tarball}, preload...)...).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
-			return fmt.Errorf("docker save: %w", err)
-		}
-		ctr := "advent-build-" + s.id + "-" + randHex(4)
-		rc.defer_(func(cctx context.Context) { rc.docker.cmd("rm", "-f", "-v", ctr).WithTimeout(time.Minute).Run(cctx) })
-		// No label on this container: docker commit would copy it into the
-		// node image and from there onto every kind node.
-		if err := rc.docker.cmd("run", "-d", "--name", ctr, "--privileged",
-			"--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-			"--entrypoint", "sleep", pre, "infinity").WithTimeout(2 * time.Minute).Run(ctx); err != nil {
-			return fmt.Errorf("start preload container: %w", err)
-		}
-		startCtrd := `containerd >/var/log/containerd-preload.log 2>&1 & echo $! >/run/ctrd.pid
-for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done
-cat /var/log/containerd-preload.log; exit 1`
-		if err := rc.docker.cmd("exec", ctr, "bash", "-c", startCtrd).WithTimeout(2 * time.Minute).Run(ctx); err != nil {
-			return fmt.Errorf("start containerd in the node: %w", err)
-		}
-		f, err := os.Open(tarball)
+		committed, err := b.preload(ctx, rc, s.id, v, dir, pre)
 		if err != nil {
 			return err
-		}
-		defer f.Close()
-		if err := rc.docker.cmd("exec", "-i", ctr, "ctr", "--namespace=k8s.io", "images", "import",
-			"--label=io.cri-containerd.pinned=pinned", "--all-platforms", "--no-unpack", "--digests", "-").
-			WithStdin(f).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
-			return fmt.Errorf("import images into the node's containerd: %w", err)
-		}
-		listed, err := rc.docker.cmd("exec", ctr, "ctr", "--namespace=k8s.io", "images", "list", "-q").WithTimeout(time.Minute).Output(ctx)
-		if err != nil {
-			return fmt.Errorf("list the node's images: %w", err)
-		}
-		have := map[string]bool{}
-		for _, l := range uniqueLines(string(listed)) {
-			have[l] = true
-		}
-		for _, p := range preload {
-			if !have[p] && !have["docker.io/library/"+p] && !have["docker.io/"+p] {
-				return fmt.Errorf("image %s missing from the node's containerd after import", p)
-			}
-		}
-		stopCtrd := `kill $(cat /run/ctrd.pid); for i in $(seq 1 20); do kill -0 $(cat /run/ctrd.pid) 2>/dev/null || break; sleep 0.5; done
-rm -f /run/ctrd.pid /var/log/containerd-preload.log; rm -rf /run/containerd /tmp/*`
-		if err := rc.docker.cmd("exec", ctr, "bash", "-c", stopCtrd).WithTimeout(time.Minute).Run(ctx); err != nil {
-			return fmt.Errorf("stop containerd in the node: %w", err)
-		}
-		committed := rc.tmp()
-		if err := rc.docker.cmd("commit",
-			"--change", `ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
-			"--change", `CMD []`,
-			ctr, committed).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
-			return fmt.Errorf("docker commit: %w", err)
 		}
 		return rc.finish(ctx, committed, s.images, s.key, false, Sources{
 			Debian: debs,
@@ -196,6 +78,157 @@ rm -f /run/ctrd.pid /var/log/containerd-preload.log; rm -rf /run/containerd /tmp
 		})
 	}
 	return s, nil
+}
+
+// nodeContext writes the docker build context of the node image for
+// Kubernetes v into dir: the node asset, kind's base files (containerd's
+// config tweaked), the default StorageClass and CNI manifests, and
+// kubeadm, kubelet and kubectl.
+func (b *builder) nodeContext(dir, kindFiles, v string) error {
+	if err := copyAsset("node", dir); err != nil {
+		return err
+	}
+	files := filepath.Join(dir, "files")
+	if err := copyTree(kindFiles, files); err != nil {
+		return fmt.Errorf("copy kind's base files: %w", err)
+	}
+	os.Remove(filepath.Join(files, "etc/systemd/system/containerd-fuse-overlayfs.service"))
+	if err := b.tweakContainerd(filepath.Join(files, "etc/containerd/config.toml")); err != nil {
+		return err
+	}
+	storage, err := assetText("node/default-storage.yaml")
+	if err != nil {
+		return err
+	}
+	storage = strings.NewReplacer("LOCAL_PATH_HELPER_IMAGE", debianImage, "LOCAL_PATH_IMAGE", localPathImage).Replace(storage)
+	cni, err := assetText("node/default-cni.yaml")
+	if err != nil {
+		return err
+	}
+	conflist, err := assetText("node/10-advent-bridge.conflist")
+	if err != nil {
+		return err
+	}
+	for p, text := range map[string]string{
+		"kind/version":                            v + "\n",
+		"kind/manifests/default-storage.yaml":     storage,
+		"kind/manifests/default-cni.yaml":         cni,
+		"etc/cni/net.d/10-advent-bridge.conflist": conflist,
+	} {
+		full := filepath.Join(files, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	for _, f := range []string{"default-storage.yaml", "default-cni.yaml", "10-advent-bridge.conflist"} {
+		os.Remove(filepath.Join(dir, f))
+	}
+	binDir := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return err
+	}
+	for _, c := range []string{"kubeadm", "kubelet", "kubectl"} {
+		if err := copyFile(filepath.Join(kubeDir(b.o.CacheDir, v), "bin", c), filepath.Join(binDir, c), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tweakContainerd applies containerdTweaks to kind's containerd config at
+// path; each must match once.
+func (b *builder) tweakContainerd(path string) error {
+	cfg, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	text := string(cfg)
+	for _, t := range containerdTweaks {
+		if strings.Count(text, t.old) != 1 {
+			return fmt.Errorf("kind %s's containerd config.toml changed (%q not found once): update internal/images", b.kind.Version, firstLine(t.old))
+		}
+		text = strings.Replace(text, t.old, t.new, 1)
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+// preload imports the images kubeadm and the node's manifests use into the
+// containerd of image pre (built from dir, for step id and Kubernetes v)
+// and returns the committed image.
+func (b *builder) preload(ctx context.Context, rc *runCtx, id, v, dir, pre string) (string, error) {
+	cpStamp, err := readStamp(filepath.Join(kubeDir(b.o.CacheDir, v), "control-plane.json"))
+	if err != nil || cpStamp == nil {
+		return "", fmt.Errorf("control-plane images of %s are not recorded: %v", v, err)
+	}
+	preload := append(sortedKeys(cpStamp.Images), localPathImage, debianImage)
+	tarball := filepath.Join(dir, "images.tar")
+	rc.logf("saving %d images for preloading: %s", len(preload), strings.Join(preload, " "))
+	if err := rc.docker.cmd(append([]string{"save", "-o", tarball}, preload...)...).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
+		return "", fmt.Errorf("docker save: %w", err)
+	}
+	ctr := "advent-build-" + id + "-" + randHex(4)
+	rc.defer_(func(cctx context.Context) { rc.docker.cmd("rm", "-f", "-v", ctr).WithTimeout(time.Minute).Run(cctx) })
+	// No label on this container: docker commit would copy it into the
+	// node image and from there onto every kind node.
+	if err := rc.docker.cmd("run", "-d", "--name", ctr, "--privileged",
+		"--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+		"--entrypoint", "sleep", pre, "infinity").WithTimeout(2 * time.Minute).Run(ctx); err != nil {
+		return "", fmt.Errorf("start preload container: %w", err)
+	}
+	startCtrd := `containerd >/var/log/containerd-preload.log 2>&1 & echo $! >/run/ctrd.pid
+for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done
+cat /var/log/containerd-preload.log; exit 1`
+	if err := rc.docker.cmd("exec", ctr, "bash", "-c", startCtrd).WithTimeout(2 * time.Minute).Run(ctx); err != nil {
+		return "", fmt.Errorf("start containerd in the node: %w", err)
+	}
+	if err := importImages(ctx, rc, ctr, tarball, preload); err != nil {
+		return "", err
+	}
+	stopCtrd := `kill $(cat /run/ctrd.pid); for i in $(seq 1 20); do kill -0 $(cat /run/ctrd.pid) 2>/dev/null || break; sleep 0.5; done
+rm -f /run/ctrd.pid /var/log/containerd-preload.log; rm -rf /run/containerd /tmp/*`
+	if err := rc.docker.cmd("exec", ctr, "bash", "-c", stopCtrd).WithTimeout(time.Minute).Run(ctx); err != nil {
+		return "", fmt.Errorf("stop containerd in the node: %w", err)
+	}
+	committed := rc.tmp()
+	if err := rc.docker.cmd("commit",
+		"--change", `ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
+		"--change", `CMD []`,
+		ctr, committed).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
+		return "", fmt.Errorf("docker commit: %w", err)
+	}
+	return committed, nil
+}
+
+// importImages imports the image archive tarball into the containerd
+// running in container ctr and checks that every image of want is there.
+func importImages(ctx context.Context, rc *runCtx, ctr, tarball string, want []string) error {
+	f, err := os.Open(tarball)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := rc.docker.cmd("exec", "-i", ctr, "ctr", "--namespace=k8s.io", "images", "import",
+		"--label=io.cri-containerd.pinned=pinned", "--all-platforms", "--no-unpack", "--digests", "-").
+		WithStdin(f).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
+		return fmt.Errorf("import images into the node's containerd: %w", err)
+	}
+	listed, err := rc.docker.cmd("exec", ctr, "ctr", "--namespace=k8s.io", "images", "list", "-q").WithTimeout(time.Minute).Output(ctx)
+	if err != nil {
+		return fmt.Errorf("list the node's images: %w", err)
+	}
+	have := map[string]bool{}
+	for _, l := range uniqueLines(string(listed)) {
+		have[l] = true
+	}
+	for _, p := range want {
+		if !have[p] && !have["docker.io/library/"+p] && !have["docker.io/"+p] {
+			return fmt.Errorf("image %s missing from the node's containerd after import", p)
+		}
+	}
+	return nil
 }
 
 func firstLine(s string) string {
