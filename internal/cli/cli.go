@@ -1,5 +1,7 @@
-// Package cli is advent's command line: its subcommands, their flags and
-// exit codes. It is the one place where errors are printed.
+// Package cli is advent's command line: its subcommands, each declared
+// once with define (usage, help, a flagpole of its flags, what runs it;
+// flags may follow the arguments), and their exit codes. It is the one
+// place where errors are printed.
 //
 // Exit codes: 0 everything passed, 1 something failed (a lab, a check, a
 // build), 2 bad usage or bad input (with a path:line: message).
