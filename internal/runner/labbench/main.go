@@ -302,7 +302,12 @@ func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string)
 }
 
 // timed runs cmd with its output into logPath and returns the wall time.
+// A log already there is a failed run's, run again: it is kept as
+// logPath.failed.
 func timed(ctx context.Context, cmd *exec.Cmd, logPath string) (string, float64, error) {
+	if _, err := os.Stat(logPath); err == nil {
+		os.Rename(logPath, logPath+".failed")
+	}
 	f, err := os.Create(logPath)
 	if err != nil {
 		return logPath, 0, err
@@ -403,7 +408,9 @@ func adventReady(r *report.Run) (float64, error) {
 	return float64(r.Phases.EnvironmentReadyMS) / 1000, nil
 }
 
-var promptRE = regexp.MustCompile(`(?m)^` + labName + ` 1/\d+ \$ `)
+// promptRE is practice's first prompt: the line prompt (`helm 1/31 $ `)
+// or the learner's own bash (`(helm 1/31) root@host:~# `).
+var promptRE = regexp.MustCompile(`(?m)^(` + labName + ` 1/\d+ \$ |\(` + labName + ` 1/\d+\) \S+[#$] )`)
 
 // firstPrompt starts `advent lab practice` in a tmux session, waits for
 // its first prompt, quits, and waits for it to clean up. The screen goes

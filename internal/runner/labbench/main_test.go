@@ -144,3 +144,17 @@ func TestOnlyForeignLeaks(t *testing.T) {
 		}
 	}
 }
+
+func TestPromptRE(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Prepared in 0s.\nhelm 1/31 $ ":              true,
+		"  $ kind version\n(helm 1/31) root@vm:~# ":  true,
+		"(helm 1/31) me@box:/tmp/x$ ":                true,
+		"(helm 2/31) root@vm:~# ":                    false,
+		"── step 1/31: tools ──\n  $ kind version\n": false,
+	} {
+		if got := promptRE.MatchString(s); got != want {
+			t.Errorf("promptRE on %q = %v, want %v", s, got, want)
+		}
+	}
+}
