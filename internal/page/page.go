@@ -131,8 +131,8 @@ type Block struct {
 
 // StepResult is a step's outcome in the newest run of its lab.
 type StepResult struct {
-	Status string `json:"status"` // report status; unchanged shows as pass
-	Text   string `json:"text"`   // "Passed: output compared", "Ran without an output check", ...
+	Status report.Status `json:"status"` // report status; unchanged shows as pass
+	Text   string        `json:"text"`   // "Passed: output compared", "Ran without an output check", ...
 	// Line is the sentence the page shows: Text, the version, the reason
 	// and the step's record.
 	Line    string `json:"line"`
@@ -151,8 +151,8 @@ type StepResult struct {
 
 // VersionStatus is a step's status in the latest run of one version.
 type VersionStatus struct {
-	Version string `json:"version"`
-	Status  string `json:"status"`
+	Version string        `json:"version"`
+	Status  report.Status `json:"status"`
 }
 
 // Broke says where a step broke.
@@ -451,7 +451,7 @@ func stepBlock(blk *Block, b *content.Block, l *lab.Lab, s *lab.Step, res *resul
 }
 
 // statusWords are the per-version words of versionsLine.
-var statusWords = map[string]string{
+var statusWords = map[report.Status]string{
 	report.Pass: "passed", report.Fail: "failed", report.NotVerified: "not verified",
 	report.Skipped: "skipped", report.NotRun: "not run",
 }
@@ -474,7 +474,7 @@ func versionsLine(vs []VersionStatus) string {
 
 // shown is the status a page shows: a lab skipped as unchanged since its
 // last pass shows its steps as passed.
-func shown(status string) string {
+func shown(status report.Status) report.Status {
 	switch status {
 	case report.Unchanged:
 		return report.Pass
@@ -485,7 +485,7 @@ func shown(status string) string {
 }
 
 // statusText says what a step's status means, given its check.
-func statusText(status string, c Check, rs *report.Step) string {
+func statusText(status report.Status, c Check, rs *report.Step) string {
 	switch status {
 	case report.Pass:
 		switch c {

@@ -151,7 +151,7 @@ func at(s string) time.Time {
 }
 
 // steps makes a run's steps: every step of l with status, unless set.
-func steps(l *lab.Lab, status string, set map[string]string) []*report.Step {
+func steps(l *lab.Lab, status report.Status, set map[string]report.Status) []*report.Step {
 	var out []*report.Step
 	for _, s := range l.Steps {
 		st := status
@@ -166,10 +166,10 @@ func steps(l *lab.Lab, status string, set map[string]string) []*report.Step {
 func TestStates(t *testing.T) {
 	arts, labs := parse(t, article)
 	l := labs[0]
-	run := func(k, started, status string, st []*report.Step) *report.Run {
+	run := func(k, started string, status report.Status, st []*report.Step) *report.Run {
 		return &report.Run{Kubernetes: k, Started: at(started), Status: status, Mode: "online", Steps: st}
 	}
-	allPass := map[string]string{"dots": report.Pass}
+	allPass := map[string]report.Status{"dots": report.Pass}
 	for _, tc := range []struct {
 		name     string
 		runs     []*report.Run
@@ -178,14 +178,14 @@ func TestStates(t *testing.T) {
 	}{
 		{"no runs", nil, page.StateUnverified, "Not yet verified: none of its 5 steps has run."},
 		{"exit-only and not verified", []*report.Run{
-			run("v1.34.1", "2026-11-30T01:00:00Z", report.Pass, steps(l, report.Pass, map[string]string{"image": report.NotVerified})),
+			run("v1.34.1", "2026-11-30T01:00:00Z", report.Pass, steps(l, report.Pass, map[string]report.Status{"image": report.NotVerified})),
 		}, page.StatePartial, "4 of 5 steps verified on Kubernetes v1.34.1 (November 30, 2026, online); 2 ran without an output check; 1 not verified: needs chef/inspec:5."},
 		{"failing on the newer version", []*report.Run{
-			run("v1.34.1", "2026-11-30T02:00:00Z", report.Fail, steps(l, report.Pass, map[string]string{"out": report.Fail})),
+			run("v1.34.1", "2026-11-30T02:00:00Z", report.Fail, steps(l, report.Pass, map[string]report.Status{"out": report.Fail})),
 			run("v1.33.2", "2026-11-30T01:00:00Z", report.Pass, steps(l, report.Pass, allPass)),
 		}, page.StateFailing, "4 of 5 steps verified on Kubernetes v1.34.1 (November 30, 2026, online); 2 ran without an output check; 1 failed; the lab passes on Kubernetes v1.33.2."},
 		{"a step not run is partial, not verified", []*report.Run{
-			run("v1.34.1", "2026-11-30T01:00:00Z", report.Pass, steps(l, report.Pass, map[string]string{"image": report.NotRun})),
+			run("v1.34.1", "2026-11-30T01:00:00Z", report.Pass, steps(l, report.Pass, map[string]report.Status{"image": report.NotRun})),
 		}, page.StatePartial, "4 of 5 steps verified on Kubernetes v1.34.1 (November 30, 2026, online); 2 ran without an output check; 1 not run."},
 		{"versions ordered by semver, not by string", []*report.Run{
 			run("v1.9.0", "2026-11-29T01:00:00Z", report.Pass, steps(l, report.Pass, allPass)),
@@ -227,8 +227,8 @@ func TestBrokeAndFirstFailing(t *testing.T) {
 	l := labs[0]
 	st := report.Store{"t": {Lab: "t", Runs: []*report.Run{
 		{Kubernetes: "v1.33.2", Started: at("2026-11-30T01:00:00Z"), Status: report.Pass, Steps: steps(l, report.Pass, nil)},
-		{Kubernetes: "v1.34.1", Started: at("2026-11-30T02:00:00Z"), Status: report.Fail, Steps: steps(l, report.Pass, map[string]string{"out": report.Fail, "dots": report.NotRun})},
-		{Kubernetes: "v1.35.0", Started: at("2026-11-29T02:00:00Z"), Status: report.Fail, Steps: steps(l, report.Pass, map[string]string{"out": report.Fail})},
+		{Kubernetes: "v1.34.1", Started: at("2026-11-30T02:00:00Z"), Status: report.Fail, Steps: steps(l, report.Pass, map[string]report.Status{"out": report.Fail, "dots": report.NotRun})},
+		{Kubernetes: "v1.35.0", Started: at("2026-11-29T02:00:00Z"), Status: report.Fail, Steps: steps(l, report.Pass, map[string]report.Status{"out": report.Fail})},
 	}}}
 	m := page.Compute(arts, labs, st)
 	a := m.Articles["content/2000/01-test.md"]
@@ -247,7 +247,7 @@ func TestBrokeAndFirstFailing(t *testing.T) {
 	}
 	var vs []string
 	for _, v := range b.Versions {
-		vs = append(vs, v.Version+"="+v.Status)
+		vs = append(vs, v.Version+"="+string(v.Status))
 	}
 	if got := strings.Join(vs, " "); got != "v1.33.2=pass v1.34.1=fail v1.35.0=fail" {
 		t.Errorf("versions: %s", got)

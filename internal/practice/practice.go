@@ -511,7 +511,7 @@ func (s *session) prompt(ctx context.Context, i int, cmd string) (string, error)
 	}
 }
 
-func mark(res *report.Step) string { return runner.Mark(res.Status) }
+func mark(res *report.Step) string { return res.Status.Mark() }
 
 func indent(s string) string {
 	var b strings.Builder

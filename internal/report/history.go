@@ -16,7 +16,7 @@ const EventSchedule = "schedule"
 type Outcome struct {
 	Started    time.Time `json:"started"` // the run's start: identifies the run
 	Event      string    `json:"event,omitempty"`
-	Status     string    `json:"status"`
+	Status     Status    `json:"status"`
 	Attempts   int       `json:"attempts,omitempty"`
 	DurationMS int64     `json:"duration_ms"`
 }

@@ -78,7 +78,7 @@ func WriteJUnit(path string, suites []Suite) error {
 				js.Failures++
 			case Pass:
 			default:
-				c.Skipped = &junitMessage{Message: st.Status + ": " + st.Reason}
+				c.Skipped = &junitMessage{Message: string(st.Status) + ": " + st.Reason}
 				js.Skipped++
 			}
 			js.Cases = append(js.Cases, c)

@@ -29,20 +29,38 @@ const Schema = "advent.results/v2"
 // a merge turns each into one history entry).
 const SchemaV1 = "advent.results/v1"
 
-// Step statuses.
+// Status is the outcome of a step or a run, as results files spell it.
+type Status string
+
+// Step and run statuses.
 const (
-	Pass        = "pass"
-	Fail        = "fail"
-	Skipped     = "skipped"      // not applicable in this run
-	NotRun      = "not-run"      // an earlier step failed or time ran out
-	NotVerified = "not-verified" // needs something this machine lacks; never a pass
-	Unchanged   = "unchanged"    // lab skipped: same content, tools and images as its last pass
+	Pass        Status = "pass"
+	Fail        Status = "fail"
+	Skipped     Status = "skipped"      // not applicable in this run
+	NotRun      Status = "not-run"      // an earlier step failed or time ran out
+	NotVerified Status = "not-verified" // needs something this machine lacks; never a pass
+	Unchanged   Status = "unchanged"    // lab skipped: same content, tools and images as its last pass
 	// Kept is a run that left its environment up (lab run -keep) or re-ran
 	// steps on a kept one (-from, -only): cleanup, teardown and the leak
 	// check did not run, so it is never a pass, and results/<lab>.json
 	// does not record it.
-	Kept = "kept"
+	Kept Status = "kept"
 )
+
+// Mark is the sign of a status in progress output, practice mode and job
+// summaries: ✓ pass, ✗ fail, ○ not verified, - anything else (not run,
+// skipped).
+func (s Status) Mark() string {
+	switch s {
+	case Pass:
+		return "✓"
+	case Fail:
+		return "✗"
+	case NotVerified:
+		return "○"
+	}
+	return "-"
+}
 
 // File is results/<lab>.json: every run of one lab, one per Kubernetes
 // version.
@@ -68,7 +86,7 @@ type Run struct {
 	StandIns   []string          `json:"stand_ins,omitempty"` // images that were local stand-ins
 	Started    time.Time         `json:"started"`
 	DurationMS int64             `json:"duration_ms"`
-	Status     string            `json:"status"` // pass or fail
+	Status     Status            `json:"status"` // pass or fail (unchanged, kept: not recorded)
 	// Event is what started the run on GitHub (schedule, push,
 	// workflow_dispatch, pull_request), stamped by `advent results merge`;
 	// empty for a run on a developer's machine.
@@ -77,7 +95,7 @@ type Run struct {
 	CacheKey string         `json:"cache_key"`
 	Steps    []*Step        `json:"steps"`
 	Leaks    []string       `json:"leaks,omitempty"`
-	Counts   map[string]int `json:"counts"`
+	Counts   map[Status]int `json:"counts"`
 	// Phases divides the run's wall time (environment, steps, teardown).
 	Phases *Phases `json:"phases,omitempty"`
 }
@@ -95,7 +113,7 @@ type Step struct {
 	Kind       string   `json:"kind"`
 	Role       string   `json:"role,omitempty"`
 	Line       int      `json:"line"` // the block's line in the article
-	Status     string   `json:"status"`
+	Status     Status   `json:"status"`
 	Reason     string   `json:"reason,omitempty"`
 	DurationMS int64    `json:"duration_ms"`
 	Attempts   int      `json:"attempts,omitempty"`
@@ -137,7 +155,7 @@ func (s *Step) Duration() time.Duration { return time.Duration(s.DurationMS) * t
 
 // Tally counts step statuses into r.Counts and sets r.Status.
 func (r *Run) Tally() {
-	r.Counts = map[string]int{}
+	r.Counts = map[Status]int{}
 	failed := false
 	for _, s := range r.Steps {
 		r.Counts[s.Status]++

@@ -253,7 +253,7 @@ func TestRetriesGrowing(t *testing.T) {
 }
 
 func TestBisect(t *testing.T) {
-	r := func(k, status string) *Run { return &Run{Kubernetes: k, Status: status} }
+	r := func(k string, status Status) *Run { return &Run{Kubernetes: k, Status: status} }
 	for _, c := range []struct {
 		runs []*Run
 		want string

@@ -6,19 +6,6 @@ import (
 	"strings"
 )
 
-// stepMark is how a summary shows a step's status.
-func stepMark(status string) string {
-	switch status {
-	case Pass:
-		return "✓"
-	case Fail:
-		return "✗"
-	case NotVerified:
-		return "○"
-	}
-	return "-"
-}
-
 // mdText escapes text for a Markdown table cell or line: no HTML, no
 // table breaks, no emphasis.
 func mdText(s string) string {
@@ -60,7 +47,7 @@ func WriteMarkdown(w io.Writer, st Store) error {
 			if r.Kubernetes != "" {
 				where = "Kubernetes " + r.Kubernetes
 			}
-			fmt.Fprintf(&b, "### %s %s (%s, %s): %s\n\n", stepMark(r.Status), mdText(f.Lab), mdText(where), mdText(string(r.Mode)), mdText(r.Status))
+			fmt.Fprintf(&b, "### %s %s (%s, %s): %s\n\n", r.Status.Mark(), mdText(f.Lab), mdText(where), mdText(string(r.Mode)), mdText(string(r.Status)))
 			if f.Source != "" {
 				fmt.Fprintf(&b, "Article: `%s`", strings.ReplaceAll(f.Source, "`", ""))
 				if r.Commit != "" {
@@ -81,7 +68,7 @@ func WriteMarkdown(w io.Writer, st Store) error {
 				if s.Attempts > 1 {
 					attempts = fmt.Sprint(s.Attempts)
 				}
-				fmt.Fprintf(&b, "| %s | %s | %d | %.1fs | %s | %s |\n", stepMark(s.Status), mdText(s.Name), s.Line,
+				fmt.Fprintf(&b, "| %s | %s | %d | %.1fs | %s | %s |\n", s.Status.Mark(), mdText(s.Name), s.Line,
 					float64(s.DurationMS)/1000, attempts, mdText(note))
 			}
 			for _, l := range r.Leaks {

@@ -40,7 +40,7 @@ type Kept struct {
 	Containers  []string          `json:"containers,omitempty"`
 	Networks    []string          `json:"networks,omitempty"`
 	// Steps is each step's status in the last run that ran it here.
-	Steps map[string]string `json:"steps,omitempty"`
+	Steps map[string]report.Status `json:"steps,omitempty"`
 }
 
 // Adopter is a Backend that can take over an environment a previous
@@ -117,7 +117,7 @@ func KeptLabs(dir string) []string {
 func (r *runState) keepRecord(dir string) (*Kept, error) {
 	k := &Kept{Lab: r.lab.Name, Source: r.lab.Source, Owner: r.opts.Owner, Created: time.Now().UTC(),
 		Dir: dir, Home: r.sess.home, Kubernetes: r.info.Kubernetes, Kubeconfigs: map[string]string{},
-		Steps: map[string]string{}}
+		Steps: map[string]report.Status{}}
 	k.Updated = k.Created
 	for _, c := range r.lab.Env.Clusters {
 		k.Clusters = append(k.Clusters, c.Name)
@@ -264,7 +264,7 @@ func rerun(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	for i := 0; i < first; i++ {
 		if s := &l.Steps[i]; s.Background && s.Role != lab.RoleCleanup {
 			res := r.step(labCtx, s)
-			fmt.Fprintf(opts.Progress, "  (background step %q started again) %s\n", s.Name, Mark(res.Status))
+			fmt.Fprintf(opts.Progress, "  (background step %q started again) %s\n", s.Name, res.Status.Mark())
 			if res.Status == report.Fail {
 				fmt.Fprintf(opts.Progress, "      %s\n", res.Reason)
 			}

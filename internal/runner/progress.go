@@ -55,7 +55,7 @@ func (p *progress) end(i int, s *lab.Step, res *report.Step) {
 	if isTerminal(p.w) {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-	fmt.Fprintf(p.w, "%s %s %s", p.prefix(i, s), Mark(res.Status), res.Duration().Round(100*time.Millisecond))
+	fmt.Fprintf(p.w, "%s %s %s", p.prefix(i, s), res.Status.Mark(), res.Duration().Round(100*time.Millisecond))
 	if res.Attempts > 1 {
 		fmt.Fprintf(p.w, " (%d attempts)", res.Attempts)
 	}
@@ -80,20 +80,6 @@ func (p *progress) end(i int, s *lab.Step, res *report.Step) {
 	}
 }
 
-// Mark is the sign of a step status in progress output and practice
-// mode: ✓ pass, ✗ fail, ○ not verified, - not run or skipped.
-func Mark(status string) string {
-	switch status {
-	case report.Pass:
-		return "✓"
-	case report.Fail:
-		return "✗"
-	case report.NotVerified:
-		return "○"
-	}
-	return "-"
-}
-
 func (p *progress) skip(i int, s *lab.Step, res *report.Step) {
 	fmt.Fprintf(p.w, "%s - %s: %s\n", p.prefix(i, s), res.Status, res.Reason)
 }
@@ -105,7 +91,7 @@ func (p *progress) unchanged(last *report.Run) {
 
 func (p *progress) done(run *report.Run, resultsDir string) {
 	var parts []string
-	for _, st := range []string{report.Pass, report.Fail, report.NotVerified, report.NotRun, report.Skipped} {
+	for _, st := range []report.Status{report.Pass, report.Fail, report.NotVerified, report.NotRun, report.Skipped} {
 		if n := run.Counts[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}

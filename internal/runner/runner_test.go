@@ -38,7 +38,7 @@ func testOpts(t *testing.T, b Backend) Options {
 func statuses(run *report.Run) string {
 	var s []string
 	for _, st := range run.Steps {
-		s = append(s, st.Name+"="+st.Status)
+		s = append(s, st.Name+"="+string(st.Status))
 	}
 	return strings.Join(s, " ")
 }

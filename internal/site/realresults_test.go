@@ -89,7 +89,7 @@ func checkAgainstResults(t *testing.T, root, dir string) {
 			if status == report.Unchanged {
 				status = report.Pass
 			}
-			if got[s.Name] != status {
+			if got[s.Name] != string(status) {
 				t.Errorf("%s: block %q shows %q, the newest run (Kubernetes %s) says %q", f.Lab, s.Name, got[s.Name], newest.Kubernetes, s.Status)
 			}
 		}
