@@ -158,7 +158,7 @@ func steps(l *lab.Lab, status report.Status, set map[string]report.Status) []*re
 		if v, ok := set[s.Name]; ok {
 			st = v
 		}
-		out = append(out, &report.Step{Name: s.Name, Kind: string(s.Kind), Line: s.Line, Status: st})
+		out = append(out, &report.Step{Name: s.Name, Kind: s.Kind, Line: s.Line, Status: st})
 	}
 	return out
 }

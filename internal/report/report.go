@@ -19,6 +19,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/sysadvent/advent/internal/images"
+	"github.com/sysadvent/advent/internal/lab"
 )
 
 // Schema identifies the results format written. v2 added each step's
@@ -110,8 +111,8 @@ type Image struct {
 // Step is one step's result.
 type Step struct {
 	Name       string   `json:"name"`
-	Kind       string   `json:"kind"`
-	Role       string   `json:"role,omitempty"`
+	Kind       lab.Kind `json:"kind"`
+	Role       lab.Role `json:"role,omitempty"`
 	Line       int      `json:"line"` // the block's line in the article
 	Status     Status   `json:"status"`
 	Reason     string   `json:"reason,omitempty"`

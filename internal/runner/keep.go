@@ -279,7 +279,7 @@ func rerun(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 		r.p.start(i, s)
 		res := r.step(labCtx, s)
 		r.p.end(i, s, res)
-		res.Name, res.Kind, res.Role, res.Line = s.Name, string(s.Kind), string(s.Role), s.Line
+		res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
 		run.Steps = append(run.Steps, res)
 		k.Steps[s.Name] = res.Status
 		if opts.Only != "" || res.Status == report.Fail {
@@ -373,7 +373,7 @@ func (r *runState) keep(run *report.Run, dir string, results []*report.Step) *re
 			res = &report.Step{Status: report.NotRun, Reason: "the environment is kept: `advent lab down " + r.lab.Name + "` runs it"}
 			r.p.skip(i, s, res)
 		}
-		res.Name, res.Kind, res.Role, res.Line = s.Name, string(s.Kind), string(s.Role), s.Line
+		res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
 		run.Steps = append(run.Steps, res)
 	}
 	reason := run.Reason

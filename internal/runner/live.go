@@ -74,7 +74,7 @@ func (lv *Live) Cwd() string { return lv.r.sess.cwd() }
 func (lv *Live) Step(ctx context.Context, i int) *report.Step {
 	s := &lv.r.lab.Steps[i]
 	res := lv.r.step(ctx, s)
-	res.Name, res.Kind, res.Role, res.Line = s.Name, string(s.Kind), string(s.Role), s.Line
+	res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
 	return res
 }
 
@@ -93,7 +93,7 @@ func (lv *Live) Exec(ctx context.Context, i int, command string, w io.Writer) (s
 // output against the article.
 func (lv *Live) Command(ctx context.Context, i, ci int, w io.Writer, again func(attempt int)) *report.Step {
 	s := &lv.r.lab.Steps[i]
-	res := &report.Step{Name: s.Name, Kind: string(s.Kind), Role: string(s.Role), Line: s.Line, Status: report.Pass}
+	res := &report.Step{Name: s.Name, Kind: s.Kind, Role: s.Role, Line: s.Line, Status: report.Pass}
 	if err := lv.r.command(ctx, s, ci, res, w, again); err != nil {
 		res.Status, res.Reason = report.Fail, err.Error()
 	}

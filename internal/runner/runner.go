@@ -289,7 +289,7 @@ func (r *runState) run(ctx context.Context) *report.Run {
 	run.Phases = r.phases(run.Started, provisioned, results, time.Since(tdBegin))
 	for i, res := range results {
 		s := &r.lab.Steps[i]
-		res.Name, res.Kind, res.Role, res.Line = s.Name, string(s.Kind), string(s.Role), s.Line
+		res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
 		run.Steps = append(run.Steps, res)
 	}
 	after, err := r.opts.Backend.Snapshot(cleanupCtx)

@@ -457,7 +457,7 @@ func writeAllPassing(t *testing.T, root, dir string, arts []*content.Article) []
 				Started:  time.Date(2026, 11, 20+i, 9, 0, 0, 0, time.UTC),
 			}
 			for _, s := range l.Steps {
-				run.Steps = append(run.Steps, &report.Step{Name: s.Name, Kind: string(s.Kind), Role: string(s.Role), Line: s.Line, Status: report.Pass})
+				run.Steps = append(run.Steps, &report.Step{Name: s.Name, Kind: s.Kind, Role: s.Role, Line: s.Line, Status: report.Pass})
 			}
 			run.Tally()
 			f.Merge(run)
