@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,6 +82,11 @@ func TestStandInsBehave(t *testing.T) {
 		})
 		docker(t, "run", "-d", "--name", id, "-p", "127.0.0.1::80", image)
 		stop := func() {
+			// A library the program loads at run time (dlopen) and the
+			// slim image lacks shows only in its log.
+			if logs, err := exec.CommandContext(ctx, "docker", "logs", id).CombinedOutput(); err == nil && strings.Contains(string(logs), "must be installed") {
+				t.Errorf("%s lacks a library it loads at run time:\n%s", image, logs)
+			}
 			start := time.Now()
 			docker(t, "stop", "-t", "10", id)
 			if d := time.Since(start); d > 8*time.Second {
