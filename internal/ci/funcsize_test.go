@@ -23,9 +23,7 @@ const (
 // sizeExceptions are functions known to be over a limit, by
 // "path:Recv.Name" (Recv without "*"), with why. Remove an entry when its
 // function is split: the test fails on a stale one.
-var sizeExceptions = map[string]string{
-	"internal/runner/labbench/main.go:run": "the benchmark's main loop, being split",
-}
+var sizeExceptions = map[string]string{}
 
 // generated is the marker of generated Go files (go help generate).
 var generated = regexp.MustCompile(`(?m)^// Code generated .* DO NOT EDIT\.$`)

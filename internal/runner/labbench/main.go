@@ -127,126 +127,167 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string) error {
-	for _, tool := range []string{"docker", "tree", "bash"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("%s is not installed", tool)
-		}
-	}
-	if practiceRuns > 0 {
-		if _, err := exec.LookPath("tmux"); err != nil {
-			return fmt.Errorf("tmux is not installed (apt-get install tmux), or use -practice 0")
-		}
-	}
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
-	if out, err = filepath.Abs(out); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp("", "advent-labbench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if advent == "" {
-		advent = filepath.Join(tmp, "advent")
-		fmt.Println("labbench: building advent")
-		if b, err := exec.Command("go", "build", "-C", root, "-o", advent, "./cmd/advent").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/advent: %v\n%s", err, b)
-		}
-	} else if advent, err = filepath.Abs(advent); err != nil {
-		return err
-	}
+// bench is one benchmark run: where things are and what both sides use.
+type bench struct {
+	ctx    context.Context
+	root   string // the module root
+	tmp    string // scratch directory, removed at the end
+	out    string // report and run logs
+	advent string // the advent binary
+	k8s    string
+	node   string // node image both sides use
+	tools  string // directory of the pinned kind, kubectl and helm
+	script string // testdata/helm-by-hand.sh
+}
 
+// sideFunc runs one side once (round n) and returns its wall time, the time
+// its environment was ready and, for advent, the run's phases.
+type sideFunc func(n int) (wall, ready float64, ph *report.Phases, err error)
+
+func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string) error {
+	if err := needTools(practiceRuns > 0); err != nil {
+		return err
+	}
+	b, err := newBench(ctx, k8s, out, advent)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(b.tmp)
 	mode, err := images.DetectMode(ctx)
 	if err != nil {
 		return err
 	}
-	node, err := images.NodeImage(mode, k8s)
-	if err != nil {
+	if b.node, err = images.NodeImage(mode, k8s); err != nil {
 		return err
 	}
 	cache, err := images.DefaultCacheDir()
 	if err != nil {
 		return err
 	}
-	tools := images.ToolsDir(cache)
-	res := result{When: time.Now().UTC(), CPUs: runtime.NumCPU(), Kubernetes: k8s, Mode: mode.String(), NodeImage: node}
+	b.tools = images.ToolsDir(cache)
+	res := result{When: time.Now().UTC(), CPUs: runtime.NumCPU(), Kubernetes: k8s, Mode: mode.String(), NodeImage: b.node}
 	res.Targets.Ratio, res.Targets.Ready, res.Targets.FirstPrompt = TargetRatio, TargetReady.Seconds(), TargetFirstPrompt.Seconds()
-	fmt.Printf("labbench: %s lab vs testdata/helm-by-hand.sh, %s (%s), %d rounds\n", labName, node, mode, rounds)
-
-	script := filepath.Join(root, "internal", "runner", "labbench", "testdata", "helm-by-hand.sh")
-	sides := map[string]func(n int) (wall, ready float64, ph *report.Phases, err error){
-		"script": func(n int) (float64, float64, *report.Phases, error) {
-			cmd := exec.Command("bash", script)
-			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "PATH="+tools+":"+os.Getenv("PATH"), "NODE_IMAGE="+node,
-				"LAB_FILES="+filepath.Join(root, "labs", labName, "files"), "CLUSTER=helm-by-hand")
-			o, wall, err := timed(ctx, cmd, filepath.Join(out, fmt.Sprintf("round-%d-script.log", n)))
-			if err != nil {
-				return 0, 0, nil, fmt.Errorf("helm-by-hand.sh: %w (see %s)", err, o)
-			}
-			ready, err := scriptReady(o)
-			return wall, ready, nil, err
-		},
-		"advent": func(n int) (float64, float64, *report.Phases, error) {
-			results := filepath.Join(tmp, fmt.Sprintf("results-%d", n))
-			var (
-				o    string
-				wall float64
-				err  error
-			)
-			for try := 1; ; try++ {
-				if err := waitClusterFree(ctx); err != nil {
-					return 0, 0, nil, err
-				}
-				cmd := exec.Command(advent, "lab", "run", "-force", "-root", root, "-results", results, "-kubernetes", k8s, labName)
-				o, wall, err = timed(ctx, cmd, filepath.Join(out, fmt.Sprintf("round-%d-advent.log", n)))
-				if err == nil || try == 5 || !taken(o) {
-					break
-				}
-				fmt.Print(" (the cluster name was taken by another run; waiting)")
-			}
-			runErr := err
-			f, err := report.Read(report.Path(results, labName))
-			if err != nil || f == nil || len(f.Runs) == 0 {
-				return 0, 0, nil, fmt.Errorf("advent lab run: %v; no results in %s: %v (see %s)", runErr, results, err, o)
-			}
-			r := f.Runs[len(f.Runs)-1]
-			if runErr != nil && !onlyForeignLeaks(r) {
-				return 0, 0, nil, fmt.Errorf("advent lab run: %w (see %s)", runErr, o)
-			}
-			ready, err := adventReady(r)
-			return wall, ready, r.Phases, err
-		},
+	fmt.Printf("labbench: %s lab vs testdata/helm-by-hand.sh, %s (%s), %d rounds\n", labName, b.node, mode, rounds)
+	if err := b.rounds(rounds, &res); err != nil {
+		return err
 	}
+	if err := b.practice(practiceRuns, &res); err != nil {
+		return err
+	}
+	return b.write(res)
+}
+
+// needTools says which program the benchmark needs and lacks.
+func needTools(practice bool) error {
+	for _, tool := range []string{"docker", "tree", "bash"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is not installed", tool)
+		}
+	}
+	if practice {
+		if _, err := exec.LookPath("tmux"); err != nil {
+			return fmt.Errorf("tmux is not installed (apt-get install tmux), or use -practice 0")
+		}
+	}
+	return nil
+}
+
+// newBench finds the module, makes the output and scratch directories and
+// builds advent unless a binary was given.
+func newBench(ctx context.Context, k8s, out, advent string) (*bench, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	if out, err = filepath.Abs(out); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "advent-labbench-")
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{ctx: ctx, root: root, tmp: tmp, out: out, k8s: k8s,
+		script: filepath.Join(root, "internal", "runner", "labbench", "testdata", "helm-by-hand.sh")}
+	if advent == "" {
+		b.advent = filepath.Join(tmp, "advent")
+		fmt.Println("labbench: building advent")
+		if o, err := exec.Command("go", "build", "-C", root, "-o", b.advent, "./cmd/advent").CombinedOutput(); err != nil {
+			os.RemoveAll(tmp)
+			return nil, fmt.Errorf("go build ./cmd/advent: %v\n%s", err, o)
+		}
+	} else if b.advent, err = filepath.Abs(advent); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	return b, nil
+}
+
+// runScript runs the hand-written script once.
+func (b *bench) runScript(n int) (float64, float64, *report.Phases, error) {
+	cmd := exec.Command("bash", b.script)
+	cmd.Dir = b.root
+	cmd.Env = append(os.Environ(), "PATH="+b.tools+":"+os.Getenv("PATH"), "NODE_IMAGE="+b.node,
+		"LAB_FILES="+filepath.Join(b.root, "labs", labName, "files"), "CLUSTER=helm-by-hand")
+	o, wall, err := timed(b.ctx, cmd, filepath.Join(b.out, fmt.Sprintf("round-%d-script.log", n)))
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("helm-by-hand.sh: %w (see %s)", err, o)
+	}
+	ready, err := scriptReady(o)
+	return wall, ready, nil, err
+}
+
+// runAdvent runs `advent lab run -force helm` once, into its own results
+// directory, waiting while another run holds the cluster name.
+func (b *bench) runAdvent(n int) (float64, float64, *report.Phases, error) {
+	results := filepath.Join(b.tmp, fmt.Sprintf("results-%d", n))
+	var (
+		o    string
+		wall float64
+		err  error
+	)
+	for try := 1; ; try++ {
+		if err := waitClusterFree(b.ctx); err != nil {
+			return 0, 0, nil, err
+		}
+		cmd := exec.Command(b.advent, "lab", "run", "-force", "-root", b.root, "-results", results, "-kubernetes", b.k8s, labName)
+		o, wall, err = timed(b.ctx, cmd, filepath.Join(b.out, fmt.Sprintf("round-%d-advent.log", n)))
+		if err == nil || try == 5 || !taken(o) {
+			break
+		}
+		fmt.Print(" (the cluster name was taken by another run; waiting)")
+	}
+	runErr := err
+	f, err := report.Read(report.Path(results, labName))
+	if err != nil || f == nil || len(f.Runs) == 0 {
+		return 0, 0, nil, fmt.Errorf("advent lab run: %v; no results in %s: %v (see %s)", runErr, results, err, o)
+	}
+	r := f.Runs[len(f.Runs)-1]
+	if runErr != nil && !onlyForeignLeaks(r) {
+		return 0, 0, nil, fmt.Errorf("advent lab run: %w (see %s)", runErr, o)
+	}
+	ready, err := adventReady(r)
+	return wall, ready, r.Phases, err
+}
+
+// rounds runs both sides n times, alternating which goes first, and puts
+// the times and their statistics into res.
+func (b *bench) rounds(n int, res *result) error {
+	sides := map[string]sideFunc{"script": b.runScript, "advent": b.runAdvent}
 	var paired []float64
 	times := map[string][]float64{}
 	readies := map[string][]float64{}
-	for i := 0; i < rounds; i++ {
+	for i := 0; i < n; i++ {
 		order := []string{"advent", "script"}
 		if i%2 == 1 {
 			order = []string{"script", "advent"}
 		}
 		rd := round{First: order[0], Load: []string{loadavg()}}
 		for _, side := range order {
-			fmt.Printf("labbench: round %d/%d: %s ...", i+1, rounds, side)
-			wall, ready, ph, err := sides[side](i + 1)
-			if err != nil && len(res.Failures) < maxFailures {
-				// One failed run (a flaky step on a shared machine) is
-				// reported and run again, not averaged in.
-				fmt.Printf(" failed, running it again: %v\n", err)
-				res.Failures = append(res.Failures, fmt.Sprintf("round %d, %s: %v", i+1, side, err))
-				fmt.Printf("labbench: round %d/%d: %s ...", i+1, rounds, side)
-				wall, ready, ph, err = sides[side](i + 1)
-			}
+			wall, ready, ph, err := b.side(sides[side], side, i, n, res)
 			if err != nil {
-				fmt.Println()
 				return fmt.Errorf("round %d: %w", i+1, err)
 			}
 			fmt.Printf(" %.1f s (environment ready at %.1f s)\n", wall, ready)
@@ -263,21 +304,43 @@ func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string)
 		paired = append(paired, rd.Ratio)
 		res.Rounds = append(res.Rounds, rd)
 	}
-	if rounds > 0 {
+	if n > 0 {
 		res.Advent, res.Script = stats(times["advent"]), stats(times["script"])
 		res.AdventReady, res.ScriptReady = stats(readies["advent"]), stats(readies["script"])
 		res.Ratio = res.Advent.Median / res.Script.Median
 		res.PairedRatio = stats(paired).Median
 	}
+	return nil
+}
 
+// side runs one side of round i; a failed run (a flaky step on a shared
+// machine) is reported in res.Failures and run again, not averaged in,
+// up to maxFailures in the whole benchmark.
+func (b *bench) side(f sideFunc, name string, i, n int, res *result) (float64, float64, *report.Phases, error) {
+	fmt.Printf("labbench: round %d/%d: %s ...", i+1, n, name)
+	wall, ready, ph, err := f(i + 1)
+	if err != nil && len(res.Failures) < maxFailures {
+		fmt.Printf(" failed, running it again: %v\n", err)
+		res.Failures = append(res.Failures, fmt.Sprintf("round %d, %s: %v", i+1, name, err))
+		fmt.Printf("labbench: round %d/%d: %s ...", i+1, n, name)
+		wall, ready, ph, err = f(i + 1)
+	}
+	if err != nil {
+		fmt.Println()
+	}
+	return wall, ready, ph, err
+}
+
+// practice times `advent lab practice helm` to its first prompt n times.
+func (b *bench) practice(n int, res *result) error {
 	var prompts []float64
-	for i := 0; i < practiceRuns; i++ {
-		fmt.Printf("labbench: practice %d/%d: first prompt ...", i+1, practiceRuns)
-		if err := waitClusterFree(ctx); err != nil {
+	for i := 0; i < n; i++ {
+		fmt.Printf("labbench: practice %d/%d: first prompt ...", i+1, n)
+		if err := waitClusterFree(b.ctx); err != nil {
 			return err
 		}
 		load := loadavg()
-		d, err := firstPrompt(ctx, advent, root, k8s, filepath.Join(tmp, fmt.Sprintf("state-%d", i)), filepath.Join(out, fmt.Sprintf("practice-%d.txt", i+1)))
+		d, err := firstPrompt(b.ctx, b.advent, b.root, b.k8s, filepath.Join(b.tmp, fmt.Sprintf("state-%d", i)), filepath.Join(b.out, fmt.Sprintf("practice-%d.txt", i+1)))
 		if err != nil {
 			fmt.Println()
 			return fmt.Errorf("practice %d: %w", i+1, err)
@@ -287,17 +350,21 @@ func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string)
 		prompts = append(prompts, d.Seconds())
 	}
 	res.FirstPrompt = stats(prompts)
+	return nil
+}
 
+// write prints the Markdown report and writes bench.md and bench.json.
+func (b *bench) write(res result) error {
 	md := markdown(res)
 	fmt.Print("\n" + md)
-	b, _ := json.MarshalIndent(res, "", "  ")
-	if err := os.WriteFile(filepath.Join(out, "bench.json"), append(b, '\n'), 0o644); err != nil {
+	j, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(filepath.Join(b.out, "bench.json"), append(j, '\n'), 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, "bench.md"), []byte(md), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(b.out, "bench.md"), []byte(md), 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("labbench: wrote %s and %s\n", filepath.Join(out, "bench.md"), filepath.Join(out, "bench.json"))
+	fmt.Printf("labbench: wrote %s and %s\n", filepath.Join(b.out, "bench.md"), filepath.Join(b.out, "bench.json"))
 	return nil
 }
 
