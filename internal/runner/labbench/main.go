@@ -31,17 +31,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sysadvent/advent/internal/benchstat"
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/report"
 )
@@ -63,14 +62,7 @@ const runTimeout = 15 * time.Minute
 // The lab this benchmark knows a hand-written script of.
 const labName = "helm"
 
-type measure struct {
-	Median float64 `json:"median_s"`
-	Mean   float64 `json:"mean_s"`
-	Stddev float64 `json:"stddev_s"`
-	Min    float64 `json:"min_s"`
-	Max    float64 `json:"max_s"`
-	Runs   int     `json:"runs"`
-}
+type measure = benchstat.Summary
 
 // round is one run of each side.
 type round struct {
@@ -284,7 +276,7 @@ func (b *bench) rounds(n int, res *result) error {
 		if i%2 == 1 {
 			order = []string{"script", "advent"}
 		}
-		rd := round{First: order[0], Load: []string{loadavg()}}
+		rd := round{First: order[0], Load: []string{benchstat.LoadAvg()}}
 		for _, side := range order {
 			wall, ready, ph, err := b.side(sides[side], side, i, n, res)
 			if err != nil {
@@ -298,17 +290,17 @@ func (b *bench) rounds(n int, res *result) error {
 			} else {
 				rd.Script, rd.ScriptReady = wall, ready
 			}
-			rd.Load = append(rd.Load, loadavg())
+			rd.Load = append(rd.Load, benchstat.LoadAvg())
 		}
 		rd.Ratio = rd.Advent / rd.Script
 		paired = append(paired, rd.Ratio)
 		res.Rounds = append(res.Rounds, rd)
 	}
 	if n > 0 {
-		res.Advent, res.Script = stats(times["advent"]), stats(times["script"])
-		res.AdventReady, res.ScriptReady = stats(readies["advent"]), stats(readies["script"])
+		res.Advent, res.Script = benchstat.Of(times["advent"]), benchstat.Of(times["script"])
+		res.AdventReady, res.ScriptReady = benchstat.Of(readies["advent"]), benchstat.Of(readies["script"])
 		res.Ratio = res.Advent.Median / res.Script.Median
-		res.PairedRatio = stats(paired).Median
+		res.PairedRatio = benchstat.Of(paired).Median
 	}
 	return nil
 }
@@ -339,7 +331,7 @@ func (b *bench) practice(n int, res *result) error {
 		if err := waitClusterFree(b.ctx); err != nil {
 			return err
 		}
-		load := loadavg()
+		load := benchstat.LoadAvg()
 		d, err := firstPrompt(b.ctx, b.advent, b.root, b.k8s, filepath.Join(b.tmp, fmt.Sprintf("state-%d", i)), filepath.Join(b.out, fmt.Sprintf("practice-%d.txt", i+1)))
 		if err != nil {
 			fmt.Println()
@@ -349,7 +341,7 @@ func (b *bench) practice(n int, res *result) error {
 		res.Practice = append(res.Practice, practiceRun{FirstPrompt: d.Seconds(), Load: load})
 		prompts = append(prompts, d.Seconds())
 	}
-	res.FirstPrompt = stats(prompts)
+	res.FirstPrompt = benchstat.Of(prompts)
 	return nil
 }
 
@@ -548,33 +540,6 @@ func firstPrompt(ctx context.Context, advent, root, k8s, state, screenPath strin
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// stats summarises times in seconds.
-func stats(ts []float64) measure {
-	m := measure{Runs: len(ts)}
-	if len(ts) == 0 {
-		return m
-	}
-	s := append([]float64(nil), ts...)
-	sort.Float64s(s)
-	m.Min, m.Max = s[0], s[len(s)-1]
-	if len(s)%2 == 1 {
-		m.Median = s[len(s)/2]
-	} else {
-		m.Median = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	for _, t := range s {
-		m.Mean += t
-	}
-	m.Mean /= float64(len(s))
-	if len(s) > 1 {
-		for _, t := range s {
-			m.Stddev += (t - m.Mean) * (t - m.Mean)
-		}
-		m.Stddev = math.Sqrt(m.Stddev / float64(len(s)-1))
-	}
-	return m
-}
-
 func verdict(ok bool) string {
 	if ok {
 		return "met"
@@ -617,18 +582,6 @@ func markdown(r result) string {
 }
 
 func sec(ms int64) float64 { return float64(ms) / 1000 }
-
-// loadavg is the 1-minute load average.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	if f := strings.Fields(string(b)); len(f) > 0 {
-		return f[0]
-	}
-	return "?"
-}
 
 // moduleRoot is the directory of the go.mod above the working directory.
 func moduleRoot() (string, error) {

@@ -116,16 +116,6 @@ func TestScriptReady(t *testing.T) {
 	}
 }
 
-func TestStats(t *testing.T) {
-	m := stats([]float64{5, 1, 3, 2})
-	if m.Median != 2.5 || m.Min != 1 || m.Max != 5 || m.Mean != 2.75 || m.Runs != 4 {
-		t.Errorf("stats = %+v", m)
-	}
-	if m := stats([]float64{3, 1, 2}); m.Median != 2 {
-		t.Errorf("median of 3 1 2 = %v", m.Median)
-	}
-}
-
 func TestOnlyForeignLeaks(t *testing.T) {
 	pass := []*report.Step{{Name: "a", Status: report.Pass}}
 	for _, c := range []struct {

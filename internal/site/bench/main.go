@@ -44,7 +44,6 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +53,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sysadvent/advent/internal/benchstat"
 	"github.com/sysadvent/advent/internal/content"
 )
 
@@ -62,12 +62,7 @@ const Target = 1.2
 
 type measure struct {
 	// Wall-clock time.
-	Median float64 `json:"median_s"`
-	Mean   float64 `json:"mean_s"`
-	Stddev float64 `json:"stddev_s"`
-	Min    float64 `json:"min_s"`
-	Max    float64 `json:"max_s"`
-	Runs   int     `json:"runs"`
+	benchstat.Summary
 	// CPU time (user + system), less sensitive than wall-clock time to
 	// other work on the machine.
 	CPUMedian float64 `json:"cpu_median_s"`
@@ -223,7 +218,7 @@ func bench(bin, name, corpus, tmp, out string, runs int) (corpusResult, error) {
 
 	// Rounds of one run of each command, in alternating order, so that a
 	// change of the machine's load hits both alike.
-	res.Load = append(res.Load, loadavg())
+	res.Load = append(res.Load, benchstat.LoadAvg())
 	times, cpu := map[string][]float64{}, map[string][]float64{}
 	var paired []float64
 	for i := 0; i < runs; i++ {
@@ -268,14 +263,14 @@ func bench(bin, name, corpus, tmp, out string, runs int) (corpusResult, error) {
 			paired = append(paired, round["advent build"]/round["hugo"])
 		}
 	}
-	res.Load = append(res.Load, loadavg())
-	res.Advent, res.Hugo = stats(times["advent build"]), stats(times["hugo"])
+	res.Load = append(res.Load, benchstat.LoadAvg())
+	res.Advent.Summary, res.Hugo.Summary = benchstat.Of(times["advent build"]), benchstat.Of(times["hugo"])
 	if res.Hugo.Median == 0 || res.Advent.Median == 0 {
 		return res, fmt.Errorf("the hyperfine exports lack a command")
 	}
-	res.Advent.CPUMedian, res.Hugo.CPUMedian = stats(cpu["advent build"]).Median, stats(cpu["hugo"]).Median
+	res.Advent.CPUMedian, res.Hugo.CPUMedian = benchstat.Of(cpu["advent build"]).Median, benchstat.Of(cpu["hugo"]).Median
 	res.CPURatio = res.Advent.CPUMedian / res.Hugo.CPUMedian
-	res.PairedRatio = stats(paired).Median
+	res.PairedRatio = benchstat.Of(paired).Median
 	res.Ratio = res.Advent.Median / res.Hugo.Median
 
 	for i := 0; i < 3; i++ {
@@ -293,33 +288,6 @@ func bench(bin, name, corpus, tmp, out string, runs int) (corpusResult, error) {
 		}
 	}
 	return res, nil
-}
-
-// stats summarises run times in seconds.
-func stats(ts []float64) measure {
-	m := measure{Runs: len(ts)}
-	if len(ts) == 0 {
-		return m
-	}
-	s := append([]float64(nil), ts...)
-	sort.Float64s(s)
-	m.Min, m.Max = s[0], s[len(s)-1]
-	if len(s)%2 == 1 {
-		m.Median = s[len(s)/2]
-	} else {
-		m.Median = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	for _, t := range s {
-		m.Mean += t
-	}
-	m.Mean /= float64(len(s))
-	if len(s) > 1 {
-		for _, t := range s {
-			m.Stddev += (t - m.Mean) * (t - m.Mean)
-		}
-		m.Stddev = math.Sqrt(m.Stddev / float64(len(s)-1))
-	}
-	return m
 }
 
 var rssRE = regexp.MustCompile(`Maximum resident set size \(kbytes\): (\d+)`)
@@ -353,18 +321,6 @@ func markdown(rep report) string {
 	fmt.Fprintf(&b, "paired ratio: median of advent/hugo within a round; CPU: user + system time; max RSS: largest of 3 runs.\n")
 	fmt.Fprintf(&b, "On a shared machine (load average above the CPU count) wall-clock times swing between rounds: read the paired and CPU ratios.\n")
 	return b.String()
-}
-
-// loadavg is the 1-minute load average.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	if f := strings.Fields(string(b)); len(f) > 0 {
-		return f[0]
-	}
-	return "?"
 }
 
 func mib(kb int64) string { return fmt.Sprintf("%.0f MiB", float64(kb)/1024) }
