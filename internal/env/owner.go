@@ -203,15 +203,35 @@ func deleteCluster(ctx context.Context, p *cluster.Provider, name, kubeconfig st
 			kubeconfig = f.Name()
 		}
 	}
-	done := make(chan error, 1)
-	go func() { done <- p.Delete(name, kubeconfig) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
+	var err error
+	for try := 0; try < len(deleteRetries)+1; try++ {
+		if try > 0 {
+			select {
+			case <-time.After(deleteRetries[try-1]):
+			case <-ctx.Done():
+				return errors.Join(err, ctx.Err())
+			}
+		}
+		done := make(chan error, 1)
+		go func() { done <- p.Delete(name, kubeconfig) }()
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if err == nil {
+			return nil
+		}
 	}
+	return err
 }
+
+// deleteRetries are the waits before kind's Delete is tried again. Docker
+// sometimes gives up removing a kind node ("Could not kill running
+// container ... did not receive an exit event") while its systemd and
+// kubelet are still going down; a second try a few seconds later removes
+// it, where giving up would leave the cluster behind.
+var deleteRetries = []time.Duration{3 * time.Second, 10 * time.Second}
 
 // Reaped is what ReapStale removed.
 type Reaped struct {
