@@ -23,6 +23,7 @@ func fakeDocker(t *testing.T, failures int) string {
 	script := `#!/bin/sh
 case "$1" in
 ps) echo flaky-control-plane ;;
+inspect) echo "$FAKE_NODE_ID" ;;
 rm) n=$(cat "` + count + `" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "` + count + `"
     if [ "$n" -le ` + strconv.Itoa(failures) + ` ]; then
       echo "Error response from daemon: Could not kill running container, cannot remove - tried to kill container, but did not receive an exit event" >&2
@@ -85,4 +86,35 @@ func TestDeleteClusterTriesAgain(t *testing.T) {
 			t.Errorf("docker rm ran %s times, want 1", n)
 		}
 	})
+}
+
+func TestThawNodesOnlyTheClusters(t *testing.T) {
+	p := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(log.NoopLogger{}))
+	old := freezerRoot
+	freezerRoot = t.TempDir()
+	defer func() { freezerRoot = old }()
+	node := strings.Repeat("a", 64)
+	other := strings.Repeat("b", 64)
+	for _, id := range []string{node, other} {
+		d := filepath.Join(freezerRoot, "docker", id, "kubelet.slice", "pod")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "freezer.state"), []byte("FROZEN\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := func(id string) string {
+		b, _ := os.ReadFile(filepath.Join(freezerRoot, "docker", id, "kubelet.slice", "pod", "freezer.state"))
+		return strings.TrimSpace(string(b))
+	}
+	fakeDocker(t, 0)
+	t.Setenv("FAKE_NODE_ID", "")
+	if n := thawNodes(context.Background(), p, "flaky"); n != 0 || state(node) != "FROZEN" || state(other) != "FROZEN" {
+		t.Errorf("with no node id thawNodes thawed %d (node %s, other %s); want nothing", n, state(node), state(other))
+	}
+	t.Setenv("FAKE_NODE_ID", node)
+	if n := thawNodes(context.Background(), p, "flaky"); n != 1 || state(node) != "THAWED" || state(other) != "FROZEN" {
+		t.Errorf("thawNodes thawed %d (node %s, other %s); want the node's cgroup only", n, state(node), state(other))
+	}
 }

@@ -206,6 +206,7 @@ func deleteCluster(ctx context.Context, p *cluster.Provider, name, kubeconfig st
 	var err error
 	for try := 0; try < len(deleteRetries)+1; try++ {
 		if try > 0 {
+			thawNodes(ctx, p, name)
 			select {
 			case <-time.After(deleteRetries[try-1]):
 			case <-ctx.Done():
@@ -228,9 +229,10 @@ func deleteCluster(ctx context.Context, p *cluster.Provider, name, kubeconfig st
 
 // deleteRetries are the waits before kind's Delete is tried again. Docker
 // sometimes gives up removing a kind node ("Could not kill running
-// container ... did not receive an exit event") while its systemd and
-// kubelet are still going down; a second try a few seconds later removes
-// it, where giving up would leave the cluster behind.
+// container ... did not receive an exit event"): on a cgroup v1 host a pod
+// cgroup inside the node can be left frozen with a process in it that no
+// signal reaches (see thawNodes). Before each retry the node's frozen
+// cgroups are thawed; giving up would leave the cluster behind.
 var deleteRetries = []time.Duration{3 * time.Second, 10 * time.Second}
 
 // Reaped is what ReapStale removed.
