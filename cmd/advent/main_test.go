@@ -44,6 +44,9 @@ func TestMain(m *testing.M) {
 //	exitcode N prog args...   run prog and require exit code N exactly
 //	tree DIR                  print the files under DIR, with sizes
 //	ls DIR                    print the names in DIR, hidden ones too
+//	down-at-end LAB ROOT      run `advent lab down LAB -root ROOT` when the
+//	                          script ends, passed or failed, so a kept
+//	                          environment never outlives its script
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -60,6 +63,13 @@ func TestScripts(t *testing.T) {
 				repo, _ = filepath.Abs("../..")
 			}
 			env.Setenv("REPO", repo)
+			// $USERCACHE is the user's cache directory, where the image
+			// set keeps the pinned kind, kubectl and helm (the scripts'
+			// HOME is not the user's): scripts that run a lab on kind set
+			// XDG_CACHE_HOME to it.
+			if c, err := os.UserCacheDir(); err == nil {
+				env.Setenv("USERCACHE", c)
+			}
 			return nil
 		},
 		// [imageset]: the air-gapped image set may be on this machine
@@ -74,6 +84,12 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitcode,
 			"tree":     cmdTree,
 			"ls":       cmdLs,
+			"down-at-end": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: down-at-end LAB ROOT")
+				}
+				ts.Defer(func() { _ = ts.Exec("advent", "lab", "down", args[0], "-root", ts.MkAbs(args[1])) })
+			},
 		},
 	})
 }
