@@ -17,20 +17,7 @@ import (
 // archive PROFILE, and exec ARCHIVE -t docker://NAME --input k=v against
 // throwaway containers, passing (exit 0) and failing (exit 100) controls.
 func TestAuditorStandIn(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the cincproject/auditor stand-in of `advent images build`")
-	}
-	if ImageSetAbsent() {
-		t.Skip(ImageSetAbsentReason)
-	}
-	cache, err := DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := LoadManifest(cache)
-	if err != nil {
-		t.Fatalf("%v (go test -short skips this test)", err)
-	}
+	m := builtImageSet(t, "runs the cincproject/auditor stand-in of `advent images build`")
 	e, ok := m.Image(AuditorImage)
 	if !ok {
 		t.Fatalf("%s is not in the manifest: %s", AuditorImage, InSpecSourcesHint())

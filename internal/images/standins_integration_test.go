@@ -22,20 +22,7 @@ import (
 var slimLimitMB = map[string]int64{"nginx:alpine": 35, "httpd:alpine": 45, "perl:5.34.0": 75}
 
 func TestStandInsBehave(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the stand-in images of `advent images build`")
-	}
-	if ImageSetAbsent() {
-		t.Skip(ImageSetAbsentReason)
-	}
-	cache, err := DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := LoadManifest(cache)
-	if err != nil {
-		t.Fatalf("%v (go test -short skips this test)", err)
-	}
+	m := builtImageSet(t, "runs the stand-in images of `advent images build`")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	// docker fails t, the (sub)test it runs for.
@@ -139,4 +126,27 @@ func TestStandInsBehave(t *testing.T) {
 			t.Errorf("ruby/erb: %q", out)
 		}
 	})
+}
+
+// builtImageSet skips the test under -short (what it does says why) and
+// where the image set is absent on purpose (ADVENT_IMAGE_SET=absent), and
+// returns the manifest of the image set built on this machine: a missing
+// one fails the test.
+func builtImageSet(t *testing.T, what string) *Manifest {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(what)
+	}
+	if ImageSetAbsent() {
+		t.Skip(ImageSetAbsentReason)
+	}
+	cache, err := DefaultCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifest(cache)
+	if err != nil {
+		t.Fatalf("%v (go test -short skips this test)", err)
+	}
+	return m
 }
