@@ -35,7 +35,9 @@ func TestDebVersionsOfAnImageWithoutDpkg(t *testing.T) {
 			t.Fatal(err)
 		}
 		tag := fmt.Sprintf("advent.local/tmp:debversions-%d-%d", os.Getpid(), time.Now().UnixNano())
-		t.Cleanup(func() { _ = xexec.Command("docker", "rmi", "-f", tag).WithTimeout(time.Minute).Run(context.Background()) })
+		t.Cleanup(func() {
+			_ = xexec.Command("docker", "rmi", "-f", tag).WithTimeout(time.Minute).Run(context.Background())
+		})
 		if err := d.build(ctx, dir, tag, nil, 2*time.Minute); err != nil {
 			t.Fatal(err)
 		}
