@@ -47,9 +47,9 @@ var etcdPins = map[string]string{
 // with the InSpec one (inspecStep) they make StandIns and the stand-in
 // part of StepIDs.
 var debianStandIns = []dockerfileSpec{
-	{id: "nginx", asset: "nginx", names: []string{"nginx:alpine"}, debs: []string{"nginx-light", "curl", "busybox-static"}},
-	{id: "httpd", asset: "httpd", names: []string{"httpd:alpine"}, debs: []string{"apache2", "apache2-bin", "busybox-static"}},
-	{id: "perl", asset: "perl", names: []string{"perl:5.34.0"}, debs: []string{"perl", "libmath-bigint-perl", "busybox-static"}},
+	{id: "nginx", asset: "nginx", shared: []string{"slim"}, names: []string{"nginx:alpine"}, debs: []string{"nginx-light", "curl", "busybox-static"}},
+	{id: "httpd", asset: "httpd", shared: []string{"slim"}, names: []string{"httpd:alpine"}, debs: []string{"apache2", "apache2-bin", "busybox-static"}},
+	{id: "perl", asset: "perl", shared: []string{"slim"}, names: []string{"perl:5.34.0"}, debs: []string{"perl", "libmath-bigint-perl", "busybox-static"}},
 	{id: "ruby", asset: "ruby", names: []string{"ruby:3.1-bookworm"}, debs: []string{"ruby", "ruby3.1"}},
 }
 

@@ -90,6 +90,7 @@ func (b *builder) debianStep() *step {
 type dockerfileSpec struct {
 	id, title, hint string
 	asset           string   // directory under assets/
+	shared          []string // more asset directories copied into the context (assets/slim)
 	names           []string // final names
 	deps            []*step
 	debs            []string // Debian packages whose versions become labels
@@ -103,6 +104,9 @@ type dockerfileSpec struct {
 func (b *builder) dockerfileStep(sp dockerfileSpec) *step {
 	s := &step{id: sp.id, title: sp.title, hint: sp.hint, deps: sp.deps, images: sp.names}
 	h := assetKey(newKey("dockerfile").add("id", sp.id).add("names", sp.names...).add("debs", sp.debs...), sp.asset)
+	for _, d := range sp.shared {
+		assetKey(h, d)
+	}
 	for _, d := range sp.deps {
 		h.add("dep:"+d.id, d.key)
 	}
@@ -115,8 +119,10 @@ func (b *builder) dockerfileStep(sp dockerfileSpec) *step {
 		if err != nil {
 			return err
 		}
-		if err := copyAsset(sp.asset, dir); err != nil {
-			return err
+		for _, a := range append([]string{sp.asset}, sp.shared...) {
+			if err := copyAsset(a, dir); err != nil {
+				return err
+			}
 		}
 		if sp.prepare != nil {
 			if err := sp.prepare(ctx, rc, dir); err != nil {
