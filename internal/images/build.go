@@ -77,7 +77,14 @@ type step struct {
 	key      string
 	images   []string // final image names carrying key; used by the default upToDate
 	upToDate func(ctx context.Context) (bool, error)
-	run      func(ctx context.Context, rc *runCtx) error
+	// prepare, when set, is the part of the step that needs none of its
+	// deps (module downloads, a compile whose output goes on a base image
+	// later): it starts when the build starts, run when the deps are done.
+	prepare func(ctx context.Context, rc *runCtx) error
+	run     func(ctx context.Context, rc *runCtx) error
+	// estimate is the step's usual cold duration on 2 cores; it ranks who
+	// gets the CPU budget first (see priorities).
+	estimate time.Duration
 	// unavailable says why the step cannot be built on this machine (an
 	// input the user did not provide): Build skips it, or fails when it is
 	// the -only target.
@@ -97,6 +104,7 @@ type builder struct {
 	steps  []*step  // in build order
 	byID   map[string]*step
 	now    func() time.Time
+	cpu    *budget // Go compilations; see compile
 }
 
 // runCtx is what a running step gets.
@@ -108,6 +116,8 @@ type runCtx struct {
 	docker  *docker
 	tmpTags []string
 	cleanup []func(ctx context.Context)
+	prio    int        // the step's claim on the CPU budget
+	times   *stepTimes // for its end line
 }
 
 // tmp returns a new temporary image tag, removed when the step ends.
@@ -168,20 +178,13 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		case planUpToDate:
 			fmt.Fprintf(b.out, "%s %s: up to date (key %s)\n", prefix, s.id, shortKey(s.key))
 			res.UpToDate = append(res.UpToDate, s.id)
-			continue
 		case planSkip:
 			fmt.Fprintf(b.out, "%s %s: skipped: %v\n", prefix, s.id, s.unavailable)
 			res.Skipped = append(res.Skipped, s.id)
-			continue
 		}
-		fmt.Fprintf(b.out, "%s %s %s... ", prefix, s.title, s.hint)
-		t0 := time.Now()
-		if err := b.runStep(ctx, s); err != nil {
-			fmt.Fprintln(b.out, "FAILED")
-			return nil, err
-		}
-		fmt.Fprintf(b.out, "done in %s\n", roundDuration(time.Since(t0)))
-		res.Built = append(res.Built, s.id)
+	}
+	if err := b.execute(ctx, plan, status, res); err != nil {
+		return nil, err
 	}
 
 	m, err := b.manifest(ctx)
@@ -268,20 +271,26 @@ func (b *builder) decide(ctx context.Context, targets []*step) ([]*step, map[*st
 	return plan, status, nil
 }
 
-// runStep runs one step with its log, temporary tags and clean-up.
-func (b *builder) runStep(ctx context.Context, s *step) (err error) {
+// runStep runs one step with its log, temporary tags and clean-up: its
+// prepare phase, then (waitDeps) its run phase once its deps are done.
+// prio is its claim on the CPU budget.
+func (b *builder) runStep(ctx context.Context, s *step, prio int, waitDeps func(context.Context) error) (_ *stepTimes, err error) {
+	times := &stepTimes{}
 	logDir := filepath.Join(b.o.CacheDir, "images", "logs")
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		return stepError(s.title, "", err)
+		return times, stepError(s.title, "", err)
 	}
 	logPath := filepath.Join(logDir, s.id+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
-		return stepError(s.title, "", err)
+		return times, stepError(s.title, "", err)
 	}
 	defer f.Close()
 	fmt.Fprintf(f, "advent: %s (key %s) at %s\n", s.title, s.key, b.now().Format(time.RFC3339))
-	rc := &runCtx{b: b, s: s, log: f, logPath: logPath, docker: &docker{bin: b.docker.bin, log: f}}
+	if b.cpu == nil {
+		b.cpu = newBudget(compileSlots)
+	}
+	rc := &runCtx{b: b, s: s, log: f, logPath: logPath, docker: &docker{bin: b.docker.bin, log: f}, prio: prio, times: times}
 	defer func() {
 		// Clean up even when ctx is cancelled; bounded by its own timeout.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
@@ -295,15 +304,33 @@ func (b *builder) runStep(ctx context.Context, s *step) (err error) {
 			}
 		}
 	}()
-	if err := s.run(ctx, rc); err != nil {
+	phases := func() error {
+		if s.prepare != nil {
+			if err := s.prepare(ctx, rc); err != nil {
+				return err
+			}
+			t0 := time.Now()
+			if waitDeps != nil {
+				if err := waitDeps(ctx); err != nil {
+					return err
+				}
+			}
+			if w := time.Since(t0); w >= time.Second {
+				rc.logf("waited %s for its inputs", roundDuration(w))
+			}
+			times.add(&times.waitDeps, time.Since(t0))
+		}
+		return s.run(ctx, rc)
+	}
+	if err := phases(); err != nil {
 		fmt.Fprintf(f, "advent: FAILED: %v\n", err)
 		if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-			return context.Canceled
+			return times, context.Canceled
 		}
-		return stepError(s.title, logPath, err)
+		return times, stepError(s.title, logPath, err)
 	}
 	fmt.Fprintf(f, "advent: done\n")
-	return nil
+	return times, nil
 }
 
 func (b *builder) ids() []string {
@@ -365,7 +392,7 @@ func newBuilder(ctx context.Context, o Options) (*builder, error) {
 	if out == nil {
 		out = io.Discard
 	}
-	b := &builder{o: o, out: out, byID: map[string]*step{}, now: time.Now}
+	b := &builder{o: o, out: &syncWriter{w: out}, byID: map[string]*step{}, now: time.Now, cpu: newBudget(compileSlots)}
 
 	if err := b.preflight(ctx); err != nil {
 		return nil, err

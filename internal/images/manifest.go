@@ -55,6 +55,9 @@ type Sources struct {
 	// Archives are release archives the image was built from (file ->
 	// "sha256:..."), e.g. InSpec's for the cincproject/auditor stand-in.
 	Archives map[string]string `json:"archives,omitempty"`
+	// Plugins are the plugin packages compiled into a program built from a
+	// generated main package (CoreDNS: only those its Corefile uses).
+	Plugins []string `json:"plugins,omitempty"`
 }
 
 // ManifestPath is where the manifest of cacheDir lives.

@@ -28,7 +28,7 @@ func kubeDir(cacheDir, v string) string { return filepath.Join(cacheDir, "k8s", 
 func (b *builder) kubeBinariesStep(v string) *step {
 	dir := kubeDir(b.o.CacheDir, v)
 	ld := "-s -w " + kubeVersionLdflags(v)
-	s := &step{id: "kube-binaries-" + v, title: "build kube binaries " + v, hint: "(go build, ~9 min cold on 2 cores)"}
+	s := &step{id: "kube-binaries-" + v, title: "build kube binaries " + v, hint: "(go build, ~9 min cold on 2 cores)", estimate: 8 * time.Minute}
 	s.key = newKey("kube-binaries").add("version", v, stagingVersion(v)).add("go", b.goVer).
 		add("gen", kubeGenVersion).add("ldflags", ld).add("bins", kubeBinaries...).sum()
 	stampPath := filepath.Join(dir, "stamp.json")
@@ -98,7 +98,7 @@ func (b *builder) kubeBinariesStep(v string) *step {
 		for _, c := range kubeBinaries {
 			args = append(args, "k8s.io/kubernetes/cmd/"+c)
 		}
-		if err := rc.goCmd(dir, args...).WithTimeout(90 * time.Minute).Run(ctx); err != nil {
+		if err := rc.compile(ctx, rc.goCmd(dir, args...).WithTimeout(90*time.Minute)); err != nil {
 			return fmt.Errorf("go build: %w", err)
 		}
 		out, err := rc.b.cmdOutput(ctx, rc, filepath.Join(binDir, "kubeadm"), "config", "images", "list", "--kubernetes-version", v)
@@ -205,7 +205,7 @@ func (b *builder) controlPlaneStep(v string, bins, base, static, pause, coredns 
 	dir := kubeDir(b.o.CacheDir, v)
 	pins, _ := json.Marshal(etcdPins)
 	s := &step{id: "control-plane-" + v, title: "build control-plane images " + v, hint: "(docker build + etcd go build, ~2 min)",
-		deps: []*step{bins, base, static, pause, coredns}}
+		deps: []*step{bins, base, static, pause, coredns}, estimate: time.Minute}
 	s.key = newKey("control-plane").add("version", v).add("bins", bins.key).add("base", base.key).add("static", static.key).
 		add("pause", pause.key).add("coredns", coredns.key).add("etcd-pins", string(pins)).add("go", b.goVer).
 		add("dockerfile", componentDockerfile(k8sBaseImage, "BINARY", "/usr/local/bin/BINARY"),
@@ -367,8 +367,8 @@ func (b *builder) buildEtcd(ctx context.Context, rc *runCtx, ver string) (string
 	if err := rc.goCmd(dir, "mod", "tidy").WithTimeout(20 * time.Minute).Run(ctx); err != nil {
 		return "", fmt.Errorf("go mod tidy (etcd %s): %w", ver, err)
 	}
-	if err := rc.goCmd(dir, "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "go.etcd.io/etcd/server/v3").
-		WithTimeout(30 * time.Minute).Run(ctx); err != nil {
+	if err := rc.compile(ctx, rc.goCmd(dir, "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "go.etcd.io/etcd/server/v3").
+		WithTimeout(30*time.Minute)); err != nil {
 		return "", fmt.Errorf("go build etcd %s: %w", ver, err)
 	}
 	return bin, nil

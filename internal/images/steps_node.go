@@ -49,7 +49,7 @@ func (b *builder) nodeStep(v string, bins, cp, systemd, localPath, debian *step)
 		h.add("dep:"+d.id, d.key)
 	}
 	s := &step{id: "kind-node-" + v, title: "build kind node image " + name, hint: "(docker build + preload, ~1 min)",
-		deps: []*step{bins, cp, systemd, localPath, debian}, images: []string{name}}
+		deps: []*step{bins, cp, systemd, localPath, debian}, images: []string{name}, estimate: time.Minute}
 	s.key = h.sum()
 	s.run = func(ctx context.Context, rc *runCtx) error {
 		dir, err := b.freshDir(s.id)

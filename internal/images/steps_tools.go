@@ -58,7 +58,7 @@ func (b *builder) toolsStep(ctx context.Context) (*step, error) {
 	}
 
 	dir := ToolsDir(b.o.CacheDir)
-	s := &step{id: "tools", title: "build kind, helm and kubectl into " + dir, hint: "(go build, ~3 min cold)"}
+	s := &step{id: "tools", title: "build kind, helm and kubectl into " + dir, hint: "(go build, ~3 min cold)", estimate: 3 * time.Minute}
 	s.key = newKey("tools").add("go", b.goVer).add("deps", deps...).add("kubectl-main", string(mainGo)).
 		add("ldflags", helmLD, kubectlLD).sum()
 	var files []string
@@ -80,7 +80,7 @@ func (b *builder) toolsStep(ctx context.Context) (*step, error) {
 		rc.defer_(func(context.Context) { os.RemoveAll(tmp) })
 		build := func(ldflags string, pkgs ...string) error {
 			args := append([]string{"build", "-trimpath", "-ldflags=" + ldflags, "-o", tmp + "/"}, pkgs...)
-			if err := rc.goCmd(b.root, args...).WithTimeout(45 * time.Minute).Run(ctx); err != nil {
+			if err := rc.compile(ctx, rc.goCmd(b.root, args...).WithTimeout(45*time.Minute)); err != nil {
 				return fmt.Errorf("go build %s: %w", strings.Join(pkgs, " "), err)
 			}
 			return nil
