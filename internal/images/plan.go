@@ -123,7 +123,7 @@ func (b *builder) plan(ctx context.Context) error {
 		id: "coredns", title: "build CoreDNS " + corednsVersion, hint: "(go build, the Corefile's plugins only, ~1 min cold)",
 		module: "github.com/coredns/coredns", version: corednsVersion, pkg: "github.com/coredns/coredns",
 		binary: "coredns", dest: "/coredns", entrypoint: `["/coredns"]`, image: corednsImage, base: static, standIn: true,
-		estimate: 90 * time.Second,
+		main: "github.com/coredns/coredns/coremain", plugins: corednsPlugins, estimate: 90 * time.Second,
 	}))
 	localPath := add(b.goImageStep(goImageSpec{
 		id: "local-path-provisioner", title: "build local-path-provisioner " + localPathVer, hint: "(go install, ~2 min cold)",
