@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -336,5 +337,45 @@ func TestPrioritiesFollowTails(t *testing.T) {
 	p := priorities([]*step{kube, coredns, cp, node, tools})
 	if p[kube] != 120 || p[coredns] != 120 || p[cp] != 60 || p[node] != 0 || p[tools] != 0 {
 		t.Errorf("priorities %v", map[string]int{"kube": p[kube], "coredns": p[coredns], "cp": p[cp], "node": p[node], "tools": p[tools]})
+	}
+}
+
+// What is built for one Kubernetes version does not depend on which other
+// versions are asked for: `make lab` builds one, `make images` later adds
+// the second and reuses every step of the first (same keys).
+func TestStepKeysIndependentOfOtherVersions(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cache := t.TempDir()
+	keys := func(versions ...string) map[string]string {
+		b := &builder{o: Options{CacheDir: cache, K8sVersions: versions}, goBin: goBin, byID: map[string]*step{}, now: time.Now}
+		if err := b.facts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.plan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, s := range b.steps {
+			m[s.id] = s.key
+		}
+		return m
+	}
+	one := keys("v1.34.4")
+	both := keys("v1.33.13", "v1.34.4")
+	if _, ok := one["kind-node-v1.33.13"]; ok {
+		t.Error("the plan for v1.34.4 alone has v1.33.13's steps")
+	}
+	for id, k := range one {
+		if both[id] != k {
+			t.Errorf("step %s: key %s for v1.34.4 alone, %s with v1.33.13 too", id, shortKey(k), shortKey(both[id]))
+		}
+	}
+	if len(both) != len(one)+3 {
+		t.Errorf("%d steps for two versions, %d for one: want 3 more (kube-binaries, control-plane, kind-node)", len(both), len(one))
 	}
 }
