@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -104,7 +105,8 @@ type builder struct {
 	steps  []*step  // in build order
 	byID   map[string]*step
 	now    func() time.Time
-	cpu    *budget // Go compilations; see compile
+	cpu    *budget  // Go compilations; see compile
+	locks  sync.Map // name -> *sync.Mutex; see lock
 }
 
 // runCtx is what a running step gets.

@@ -182,6 +182,16 @@ func (rc *runCtx) withCPU(ctx context.Context, f func() error) error {
 	return err
 }
 
+// lock takes the builder's mutex named name (an artefact two concurrent
+// steps may both make, e.g. one etcd image for two Kubernetes versions)
+// and returns its unlock.
+func (b *builder) lock(name string) (unlock func()) {
+	m, _ := b.locks.LoadOrStore(name, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
 // syncWriter serialises the progress lines of concurrent steps.
 type syncWriter struct {
 	mu sync.Mutex

@@ -379,3 +379,24 @@ func TestStepKeysIndependentOfOtherVersions(t *testing.T) {
 		t.Errorf("%d steps for two versions, %d for one: want 3 more (kube-binaries, control-plane, kind-node)", len(both), len(one))
 	}
 }
+
+// lock serialises holders of one name and leaves other names free.
+func TestBuilderLock(t *testing.T) {
+	b := &builder{}
+	unlock := b.lock("etcd")
+	got := make(chan string, 2)
+	go func() { defer b.lock("etcd")(); got <- "etcd" }()
+	go func() { defer b.lock("other")(); got <- "other" }()
+	if first := <-got; first != "other" {
+		t.Fatalf("%s got the lock while etcd was held", first)
+	}
+	select {
+	case <-got:
+		t.Fatal("a second holder of etcd got the lock")
+	case <-time.After(50 * time.Millisecond):
+	}
+	unlock()
+	if second := <-got; second != "etcd" {
+		t.Fatalf("got %s", second)
+	}
+}

@@ -318,6 +318,11 @@ func (b *builder) ensureEtcd(ctx context.Context, rc *runCtx, ref, tag, baseKey 
 	cands := etcdCandidates(tag)
 	key := newKey("etcd").add("tag", tag).add("candidates", cands...).add("go", b.goVer).add("base", baseKey).
 		add("dockerfile", componentDockerfile(staticBaseImage, "etcd", "/usr/local/bin/etcd")).sum()
+	// The control-plane steps of two versions run at the same time and may
+	// want the same etcd image or fall back on the same pinned version (one
+	// build directory): one at a time. Their compilations would wait for
+	// each other anyway (the CPU budget).
+	defer rc.b.lock("etcd")()
 	if ok, err := rc.docker.hasKey(ctx, ref, key); err != nil || ok {
 		return key, err
 	}
