@@ -86,6 +86,9 @@ type step struct {
 	// estimate is the step's usual cold duration on 2 cores; it ranks who
 	// gets the CPU budget first (see priorities).
 	estimate time.Duration
+	// compiles says the step compiles Go (rc.compile): it claims the CPU
+	// budget from the start of the build (see budget).
+	compiles bool
 	// unavailable says why the step cannot be built on this machine (an
 	// input the user did not provide): Build skips it, or fails when it is
 	// the -only target.
@@ -118,7 +121,8 @@ type runCtx struct {
 	docker  *docker
 	tmpTags []string
 	cleanup []func(ctx context.Context)
-	prio    int        // the step's claim on the CPU budget
+	prio    int        // the step's priority for the CPU budget
+	claim   *claim     // its claim on it, or nil
 	times   *stepTimes // for its end line
 }
 
@@ -275,8 +279,8 @@ func (b *builder) decide(ctx context.Context, targets []*step) ([]*step, map[*st
 
 // runStep runs one step with its log, temporary tags and clean-up: its
 // prepare phase, then (waitDeps) its run phase once its deps are done.
-// prio is its claim on the CPU budget.
-func (b *builder) runStep(ctx context.Context, s *step, prio int, waitDeps func(context.Context) error) (_ *stepTimes, err error) {
+// prio and cl are its priority and claim for the CPU budget.
+func (b *builder) runStep(ctx context.Context, s *step, prio int, cl *claim, waitDeps func(context.Context) error) (_ *stepTimes, err error) {
 	times := &stepTimes{}
 	logDir := filepath.Join(b.o.CacheDir, "images", "logs")
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
@@ -292,7 +296,7 @@ func (b *builder) runStep(ctx context.Context, s *step, prio int, waitDeps func(
 	if b.cpu == nil {
 		b.cpu = newBudget(compileSlots)
 	}
-	rc := &runCtx{b: b, s: s, log: f, logPath: logPath, docker: &docker{bin: b.docker.bin, log: f}, prio: prio, times: times}
+	rc := &runCtx{b: b, s: s, log: f, logPath: logPath, docker: &docker{bin: b.docker.bin, log: f}, prio: prio, claim: cl, times: times}
 	defer func() {
 		// Clean up even when ctx is cancelled; bounded by its own timeout.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)

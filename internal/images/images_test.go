@@ -330,7 +330,7 @@ exit 0`)
 		tmp = rc.tmp()
 		return rc.docker.build(ctx, cache, tmp, nil, time.Minute)
 	}
-	_, err := b.runStep(context.Background(), s, 0, nil)
+	_, err := b.runStep(context.Background(), s, 0, nil, nil)
 	var se *StepError
 	if !errors.As(err, &se) || se.Step != "build nginx:alpine stand-in" || se.Log == "" {
 		t.Fatalf("runStep: %v, want a StepError naming the step and its log", err)

@@ -24,38 +24,72 @@ import (
 const compileSlots = 1
 
 // budget is a counting semaphore that gives a free slot to the waiter of
-// the highest priority, the earliest of equals.
+// the highest priority, the earliest of equals. Steps that will ask for it
+// later (still downloading, or waiting for their deps) can claim it: while
+// a claim of a higher priority is pending, a lower waiter does not get the
+// slot, so the tools' compile, which nothing waits for, does not take the
+// slot just before the Kubernetes binaries, which everything waits for, have
+// their modules. A claim never blocks what it depends on: a dependency's
+// priority (tail) is at least its dependent's.
 type budget struct {
 	mu      sync.Mutex
 	free    int
 	seq     int
 	waiters []*budgetWaiter
+	pending map[*claim]bool // claims not asking now (see claim)
 	// inUse and peak count the slots held, for the tests and the report.
 	inUse, peak int
 }
 
 type budgetWaiter struct {
 	prio, seq int
+	claim     *claim
 	ready     chan struct{}
 }
 
-func newBudget(n int) *budget { return &budget{free: n} }
+// claim is a step's announced wish for the budget at priority prio.
+type claim struct {
+	b    *budget
+	prio int
+}
 
-// acquire waits for a slot; the returned release gives it back.
-func (b *budget) acquire(ctx context.Context, prio int) (release func(), err error) {
+func newBudget(n int) *budget { return &budget{free: n, pending: map[*claim]bool{}} }
+
+// claim registers a future request of priority prio; done withdraws it.
+func (b *budget) claim(prio int) *claim {
 	b.mu.Lock()
-	if b.free > 0 && len(b.waiters) == 0 {
-		b.take()
-		b.mu.Unlock()
-		return b.releaser(), nil
+	defer b.mu.Unlock()
+	c := &claim{b: b, prio: prio}
+	b.pending[c] = true
+	return c
+}
+
+// done withdraws the claim (its step ended).
+func (c *claim) done() {
+	if c == nil {
+		return
 	}
+	c.b.mu.Lock()
+	defer c.b.mu.Unlock()
+	delete(c.b.pending, c)
+	c.b.grant()
+}
+
+// acquire waits for a slot; the returned release gives it back. c, when
+// not nil, is the caller's claim: not pending while it asks and holds.
+func (b *budget) acquire(ctx context.Context, prio int, c *claim) (release func(), err error) {
+	b.mu.Lock()
 	b.seq++
-	w := &budgetWaiter{prio: prio, seq: b.seq, ready: make(chan struct{})}
+	w := &budgetWaiter{prio: prio, seq: b.seq, claim: c, ready: make(chan struct{})}
 	b.waiters = append(b.waiters, w)
+	if c != nil {
+		delete(b.pending, c)
+	}
+	b.grant()
 	b.mu.Unlock()
 	select {
 	case <-w.ready:
-		return b.releaser(), nil
+		return b.releaser(c), nil
 	case <-ctx.Done():
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -63,7 +97,6 @@ func (b *budget) acquire(ctx context.Context, prio int) (release func(), err err
 		case <-w.ready: // granted just now: hand it on
 			b.inUse--
 			b.free++
-			b.grant()
 		default:
 			for i, x := range b.waiters {
 				if x == w {
@@ -72,6 +105,7 @@ func (b *budget) acquire(ctx context.Context, prio int) (release func(), err err
 				}
 			}
 		}
+		b.grant()
 		return nil, ctx.Err()
 	}
 }
@@ -84,7 +118,7 @@ func (b *budget) take() {
 	}
 }
 
-func (b *budget) releaser() func() {
+func (b *budget) releaser(c *claim) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -92,12 +126,16 @@ func (b *budget) releaser() func() {
 			defer b.mu.Unlock()
 			b.inUse--
 			b.free++
+			if c != nil {
+				b.pending[c] = true // until its step ends: it may compile again
+			}
 			b.grant()
 		})
 	}
 }
 
-// grant hands free slots to the best waiters; b.mu is held.
+// grant hands free slots to the best waiters while no pending claim
+// outranks them; b.mu is held.
 func (b *budget) grant() {
 	for b.free > 0 && len(b.waiters) > 0 {
 		best := 0
@@ -107,6 +145,11 @@ func (b *budget) grant() {
 			}
 		}
 		w := b.waiters[best]
+		for c := range b.pending {
+			if c.prio > w.prio {
+				return
+			}
+		}
 		b.waiters = append(b.waiters[:best], b.waiters[best+1:]...)
 		b.take()
 		close(w.ready)
@@ -167,7 +210,7 @@ func (rc *runCtx) compile(ctx context.Context, cmd *xexec.Cmd) error {
 // withCPU runs f holding the CPU budget.
 func (rc *runCtx) withCPU(ctx context.Context, f func() error) error {
 	t0 := time.Now()
-	release, err := rc.b.cpu.acquire(ctx, rc.prio)
+	release, err := rc.b.cpu.acquire(ctx, rc.prio, rc.claim)
 	if err != nil {
 		return err
 	}
@@ -236,6 +279,12 @@ func (b *builder) execute(ctx context.Context, plan []*step, status map[*step]pl
 		}
 		cancel()
 	}
+	claims := map[*step]*claim{}
+	for _, s := range plan {
+		if status[s] == planBuild && s.compiles {
+			claims[s] = b.cpu.claim(prio[s])
+		}
+	}
 	for _, s := range plan {
 		if status[s] != planBuild {
 			continue
@@ -259,6 +308,7 @@ func (b *builder) execute(ctx context.Context, plan []*step, status map[*step]pl
 				return ctx.Err()
 			}
 			defer close(done[s])
+			defer claims[s].done()
 			if s.prepare == nil {
 				// Nothing to do before the deps are done: start then.
 				if err := waitDeps(ctx); err != nil {
@@ -270,7 +320,7 @@ func (b *builder) execute(ctx context.Context, plan []*step, status map[*step]pl
 			}
 			fmt.Fprintf(b.out, "%s %s %s: started\n", prefix, s.title, s.hint)
 			t0 := time.Now()
-			times, err := b.runStep(ctx, s, prio[s], waitDeps)
+			times, err := b.runStep(ctx, s, prio[s], claims[s], waitDeps)
 			if err != nil {
 				if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 					fmt.Fprintf(b.out, "%s %s: cancelled after %s\n", prefix, s.id, roundDuration(time.Since(t0)))

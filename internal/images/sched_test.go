@@ -204,7 +204,7 @@ func TestScheduleFailureCancelsSiblings(t *testing.T) {
 	})
 	after := g.add("after", nil, bad)
 	// Hold the CPU budget so that "waiting" is queued when the failure comes.
-	release, err := g.b.cpu.acquire(context.Background(), 0)
+	release, err := g.b.cpu.acquire(context.Background(), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestSchedulePrepareDoesNotWaitForDeps(t *testing.T) {
 // The budget goes to the highest priority waiter, then to the earliest.
 func TestBudgetPriority(t *testing.T) {
 	bud := newBudget(1)
-	release, err := bud.acquire(context.Background(), 0)
+	release, err := bud.acquire(context.Background(), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestBudgetPriority(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := bud.acquire(context.Background(), p)
+			r, err := bud.acquire(context.Background(), p, nil)
 			if err != nil {
 				t.Error(err)
 				return
@@ -398,5 +398,83 @@ func TestBuilderLock(t *testing.T) {
 	unlock()
 	if second := <-got; second != "etcd" {
 		t.Fatalf("got %s", second)
+	}
+}
+
+// A pending claim of a higher priority keeps a free slot from a lower
+// waiter; lower claims do not; the slot goes on when the claim is done.
+func TestBudgetClaims(t *testing.T) {
+	bud := newBudget(1)
+	high := bud.claim(5)
+	low := bud.claim(0)
+	granted := make(chan func(), 1)
+	go func() {
+		r, err := bud.acquire(context.Background(), 1, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		granted <- r
+	}()
+	select {
+	case r := <-granted:
+		r()
+		t.Fatal("a waiter of priority 1 got the slot while a claim of 5 was pending")
+	case <-time.After(50 * time.Millisecond):
+	}
+	// The claimant asks: it gets the slot first, though it asked later.
+	r, err := bud.acquire(context.Background(), 5, high)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-granted:
+		r()
+		t.Fatal("two slots handed out")
+	default:
+	}
+	r() // released, but high's step may compile again: pending until done
+	select {
+	case r := <-granted:
+		r()
+		t.Fatal("granted while the claim of 5 was pending again")
+	case <-time.After(50 * time.Millisecond):
+	}
+	high.done()
+	select {
+	case r := <-granted:
+		r()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiter did not get the slot after the claim was done (a claim of 0 must not block it)")
+	}
+	low.done()
+}
+
+// The tools' compile, which nothing waits for and which can start at once,
+// does not take the CPU budget before the Kubernetes binaries, which are
+// still downloading their modules when it asks.
+func TestScheduleCompilesLongTailFirst(t *testing.T) {
+	g := newFakeGraph(t)
+	compileAfter := func(id string, download time.Duration) func(context.Context, *runCtx) error {
+		return func(ctx context.Context, rc *runCtx) error {
+			time.Sleep(download)
+			return rc.withCPU(ctx, func() error {
+				g.record("compile " + id)
+				time.Sleep(20 * time.Millisecond)
+				return nil
+			})
+		}
+	}
+	kube := g.add("kube", compileAfter("kube", 80*time.Millisecond))
+	kube.compiles, kube.estimate = true, 8*time.Minute
+	node := g.add("node", nil, kube)
+	node.estimate = time.Minute
+	tools := g.add("tools", compileAfter("tools", 0))
+	tools.compiles, tools.estimate = true, 3*time.Minute
+	if _, err := g.execute(nil); err != nil {
+		t.Fatal(err)
+	}
+	if g.index("compile kube") < 0 || g.index("compile kube") > g.index("compile tools") {
+		t.Errorf("compiled in the order %v: want kube (the node image waits for it) before tools", g.events)
 	}
 }

@@ -154,7 +154,7 @@ func (b *builder) dockerfileStep(sp dockerfileSpec) *step {
 
 // pauseStep: a tiny Go pause program in an image of its own.
 func (b *builder) pauseStep() *step {
-	s := &step{id: "pause", title: "build pause image " + pauseImage, hint: "(go build, ~10 s)", images: []string{pauseImage}}
+	s := &step{id: "pause", title: "build pause image " + pauseImage, hint: "(go build, ~10 s)", images: []string{pauseImage}, compiles: true}
 	s.key = assetKey(newKey("pause").add("go", b.goVer), "pause").sum()
 	s.run = func(ctx context.Context, rc *runCtx) error {
 		dir, err := b.freshDir(s.id)
@@ -232,7 +232,7 @@ func generatedMain(sp goImageSpec) string {
 
 func (b *builder) goImageStep(sp goImageSpec) *step {
 	dockerfile := fmt.Sprintf("FROM %s\nCOPY %s %s\nENTRYPOINT %s\n", staticBaseImage, sp.binary, sp.dest, sp.entrypoint)
-	s := &step{id: sp.id, title: sp.title, hint: sp.hint, deps: []*step{sp.base}, images: []string{sp.image}, estimate: sp.estimate}
+	s := &step{id: sp.id, title: sp.title, hint: sp.hint, deps: []*step{sp.base}, images: []string{sp.image}, estimate: sp.estimate, compiles: true}
 	h := newKey("go-image").add("id", sp.id).add("module", sp.module, sp.version, sp.pkg).
 		add("go", b.goVer).add("dockerfile", dockerfile).add("base", sp.base.key)
 	if len(sp.plugins) > 0 {

@@ -28,7 +28,7 @@ func kubeDir(cacheDir, v string) string { return filepath.Join(cacheDir, "k8s", 
 func (b *builder) kubeBinariesStep(v string) *step {
 	dir := kubeDir(b.o.CacheDir, v)
 	ld := "-s -w " + kubeVersionLdflags(v)
-	s := &step{id: "kube-binaries-" + v, title: "build kube binaries " + v, hint: "(go build, ~9 min cold on 2 cores)", estimate: 8 * time.Minute}
+	s := &step{id: "kube-binaries-" + v, title: "build kube binaries " + v, hint: "(go build, ~9 min cold on 2 cores)", estimate: 8 * time.Minute, compiles: true}
 	s.key = newKey("kube-binaries").add("version", v, stagingVersion(v)).add("go", b.goVer).
 		add("gen", kubeGenVersion).add("ldflags", ld).add("bins", kubeBinaries...).sum()
 	stampPath := filepath.Join(dir, "stamp.json")
@@ -205,7 +205,7 @@ func (b *builder) controlPlaneStep(v string, bins, base, static, pause, coredns 
 	dir := kubeDir(b.o.CacheDir, v)
 	pins, _ := json.Marshal(etcdPins)
 	s := &step{id: "control-plane-" + v, title: "build control-plane images " + v, hint: "(docker build + etcd go build, ~2 min)",
-		deps: []*step{bins, base, static, pause, coredns}, estimate: time.Minute}
+		deps: []*step{bins, base, static, pause, coredns}, estimate: time.Minute, compiles: true}
 	s.key = newKey("control-plane").add("version", v).add("bins", bins.key).add("base", base.key).add("static", static.key).
 		add("pause", pause.key).add("coredns", coredns.key).add("etcd-pins", string(pins)).add("go", b.goVer).
 		add("dockerfile", componentDockerfile(k8sBaseImage, "BINARY", "/usr/local/bin/BINARY"),

@@ -58,7 +58,7 @@ func (b *builder) toolsStep(ctx context.Context) (*step, error) {
 	}
 
 	dir := ToolsDir(b.o.CacheDir)
-	s := &step{id: "tools", title: "build kind, helm and kubectl into " + dir, hint: "(go build, ~3 min cold)", estimate: 3 * time.Minute}
+	s := &step{id: "tools", title: "build kind, helm and kubectl into " + dir, hint: "(go build, ~3 min cold)", estimate: 3 * time.Minute, compiles: true}
 	s.key = newKey("tools").add("go", b.goVer).add("deps", deps...).add("kubectl-main", string(mainGo)).
 		add("ldflags", helmLD, kubectlLD).sum()
 	var files []string
