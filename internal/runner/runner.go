@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -25,6 +26,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
@@ -57,8 +60,11 @@ type Options struct {
 	Progress   io.Writer
 	// TeardownTimeout bounds cleanup and teardown after the lab (default 3m).
 	TeardownTimeout time.Duration
-	// RetryInterval is the pause between attempts of a retried command
-	// (default 2s).
+	// RetryInterval is the longest pause between attempts of a retried
+	// command (default 2s). The first pause is firstRetryPause (or
+	// RetryInterval when that is shorter) and each one doubles, up to
+	// RetryInterval: a pod that is Ready half a second later is seen half
+	// a second later, and a long wait still polls only every RetryInterval.
 	RetryInterval time.Duration
 	// LogsDir receives the clusters' logs (kind export logs) when a lab
 	// fails, in LogsDir/<lab>/<cluster>/; "" collects none.
@@ -765,9 +771,19 @@ func (r *runState) exec(ctx context.Context, s *lab.Step, cmd string, live io.Wr
 	return r.sess.run(ctx, cmd, r.stepEnv(s), s.CommandTimeout(), live)
 }
 
+// firstRetryPause is the pause after a retried command's first attempt.
+const firstRetryPause = 250 * time.Millisecond
+
+// retryPauses returns the pauses between a retried command's attempts:
+// firstRetryPause, doubling up to max (Options.RetryInterval).
+func retryPauses(max time.Duration) *wait.Backoff {
+	return &wait.Backoff{Duration: min(firstRetryPause, max), Factor: 2, Cap: max, Steps: math.MaxInt32}
+}
+
 // retry runs attempt until it succeeds or the step's retry window closes.
 func (r *runState) retry(ctx context.Context, s *lab.Step, res *report.Step, attempt func(n int) (string, error)) error {
 	deadline := time.Now().Add(time.Duration(s.Retry))
+	pauses := retryPauses(r.opts.RetryInterval)
 	for n := 1; ; n++ {
 		res.Attempts = max(res.Attempts, n)
 		out, err := attempt(n)
@@ -778,13 +794,14 @@ func (r *runState) retry(ctx context.Context, s *lab.Step, res *report.Step, att
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w (%v)", err, context.Cause(ctx))
 		}
-		if time.Now().Add(r.opts.RetryInterval).After(deadline) {
+		pause := pauses.Step()
+		if time.Now().Add(pause).After(deadline) {
 			if n > 1 {
 				return fmt.Errorf("%w, after %d attempts in %s", err, n, time.Duration(s.Retry))
 			}
 			return err
 		}
-		if !sleep(ctx, r.opts.RetryInterval) {
+		if !sleep(ctx, pause) {
 			return fmt.Errorf("%w (%v)", err, context.Cause(ctx))
 		}
 	}
