@@ -110,7 +110,7 @@ func (b *builder) plan(ctx context.Context) error {
 	add(tools)
 	k8sBase := add(b.dockerfileStep(dockerfileSpec{
 		id: "k8s-base", title: "build control-plane base image " + k8sBaseImage, hint: "(apt, ~30 s)",
-		asset: "k8sbase", names: []string{k8sBaseImage}, deps: []*step{debian},
+		asset: "k8sbase", shared: []string{"slim"}, names: []string{k8sBaseImage}, deps: []*step{debian},
 		debs: []string{"iptables", "nftables", "conntrack"},
 	}))
 	static := add(b.dockerfileStep(dockerfileSpec{
