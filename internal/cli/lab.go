@@ -35,6 +35,16 @@ func init() {
 			"Exit 1 when a lab fails, 2 on bad usage or when labs/ differs from the articles."))
 	register(define("lab down", "[flags] NAME...", "remove the environments `lab run -keep` left up",
 		(*envFlags).bind, runLabDown))
+	register(define("lab preboot", "[flags] NAME...", "boot a lab's clusters once and keep them as images its runs start from",
+		(*labPrebootFlags).bind, runLabPreboot).withLong(
+		"Creates each named lab's clusters with kind as a run does (node image, config, name,\n" +
+			"the lab's images loaded), waits until their pods are Ready, stops them and keeps each\n" +
+			"as a Docker image (" + labenv.PrebootRepo + ":CLUSTER-KEY). Later runs of the lab\n" +
+			"(`lab run`, `lab practice`) start their clusters from these images, already booted,\n" +
+			"instead of creating them, and say so in their output and results; -fresh on those\n" +
+			"commands creates them with kind anyway. An image is used only while its key (kind\n" +
+			"version, cluster name, node image, config, the images loaded) matches and it is\n" +
+			"younger than 30 days; an image that is up to date is kept as it is."))
 }
 
 // UseBackend makes the commands that run labs use the backend newB makes
@@ -55,12 +65,13 @@ func keptDir() string { return labenv.StateDir("kept") }
 
 // newBackend makes the backend labs run on; tests replace it.
 var newBackend = func(ctx context.Context, e *env, opts backendOptions) (runner.Backend, error) {
-	return labenv.NewDockerBackend(ctx, labenv.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr})
+	return labenv.NewDockerBackend(ctx, labenv.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr, Fresh: opts.fresh})
 }
 
 type backendOptions struct {
 	mode     string
 	cacheDir string
+	fresh    bool
 }
 
 // listFlag is a comma-separated list flag.
@@ -81,16 +92,77 @@ func (l *listFlag) Set(s string) error {
 // is and what environment the labs get.
 type envFlags struct {
 	root, mode, cacheDir string
+	fresh                bool
 }
 
 func (f *envFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.root, "root", ".", "project root holding content/ and labs/")
 	fs.StringVar(&f.mode, "mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
 	fs.StringVar(&f.cacheDir, "cache", "", "image cache directory (default: advent images build's)")
+	fs.BoolVar(&f.fresh, "fresh", false, "create every cluster with kind, even where a pre-booted image (advent lab preboot) matches")
 }
 
 func (f *envFlags) backend(e *env) (runner.Backend, error) {
-	return newBackend(e.ctx, e, backendOptions{mode: f.mode, cacheDir: f.cacheDir})
+	return newBackend(e.ctx, e, backendOptions{mode: f.mode, cacheDir: f.cacheDir, fresh: f.fresh})
+}
+
+// labPrebootFlags is the flagpole of `lab preboot`.
+type labPrebootFlags struct {
+	envFlags
+	kubernetes listFlag
+}
+
+func (f *labPrebootFlags) bind(fs *flag.FlagSet) {
+	f.envFlags.bind(fs)
+	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions (default: the newest node image)")
+}
+
+// prebooter is a backend that can pre-boot a lab's clusters.
+type prebooter interface {
+	Preboot(ctx context.Context, l *lab.Lab, kubernetes string, log io.Writer) ([]labenv.PrebootImage, error)
+}
+
+func runLabPreboot(e *env, f *labPrebootFlags, names []string) error {
+	if len(names) == 0 {
+		return diag.Usagef("name a lab whose clusters to pre-boot")
+	}
+	labs, err := selectLabs(&labRunFlags{envFlags: f.envFlags}, names)
+	if err != nil {
+		return err
+	}
+	for _, l := range labs {
+		if len(l.Env.Clusters) == 0 {
+			return diag.Usagef("lab %s has no cluster to pre-boot", l.Name)
+		}
+	}
+	backend, err := f.backend(e)
+	if err != nil {
+		return err
+	}
+	pb, ok := backend.(prebooter)
+	if !ok {
+		return fmt.Errorf("this backend cannot pre-boot clusters")
+	}
+	versions := []string(f.kubernetes)
+	if len(versions) == 0 {
+		versions = []string{""}
+	}
+	for _, l := range labs {
+		for _, v := range versions {
+			imgs, err := pb.Preboot(e.ctx, l, v, e.stdout)
+			if err != nil {
+				return err
+			}
+			for _, im := range imgs {
+				state := "up to date"
+				if im.Built {
+					state = fmt.Sprintf("built in %s", im.Took.Round(100*time.Millisecond))
+				}
+				fmt.Fprintf(e.stdout, "%s: cluster %s: %s, %s\n", l.Name, im.Cluster, im.Image, state)
+			}
+		}
+	}
+	return nil
 }
 
 // labRunFlags is the flagpole of `lab run`.

@@ -68,6 +68,10 @@ type ClusterOptions struct {
 	// means one control-plane node, with failCgroupV1: false for the
 	// kubelet on cgroup v1 hosts.
 	Config []byte
+	// Preboot starts the cluster from its pre-booted image (see Preboot)
+	// when one matches, instead of creating it with kind; without one, or
+	// when starting it fails, kind creates the cluster as usual.
+	Preboot bool
 	// Log receives kind's progress messages; nil discards them.
 	Log io.Writer
 }
@@ -82,6 +86,10 @@ type Cluster struct {
 	// (from saving them on the host to the last import; it overlaps
 	// CreateTime).
 	CreateTime, LoadTime time.Duration
+	// Prebooted names the pre-booted image the cluster was started from
+	// and when that was booted; empty when kind created the cluster.
+	// PrebootSkipped says why a pre-booted image was not used.
+	Prebooted, PrebootSkipped string
 
 	provider       *cluster.Provider
 	ownKubeconfig  bool // Kubeconfig was made by CreateCluster
@@ -127,6 +135,11 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	}
 	c.createdNetwork = !hadNetwork
 
+	if o.Preboot {
+		if ok, err := c.tryPreboot(ctx, o); ok || err != nil {
+			return c, err
+		}
+	}
 	opts := createOptions(o, c.Kubeconfig)
 	if err := writeClusterRecord(o.Name, c.Kubeconfig, Self()); err != nil {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
@@ -431,10 +444,28 @@ func (e *earlyLoad) finish(ctx context.Context) error {
 // defaultConfig is a one-node cluster. On cgroup v1 hosts the kubelet
 // (v1.31 and newer know the field) is told not to refuse cgroup v1, which
 // kubelets from v1.35 on do by default.
+//
+// The controller manager and the scheduler run without leader election:
+// each has one replica, there is nothing to elect, and a control plane
+// started again from a pre-booted image would otherwise wait out the lease
+// its former self held (15 s) before scheduling a pod. The patch is in
+// kubeadm's v1beta3 form, which kind v0.33 uses up to Kubernetes v1.35
+// (its apiVersion keeps it off v1beta4 configs, whose extraArgs is a list).
 func defaultConfig(image string, cgroupV1 bool) []byte {
 	cfg := "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n"
+	var patches []string
+	if minorAtLeast(image, 23) && !minorAtLeast(image, 36) {
+		patches = append(patches, "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n"+
+			"controllerManager:\n  extraArgs:\n    leader-elect: \"false\"\nscheduler:\n  extraArgs:\n    leader-elect: \"false\"\n")
+	}
 	if cgroupV1 && minorAtLeast(image, 31) {
-		cfg += "kubeadmConfigPatches:\n- |\n  kind: KubeletConfiguration\n  failCgroupV1: false\n"
+		patches = append(patches, "kind: KubeletConfiguration\nfailCgroupV1: false\n")
+	}
+	if len(patches) > 0 {
+		cfg += "kubeadmConfigPatches:\n"
+		for _, p := range patches {
+			cfg += "- |\n  " + strings.ReplaceAll(strings.TrimSuffix(p, "\n"), "\n", "\n  ") + "\n"
+		}
 	}
 	return []byte(cfg)
 }

@@ -31,6 +31,9 @@ type DockerOptions struct {
 	Mode     string    // "online" or "air-gapped"; "" reads $ADVENT_MODE or detects
 	CacheDir string    // image cache of `advent images build` ("" for its default)
 	Log      io.Writer // where to say what was chosen (mode...)
+	// Fresh creates every cluster with kind, even where a pre-booted
+	// image (`advent lab preboot`) matches.
+	Fresh bool
 }
 
 // DockerBackend runs labs on this machine's Docker engine: kind clusters
@@ -44,6 +47,7 @@ type DockerBackend struct {
 	nodeImage string
 	load      []string // images loaded into every cluster
 	owner     string   // OwnerLabel value of what this process creates
+	fresh     bool     // DockerOptions.Fresh
 
 	mu         sync.Mutex
 	clusters   map[string]*Cluster
@@ -97,7 +101,7 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 	}
 	b := &DockerBackend{mode: mode, cacheDir: o.CacheDir,
 		clusters: map[string]*Cluster{}, networks: map[string]*testcontainers.DockerNetwork{},
-		containers: map[string]*testcontainers.DockerContainer{}, owner: Self().String()}
+		containers: map[string]*testcontainers.DockerContainer{}, owner: Self().String(), fresh: o.Fresh}
 	if m, err := images.LoadManifest(o.CacheDir); err == nil {
 		b.manifest = m
 	} else if !errors.Is(err, images.ErrNoManifest) {
@@ -239,9 +243,7 @@ func (b *DockerBackend) image(ctx context.Context, name string) (*report.Image, 
 
 // CreateCluster creates a kind cluster and loads the lab's images into it.
 func (b *DockerBackend) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log io.Writer) error {
-	c, err := CreateCluster(ctx, ClusterOptions{
-		Name: spec.Name, Image: spec.NodeImage, Kubeconfig: spec.Kubeconfig, LoadImages: spec.LoadImages, Log: log,
-	})
+	c, err := CreateCluster(ctx, b.clusterOptions(spec, log))
 	if err != nil {
 		return err
 	}
@@ -249,6 +251,40 @@ func (b *DockerBackend) CreateCluster(ctx context.Context, spec runner.ClusterSp
 	b.clusters[spec.Name] = c
 	b.mu.Unlock()
 	return nil
+}
+
+// clusterOptions are the options of the cluster spec describes.
+func (b *DockerBackend) clusterOptions(spec runner.ClusterSpec, log io.Writer) ClusterOptions {
+	return ClusterOptions{Name: spec.Name, Image: spec.NodeImage, Kubeconfig: spec.Kubeconfig,
+		LoadImages: spec.LoadImages, Preboot: !b.fresh, Log: log}
+}
+
+// ClusterPrebooted says which pre-booted image cluster name was started
+// from; "" when kind created it.
+func (b *DockerBackend) ClusterPrebooted(name string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c := b.clusters[name]; c != nil {
+		return c.Prebooted
+	}
+	return ""
+}
+
+// Preboot makes the pre-booted images of lab l's clusters on Kubernetes
+// kubernetes ("" for the default), as its runs create them.
+func (b *DockerBackend) Preboot(ctx context.Context, l *lab.Lab, kubernetes string, log io.Writer) ([]PrebootImage, error) {
+	if len(l.Env.Clusters) == 0 {
+		return nil, fmt.Errorf("the %s lab has no cluster to pre-boot", l.Name)
+	}
+	info, err := b.Prepare(ctx, l, kubernetes)
+	if err != nil {
+		return nil, err
+	}
+	var opts []ClusterOptions
+	for _, c := range l.Env.Clusters {
+		opts = append(opts, b.clusterOptions(runner.ClusterSpec{Name: c.Name, NodeImage: info.NodeImage, LoadImages: info.LoadImages}, nil))
+	}
+	return Preboot(ctx, opts, log)
 }
 
 // ClusterTimes reports how long creating cluster name and loading the

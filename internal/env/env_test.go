@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/sysadvent/advent/internal/images"
 )
 
@@ -74,6 +76,35 @@ func TestDefaultConfig(t *testing.T) {
 	if cfg := string(defaultConfig("kindest/node:v1.30.0", true)); strings.Contains(cfg, "failCgroupV1") {
 		t.Errorf("1.30 does not know failCgroupV1:\n%s", cfg)
 	}
+	// No leader election where kind writes kubeadm v1beta3 (to v1.35),
+	// in a patch that is valid YAML and names that API version.
+	for image, want := range map[string]bool{"x:v1.33.13": true, "x:v1.35.0": true, "x:v1.36.0": false, "x:v1.22.0": false, "x:latest": false} {
+		cfg := defaultConfig(image, true)
+		var c struct {
+			Patches []string `json:"kubeadmConfigPatches"`
+		}
+		if err := yaml.Unmarshal(cfg, &c); err != nil {
+			t.Fatalf("%s: %v\n%s", image, err, cfg)
+		}
+		got := false
+		for _, p := range c.Patches {
+			var doc struct {
+				APIVersion, Kind  string
+				ControllerManager struct{ ExtraArgs map[string]string } `json:"controllerManager"`
+				Scheduler         struct{ ExtraArgs map[string]string }
+			}
+			if err := yaml.Unmarshal([]byte(p), &doc); err != nil {
+				t.Fatalf("%s: patch %q: %v", image, p, err)
+			}
+			if doc.Kind == "ClusterConfiguration" {
+				got = doc.APIVersion == "kubeadm.k8s.io/v1beta3" && doc.ControllerManager.ExtraArgs["leader-elect"] == "false" &&
+					doc.Scheduler.ExtraArgs["leader-elect"] == "false"
+			}
+		}
+		if got != want {
+			t.Errorf("%s: leader election off = %v, want %v:\n%s", image, got, want, cfg)
+		}
+	}
 	for image, want := range map[string]bool{
 		"kindest/node:v1.35.0@sha256:abc": true, "x:v1.31.0": true, "x:v1.30.9": false, "x:latest": false, "x": false,
 	} {
@@ -93,5 +124,51 @@ func TestCreateClusterBadName(t *testing.T) {
 	cancel()
 	if _, err := CreateCluster(ctx, ClusterOptions{Name: "ok"}); err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Errorf("cancelled ctx: %v", err)
+	}
+}
+
+// Only layer blobs (a containerd.io/uncompressed label and no gc.ref) are
+// dropped from a pre-booted node; manifests, configs and unlabelled blobs
+// stay.
+func TestUnpackedLayers(t *testing.T) {
+	ls := `DIGEST									SIZE	AGE		LABELS
+sha256:aaa	42.86MB	2 minutes	containerd.io/uncompressed=sha256:080d
+sha256:bbb	582B	2 minutes	containerd.io/gc.ref.content.config=sha256:f556,containerd.io/gc.ref.content.l.1=sha256:edf7
+sha256:ccc	4.187kB	2 minutes	containerd.io/gc.ref.snapshot.overlayfs=sha256:e53f
+sha256:ddd	235.5kB	2 minutes	containerd.io/uncompressed=sha256:c728
+sha256:eee	4.218kB	2 minutes	-
+`
+	got, size := unpackedLayers(ls)
+	if strings.Join(got, " ") != "sha256:aaa sha256:ddd" || size != 42860000+235500 {
+		t.Errorf("unpackedLayers = %v, %d", got, size)
+	}
+}
+
+// A pre-booted image takes from docker diff the topmost added paths, the
+// changed files (not the directories above them) and the topmost deleted
+// paths, never the volume, tmpfs or Docker-managed files.
+func TestRootChanges(t *testing.T) {
+	diff := `C /etc
+A /etc/kubernetes
+A /etc/kubernetes/admin.conf
+A /etc/kubernetes/pki
+A /etc/kubernetes/pki/ca.crt
+C /etc/hosts
+C /etc/machine-id
+C /kind
+C /kind/version
+D /usr/share/doc
+D /usr/share/doc/x
+C /var
+A /var/lib/etcd
+C /run/x
+A /tmp/y
+`
+	copyOut, deleted := rootChanges(diff)
+	if got := strings.Join(copyOut, " "); got != "/etc/kubernetes /etc/machine-id /kind/version" {
+		t.Errorf("copy out %q", got)
+	}
+	if got := strings.Join(deleted, " "); got != "/usr/share/doc" {
+		t.Errorf("deleted %q", got)
 	}
 }

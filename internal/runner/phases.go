@@ -15,10 +15,18 @@ type ClusterTimer interface {
 	ClusterTimes(name string) (create, load time.Duration, ok bool)
 }
 
+// ClusterStarter is a Backend that can start a cluster from a pre-booted
+// image instead of creating it: ClusterPrebooted says what it was started
+// from ("" when it was created).
+type ClusterStarter interface {
+	ClusterPrebooted(name string) string
+}
+
 // clusterTiming is when a cluster job ran and how its creation divided.
 type clusterTiming struct {
 	begin, end   time.Time // creation started (a CPU slot free) and ended
 	create, load time.Duration
+	prebooted    string // ClusterStarter's answer
 }
 
 // timeCluster records a successful creation of job j that began at begin.
@@ -30,6 +38,20 @@ func (r *runState) timeCluster(j *clusterJob, begin time.Time) {
 			j.timing.create, j.timing.load = create, load
 		}
 	}
+	if cs, ok := r.opts.Backend.(ClusterStarter); ok {
+		j.timing.prebooted = cs.ClusterPrebooted(j.name)
+	}
+}
+
+// prebooted lists the clusters started from a pre-booted image.
+func (r *runState) prebooted() []string {
+	var out []string
+	for _, j := range r.clusters {
+		if j.timing.prebooted != "" {
+			out = append(out, j.name+": "+j.timing.prebooted)
+		}
+	}
+	return out
 }
 
 // phases divides a finished run's time: provisioned is when networks and

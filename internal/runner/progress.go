@@ -114,7 +114,10 @@ func (p *progress) done(run *report.Run, resultsDir string) {
 			return (time.Duration(ms) * time.Millisecond).Round(100 * time.Millisecond)
 		}
 		fmt.Fprintf(p.w, "  environment ready at %s", sec(ph.EnvironmentReadyMS))
-		if len(p.lab.Env.Clusters) > 0 {
+		switch {
+		case len(p.lab.Env.Clusters) > 0 && len(run.Prebooted) == len(p.lab.Env.Clusters):
+			fmt.Fprintf(p.w, " (started from pre-booted images in %s)", sec(ph.CreateClustersMS))
+		case len(p.lab.Env.Clusters) > 0:
 			fmt.Fprintf(p.w, " (kind create %s", sec(ph.CreateClustersMS))
 			if ph.LoadImagesMS > 0 {
 				fmt.Fprintf(p.w, ", images loaded %s after its start", sec(ph.LoadImagesMS))
@@ -122,6 +125,9 @@ func (p *progress) done(run *report.Run, resultsDir string) {
 			fmt.Fprint(p.w, ")")
 		}
 		fmt.Fprintf(p.w, "; steps %s; teardown %s\n", sec(ph.StepsMS), sec(ph.TeardownMS))
+	}
+	for _, s := range run.Prebooted {
+		fmt.Fprintf(p.w, "  pre-booted: %s\n", s)
 	}
 	if run.Status == report.Fail && run.Reason != "" {
 		fmt.Fprintf(p.w, "  %s\n", run.Reason)

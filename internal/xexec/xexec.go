@@ -32,6 +32,7 @@ type Cmd struct {
 	Env     []string      // KEY=VALUE added to the inherited environment
 	Stdin   io.Reader     // nil: no input
 	Log     io.Writer     // if set, receives the combined output as it comes
+	Stdout  io.Writer     // if set, Run writes standard output here (not to Log, not kept)
 	Timeout time.Duration // 0: DefaultTimeout; <0: no timeout besides ctx
 }
 
@@ -51,6 +52,9 @@ func (c *Cmd) WithEnv(kv ...string) *Cmd { c.Env = append(c.Env, kv...); return 
 
 // WithStdin sets c's standard input and returns c.
 func (c *Cmd) WithStdin(r io.Reader) *Cmd { c.Stdin = r; return c }
+
+// WithStdout sends Run's standard output to w and returns c.
+func (c *Cmd) WithStdout(w io.Writer) *Cmd { c.Stdout = w; return c }
 
 // WithLog copies the combined output to w and returns c.
 func (c *Cmd) WithLog(w io.Writer) *Cmd { c.Log = w; return c }
@@ -156,9 +160,12 @@ func (c *Cmd) run(ctx context.Context, wantStdout bool) ([]byte, error) {
 		combined = io.MultiWriter(tail, c.Log)
 	}
 	var stdout bytes.Buffer
-	if wantStdout {
+	switch {
+	case wantStdout:
 		cmd.Stdout = &stdout
-	} else {
+	case c.Stdout != nil:
+		cmd.Stdout = c.Stdout
+	default:
 		cmd.Stdout = combined
 	}
 	cmd.Stderr = combined

@@ -1,6 +1,7 @@
 package xexec
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -59,5 +60,26 @@ func TestTail(t *testing.T) {
 	tb.Write([]byte("abc"))
 	if got := string(tb.Bytes()); got != "3456789abc" {
 		t.Errorf("tail = %q", got)
+	}
+}
+
+// WithStdout streams standard output to a writer; standard error still
+// lands in the error of a failing command.
+func TestStdout(t *testing.T) {
+	var out bytes.Buffer
+	if err := Command("sh", "-c", "printf 'data\\n'; echo noise >&2").WithStdout(&out).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "data\n" {
+		t.Errorf("stdout = %q, want %q", out.String(), "data\n")
+	}
+	out.Reset()
+	err := Command("sh", "-c", "printf 'part'; echo broke >&2; exit 3").WithStdout(&out).Run(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || e.ExitCode != 3 || !strings.Contains(e.OutputText(), "broke") || strings.Contains(e.OutputText(), "part") {
+		t.Errorf("err = %v, want exit 3 carrying stderr only", err)
+	}
+	if out.String() != "part" {
+		t.Errorf("stdout = %q, want %q", out.String(), "part")
 	}
 }

@@ -19,6 +19,12 @@
 // `advent lab practice helm` in tmux from start to its first prompt, and
 // quits it.
 //
+// Unless -fresh, it first runs `advent lab preboot helm` (timed and
+// reported apart, like the image build: once per node image and lab), so
+// that advent starts the lab's cluster from its pre-booted image; a run
+// that does not is an error. With -fresh advent creates the cluster with
+// kind in every round, as the script does.
+//
 // It writes <out>/bench.json, <out>/bench.md and every run's output. The
 // targets (issue #16): advent ≤ 0.7× the script, environment ready ≤ 15 s,
 // first prompt ≤ 20 s.
@@ -98,7 +104,14 @@ type result struct {
 	// Failures are the runs that failed and were run again.
 	Failures    []string `json:"failures,omitempty"`
 	FirstPrompt measure  `json:"first_prompt"`
-	Targets     struct {
+	// Fresh: advent created its cluster with kind (-fresh); otherwise it
+	// started it from the pre-booted image `advent lab preboot` made
+	// (PrebootS: how long that took in this benchmark, PrebootBuilt:
+	// whether it had to build the image or found it up to date).
+	Fresh        bool    `json:"fresh"`
+	PrebootS     float64 `json:"preboot_s,omitempty"`
+	PrebootBuilt bool    `json:"preboot_built,omitempty"`
+	Targets      struct {
 		Ratio       float64 `json:"ratio"`
 		Ready       float64 `json:"environment_ready_s"`
 		FirstPrompt float64 `json:"first_prompt_s"`
@@ -111,9 +124,10 @@ func main() {
 	k8s := flag.String("kubernetes", "v1.33.13", "Kubernetes version of the node image both sides use")
 	out := flag.String("out", filepath.Join("artifacts", "bench-labs"), "directory for the report and the runs' output")
 	advent := flag.String("advent", "", "the advent binary (default: build ./cmd/advent into a temporary directory)")
+	fresh := flag.Bool("fresh", false, "advent creates its cluster with kind in every round (lab run -fresh), no pre-booted image")
 	flag.Parse()
 	ctx := context.Background()
-	if err := run(ctx, *rounds, *practice, *k8s, *out, *advent); err != nil {
+	if err := run(ctx, *rounds, *practice, *k8s, *out, *advent, *fresh); err != nil {
 		fmt.Fprintln(os.Stderr, "labbench:", err)
 		os.Exit(1)
 	}
@@ -130,13 +144,14 @@ type bench struct {
 	node   string // node image both sides use
 	tools  string // directory of the pinned kind, kubectl and helm
 	script string // testdata/helm-by-hand.sh
+	fresh  bool   // -fresh
 }
 
 // sideFunc runs one side once (round n) and returns its wall time, the time
 // its environment was ready and, for advent, the run's phases.
 type sideFunc func(n int) (wall, ready float64, ph *report.Phases, err error)
 
-func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string) error {
+func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string, fresh bool) error {
 	if err := needTools(practiceRuns > 0); err != nil {
 		return err
 	}
@@ -157,9 +172,15 @@ func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string)
 		return err
 	}
 	b.tools = images.ToolsDir(cache)
-	res := result{When: time.Now().UTC(), CPUs: runtime.NumCPU(), Kubernetes: k8s, Mode: mode.String(), NodeImage: b.node}
+	b.fresh = fresh
+	res := result{When: time.Now().UTC(), CPUs: runtime.NumCPU(), Kubernetes: k8s, Mode: mode.String(), NodeImage: b.node, Fresh: fresh}
 	res.Targets.Ratio, res.Targets.Ready, res.Targets.FirstPrompt = TargetRatio, TargetReady.Seconds(), TargetFirstPrompt.Seconds()
 	fmt.Printf("labbench: %s lab vs testdata/helm-by-hand.sh, %s (%s), %d rounds\n", labName, b.node, mode, rounds)
+	if !fresh {
+		if err := b.preboot(&res); err != nil {
+			return err
+		}
+	}
 	if err := b.rounds(rounds, &res); err != nil {
 		return err
 	}
@@ -217,6 +238,21 @@ func newBench(ctx context.Context, k8s, out, advent string) (*bench, error) {
 	return b, nil
 }
 
+// preboot runs `advent lab preboot` for the lab's cluster, timed.
+func (b *bench) preboot(res *result) error {
+	fmt.Printf("labbench: advent lab preboot %s ...", labName)
+	cmd := exec.Command(b.advent, "lab", "preboot", "-root", b.root, "-kubernetes", b.k8s, labName)
+	o, wall, err := timed(b.ctx, cmd, filepath.Join(b.out, "preboot.log"))
+	if err != nil {
+		fmt.Println()
+		return fmt.Errorf("advent lab preboot: %w (see %s)", err, o)
+	}
+	out, _ := os.ReadFile(o)
+	res.PrebootS, res.PrebootBuilt = wall, strings.Contains(string(out), ", built in ")
+	fmt.Printf(" %.1f s (built: %v)\n", wall, res.PrebootBuilt)
+	return nil
+}
+
 // runScript runs the hand-written script once.
 func (b *bench) runScript(n int) (float64, float64, *report.Phases, error) {
 	cmd := exec.Command("bash", b.script)
@@ -244,7 +280,11 @@ func (b *bench) runAdvent(n int) (float64, float64, *report.Phases, error) {
 		if err := waitClusterFree(b.ctx); err != nil {
 			return 0, 0, nil, err
 		}
-		cmd := exec.Command(b.advent, "lab", "run", "-force", "-root", b.root, "-results", results, "-kubernetes", b.k8s, labName)
+		args := []string{"lab", "run", "-force", "-root", b.root, "-results", results, "-kubernetes", b.k8s}
+		if b.fresh {
+			args = append(args, "-fresh")
+		}
+		cmd := exec.Command(b.advent, append(args, labName)...)
 		o, wall, err = timed(b.ctx, cmd, filepath.Join(b.out, fmt.Sprintf("round-%d-advent.log", n)))
 		if err == nil || try == 5 || !taken(o) {
 			break
@@ -259,6 +299,9 @@ func (b *bench) runAdvent(n int) (float64, float64, *report.Phases, error) {
 	r := f.Runs[len(f.Runs)-1]
 	if runErr != nil && !onlyForeignLeaks(r) {
 		return 0, 0, nil, fmt.Errorf("advent lab run: %w (see %s)", runErr, o)
+	}
+	if !b.fresh && len(r.Prebooted) == 0 {
+		return 0, 0, nil, fmt.Errorf("advent lab run did not start the cluster from its pre-booted image (see %s)", o)
 	}
 	ready, err := adventReady(r)
 	return wall, ready, r.Phases, err
@@ -550,6 +593,15 @@ func verdict(ok bool) string {
 func markdown(r result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "helm lab: advent vs the same steps by hand, %s, %d CPUs, %s (%s)\n\n", r.When.Format(time.RFC3339), r.CPUs, r.NodeImage, r.Mode)
+	if r.Fresh {
+		fmt.Fprintf(&b, "advent created its cluster with kind in every round (`lab run -fresh`), as the script does.\n\n")
+	} else {
+		state := "up to date, reused"
+		if r.PrebootBuilt {
+			state = "built"
+		}
+		fmt.Fprintf(&b, "advent started its cluster from the pre-booted image of `advent lab preboot %s` (%s, %.1f s, once, before the rounds); the script creates its cluster with kind.\n\n", labName, state, r.PrebootS)
+	}
 	if len(r.Rounds) > 0 {
 		fmt.Fprintf(&b, "| round | first | advent | script | ratio | advent env ready | script env ready | advent phases (create, images, steps, teardown) | load |\n")
 		fmt.Fprintf(&b, "|---:|---|---:|---:|---:|---:|---:|---|---|\n")

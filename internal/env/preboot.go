@@ -1,0 +1,794 @@
+package env
+
+// Pre-booted clusters. `kind create cluster` spends most of its time
+// booting a control plane that is the same on every run: kubeadm init,
+// certificates, the API server's first start, the node's registration and
+// its not-ready taint. advent knows a lab's clusters in advance, so
+// `advent lab preboot` creates each one once with kind, exactly as a run
+// would (same node image, config, name and images loaded), waits until its
+// system pods are Ready, stops it and keeps it as a Docker image: the node's
+// root file system (docker commit) with its /var volume (etcd, containerd,
+// the kubelet) added as a layer. A run then starts the node from that image
+// with the arguments kind gives a node (kindRunArgs) on the same address,
+// and the cluster comes up where kind left it, with the lab's images in it.
+//
+// A pre-booted image is used only when its key matches: kind's version,
+// the cluster's name, the node image's ID, the kind config and the IDs of
+// the images loaded. When the node's address is taken or the kind network
+// has another subnet, or the start fails, the cluster is created with kind
+// as usual and the run says so.
+
+import (
+	"archive/tar"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/sysadvent/advent/internal/images"
+	"github.com/sysadvent/advent/internal/xexec"
+)
+
+// PrebootRepo is the repository of pre-booted node images; the tag is the
+// cluster's name and the key's first 12 hex digits.
+const PrebootRepo = "advent.local/kind-preboot"
+
+const (
+	// prebootFormat changes when what a pre-booted image holds changes.
+	prebootFormat = "5"
+	// prebootKeyLabel carries the key of a pre-booted image.
+	prebootKeyLabel = "io.advent.preboot.key"
+	// prebootNodeLabel carries the node's record (prebootNode, JSON).
+	prebootNodeLabel = "io.advent.preboot.node"
+	// kindRoleLabel is the label kind puts a node's role in.
+	kindRoleLabel = "io.x-k8s.kind.role"
+	// prebootMaxAge is how old a pre-booted image may be: its certificates
+	// (one year) and its kubelet's client certificate must stay valid.
+	prebootMaxAge = 30 * 24 * time.Hour
+	// prebootSettle bounds waiting for a new cluster's system pods.
+	prebootSettle = 3 * time.Minute
+)
+
+// errNoPreboot says a cluster cannot be pre-booted.
+var errNoPreboot = errors.New("not pre-bootable")
+
+// prebootNode is what a pre-booted image records about its node.
+type prebootNode struct {
+	Cluster   string    `json:"cluster"`
+	Node      string    `json:"node"` // container name and hostname
+	IP        string    `json:"ip"`   // address on the kind network
+	Subnet    string    `json:"subnet"`
+	Booted    time.Time `json:"booted"`
+	NodeImage string    `json:"node_image"`
+	Images    []string  `json:"images,omitempty"`
+}
+
+// PrebootImage is a pre-booted node image of one cluster.
+type PrebootImage struct {
+	Cluster string
+	Image   string // PrebootRepo:tag
+	Key     string
+	Booted  time.Time
+	// Built is false when an image with the key existed already.
+	Built bool
+	// Took is how long making it took (0 when it existed).
+	Took time.Duration
+}
+
+// prebootKey is the key of the pre-booted image of the cluster o describes.
+// Only one-node clusters of the default config can be pre-booted, and not
+// behind a proxy (kind passes the proxy to the node).
+func prebootKey(ctx context.Context, o ClusterOptions) (string, error) {
+	if len(o.Config) > 0 || o.Image == "" {
+		return "", fmt.Errorf("%w: a custom kind config or kind's default image", errNoPreboot)
+	}
+	for _, v := range []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"} {
+		if os.Getenv(v) != "" {
+			return "", fmt.Errorf("%w: %s is set", errNoPreboot, v)
+		}
+	}
+	h := sha256.New()
+	add := func(k, v string) { fmt.Fprintf(h, "%s=%q\n", k, v) }
+	add("format", prebootFormat)
+	add("kind", images.KindVersion)
+	add("name", o.Name)
+	add("config", string(defaultConfig(o.Image, cgroupV1())))
+	names := append([]string{o.Image}, o.LoadImages...)
+	for _, n := range names {
+		id, err := imageID(ctx, n)
+		if err != nil {
+			return "", err
+		}
+		add("image "+n, id)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// imageID is the ID of a local image.
+func imageID(ctx context.Context, name string) (string, error) {
+	id, err := xexec.Command("docker", "image", "inspect", "--format", "{{.Id}}", name).
+		WithTimeout(dockerTimeout).OutputString(ctx)
+	if err != nil {
+		return "", fmt.Errorf("image %s: %w", name, err)
+	}
+	return id, nil
+}
+
+// findPreboot returns the pre-booted image for key and its node record, or
+// nil when there is none (or it is too old).
+func findPreboot(ctx context.Context, key string) (string, *prebootNode, error) {
+	out, err := xexec.Command("docker", "images", "--filter", "label="+prebootKeyLabel+"="+key,
+		"--format", "{{.Repository}}:{{.Tag}}").WithTimeout(dockerTimeout).OutputString(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, ref := range strings.Fields(out) {
+		raw, err := xexec.Command("docker", "image", "inspect", "--format",
+			`{{index .Config.Labels "`+prebootNodeLabel+`"}}`, ref).WithTimeout(dockerTimeout).OutputString(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		var n prebootNode
+		if err := json.Unmarshal([]byte(raw), &n); err != nil {
+			return "", nil, fmt.Errorf("pre-booted image %s: bad %s label: %w", ref, prebootNodeLabel, err)
+		}
+		if time.Since(n.Booted) > prebootMaxAge {
+			continue
+		}
+		return ref, &n, nil
+	}
+	return "", nil, nil
+}
+
+// Preboot makes a pre-booted image of each cluster of opts (one lab's
+// clusters) whose image is missing or stale. The clusters are created
+// together, as a run creates them, so each keeps its own address. Progress
+// goes to log.
+func Preboot(ctx context.Context, opts []ClusterOptions, log io.Writer) ([]PrebootImage, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	res := make([]PrebootImage, len(opts))
+	stale := false
+	for i, o := range opts {
+		key, err := prebootKey(ctx, o)
+		if err != nil {
+			return nil, fmt.Errorf("pre-boot cluster %s: %w", o.Name, err)
+		}
+		res[i] = PrebootImage{Cluster: o.Name, Key: key, Image: prebootTag(o.Name, key)}
+		ref, n, err := findPreboot(ctx, key)
+		if err != nil {
+			return nil, fmt.Errorf("pre-boot cluster %s: %w", o.Name, err)
+		}
+		if ref == "" {
+			stale = true
+			continue
+		}
+		res[i].Image, res[i].Booted = ref, n.Booted
+	}
+	if !stale {
+		for _, r := range res {
+			fmt.Fprintf(log, "pre-booted image of cluster %s: %s, up to date (booted %s)\n", r.Cluster, r.Image, r.Booted.Format(time.RFC3339))
+		}
+		return res, nil
+	}
+	begin := time.Now()
+	errs := make([]error, len(opts))
+	var wg sync.WaitGroup
+	for i := range opts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = prebootOne(ctx, opts[i], &res[i], log)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for i := range res {
+		res[i].Built, res[i].Took = true, time.Since(begin)
+	}
+	return res, nil
+}
+
+func prebootTag(cluster, key string) string { return PrebootRepo + ":" + cluster + "-" + key[:12] }
+
+// prebootOne creates the cluster o describes with kind, waits for its
+// system pods, stops it and keeps it as r.Image; the cluster is deleted
+// whatever happens.
+func prebootOne(ctx context.Context, o ClusterOptions, r *PrebootImage, log io.Writer) (err error) {
+	fmt.Fprintf(log, "pre-booting cluster %s: kind create cluster from %s\n", o.Name, o.Image)
+	o.Log, o.Preboot = nil, false
+	c, err := CreateCluster(ctx, o)
+	if err != nil {
+		return fmt.Errorf("pre-boot cluster %s: %w", o.Name, err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		if derr := c.Delete(cctx); derr != nil && err == nil {
+			err = derr
+		}
+	}()
+	if err := waitSystemPods(ctx, c.Kubeconfig, prebootSettle); err != nil {
+		return fmt.Errorf("pre-boot cluster %s: %w", o.Name, err)
+	}
+	node := o.Name + "-control-plane"
+	ip, subnet, err := nodeAddress(ctx, node)
+	if err != nil {
+		return fmt.Errorf("pre-boot cluster %s: %w", o.Name, err)
+	}
+	rec := prebootNode{Cluster: o.Name, Node: node, IP: ip, Subnet: subnet, Booted: time.Now().UTC(),
+		NodeImage: o.Image, Images: o.LoadImages}
+	dropped, freed, err := dropUnpackedLayers(ctx, node)
+	if err != nil {
+		return fmt.Errorf("pre-boot cluster %s: %w", o.Name, err)
+	}
+	fmt.Fprintf(log, "pre-booting cluster %s: Ready at %s; %.0f MB of unpacked image layers dropped; stopping %s and keeping it as %s\n",
+		o.Name, ip, float64(freed)/1e6, node, r.Image)
+	if err := commitNode(ctx, node, r.Image, r.Key, rec, dropped); err != nil {
+		return fmt.Errorf("pre-boot cluster %s: %w", o.Name, err)
+	}
+	r.Booted = rec.Booted
+	removeOtherPreboots(ctx, o.Name, r.Image, log)
+	return nil
+}
+
+// dropUnpackedLayers removes from the node's containerd the layer blobs
+// of images it has unpacked (what containerd's discard_unpacked_layers does
+// for pulled images): containers run from the unpacked snapshots, and the
+// blobs would double the /var that every start from the pre-booted image
+// copies. Layer blobs are those that carry only a
+// containerd.io/uncompressed label; manifests and configs, which carry
+// containerd.io/gc.ref labels, stay. containerd forgets them at once but
+// deletes their files only when it collects garbage, so commitNode leaves
+// those files out. It returns their digests and the bytes freed.
+func dropUnpackedLayers(ctx context.Context, node string) ([]string, int64, error) {
+	out, err := xexec.Command("docker", "exec", node, "ctr", "-n", "k8s.io", "content", "ls").
+		WithTimeout(time.Minute).OutputString(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list the node's image content: %w", err)
+	}
+	digests, freed := unpackedLayers(out)
+	if len(digests) == 0 {
+		return nil, 0, nil
+	}
+	args := append([]string{"exec", node, "ctr", "-n", "k8s.io", "content", "rm"}, digests...)
+	if err := xexec.Command("docker", args...).WithTimeout(time.Minute).Run(ctx); err != nil {
+		return nil, 0, fmt.Errorf("drop unpacked layers: %w", err)
+	}
+	return digests, freed, nil
+}
+
+// unpackedLayers picks the layer blobs out of `ctr content ls` output
+// (DIGEST SIZE AGE LABELS) and sums their sizes.
+func unpackedLayers(ls string) (digests []string, size int64) {
+	for _, line := range strings.Split(ls, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "sha256:") {
+			continue
+		}
+		labels := f[len(f)-1]
+		if !strings.HasPrefix(labels, "containerd.io/uncompressed=") || strings.Contains(labels, "containerd.io/gc.ref.") {
+			continue
+		}
+		digests = append(digests, f[0])
+		size += parseCtrSize(f[1])
+	}
+	return digests, size
+}
+
+// parseCtrSize reads ctr's human sizes (582B, 4.2kB, 42.86MB, 1.2GB).
+func parseCtrSize(s string) int64 {
+	for _, u := range []struct {
+		suffix string
+		mult   float64
+	}{{"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}, {"B", 1}} {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			var f float64
+			if _, err := fmt.Sscan(v, &f); err == nil {
+				return int64(f * u.mult)
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+// commitNode stops node and builds image on the node image it runs: a
+// layer that deletes what the node deleted from its root file system and
+// empties /var, the files it added or changed (docker diff), and its /var
+// volume. (docker commit would keep the node image's /var below the
+// volume's and mark /var a volume, which no later layer can then change.)
+func commitNode(ctx context.Context, node, image, key string, rec prebootNode, dropped []string) error {
+	if err := xexec.Command("docker", "stop", "--time", "5", node).WithTimeout(time.Minute).Run(ctx); err != nil {
+		return err
+	}
+	base, err := xexec.Command("docker", "inspect", "--format", "{{.Image}}", node).WithTimeout(dockerTimeout).OutputString(ctx)
+	if err != nil {
+		return err
+	}
+	diff, err := xexec.Command("docker", "diff", node).WithTimeout(5 * time.Minute).OutputString(ctx)
+	if err != nil {
+		return err
+	}
+	changed, deleted := rootChanges(diff)
+	dir, err := os.MkdirTemp(prebootTempDir(), "advent-preboot-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := copyOut(ctx, node, changed, filepath.Join(dir, "root.tar"), nil); err != nil {
+		return err
+	}
+	blobs := map[string]bool{}
+	for _, d := range dropped {
+		blobs["var/lib/containerd/io.containerd.content.v1.content/blobs/sha256/"+strings.TrimPrefix(d, "sha256:")] = true
+	}
+	if err := copyOut(ctx, node, []string{"/var"}, filepath.Join(dir, "var.tar"), blobs); err != nil {
+		return err
+	}
+	recJSON, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	rm, _ := json.Marshal(append([]string{"rm", "-rf"}, deleted...))
+	dockerfile := "FROM " + base + "\n" +
+		`RUN ["find", "/var", "-mindepth", "1", "-delete"]` + "\n"
+	if len(deleted) > 0 {
+		dockerfile += "RUN " + string(rm) + "\n"
+	}
+	dockerfile += "ADD root.tar /\nADD var.tar /\n" +
+		// kubeadm starts the kubelet once containerd runs; at boot,
+		// systemd starts both at once and the kubelet that finds no CRI
+		// yet exits and is restarted a second later.
+		`RUN ["/bin/sh", "-c", "mkdir -p /etc/systemd/system/kubelet.service.d && printf '[Unit]\\nAfter=containerd.service\\nWants=containerd.service\\n' > /etc/systemd/system/kubelet.service.d/05-advent-preboot.conf"]` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		return err
+	}
+	return xexec.Command("docker", "build", "--quiet", "--label", prebootKeyLabel+"="+key,
+		"--label", prebootNodeLabel+"="+string(recJSON), "--tag", image, dir).
+		WithEnv("DOCKER_BUILDKIT=0").WithTimeout(15 * time.Minute).Run(ctx)
+}
+
+// notInRoot are paths docker diff may list that are not the node's root
+// file system: its volume and tmpfs mounts, and the files Docker mounts.
+var notInRoot = []string{"/var", "/tmp", "/run", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/.dockerenv"}
+
+// rootChanges reads `docker diff` (A added, C changed, D deleted, one path
+// a line) and returns what to copy out of the node — added paths whose
+// parent was not added too, and changed paths that are not directories
+// (a changed directory has changed paths below it) — and what to delete.
+func rootChanges(diff string) (copyOut, deleted []string) {
+	kinds := map[string]byte{}
+	var paths []string
+	for _, line := range strings.Split(diff, "\n") {
+		kind, p, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || len(kind) != 1 || !strings.HasPrefix(p, "/") || mounted(p) {
+			continue
+		}
+		kinds[p] = kind[0]
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	hasChild := func(p string) bool {
+		i := sort.SearchStrings(paths, p+"/")
+		return i < len(paths) && strings.HasPrefix(paths[i], p+"/")
+	}
+	for _, p := range paths {
+		switch kinds[p] {
+		case 'A':
+			if kinds[filepath.Dir(p)] != 'A' {
+				copyOut = append(copyOut, p)
+			}
+		case 'C':
+			if !hasChild(p) {
+				copyOut = append(copyOut, p)
+			}
+		case 'D':
+			if kinds[filepath.Dir(p)] != 'D' {
+				deleted = append(deleted, p)
+			}
+		}
+	}
+	return copyOut, deleted
+}
+
+func mounted(p string) bool {
+	for _, m := range notInRoot {
+		if p == m || strings.HasPrefix(p, m+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// copyOut writes the paths of (stopped) node into one tar archive at dst,
+// each under its own path (docker cp names entries after the base name),
+// leaving out the entries named in skip.
+func copyOut(ctx context.Context, node string, paths []string, dst string, skip map[string]bool) error {
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(f)
+	for _, p := range paths {
+		if err := copyPath(ctx, node, p, tw, skip); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// copyPath appends node:p to tw, renaming docker cp's entries
+// (base/...) to p's path without the leading slash.
+func copyPath(ctx context.Context, node, p string, tw *tar.Writer, skip map[string]bool) error {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := xexec.Command("docker", "cp", node+":"+p, "-").WithTimeout(10 * time.Minute).WithStdout(pw).Run(ctx)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	parent := strings.TrimPrefix(filepath.Dir(p), "/")
+	tr := tar.NewReader(pr)
+	var err error
+	for {
+		var h *tar.Header
+		if h, err = tr.Next(); err != nil {
+			break
+		}
+		if parent != "" {
+			h.Name = parent + "/" + h.Name
+			if h.Typeflag == tar.TypeLink {
+				h.Linkname = parent + "/" + h.Linkname
+			}
+		}
+		if skip[h.Name] {
+			continue
+		}
+		if err = tw.WriteHeader(h); err != nil {
+			break
+		}
+		if _, err = io.Copy(tw, tr); err != nil {
+			break
+		}
+	}
+	pr.CloseWithError(err)
+	if cerr := <-done; cerr != nil {
+		return fmt.Errorf("copy %s:%s: %w", node, p, cerr)
+	}
+	if err != io.EOF {
+		return fmt.Errorf("copy %s:%s: %w", node, p, err)
+	}
+	return nil
+}
+
+// prebootTempDir is where the /var archive is written: beside Docker's
+// data on the disk, not in a RAM-backed /tmp.
+func prebootTempDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		p := filepath.Join(d, "advent", "preboot-tmp")
+		if os.MkdirAll(p, 0o755) == nil {
+			return p
+		}
+	}
+	return os.TempDir()
+}
+
+// removeOtherPreboots removes the cluster's older pre-booted images.
+func removeOtherPreboots(ctx context.Context, cluster, keep string, log io.Writer) {
+	out, err := xexec.Command("docker", "images", PrebootRepo, "--format", "{{.Repository}}:{{.Tag}}").
+		WithTimeout(dockerTimeout).OutputString(ctx)
+	if err != nil {
+		return
+	}
+	for _, ref := range strings.Fields(out) {
+		tag := ref[strings.LastIndexByte(ref, ':')+1:]
+		if ref == keep || !strings.HasPrefix(tag, cluster+"-") || len(tag) != len(cluster)+13 {
+			continue
+		}
+		if xexec.Command("docker", "rmi", ref).WithTimeout(time.Minute).Run(ctx) == nil {
+			fmt.Fprintf(log, "removed the older pre-booted image %s\n", ref)
+		}
+	}
+}
+
+// nodeAddress is a node's IPv4 address on the kind network and that
+// network's IPv4 subnet.
+func nodeAddress(ctx context.Context, node string) (ip, subnet string, err error) {
+	ip, err = xexec.Command("docker", "inspect", "--format",
+		`{{(index .NetworkSettings.Networks "`+kindNetwork+`").IPAddress}}`, node).WithTimeout(dockerTimeout).OutputString(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	subnet, err = kindSubnet(ctx, ip)
+	return ip, subnet, err
+}
+
+// kindSubnet is the kind network's IPv4 subnet that contains ip.
+func kindSubnet(ctx context.Context, ip string) (string, error) {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "", fmt.Errorf("node address %q: %w", ip, err)
+	}
+	out, err := xexec.Command("docker", "network", "inspect", "--format",
+		`{{range .IPAM.Config}}{{.Subnet}} {{end}}`, kindNetwork).WithTimeout(dockerTimeout).OutputString(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range strings.Fields(out) {
+		if p, err := netip.ParsePrefix(s); err == nil && p.Contains(addr) {
+			return p.String(), nil
+		}
+	}
+	return "", fmt.Errorf("the %s network (%s) has no subnet with %s", kindNetwork, out, ip)
+}
+
+// kindRunArgs are the arguments kind v0.33 gives `docker run` for the
+// control-plane node of a one-node IPv4 cluster of the default config
+// (sigs.k8s.io/kind pkg/cluster/internal/providers/docker/provision.go,
+// commonArgs and runArgsForNode), with the node's address fixed. A test
+// compares a node started with them to one kind started.
+func kindRunArgs(cluster, node, ip, image string) []string {
+	return []string{"run",
+		"--name", node, "--hostname", node,
+		"--detach", "--tty",
+		"--label", kindClusterLabel + "=" + cluster,
+		"--label", kindRoleLabel + "=control-plane",
+		"--net", kindNetwork, "--ip", ip,
+		"--restart=on-failure:1", "--init=false", "--cgroupns=private",
+		"--privileged",
+		"--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+		"--tmpfs", "/tmp", "--tmpfs", "/run",
+		"--volume", "/var", "--volume", "/lib/modules:/lib/modules:ro",
+		"-e", "KIND_EXPERIMENTAL_CONTAINERD_SNAPSHOTTER",
+		"--publish", "127.0.0.1::6443/TCP",
+		"-e", "KUBECONFIG=/etc/kubernetes/admin.conf",
+		image,
+	}
+}
+
+// addressFree reports whether ip is in the kind network's subnet and no
+// container on it uses ip; a missing network is created with subnet (as
+// kind creates it, with that IPv4 subnet) and reported in created.
+func addressFree(ctx context.Context, rec *prebootNode) (free, created bool, err error) {
+	exists, err := networkExists(ctx, kindNetwork)
+	if err != nil {
+		return false, false, err
+	}
+	if !exists {
+		err := createKindNetwork(ctx, rec.Subnet)
+		if err == nil {
+			return true, true, nil
+		}
+		// Another cluster of the lab, started at the same time, may have
+		// created it first.
+		if again, _ := networkExists(ctx, kindNetwork); !again {
+			return false, false, err
+		}
+	}
+	subnet, err := kindSubnet(ctx, rec.IP)
+	if err != nil || subnet != rec.Subnet {
+		return false, false, nil
+	}
+	out, err := xexec.Command("docker", "network", "inspect", "--format",
+		`{{range .Containers}}{{.IPv4Address}} {{end}}`, kindNetwork).WithTimeout(dockerTimeout).OutputString(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	for _, a := range strings.Fields(out) {
+		if strings.SplitN(a, "/", 2)[0] == rec.IP {
+			return false, false, nil
+		}
+	}
+	return true, false, nil
+}
+
+// createKindNetwork creates the kind network as kind v0.33 does (bridge,
+// masquerade, MTU 1500, IPv6 with the ULA subnet kind derives from the
+// name "kind"), with the IPv4 subnet a pre-booted node was on.
+func createKindNetwork(ctx context.Context, subnet string) error {
+	return xexec.Command("docker", "network", "create", "-d=bridge",
+		"-o", "com.docker.network.bridge.enable_ip_masquerade=true",
+		"-o", "com.docker.network.driver.mtu=1500",
+		"--ipv6", "--subnet", "fc00:f853:ccd:e793::/64", "--subnet", subnet, kindNetwork).
+		WithTimeout(dockerTimeout).Run(ctx)
+}
+
+// tryPreboot starts c from its pre-booted image when one matches. It
+// reports false, with c.PrebootSkipped saying why, when the cluster is to
+// be created with kind instead; an error only when ctx ended.
+func (c *Cluster) tryPreboot(ctx context.Context, o ClusterOptions) (bool, error) {
+	key, err := prebootKey(ctx, o)
+	if err != nil {
+		c.PrebootSkipped = err.Error()
+		return false, nil
+	}
+	image, rec, err := findPreboot(ctx, key)
+	if err != nil || image == "" {
+		c.PrebootSkipped = "no pre-booted image (advent lab preboot)"
+		if err != nil {
+			c.PrebootSkipped = err.Error()
+		}
+		return false, nil
+	}
+	begin := time.Now()
+	if err := c.startPrebooted(ctx, o, image, rec); err != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		c.cleanupAfterFailure(cctx, nil)
+		if ctx.Err() != nil {
+			return false, fmt.Errorf("start cluster %s from %s: %w", o.Name, image, ctx.Err())
+		}
+		c.PrebootSkipped = fmt.Sprintf("%s did not start: %v", image, err)
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "pre-booted image %s did not start (%v); creating the cluster with kind\n", image, err)
+		}
+		c.createdNetwork = false
+		if had, err := networkExists(ctx, kindNetwork); err == nil {
+			c.createdNetwork = !had
+		}
+		return false, nil
+	}
+	c.CreateTime = time.Since(begin)
+	c.Prebooted = fmt.Sprintf("%s (booted %s)", image, rec.Booted.Format(time.RFC3339))
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "Started cluster %q from the pre-booted image %s in %s\n", o.Name, c.Prebooted, c.CreateTime.Round(100*time.Millisecond))
+	}
+	return true, nil
+}
+
+// startPrebooted starts cluster c from a pre-booted image and waits until
+// its API answers and its node is Ready and schedulable.
+func (c *Cluster) startPrebooted(ctx context.Context, o ClusterOptions, image string, rec *prebootNode) error {
+	free, created, err := addressFree(ctx, rec)
+	if err != nil {
+		return err
+	}
+	if !free {
+		return fmt.Errorf("address %s on the %s network (%s) is taken or outside it", rec.IP, kindNetwork, rec.Subnet)
+	}
+	c.createdNetwork = c.createdNetwork || created
+	if err := writeClusterRecord(o.Name, c.Kubeconfig, Self()); err != nil {
+		return err
+	}
+	// The node's status from before it was stopped says Ready: it counts
+	// only once its kubelet has reported again, after this start (the
+	// node shares the host's clock; a second of slack for rounding).
+	begin := time.Now()
+	started := begin.Add(-time.Second)
+	if err := xexec.Command("docker", kindRunArgs(o.Name, rec.Node, rec.IP, image)...).WithTimeout(5 * time.Minute).Run(ctx); err != nil {
+		return err
+	}
+	running := time.Since(begin)
+	if err := c.provider.ExportKubeConfig(o.Name, c.Kubeconfig, false); err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	wait := o.Wait
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	apiUp, err := waitSchedulable(ctx, c.Kubeconfig, rec.Node, started, wait)
+	if err == nil && o.Log != nil {
+		fmt.Fprintf(o.Log, "Node %s running after %s, API answering after %s, Ready after %s\n", rec.Node,
+			running.Round(100*time.Millisecond), apiUp.Sub(begin).Round(100*time.Millisecond), time.Since(begin).Round(100*time.Millisecond))
+	}
+	return err
+}
+
+// clientset is a client of the cluster in kubeconfig.
+func clientset(kubeconfig string) (*kubernetes.Clientset, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Timeout = 5 * time.Second
+	return kubernetes.NewForConfig(cfg)
+}
+
+// poll calls f every 100 ms until it reports done, returns an error, or
+// within passes.
+func poll(ctx context.Context, within time.Duration, what string, f func(ctx context.Context) (bool, string)) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	last := ""
+	for {
+		done, why := f(ctx)
+		if done {
+			return nil
+		}
+		last = why
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: not after %s (%s)", what, within, last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// waitSchedulable waits until the API answers and node is Ready, as its
+// kubelet reported after since, without the not-ready taint.
+// It returns when the API first answered.
+func waitSchedulable(ctx context.Context, kubeconfig, node string, since time.Time, within time.Duration) (apiUp time.Time, err error) {
+	cs, err := clientset(kubeconfig)
+	if err != nil {
+		return apiUp, err
+	}
+	err = poll(ctx, within, "node "+node+" Ready", func(ctx context.Context) (bool, string) {
+		n, err := cs.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		if apiUp.IsZero() {
+			apiUp = time.Now()
+		}
+		for _, t := range n.Spec.Taints {
+			if t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable {
+				return false, "tainted " + t.Key
+			}
+		}
+		for _, cond := range n.Status.Conditions {
+			if cond.Type == corev1.NodeReady {
+				if cond.LastHeartbeatTime.Time.Before(since) {
+					return false, "no status from the kubelet since the start"
+				}
+				return cond.Status == corev1.ConditionTrue, "Ready " + string(cond.Status)
+			}
+		}
+		return false, "no Ready condition"
+	})
+	return apiUp, err
+}
+
+// waitSystemPods waits until every pod of the cluster is Ready.
+func waitSystemPods(ctx context.Context, kubeconfig string, within time.Duration) error {
+	cs, err := clientset(kubeconfig)
+	if err != nil {
+		return err
+	}
+	return poll(ctx, within, "system pods Ready", func(ctx context.Context) (bool, string) {
+		pods, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		var notReady []string
+		for _, p := range pods.Items {
+			if !podReady(&p) {
+				notReady = append(notReady, p.Namespace+"/"+p.Name)
+			}
+		}
+		sort.Strings(notReady)
+		return len(pods.Items) > 0 && len(notReady) == 0, "not Ready: " + strings.Join(notReady, ", ")
+	})
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}

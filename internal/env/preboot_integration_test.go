@@ -1,0 +1,201 @@
+package env
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysadvent/advent/internal/xexec"
+)
+
+// nodeRunConfig is what kindRunArgs must reproduce of a node kind started:
+// the parts of `docker inspect` that do not name the cluster.
+type nodeRunConfig struct {
+	Privileged  bool
+	SecurityOpt []string
+	Tmpfs       map[string]string
+	Binds       []string
+	Volumes     []string
+	Cgroupns    string
+	Restart     string
+	Init        *bool
+	Tty         bool
+	Env         []string
+	LabelKeys   []string
+	Ports       []string // container port -> host IP
+	Network     string
+}
+
+func inspectNode(t *testing.T, ctx context.Context, node string) nodeRunConfig {
+	t.Helper()
+	out, err := xexec.Command("docker", "inspect", node).WithTimeout(dockerTimeout).Output(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v []struct {
+		Config struct {
+			Tty     bool
+			Env     []string
+			Labels  map[string]string
+			Volumes map[string]struct{}
+		}
+		HostConfig struct {
+			Privileged    bool
+			SecurityOpt   []string
+			Tmpfs         map[string]string
+			Binds         []string
+			CgroupnsMode  string
+			Init          *bool
+			RestartPolicy struct {
+				Name              string
+				MaximumRetryCount int
+			}
+			PortBindings map[string][]struct{ HostIp string }
+		}
+		NetworkSettings struct{ Networks map[string]struct{} }
+	}
+	if err := json.Unmarshal(out, &v); err != nil || len(v) != 1 {
+		t.Fatalf("docker inspect %s: %v", node, err)
+	}
+	n := v[0]
+	c := nodeRunConfig{Privileged: n.HostConfig.Privileged, SecurityOpt: n.HostConfig.SecurityOpt, Tmpfs: n.HostConfig.Tmpfs,
+		Binds: n.HostConfig.Binds, Cgroupns: n.HostConfig.CgroupnsMode, Init: n.HostConfig.Init, Tty: n.Config.Tty, Env: n.Config.Env,
+		Restart: n.HostConfig.RestartPolicy.Name + ":" + strconv.Itoa(n.HostConfig.RestartPolicy.MaximumRetryCount)}
+	for k := range n.Config.Volumes {
+		c.Volumes = append(c.Volumes, k)
+	}
+	for k := range n.Config.Labels {
+		if strings.HasPrefix(k, "io.x-k8s.kind.") {
+			c.LabelKeys = append(c.LabelKeys, k+"="+n.Config.Labels[k])
+		}
+	}
+	for p, bs := range n.HostConfig.PortBindings {
+		for _, b := range bs {
+			c.Ports = append(c.Ports, p+"->"+b.HostIp)
+		}
+	}
+	for name := range n.NetworkSettings.Networks {
+		c.Network = name
+	}
+	for _, s := range [][]string{c.Volumes, c.LabelKeys, c.Ports, c.Env, c.SecurityOpt, c.Binds} {
+		sort.Strings(s)
+	}
+	return c
+}
+
+// A cluster started from its pre-booted image is the cluster kind makes:
+// same node container settings, the lab's images in it, pods scheduled
+// at once, DNS and port-forward working; deleting it leaves nothing.
+func TestPrebootedCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates kind clusters with the images of `advent images build`")
+	}
+	m := builtImages(t)
+	kubectl, ok := m.Tool("kubectl")
+	if !ok {
+		t.Fatal("no kubectl in the image manifest: run `advent images build`")
+	}
+	nodes := m.NodeImages()
+	if len(nodes) == 0 {
+		t.Fatal("no kind node images in the manifest: run `advent images build`")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	const name = "advent-it-preboot"
+	scope := Scope{Clusters: []string{name}}
+	before, err := TakeScopedSnapshot(ctx, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ClusterOptions{Name: name, Image: nodes[len(nodes)-1].Name, LoadImages: []string{"nginx:alpine"}, Wait: 3 * time.Minute}
+
+	// What kind gives its node.
+	kindMade, err := CreateCluster(ctx, o)
+	if err != nil {
+		t.Fatalf("CreateCluster (kind): %v", err)
+	}
+	want := inspectNode(t, ctx, name+"-control-plane")
+	if err := kindMade.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	w := &testWriter{t: t}
+	imgs, err := Preboot(ctx, []ClusterOptions{o}, w)
+	if err != nil {
+		t.Fatalf("Preboot: %v", err)
+	}
+	t.Cleanup(func() {
+		xexec.Command("docker", "rmi", imgs[0].Image).WithTimeout(time.Minute).Run(context.Background())
+	})
+	if len(imgs) != 1 || !imgs[0].Built || !strings.HasPrefix(imgs[0].Image, PrebootRepo+":"+name+"-") {
+		t.Fatalf("Preboot = %+v, want one image built", imgs)
+	}
+	t.Logf("BENCH pre-booted %s in %s", imgs[0].Image, imgs[0].Took.Round(100*time.Millisecond))
+	again, err := Preboot(ctx, []ClusterOptions{o}, w)
+	if err != nil || len(again) != 1 || again[0].Built || again[0].Image != imgs[0].Image {
+		t.Fatalf("Preboot again = %+v, %v: want the same image, up to date", again, err)
+	}
+
+	o.Kubeconfig, o.Preboot, o.Log = filepath.Join(t.TempDir(), "kubeconfig"), true, w
+	start := time.Now()
+	c, err := CreateCluster(ctx, o)
+	if err != nil {
+		t.Fatalf("CreateCluster (pre-booted): %v", err)
+	}
+	deleted := false
+	t.Cleanup(func() {
+		if !deleted {
+			c.Delete(context.Background())
+		}
+	})
+	if !strings.HasPrefix(c.Prebooted, imgs[0].Image+" ") {
+		t.Fatalf("the cluster was not started from %s: Prebooted %q, skipped because %q", imgs[0].Image, c.Prebooted, c.PrebootSkipped)
+	}
+	t.Logf("BENCH started %s from its pre-booted image: schedulable in %s", name, time.Since(start).Round(100*time.Millisecond))
+	if got := inspectNode(t, ctx, name+"-control-plane"); !reflect.DeepEqual(got, want) {
+		t.Errorf("the pre-booted node is not run as kind runs it:\n got %+v\nwant %+v", got, want)
+	}
+
+	k := kubectlCmd{t: t, path: kubectl.Path, kubeconfig: o.Kubeconfig, cacheDir: t.TempDir()}
+	if out := k.run(ctx, "get", "node", name+"-control-plane", "-o", "jsonpath={.spec.taints}"); strings.Contains(out, "not-ready") {
+		t.Errorf("node still tainted not-ready: %s", out)
+	}
+	k.apply(ctx, webManifest)
+	k.run(ctx, "rollout", "status", "deployment/web", "--timeout=180s")
+	if out := k.run(ctx, "get", "events", "--field-selector", "reason=Pulling", "-o", "name"); out != "" {
+		t.Errorf("the node pulled images the pre-booted image holds:\n%s", out)
+	}
+	k.run(ctx, "wait", "--for=condition=complete", "job/fetch", "--timeout=180s")
+	if out := k.jobLogs(ctx, "fetch"); !strings.Contains(out, "<title>Welcome to nginx!</title>") {
+		t.Errorf("Job fetch did not get the nginx page through the Service's DNS name:\n%s", out)
+	}
+	if body := k.portForwardGet(ctx, "svc/web", 80, "/"); !strings.Contains(body, "<title>Welcome to nginx!</title>") {
+		t.Errorf("port-forward GET /:\n%s", body)
+	}
+
+	if err := c.Delete(ctx); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	deleted = true
+	after, err := TakeScopedSnapshot(ctx, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leaked := after.Leaked(before); !leaked.Empty() {
+		t.Errorf("left behind after Delete: %s", leaked)
+	}
+}
+
+// With -fresh (Preboot off) or a custom config, kind creates the cluster.
+func TestPrebootKeyRefusesCustomConfig(t *testing.T) {
+	_, err := prebootKey(context.Background(), ClusterOptions{Name: "x", Image: "advent.local/kind-node:v1.34.4", Config: []byte("kind: Cluster")})
+	if err == nil || !strings.Contains(err.Error(), "not pre-bootable") {
+		t.Errorf("prebootKey with a custom config: %v, want not pre-bootable", err)
+	}
+}
