@@ -3,8 +3,10 @@
 // kind's Go API with context cancellation, containers and networks through
 // testcontainers-go (with the settings it needs on this Docker engine),
 // snapshots of what exists in Docker (to find what a lab leaked), owner
-// labels and records (to reap what killed runs left), and DockerBackend,
-// the runner.Backend made of them. What Prepare chooses for a lab (node
+// labels and records (to reap what killed runs left), pre-booted clusters
+// (a lab's cluster booted once by kind and kept as an image that later runs
+// start from; preboot.go), and DockerBackend, the runner.Backend made of
+// them. What Prepare chooses for a lab (node
 // image, images to load) is returned in runner.Info and comes back in each
 // runner.ClusterSpec; the backend, which the labs of a run share, keeps no
 // per-lab choice.

@@ -589,14 +589,25 @@ func addressFree(ctx context.Context, rec *prebootNode) (free, created bool, err
 			return false, false, err
 		}
 	}
-	subnet, err := kindSubnet(ctx, rec.IP)
-	if err != nil || subnet != rec.Subnet {
-		return false, false, nil
-	}
 	out, err := xexec.Command("docker", "network", "inspect", "--format",
 		`{{range .Containers}}{{.IPv4Address}} {{end}}`, kindNetwork).WithTimeout(dockerTimeout).OutputString(ctx)
 	if err != nil {
 		return false, false, err
+	}
+	if subnet, err := kindSubnet(ctx, rec.IP); err != nil || subnet != rec.Subnet {
+		// kind (or Docker) picked another subnet when it made the
+		// network. Unused, it is made again on the node's subnet, as
+		// advent removes it when its last cluster goes.
+		if strings.TrimSpace(out) != "" {
+			return false, false, nil
+		}
+		if err := xexec.Command("docker", "network", "rm", kindNetwork).WithTimeout(dockerTimeout).Run(ctx); err != nil {
+			return false, false, nil
+		}
+		if err := createKindNetwork(ctx, rec.Subnet); err != nil {
+			return false, false, err
+		}
+		return true, true, nil
 	}
 	for _, a := range strings.Fields(out) {
 		if strings.SplitN(a, "/", 2)[0] == rec.IP {
@@ -627,6 +638,11 @@ func (c *Cluster) tryPreboot(ctx context.Context, o ClusterOptions) (bool, error
 		return false, nil
 	}
 	image, rec, err := findPreboot(ctx, key)
+	defer func() {
+		if image != "" && c.Prebooted == "" && c.PrebootSkipped != "" && o.Log != nil {
+			fmt.Fprintf(o.Log, "pre-booted image %s not used: %s; creating the cluster with kind\n", image, c.PrebootSkipped)
+		}
+	}()
 	if err != nil || image == "" {
 		c.PrebootSkipped = "no pre-booted image (advent lab preboot)"
 		if err != nil {
@@ -642,10 +658,7 @@ func (c *Cluster) tryPreboot(ctx context.Context, o ClusterOptions) (bool, error
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("start cluster %s from %s: %w", o.Name, image, ctx.Err())
 		}
-		c.PrebootSkipped = fmt.Sprintf("%s did not start: %v", image, err)
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, "pre-booted image %s did not start (%v); creating the cluster with kind\n", image, err)
-		}
+		c.PrebootSkipped = fmt.Sprintf("it did not start: %v", err)
 		c.createdNetwork = false
 		if had, err := networkExists(ctx, kindNetwork); err == nil {
 			c.createdNetwork = !had
