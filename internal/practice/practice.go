@@ -77,8 +77,10 @@ type session struct {
 	lines <-chan string
 	live  *runner.Live
 	done  int
-	// skipped names the steps that could not be verified here.
-	skipped []string
+	// skipped names the steps that could not be verified here;
+	// prebooted the create-cluster steps whose cluster was started from a
+	// pre-booted image (ready, but kind printed nothing to check).
+	skipped, prebooted []string
 
 	// The real shell's position: step cur, its command ci.
 	cur, ci   int
@@ -187,7 +189,7 @@ func (s *session) session(ctx context.Context, start int) (err error) {
 			err = cerr
 		}
 	}()
-	s.done, s.skipped = 0, nil
+	s.done, s.skipped, s.prebooted = 0, nil, nil
 	if start > 0 {
 		s.printf("Resuming at step %d/%d: replaying the %d step%s you finished...\n", start+1, len(l.Steps), start, plural(start))
 		for i := 0; i < start; i++ {
@@ -239,13 +241,30 @@ func (s *session) session(ctx context.Context, start int) (err error) {
 		s.done = i + 1
 	}
 	s.forget()
-	if n := len(s.skipped); n > 0 {
-		s.printf("\n✓ You finished the %s lab: %d of %d steps verified; %d not available here (%s).\n",
-			l.Name, len(l.Steps)-n, len(l.Steps), n, strings.Join(s.skipped, ", "))
-		return nil
-	}
-	s.printf("\n✓ You finished the %s lab: all %d steps verified.\n", l.Name, len(l.Steps))
+	s.printf("%s", s.finishLine())
 	return nil
+}
+
+// finishLine is the line that ends a completed lab: how many steps were
+// verified, which were not available here, which clusters were started
+// from a pre-booted image.
+func (s *session) finishLine() string {
+	l := s.lab
+	n := len(s.skipped) + len(s.prebooted)
+	var b strings.Builder
+	if n == 0 {
+		fmt.Fprintf(&b, "\n✓ You finished the %s lab: all %d steps verified.\n", l.Name, len(l.Steps))
+		return b.String()
+	}
+	fmt.Fprintf(&b, "\n✓ You finished the %s lab: %d of %d steps verified", l.Name, len(l.Steps)-n, len(l.Steps))
+	if len(s.skipped) > 0 {
+		fmt.Fprintf(&b, "; %d not available here (%s)", len(s.skipped), strings.Join(s.skipped, ", "))
+	}
+	if len(s.prebooted) > 0 {
+		fmt.Fprintf(&b, "; %s started from a pre-booted image (kind did not run)", strings.Join(s.prebooted, ", "))
+	}
+	b.WriteString(".\n")
+	return b.String()
 }
 
 func (s *session) saveQuietly() {
@@ -303,6 +322,9 @@ func (s *session) step(ctx context.Context, i int) (bool, error) {
 			s.printf("  $ %s\n", c.Cmd)
 		}
 		res := s.live.Step(ctx, i)
+		if res.Status == report.NotVerified {
+			s.prebooted = append(s.prebooted, st.Name)
+		}
 		if st.Action == lab.ActionDeleteCluster {
 			s.printf("advent does this for you through kind's Go API. %s deleted\n", mark(res))
 		} else {

@@ -239,3 +239,20 @@ func TestRetryWaitEndsWithTheContext(t *testing.T) {
 		t.Errorf("err = %v, want ErrQuit\n%s", err, out)
 	}
 }
+
+// The end of a lab says which steps were not verified and why: not
+// available here, or a cluster started from a pre-booted image.
+func TestFinishLine(t *testing.T) {
+	s := &session{lab: testLab()}
+	if got := s.finishLine(); !strings.Contains(got, "all 5 steps verified") {
+		t.Errorf("nothing skipped: %q", got)
+	}
+	s.prebooted = []string{"create-cluster"}
+	s.skipped = []string{"cat"}
+	got := s.finishLine()
+	for _, want := range []string{"✓ You finished the demo lab: 3 of 5 steps verified", "1 not available here (cat)", "create-cluster started from a pre-booted image (kind did not run)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("finish line %q lacks %q", got, want)
+		}
+	}
+}
