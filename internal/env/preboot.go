@@ -659,10 +659,12 @@ func (c *Cluster) tryPreboot(ctx context.Context, o ClusterOptions) (bool, error
 			return false, fmt.Errorf("start cluster %s from %s: %w", o.Name, image, ctx.Err())
 		}
 		c.PrebootSkipped = fmt.Sprintf("it did not start: %v", err)
-		c.createdNetwork = false
-		if had, err := networkExists(ctx, kindNetwork); err == nil {
-			c.createdNetwork = !had
-		}
+		// kind creates the cluster now: after the other clusters of this
+		// process that start from pre-booted images have their addresses,
+		// or kind's node could take one of them. c.createdNetwork stays:
+		// when this process made the network, its last cluster removes it.
+		startMu.Lock()
+		startMu.Unlock() //nolint:staticcheck // a barrier, not a critical section
 		return false, nil
 	}
 	c.CreateTime = time.Since(begin)
@@ -676,6 +678,35 @@ func (c *Cluster) tryPreboot(ctx context.Context, o ClusterOptions) (bool, error
 // startPrebooted starts cluster c from a pre-booted image and waits until
 // its API answers and its node is Ready and schedulable.
 func (c *Cluster) startPrebooted(ctx context.Context, o ClusterOptions, image string, rec *prebootNode) error {
+	if err := c.startNode(ctx, o, image, rec); err != nil {
+		return err
+	}
+	if err := c.provider.ExportKubeConfig(o.Name, c.Kubeconfig, false); err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	wait := o.Wait
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	apiUp, err := waitSchedulable(ctx, c.Kubeconfig, rec.Node, c.startedAt.Add(-time.Second), wait)
+	if err == nil && o.Log != nil {
+		fmt.Fprintf(o.Log, "Node %s running after %s, API answering after %s, Ready after %s\n", rec.Node,
+			c.nodeRunning.Round(100*time.Millisecond), apiUp.Sub(c.startedAt).Round(100*time.Millisecond),
+			time.Since(c.startedAt).Round(100*time.Millisecond))
+	}
+	return err
+}
+
+// startMu orders the starts of pre-booted nodes in this process: the
+// kind network's check and creation and each node's `docker run` on its
+// address happen one at a time (the clusters of one lab start together).
+var startMu sync.Mutex
+
+// startNode checks that the node's address is free (making the kind
+// network on its subnet when needed) and runs the node on it.
+func (c *Cluster) startNode(ctx context.Context, o ClusterOptions, image string, rec *prebootNode) error {
+	startMu.Lock()
+	defer startMu.Unlock()
 	free, created, err := addressFree(ctx, rec)
 	if err != nil {
 		return err
@@ -690,25 +721,12 @@ func (c *Cluster) startPrebooted(ctx context.Context, o ClusterOptions, image st
 	// The node's status from before it was stopped says Ready: it counts
 	// only once its kubelet has reported again, after this start (the
 	// node shares the host's clock; a second of slack for rounding).
-	begin := time.Now()
-	started := begin.Add(-time.Second)
+	c.startedAt = time.Now()
 	if err := xexec.Command("docker", kindRunArgs(o.Name, rec.Node, rec.IP, image)...).WithTimeout(5 * time.Minute).Run(ctx); err != nil {
 		return err
 	}
-	running := time.Since(begin)
-	if err := c.provider.ExportKubeConfig(o.Name, c.Kubeconfig, false); err != nil {
-		return fmt.Errorf("kubeconfig: %w", err)
-	}
-	wait := o.Wait
-	if wait <= 0 {
-		wait = DefaultWait
-	}
-	apiUp, err := waitSchedulable(ctx, c.Kubeconfig, rec.Node, started, wait)
-	if err == nil && o.Log != nil {
-		fmt.Fprintf(o.Log, "Node %s running after %s, API answering after %s, Ready after %s\n", rec.Node,
-			running.Round(100*time.Millisecond), apiUp.Sub(begin).Round(100*time.Millisecond), time.Since(begin).Round(100*time.Millisecond))
-	}
-	return err
+	c.nodeRunning = time.Since(c.startedAt)
+	return nil
 }
 
 // clientset is a client of the cluster in kubeconfig.
@@ -741,8 +759,9 @@ func poll(ctx context.Context, within time.Duration, what string, f func(ctx con
 	}
 }
 
-// waitSchedulable waits until the API answers and node is Ready, as its
-// kubelet reported after since, without the not-ready taint.
+// waitSchedulable waits until the API server is ready (/readyz) and node
+// is Ready, as its kubelet reported after since, without the not-ready
+// taint.
 // It returns when the API first answered.
 func waitSchedulable(ctx context.Context, kubeconfig, node string, since time.Time, within time.Duration) (apiUp time.Time, err error) {
 	cs, err := clientset(kubeconfig)
@@ -756,6 +775,12 @@ func waitSchedulable(ctx context.Context, kubeconfig, node string, since time.Ti
 		}
 		if apiUp.IsZero() {
 			apiUp = time.Now()
+		}
+		// The API server answers before its post-start hooks (RBAC's
+		// bootstrap roles, priority classes) have run again; kubeadm's
+		// fresh one has them done when kind returns.
+		if _, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx); err != nil {
+			return false, "API server not ready: " + err.Error()
 		}
 		for _, t := range n.Spec.Taints {
 			if t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable {
