@@ -96,9 +96,6 @@ type Cluster struct {
 	provider       *cluster.Provider
 	ownKubeconfig  bool // Kubeconfig was made by CreateCluster
 	createdNetwork bool // the kind network did not exist before
-	// When a pre-booted node was started and how long its docker run took.
-	startedAt   time.Time
-	nodeRunning time.Duration
 }
 
 var clusterName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)

@@ -97,7 +97,11 @@ spec:
         command: ["perl", "-Mbignum=bpi", "-wle", "print bpi(2000)"]
 `
 
-func TestClusterPerNodeImage(t *testing.T) {
+// clusterImages is the preamble of the tests that create kind clusters:
+// skipped under -short, else the built kubectl and node images, which must
+// be there.
+func clusterImages(t *testing.T) (kubectl images.ToolEntry, nodes []images.ImageEntry) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("creates kind clusters with the images of `advent images build`")
 	}
@@ -106,10 +110,15 @@ func TestClusterPerNodeImage(t *testing.T) {
 	if !ok {
 		t.Fatal("no kubectl in the image manifest: run `advent images build`")
 	}
-	nodes := m.NodeImages()
+	nodes = m.NodeImages()
 	if len(nodes) == 0 {
 		t.Fatal("no kind node images in the manifest: run `advent images build`")
 	}
+	return kubectl, nodes
+}
+
+func TestClusterPerNodeImage(t *testing.T) {
+	kubectl, nodes := clusterImages(t)
 	for _, node := range nodes {
 		t.Run(node.Name[strings.LastIndexByte(node.Name, ':')+1:], func(t *testing.T) {
 			testCluster(t, kubectl.Path, node.Name)
@@ -326,13 +335,7 @@ func (w *testWriter) Write(p []byte) (int, error) {
 
 // Cancelling ctx while kind is creating the cluster deletes what was made.
 func TestCreateClusterCancelled(t *testing.T) {
-	if testing.Short() {
-		t.Skip("creates a kind cluster with the images of `advent images build`")
-	}
-	nodes := builtImages(t).NodeImages()
-	if len(nodes) == 0 {
-		t.Fatal("no kind node images in the manifest: run `advent images build`")
-	}
+	_, nodes := clusterImages(t)
 	scope := Scope{Clusters: []string{"advent-it-cancel"}}
 	before, err := TakeScopedSnapshot(context.Background(), scope)
 	if err != nil {

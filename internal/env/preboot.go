@@ -37,6 +37,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -109,24 +110,28 @@ func prebootKey(ctx context.Context, o ClusterOptions) (string, error) {
 	add("name", o.Name)
 	add("config", string(defaultConfig(o.Image, cgroupV1())))
 	names := append([]string{o.Image}, o.LoadImages...)
-	for _, n := range names {
-		id, err := imageID(ctx, n)
-		if err != nil {
-			return "", err
-		}
-		add("image "+n, id)
+	ids, err := imageIDs(ctx, names)
+	if err != nil {
+		return "", err
+	}
+	for i, n := range names {
+		add("image "+n, ids[i])
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// imageID is the ID of a local image.
-func imageID(ctx context.Context, name string) (string, error) {
-	id, err := xexec.Command("docker", "image", "inspect", "--format", "{{.Id}}", name).
-		WithTimeout(dockerTimeout).OutputString(ctx)
+// imageIDs are the IDs of local images, in order, from one docker call.
+func imageIDs(ctx context.Context, names []string) ([]string, error) {
+	args := append([]string{"image", "inspect", "--format", "{{.Id}}"}, names...)
+	out, err := xexec.Command("docker", args...).WithTimeout(dockerTimeout).OutputString(ctx)
 	if err != nil {
-		return "", fmt.Errorf("image %s: %w", name, err)
+		return nil, fmt.Errorf("images %s: %w", strings.Join(names, " "), err)
 	}
-	return id, nil
+	ids := strings.Fields(out)
+	if len(ids) != len(names) {
+		return nil, fmt.Errorf("images %s: docker image inspect gave %d IDs", strings.Join(names, " "), len(ids))
+	}
+	return ids, nil
 }
 
 // findPreboot returns the pre-booted image for key and its node record, or
@@ -488,8 +493,8 @@ func copyPath(ctx context.Context, node, p string, tw *tar.Writer, skip map[stri
 // prebootTempDir is where the /var archive is written: beside Docker's
 // data on the disk, not in a RAM-backed /tmp.
 func prebootTempDir() string {
-	if d, err := os.UserCacheDir(); err == nil {
-		p := filepath.Join(d, "advent", "preboot-tmp")
+	if d, err := images.DefaultCacheDir(); err == nil {
+		p := filepath.Join(d, "preboot-tmp")
 		if os.MkdirAll(p, 0o755) == nil {
 			return p
 		}
@@ -583,31 +588,29 @@ func addressFree(ctx context.Context, rec *prebootNode) (free, created bool, err
 		if err == nil {
 			return true, true, nil
 		}
-		// Another cluster of the lab, started at the same time, may have
-		// created it first.
+		// Another process (kind, or a second advent) may have created it
+		// first; this one's starts take turns (startMu).
 		if again, _ := networkExists(ctx, kindNetwork); !again {
 			return false, false, err
 		}
-	}
-	out, err := xexec.Command("docker", "network", "inspect", "--format",
-		`{{range .Containers}}{{.IPv4Address}} {{end}}`, kindNetwork).WithTimeout(dockerTimeout).OutputString(ctx)
-	if err != nil {
-		return false, false, err
 	}
 	if subnet, err := kindSubnet(ctx, rec.IP); err != nil || subnet != rec.Subnet {
 		// kind (or Docker) picked another subnet when it made the
 		// network. Unused, it is made again on the node's subnet, as
 		// advent removes it when its last cluster goes.
-		if strings.TrimSpace(out) != "" {
-			return false, false, nil
-		}
-		if err := xexec.Command("docker", "network", "rm", kindNetwork).WithTimeout(dockerTimeout).Run(ctx); err != nil {
-			return false, false, nil
+		removeKindNetworkIfUnused(ctx)
+		if still, err := networkExists(ctx, kindNetwork); err != nil || still {
+			return false, false, err
 		}
 		if err := createKindNetwork(ctx, rec.Subnet); err != nil {
 			return false, false, err
 		}
 		return true, true, nil
+	}
+	out, err := xexec.Command("docker", "network", "inspect", "--format",
+		`{{range .Containers}}{{.IPv4Address}} {{end}}`, kindNetwork).WithTimeout(dockerTimeout).OutputString(ctx)
+	if err != nil {
+		return false, false, err
 	}
 	for _, a := range strings.Fields(out) {
 		if strings.SplitN(a, "/", 2)[0] == rec.IP {
@@ -678,7 +681,8 @@ func (c *Cluster) tryPreboot(ctx context.Context, o ClusterOptions) (bool, error
 // startPrebooted starts cluster c from a pre-booted image and waits until
 // its API answers and its node is Ready and schedulable.
 func (c *Cluster) startPrebooted(ctx context.Context, o ClusterOptions, image string, rec *prebootNode) error {
-	if err := c.startNode(ctx, o, image, rec); err != nil {
+	startedAt, running, err := c.startNode(ctx, o, image, rec)
+	if err != nil {
 		return err
 	}
 	if err := c.provider.ExportKubeConfig(o.Name, c.Kubeconfig, false); err != nil {
@@ -688,11 +692,14 @@ func (c *Cluster) startPrebooted(ctx context.Context, o ClusterOptions, image st
 	if wait <= 0 {
 		wait = DefaultWait
 	}
-	apiUp, err := waitSchedulable(ctx, c.Kubeconfig, rec.Node, c.startedAt.Add(-time.Second), wait)
+	// The node's status from before it was stopped says Ready: it counts
+	// only once its kubelet has reported again, after this start (the
+	// node shares the host's clock; a second of slack for rounding).
+	apiUp, err := waitSchedulable(ctx, c.Kubeconfig, rec.Node, startedAt.Add(-time.Second), wait)
 	if err == nil && o.Log != nil {
 		fmt.Fprintf(o.Log, "Node %s running after %s, API answering after %s, Ready after %s\n", rec.Node,
-			c.nodeRunning.Round(100*time.Millisecond), apiUp.Sub(c.startedAt).Round(100*time.Millisecond),
-			time.Since(c.startedAt).Round(100*time.Millisecond))
+			running.Round(100*time.Millisecond), apiUp.Sub(startedAt).Round(100*time.Millisecond),
+			time.Since(startedAt).Round(100*time.Millisecond))
 	}
 	return err
 }
@@ -703,30 +710,25 @@ func (c *Cluster) startPrebooted(ctx context.Context, o ClusterOptions, image st
 var startMu sync.Mutex
 
 // startNode checks that the node's address is free (making the kind
-// network on its subnet when needed) and runs the node on it.
-func (c *Cluster) startNode(ctx context.Context, o ClusterOptions, image string, rec *prebootNode) error {
+// network on its subnet when needed) and runs the node on it. It returns
+// when the docker run began and how long it took.
+func (c *Cluster) startNode(ctx context.Context, o ClusterOptions, image string, rec *prebootNode) (time.Time, time.Duration, error) {
 	startMu.Lock()
 	defer startMu.Unlock()
 	free, created, err := addressFree(ctx, rec)
 	if err != nil {
-		return err
+		return time.Time{}, 0, err
 	}
 	if !free {
-		return fmt.Errorf("address %s on the %s network (%s) is taken or outside it", rec.IP, kindNetwork, rec.Subnet)
+		return time.Time{}, 0, fmt.Errorf("address %s on the %s network (%s) is taken or outside it", rec.IP, kindNetwork, rec.Subnet)
 	}
 	c.createdNetwork = c.createdNetwork || created
 	if err := writeClusterRecord(o.Name, c.Kubeconfig, Self()); err != nil {
-		return err
+		return time.Time{}, 0, err
 	}
-	// The node's status from before it was stopped says Ready: it counts
-	// only once its kubelet has reported again, after this start (the
-	// node shares the host's clock; a second of slack for rounding).
-	c.startedAt = time.Now()
-	if err := xexec.Command("docker", kindRunArgs(o.Name, rec.Node, rec.IP, image)...).WithTimeout(5 * time.Minute).Run(ctx); err != nil {
-		return err
-	}
-	c.nodeRunning = time.Since(c.startedAt)
-	return nil
+	begin := time.Now()
+	err = xexec.Command("docker", kindRunArgs(o.Name, rec.Node, rec.IP, image)...).WithTimeout(5 * time.Minute).Run(ctx)
+	return begin, time.Since(begin), err
 }
 
 // clientset is a client of the cluster in kubeconfig.
@@ -739,24 +741,19 @@ func clientset(kubeconfig string) (*kubernetes.Clientset, error) {
 	return kubernetes.NewForConfig(cfg)
 }
 
-// poll calls f every 100 ms until it reports done, returns an error, or
-// within passes.
+// poll calls f every 100 ms (k8s.io/apimachinery's wait) until it reports
+// done or within passes; the error says what f last found wanting.
 func poll(ctx context.Context, within time.Duration, what string, f func(ctx context.Context) (bool, string)) error {
-	ctx, cancel := context.WithTimeout(ctx, within)
-	defer cancel()
 	last := ""
-	for {
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, within, true, func(ctx context.Context) (bool, error) {
 		done, why := f(ctx)
-		if done {
-			return nil
-		}
 		last = why
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s: not after %s (%s)", what, within, last)
-		case <-time.After(100 * time.Millisecond):
-		}
+		return done, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: not after %s (%s): %w", what, within, last, err)
 	}
+	return nil
 }
 
 // waitSchedulable waits until the API server is ready (/readyz) and node

@@ -93,18 +93,7 @@ func inspectNode(t *testing.T, ctx context.Context, node string) nodeRunConfig {
 // same node container settings, the lab's images in it, pods scheduled
 // at once, DNS and port-forward working; deleting it leaves nothing.
 func TestPrebootedCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("creates kind clusters with the images of `advent images build`")
-	}
-	m := builtImages(t)
-	kubectl, ok := m.Tool("kubectl")
-	if !ok {
-		t.Fatal("no kubectl in the image manifest: run `advent images build`")
-	}
-	nodes := m.NodeImages()
-	if len(nodes) == 0 {
-		t.Fatal("no kind node images in the manifest: run `advent images build`")
-	}
+	kubectl, nodes := clusterImages(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	const name = "advent-it-preboot"

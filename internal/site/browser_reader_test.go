@@ -272,15 +272,7 @@ func TestBrowserRealResults(t *testing.T) {
 		if err != nil || f == nil || len(f.Runs) == 0 {
 			t.Fatalf("%s: %v", p, err)
 		}
-		var l *lab.Lab
-		for _, x := range labs {
-			if x.Name == f.Lab {
-				l = x
-			}
-		}
-		if l == nil {
-			t.Fatalf("%s: no lab %s in the articles", p, f.Lab)
-		}
+		l := labOfResults(t, labs, p, f)
 		want, passed, counted, newest := expectedState(f, l)
 		url := "/" + strings.TrimSuffix(articlePage(articleByPath(t, arts, f.Source)), "index.html")
 

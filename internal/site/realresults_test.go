@@ -60,15 +60,7 @@ func checkAgainstResults(t *testing.T, root, dir string) {
 		if len(f.Runs) == 0 {
 			t.Fatalf("%s: no runs", p)
 		}
-		var l *lab.Lab
-		for _, x := range labs {
-			if x.Name == f.Lab {
-				l = x
-			}
-		}
-		if l == nil {
-			t.Fatalf("%s: no lab %s in the articles", p, f.Lab)
-		}
+		l := labOfResults(t, labs, p, f)
 		a := articleByPath(t, arts, f.Source)
 		doc := parseFile(t, filepath.Join(out, articlePage(a)))
 
@@ -100,6 +92,19 @@ func checkAgainstResults(t *testing.T, root, dir string) {
 	if len(files) < 3 {
 		t.Errorf("results for %d labs, want the three tutorials", len(files))
 	}
+}
+
+// labOfResults is the lab the results file at path f was read from is
+// about; the test fails when the articles have no such lab.
+func labOfResults(t *testing.T, labs []*lab.Lab, path string, f *report.File) *lab.Lab {
+	t.Helper()
+	for _, l := range labs {
+		if l.Name == f.Lab {
+			return l
+		}
+	}
+	t.Fatalf("%s: no lab %s in the articles", path, f.Lab)
+	return nil
 }
 
 // expectedState is what a tutorial's page should say given its results
