@@ -1,6 +1,7 @@
 package env
 
 import (
+	"archive/tar"
 	"context"
 	"strings"
 	"testing"
@@ -170,5 +171,67 @@ A /tmp/y
 	}
 	if got := strings.Join(deleted, " "); got != "/usr/share/doc" {
 		t.Errorf("deleted %q", got)
+	}
+}
+
+// The writable snapshots are the upper directories of the Active ones.
+func TestUpperIDs(t *testing.T) {
+	mounts := `mount -t overlay overlay /advent-preboot -o index=off,workdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/17/work,upperdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/17/fs,lowerdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/13/fs:/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/9/fs
+mount -t overlay overlay /advent-preboot -o index=off,workdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/38/work,upperdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/38/fs,lowerdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/13/fs
+`
+	got := upperIDs(mounts)
+	if len(got) != 2 || !got["17"] || !got["38"] {
+		t.Errorf("upperIDs = %v, want 17 and 38", got)
+	}
+}
+
+// The /var archive of a pre-booted image leaves out the dropped blobs and
+// etcd's preallocated WAL file, and moves the read-only snapshots to the
+// root file system behind a symlink each; writable ones, and everything
+// else, stay where they were.
+func TestVarLayout(t *testing.T) {
+	const snaps = "var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/"
+	v := varLayout{skip: map[string]bool{"var/lib/containerd/io.containerd.content.v1.content/blobs/sha256/aaa": true}, uppers: map[string]bool{"17": true}}
+	in := []*tar.Header{
+		{Typeflag: tar.TypeDir, Name: "var/"},
+		{Typeflag: tar.TypeReg, Name: "var/lib/containerd/io.containerd.content.v1.content/blobs/sha256/aaa"},
+		{Typeflag: tar.TypeReg, Name: "var/lib/etcd/member/wal/0.tmp"},
+		{Typeflag: tar.TypeReg, Name: "var/lib/etcd/member/wal/0000000000000000-0000000000000000.wal"},
+		{Typeflag: tar.TypeDir, Name: snaps},
+		{Typeflag: tar.TypeReg, Name: "var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/metadata.db"},
+		{Typeflag: tar.TypeDir, Name: snaps + "12/"},
+		{Typeflag: tar.TypeReg, Name: snaps + "12/fs/bin/sh"},
+		{Typeflag: tar.TypeLink, Name: snaps + "12/fs/bin/ash", Linkname: snaps + "12/fs/bin/sh"},
+		{Typeflag: tar.TypeDir, Name: snaps + "13/"},
+		{Typeflag: tar.TypeDir, Name: snaps + "17/"},
+		{Typeflag: tar.TypeReg, Name: snaps + "17/fs/etc/hosts"},
+	}
+	var got []string
+	for _, h := range in {
+		for _, w := range v.rewrite(h) {
+			s := string(w.Typeflag) + " " + w.Name
+			if w.Linkname != "" {
+				s += " -> " + w.Linkname
+			}
+			got = append(got, s)
+		}
+	}
+	want := []string{
+		"5 var/",
+		"0 var/lib/etcd/member/wal/0000000000000000-0000000000000000.wal",
+		"5 " + snaps,
+		"0 var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/metadata.db",
+		"5 opt/", "5 opt/advent-preboot/", "5 opt/advent-preboot/snapshots/",
+		"2 " + snaps + "12 -> /opt/advent-preboot/snapshots/12",
+		"5 opt/advent-preboot/snapshots/12/",
+		"0 opt/advent-preboot/snapshots/12/fs/bin/sh",
+		"1 opt/advent-preboot/snapshots/12/fs/bin/ash -> opt/advent-preboot/snapshots/12/fs/bin/sh",
+		"2 " + snaps + "13 -> /opt/advent-preboot/snapshots/13",
+		"5 opt/advent-preboot/snapshots/13/",
+		"5 " + snaps + "17/",
+		"0 " + snaps + "17/fs/etc/hosts",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rewritten entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -61,7 +61,7 @@ type Options struct {
 	// TeardownTimeout bounds cleanup and teardown after the lab (default 3m).
 	TeardownTimeout time.Duration
 	// RetryInterval is the longest pause between attempts of a retried
-	// command (default 1s, as often as a person polling by hand). The first pause is firstRetryPause (or
+	// command (default 500ms: one or two kubectl calls a second). The first pause is firstRetryPause (or
 	// RetryInterval when that is shorter) and each one doubles, up to
 	// RetryInterval: a pod that is Ready half a second later is seen half
 	// a second later, and a long wait still polls only every RetryInterval.
@@ -84,7 +84,7 @@ func (o *Options) defaults() {
 		o.TeardownTimeout = 3 * time.Minute
 	}
 	if o.RetryInterval == 0 {
-		o.RetryInterval = time.Second
+		o.RetryInterval = 500 * time.Millisecond
 	}
 }
 
