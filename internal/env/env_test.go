@@ -93,17 +93,21 @@ func TestDefaultConfig(t *testing.T) {
 				APIVersion, Kind  string
 				ControllerManager struct{ ExtraArgs map[string]string } `json:"controllerManager"`
 				Scheduler         struct{ ExtraArgs map[string]string }
+				Etcd              struct {
+					Local struct{ ExtraArgs map[string]string }
+				}
 			}
 			if err := yaml.Unmarshal([]byte(p), &doc); err != nil {
 				t.Fatalf("%s: patch %q: %v", image, p, err)
 			}
 			if doc.Kind == "ClusterConfiguration" {
 				got = doc.APIVersion == "kubeadm.k8s.io/v1beta3" && doc.ControllerManager.ExtraArgs["leader-elect"] == "false" &&
-					doc.Scheduler.ExtraArgs["leader-elect"] == "false"
+					doc.Scheduler.ExtraArgs["leader-elect"] == "false" &&
+					doc.Etcd.Local.ExtraArgs["heartbeat-interval"] == "10" && doc.Etcd.Local.ExtraArgs["election-timeout"] == "100"
 			}
 		}
 		if got != want {
-			t.Errorf("%s: leader election off = %v, want %v:\n%s", image, got, want, cfg)
+			t.Errorf("%s: leader election off, etcd's fast election = %v, want %v:\n%s", image, got, want, cfg)
 		}
 	}
 	for image, want := range map[string]bool{
