@@ -119,9 +119,10 @@ bench: $(ADVENT)
 # on the same node image; plus the first prompt of `advent lab practice`.
 # Needs Docker, the image set (make images), tree and tmux.
 comma := ,
+LABBENCH_ROUNDS ?= 5
 bench-labs: $(ADVENT)
 	mkdir -p $(ARTIFACTS)
-	$(GO) run ./internal/runner/labbench -advent $(ADVENT) -kubernetes $(firstword $(subst $(comma), ,$(KUBERNETES))) -out $(ARTIFACTS)/bench-labs
+	$(GO) run ./internal/runner/labbench -rounds $(LABBENCH_ROUNDS) -advent $(ADVENT) -kubernetes $(firstword $(subst $(comma), ,$(KUBERNETES))) -out $(ARTIFACTS)/bench-labs
 
 clean:
 	rm -rf bin public artifacts .advent

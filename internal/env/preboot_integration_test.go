@@ -151,6 +151,17 @@ func TestPrebootedCluster(t *testing.T) {
 		t.Errorf("the pre-booted node is not run as kind runs it:\n got %+v\nwant %+v", got, want)
 	}
 
+	// The image layers the node runs from are read where the pre-booted
+	// image keeps them, behind /var's symlinks, not copied into its volume.
+	links, err := xexec.Command("docker", "exec", name+"-control-plane", "sh", "-c",
+		"for l in /"+snapshotsDir+"/*; do [ -L \"$l\" ] && [ -d \"$l/fs\" ] && readlink \"$l\"; done; true").WithTimeout(time.Minute).OutputString(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(links, "/"+prebootSnapshotsDir+"/"); n < 5 {
+		t.Errorf("%d read-only snapshots behind symlinks in the node's /var, want the image layers (at least 5):\n%s", n, links)
+	}
+
 	k := kubectlCmd{t: t, path: kubectl.Path, kubeconfig: o.Kubeconfig, cacheDir: t.TempDir()}
 	if out := k.run(ctx, "get", "node", name+"-control-plane", "-o", "jsonpath={.spec.taints}"); strings.Contains(out, "not-ready") {
 		t.Errorf("node still tainted not-ready: %s", out)
