@@ -24,3 +24,30 @@ func TestRetryPauses(t *testing.T) {
 		}
 	}
 }
+
+// A background command's output is checked when it writes: Wrote has a
+// value after a write (one for several), none before.
+func TestLockedBufferWrote(t *testing.T) {
+	var b lockedBuffer
+	wrote := b.Wrote()
+	select {
+	case <-wrote:
+		t.Fatal("Wrote has a value before any write")
+	default:
+	}
+	b.Write([]byte("Forwarding from 127.0.0.1:8080 -> 80\n"))
+	b.Write([]byte("Forwarding from [::1]:8080 -> 80\n"))
+	select {
+	case <-wrote:
+	default:
+		t.Fatal("Wrote has no value after a write")
+	}
+	select {
+	case <-wrote:
+		t.Fatal("Wrote has a second value for writes already received")
+	default:
+	}
+	if got := b.String(); got != "Forwarding from 127.0.0.1:8080 -> 80\nForwarding from [::1]:8080 -> 80\n" {
+		t.Errorf("String() = %q", got)
+	}
+}

@@ -852,6 +852,7 @@ func (r *runState) background(ctx context.Context, s *lab.Step, c lab.Command, r
 		if err != nil {
 			return err
 		}
+		wrote := p.out.Wrote()
 		for {
 			out := p.out.String()
 			last = out
@@ -864,7 +865,7 @@ func (r *runState) background(ctx context.Context, s *lab.Step, c lab.Command, r
 				res.Diff = lab.Diff(c.Expect, out)
 				break
 			}
-			if time.Now().After(deadline) || !sleep(ctx, 200*time.Millisecond) {
+			if time.Now().After(deadline) || !awaitOutput(ctx, wrote, p.done, 200*time.Millisecond) {
 				res.Diff = lab.Diff(c.Expect, out)
 				p.stop()
 				if ctx.Err() != nil {
@@ -877,6 +878,22 @@ func (r *runState) background(ctx context.Context, s *lab.Step, c lab.Command, r
 			return fmt.Errorf("background command `%s` exited (%v) before printing the expected output", firstLine(c.Cmd), p.err)
 		}
 	}
+}
+
+// awaitOutput waits until a background command writes (wrote), exits
+// (done) or d passes, and reports false only when ctx is done first: its
+// output is checked as soon as there is more of it, not on a timer's tick.
+func awaitOutput(ctx context.Context, wrote <-chan struct{}, done <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-wrote:
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
+		return false
+	}
+	return true
 }
 
 // sleep waits for d or until ctx is done, and reports whether it waited
