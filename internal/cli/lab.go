@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -110,11 +111,24 @@ func (f *envFlags) backend(e *env) (runner.Backend, error) {
 type labPrebootFlags struct {
 	envFlags
 	kubernetes listFlag
+	json       bool
 }
 
 func (f *labPrebootFlags) bind(fs *flag.FlagSet) {
 	f.envFlags.bind(fs)
 	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions (default: the newest node image)")
+	fs.BoolVar(&f.json, "json", false, "print the images as a JSON array on standard output (progress goes to standard error)")
+}
+
+// prebootLine is one image in the output of `lab preboot -json`.
+type prebootLine struct {
+	Lab     string    `json:"lab"`
+	Cluster string    `json:"cluster"`
+	Image   string    `json:"image"`
+	Key     string    `json:"key"`
+	Booted  time.Time `json:"booted"`
+	Built   bool      `json:"built"`            // false: an image with the key existed
+	TookMS  int64     `json:"took_ms,omitzero"` // making it, when built
 }
 
 // prebooter is a backend that can pre-boot a lab's clusters.
@@ -147,20 +161,32 @@ func runLabPreboot(e *env, f *labPrebootFlags, names []string) error {
 	if len(versions) == 0 {
 		versions = []string{""}
 	}
+	progress := e.stdout
+	if f.json {
+		progress = e.stderr
+	}
+	lines := []prebootLine{}
 	for _, l := range labs {
 		for _, v := range versions {
-			imgs, err := pb.Preboot(e.ctx, l, v, e.stdout)
+			imgs, err := pb.Preboot(e.ctx, l, v, progress)
 			if err != nil {
 				return err
 			}
 			for _, im := range imgs {
+				lines = append(lines, prebootLine{Lab: l.Name, Cluster: im.Cluster, Image: im.Image, Key: im.Key,
+					Booted: im.Booted, Built: im.Built, TookMS: im.Took.Milliseconds()})
 				state := "up to date"
 				if im.Built {
 					state = fmt.Sprintf("built in %s", im.Took.Round(100*time.Millisecond))
 				}
-				fmt.Fprintf(e.stdout, "%s: cluster %s: %s, %s\n", l.Name, im.Cluster, im.Image, state)
+				fmt.Fprintf(progress, "%s: cluster %s: %s, %s\n", l.Name, im.Cluster, im.Image, state)
 			}
 		}
+	}
+	if f.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(lines)
 	}
 	return nil
 }

@@ -32,6 +32,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -241,15 +242,33 @@ func newBench(ctx context.Context, k8s, out, advent string) (*bench, error) {
 // preboot runs `advent lab preboot` for the lab's cluster, timed.
 func (b *bench) preboot(res *result) error {
 	fmt.Printf("labbench: advent lab preboot %s ...", labName)
-	cmd := exec.Command(b.advent, "lab", "preboot", "-root", b.root, "-kubernetes", b.k8s, labName)
-	o, wall, err := timed(b.ctx, cmd, filepath.Join(b.out, "preboot.log"))
+	log := filepath.Join(b.out, "preboot.log")
+	f, err := os.Create(log)
 	if err != nil {
-		fmt.Println()
-		return fmt.Errorf("advent lab preboot: %w (see %s)", err, o)
+		return err
 	}
-	out, _ := os.ReadFile(o)
-	res.PrebootS, res.PrebootBuilt = wall, strings.Contains(string(out), ", built in ")
-	fmt.Printf(" %.1f s (built: %v)\n", wall, res.PrebootBuilt)
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(b.ctx, runTimeout)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, b.advent, "lab", "preboot", "-json", "-root", b.root, "-kubernetes", b.k8s, labName)
+	cmd.Stdout, cmd.Stderr, cmd.WaitDelay = &out, f, 10*time.Second
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		fmt.Println()
+		return fmt.Errorf("advent lab preboot: %w (see %s)", err, log)
+	}
+	var imgs []struct {
+		Built bool `json:"built"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &imgs); err != nil || len(imgs) == 0 {
+		return fmt.Errorf("advent lab preboot -json: %d images, %v in %q", len(imgs), err, out.String())
+	}
+	res.PrebootS = time.Since(start).Seconds()
+	for _, im := range imgs {
+		res.PrebootBuilt = res.PrebootBuilt || im.Built
+	}
+	fmt.Printf(" %.1f s (built: %v)\n", res.PrebootS, res.PrebootBuilt)
 	return nil
 }
 
