@@ -55,7 +55,7 @@ func runBuild(e *env, f *buildFlags, args []string) error {
 	start := time.Now()
 	if !f.noLint {
 		var err error
-		if opts.Articles, opts.Data, err = lintSite(opts.Root, f.kube); err != nil {
+		if opts.Content, opts.Data, err = lintSite(opts.Root, f.kube); err != nil {
 			return err
 		}
 	}
@@ -68,17 +68,17 @@ func runBuild(e *env, f *buildFlags, args []string) error {
 }
 
 // lintSite parses and validates the content once, for the lint and the
-// build, and returns the articles and the site data with their findings.
-func lintSite(root, kube string) ([]*content.Article, map[string]any, error) {
-	arts, err := site.Check(root)
+// build, and returns it and the site data with its findings.
+func lintSite(root, kube string) (*site.Content, map[string]any, error) {
+	c, err := site.Check(root)
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := lintData(arts, kube)
+	data, err := lintData(c.Articles, kube)
 	if err != nil {
 		return nil, nil, err
 	}
-	return arts, data, nil
+	return c, data, nil
 }
 
 // lintData lints the articles (their lab blocks and 2017 originals) for

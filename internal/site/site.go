@@ -84,10 +84,10 @@ type Options struct {
 	// findings shown beside the 2017 originals:
 	// {"findings": [{path, line, col, block_line, rule, message, ...}]}.
 	Data map[string]any
-	// Articles, when set, is the content as Check returned it: a caller
+	// Content, when set, is the content as Check returned it: a caller
 	// that parsed and validated it already (to lint it, say) saves Build
 	// doing it again.
-	Articles []*content.Article
+	Content *Content
 	Quiet    bool
 }
 
@@ -124,20 +124,29 @@ type Result struct {
 // hugoMu serialises calls into Hugo: its command layer keeps global state.
 var hugoMu sync.Mutex
 
+// Content is the project's content as Check returns it: the articles,
+// parsed and validated, and the labs extracted from them (once, for the
+// build's checks and its page model alike).
+type Content struct {
+	Articles []*content.Article
+	Labs     []*lab.Lab
+}
+
 // Check validates the content a build would render (front matter, code
 // block attributes, one article a day, raw HTML, every file Hugo would
 // publish) and extracts its labs exactly as `advent labs extract` does, so
 // a build rejects what extraction rejects, all without rendering. A missing
 // or empty content/ is an input error.
-func Check(root string) ([]*content.Article, error) {
+func Check(root string) (*Content, error) {
 	arts, err := content.LoadSite(root)
 	if err != nil {
 		return nil, err
 	}
-	if err := lab.Check(arts); err != nil {
+	labs, err := lab.Extract(arts)
+	if err != nil {
 		return nil, err
 	}
-	return arts, nil
+	return &Content{Articles: arts, Labs: labs}, nil
 }
 
 // hugoDataExts are the data formats Hugo would read from a data mount.
@@ -214,21 +223,21 @@ func display(root, p string) string {
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	opts.defaults()
 	start := time.Now()
-	arts := opts.Articles
-	if arts == nil {
+	c := opts.Content
+	if c == nil {
 		var err error
-		if arts, err = Check(opts.Root); err != nil {
+		if c, err = Check(opts.Root); err != nil {
 			return nil, err
 		}
 	}
-	articles := len(content.Articles(arts))
+	articles := len(content.Articles(c.Articles))
 	if err := CheckResults(opts.Root, opts.Results); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	data, err := withPageModel(opts.Root, opts.Results, arts, opts.Data)
+	data, err := withPageModel(opts.Root, opts.Results, c, opts.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -288,13 +297,13 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 // hugo.Data.advent.page (see internal/page).
 const PageData = "page"
 
-// withPageModel returns data plus the page model of arts with the results
-// in results (relative to root unless absolute), unless data has one.
-func withPageModel(root, results string, arts []*content.Article, data map[string]any) (map[string]any, error) {
+// withPageModel returns data plus the page model of c with the results in
+// results (relative to root unless absolute), unless data has one.
+func withPageModel(root, results string, c *Content, data map[string]any) (map[string]any, error) {
 	if _, ok := data[PageData]; ok {
 		return data, nil
 	}
-	m, err := Model(root, results, arts)
+	m, err := Model(root, results, c)
 	if err != nil {
 		return nil, err
 	}
@@ -305,18 +314,14 @@ func withPageModel(root, results string, arts []*content.Article, data map[strin
 	return out, nil
 }
 
-// Model computes the page model of arts (as Check returns them) with the
+// Model computes the page model of c (as Check returns it) with the
 // results in the results directory (relative to root unless absolute).
-func Model(root, results string, arts []*content.Article) (*page.Model, error) {
-	labs, err := lab.Extract(arts)
-	if err != nil {
-		return nil, err
-	}
+func Model(root, results string, c *Content) (*page.Model, error) {
 	st, err := report.LoadStore(under(root, results))
 	if err != nil {
 		return nil, err
 	}
-	return page.Compute(arts, labs, st), nil
+	return page.Compute(c.Articles, c.Labs, st), nil
 }
 
 // hugoPos finds the "file:line:col" Hugo's errors quote.
@@ -579,14 +584,14 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if opts.Results == "" {
 		opts.Results = DefaultResults
 	}
-	arts, err := Check(opts.Root)
+	c, err := Check(opts.Root)
 	if err != nil {
 		return err
 	}
 	if err := CheckResults(opts.Root, opts.Results); err != nil {
 		return err
 	}
-	data, err := withPageModel(opts.Root, opts.Results, arts, opts.Data)
+	data, err := withPageModel(opts.Root, opts.Results, c, opts.Data)
 	if err != nil {
 		return err
 	}
@@ -642,14 +647,14 @@ func watchModel(ctx context.Context, root, results string, data map[string]any, 
 // refreshModel recomputes the page model from the files and writes the
 // site data again.
 func refreshModel(root, results string, data map[string]any) error {
-	arts, err := Check(root)
+	c, err := Check(root)
 	if err != nil {
 		return err
 	}
 	if err := CheckResults(root, results); err != nil {
 		return err
 	}
-	m, err := Model(root, results, arts)
+	m, err := Model(root, results, c)
 	if err != nil {
 		return err
 	}
