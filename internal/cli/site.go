@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/site"
@@ -53,11 +52,9 @@ func runBuild(e *env, f *buildFlags, args []string) error {
 	}
 	opts := f.opts
 	start := time.Now()
-	if !f.noLint {
-		var err error
-		if opts.Content, opts.Data, err = lintSite(opts.Root, f.kube); err != nil {
-			return err
-		}
+	var err error
+	if opts.Lint, err = f.lintOptions(); err != nil {
+		return err
 	}
 	res, err := site.Build(e.ctx, opts)
 	if err != nil {
@@ -67,37 +64,18 @@ func runBuild(e *env, f *buildFlags, args []string) error {
 	return nil
 }
 
-// lintSite parses and validates the content once, for the lint and the
-// build, and returns it and the site data with its findings.
-func lintSite(root, kube string) (*site.Content, map[string]any, error) {
-	c, err := site.Check(root)
-	if err != nil {
-		return nil, nil, err
+// lintOptions is how the build lints the content for its pages (the
+// findings show beside each 2017 original; see page.Model.AddLint): nil
+// with -no-lint.
+func (f *siteLintFlags) lintOptions() (*lint.Options, error) {
+	if f.noLint {
+		return nil, nil
 	}
-	data, err := lintData(c.Articles, kube)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, data, nil
-}
-
-// lintData lints the articles (their lab blocks and 2017 originals) for
-// the site: the pages show each original's findings beside it
-// (site.Options.Data "lint", see layouts/_markup/render-codeblock.html).
-func lintData(arts []*content.Article, kube string) (map[string]any, error) {
-	opts := lint.Options{Kubernetes: kube}
-	target, err := opts.Target()
-	if err != nil {
+	opts := &lint.Options{Kubernetes: f.kube}
+	if _, err := opts.Target(); err != nil {
 		return nil, diag.Usagef("-kubernetes: %v", err)
 	}
-	findings, err := lint.Articles(arts, opts)
-	if err != nil {
-		return nil, err
-	}
-	if findings == nil {
-		findings = []lint.Finding{}
-	}
-	return map[string]any{"lint": map[string]any{"kubernetes": target.String(), "findings": findings}}, nil
+	return opts, nil
 }
 
 // serveFlags is the flagpole of `serve`.
@@ -119,11 +97,9 @@ func runServe(e *env, f *serveFlags, args []string) error {
 		return err
 	}
 	opts := f.opts
-	if !f.noLint {
-		var err error
-		if _, opts.Data, err = lintSite(opts.Root, f.kube); err != nil {
-			return err
-		}
+	var err error
+	if opts.Lint, err = f.lintOptions(); err != nil {
+		return err
 	}
 	return site.Serve(e.ctx, opts)
 }

@@ -1,6 +1,7 @@
 // Package page is the page model: each article's code blocks joined with
-// their lab steps (internal/lab's extraction) and the latest results of
-// those steps (internal/report's merged store), computed once in Go and
+// their lab steps (internal/lab's extraction), the latest results of
+// those steps (internal/report's merged store) and what internal/lint
+// finds in them (Model.AddLint), computed once in Go and
 // handed to Hugo as site data. The templates in layouts/ only look a block
 // or an article up in it and render what they find: the step names, the
 // ordering of Kubernetes versions, the first failing version, the status
@@ -22,6 +23,7 @@ import (
 
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/report"
 )
 
@@ -127,6 +129,45 @@ type Block struct {
 	Updated string `json:"updated,omitempty"`
 	// Original is set on a 2017 original.
 	Original *Original `json:"original,omitempty"`
+	// Notes are the lint findings about the block (AddLint), in file
+	// order: on the page, beside a 2017 original.
+	Notes []Note `json:"notes,omitempty"`
+}
+
+// Note is a lint finding about a block as its page shows it
+// (internal/lint's Finding, shown where the block is).
+type Note struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity,omitempty"`
+	Message  string `json:"message"`           // Markdown
+	Instead  string `json:"instead,omitempty"` // Markdown: the replacement, a code span unless it brings its own
+	Source   string `json:"source,omitempty"`  // an http(s) URL citing the rule; other sources are not links
+}
+
+// AddLint attaches findings to the blocks they are about (by the path and
+// the block's fence line); findings about no block of the model are left
+// out.
+func (m *Model) AddLint(findings []lint.Finding) {
+	for _, f := range findings {
+		b := m.Blocks[Key(f.Path, f.BlockLine)]
+		if b == nil {
+			continue
+		}
+		n := Note{Rule: string(f.Rule), Severity: string(f.Severity), Message: f.Message}
+		if n.Message == "" {
+			n.Message = n.Rule
+		}
+		if r := f.Replacement; r != "" {
+			n.Instead = r
+			if !strings.Contains(r, "`") {
+				n.Instead = "`" + r + "`"
+			}
+		}
+		if strings.HasPrefix(f.Source, "https://") || strings.HasPrefix(f.Source, "http://") {
+			n.Source = f.Source
+		}
+		b.Notes = append(b.Notes, n)
+	}
 }
 
 // StepResult is a step's outcome in the newest run of its lab.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/page"
 	"github.com/sysadvent/advent/internal/report"
 )
@@ -356,6 +357,34 @@ func TestElisionCountsTheRunsLines(t *testing.T) {
 		m := page.Compute(arts, labs, tc.st)
 		if got := m.Blocks[page.Key("content/2000/01-test.md", 7)].Display; got != tc.want {
 			t.Errorf("%s: display\n%s\nwant\n%s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A lint finding goes to the block at its path and fence line, as the
+// page shows it: the message (the rule when it has none), the replacement
+// as a code span unless it brings its own, and the source only when it
+// is a web address. A finding about no block of the model is left out.
+func TestAddLint(t *testing.T) {
+	arts, labs := parse(t, article)
+	m := page.Compute(arts, labs, nil)
+	m.AddLint([]lint.Finding{
+		{Path: "content/2000/01-test.md", Line: 8, BlockLine: 7, Rule: "kubectl-run-deployment", Severity: lint.SeverityError,
+			Message: "`kubectl run` makes a Pod", Replacement: "kubectl create deployment x", Source: "https://example.org/run"},
+		{Path: "content/2000/01-test.md", Line: 8, BlockLine: 7, Rule: "helm-init", Severity: lint.SeverityWarning,
+			Replacement: "nothing: use `helm repo add`", Source: "internal/lint/rules.go"},
+		{Path: "content/2000/01-test.md", Line: 3, BlockLine: 3, Rule: "decoy-line", Message: "not a fence"},
+		{Path: "content/2000/02-other.md", Line: 8, BlockLine: 7, Rule: "decoy-path", Message: "another file"},
+	})
+	got, _ := json.Marshal(m.Blocks[page.Key("content/2000/01-test.md", 7)].Notes)
+	want := `[{"rule":"kubectl-run-deployment","severity":"error","message":"` + "`kubectl run`" + ` makes a Pod","instead":"` + "`kubectl create deployment x`" + `","source":"https://example.org/run"},` +
+		`{"rule":"helm-init","severity":"warning","message":"helm-init","instead":"nothing: use ` + "`helm repo add`" + `"}]`
+	if string(got) != want {
+		t.Errorf("notes of the original:\n got %s\nwant %s", got, want)
+	}
+	for key, b := range m.Blocks {
+		if key != page.Key("content/2000/01-test.md", 7) && len(b.Notes) > 0 {
+			t.Errorf("block %s has notes %v", key, b.Notes)
 		}
 	}
 }

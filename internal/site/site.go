@@ -52,6 +52,7 @@ import (
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/page"
 	"github.com/sysadvent/advent/internal/report"
 )
@@ -80,14 +81,12 @@ type Options struct {
 	Results string
 	// Data is written to <Root>/.advent/data/<name>.json before Hugo runs
 	// and reaches the templates as hugo.Data.advent.<name>. Names are
-	// lower-case letters, digits, '-' and '_'. "lint" holds the lint
-	// findings shown beside the 2017 originals:
-	// {"findings": [{path, line, col, block_line, rule, message, ...}]}.
+	// lower-case letters, digits, '-' and '_'; "page" is the page model's.
 	Data map[string]any
-	// Content, when set, is the content as Check returned it: a caller
-	// that parsed and validated it already (to lint it, say) saves Build
-	// doing it again.
-	Content *Content
+	// Lint, when set, lints the content (internal/lint, as `advent lint`
+	// does with these options); the page model shows each finding on its
+	// block (page.Model.AddLint), beside the 2017 originals. Nil: no lint.
+	Lint *lint.Options
 	Quiet    bool
 }
 
@@ -223,12 +222,9 @@ func display(root, p string) string {
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	opts.defaults()
 	start := time.Now()
-	c := opts.Content
-	if c == nil {
-		var err error
-		if c, err = Check(opts.Root); err != nil {
-			return nil, err
-		}
+	c, err := Check(opts.Root)
+	if err != nil {
+		return nil, err
 	}
 	articles := len(content.Articles(c.Articles))
 	if err := CheckResults(opts.Root, opts.Results); err != nil {
@@ -237,7 +233,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	data, err := withPageModel(opts.Root, opts.Results, c, opts.Data)
+	data, err := withPageModel(opts.Root, opts.Results, c, opts.Lint, opts.Data)
 	if err != nil {
 		return nil, err
 	}
@@ -298,12 +294,13 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 const PageData = "page"
 
 // withPageModel returns data plus the page model of c with the results in
-// results (relative to root unless absolute), unless data has one.
-func withPageModel(root, results string, c *Content, data map[string]any) (map[string]any, error) {
+// results (relative to root unless absolute) and, with lintOpts, the lint
+// findings, unless data has one.
+func withPageModel(root, results string, c *Content, lintOpts *lint.Options, data map[string]any) (map[string]any, error) {
 	if _, ok := data[PageData]; ok {
 		return data, nil
 	}
-	m, err := Model(root, results, c)
+	m, err := Model(root, results, c, lintOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -315,13 +312,22 @@ func withPageModel(root, results string, c *Content, data map[string]any) (map[s
 }
 
 // Model computes the page model of c (as Check returns it) with the
-// results in the results directory (relative to root unless absolute).
-func Model(root, results string, c *Content) (*page.Model, error) {
+// results in the results directory (relative to root unless absolute)
+// and, with lintOpts, what internal/lint finds in it.
+func Model(root, results string, c *Content, lintOpts *lint.Options) (*page.Model, error) {
 	st, err := report.LoadStore(under(root, results))
 	if err != nil {
 		return nil, err
 	}
-	return page.Compute(c.Articles, c.Labs, st), nil
+	m := page.Compute(c.Articles, c.Labs, st)
+	if lintOpts != nil {
+		findings, err := lint.Articles(c.Articles, *lintOpts)
+		if err != nil {
+			return nil, err
+		}
+		m.AddLint(findings)
+	}
+	return m, nil
 }
 
 // hugoPos finds the "file:line:col" Hugo's errors quote.
@@ -562,6 +568,7 @@ type ServeOptions struct {
 	Port    int            // default 1313
 	Results string         // as Options.Results
 	Data    map[string]any // as Options.Data
+	Lint    *lint.Options  // as Options.Lint; the content is linted again when it changes
 }
 
 // Serve runs Hugo's live-reloading server until it is interrupted. It
@@ -591,7 +598,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if err := CheckResults(opts.Root, opts.Results); err != nil {
 		return err
 	}
-	data, err := withPageModel(opts.Root, opts.Results, c, opts.Data)
+	data, err := withPageModel(opts.Root, opts.Results, c, opts.Lint, opts.Data)
 	if err != nil {
 		return err
 	}
@@ -601,7 +608,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	// The page model is keyed by block lines: recompute it when an article
 	// or a results file changes, so that Hugo's reload finds every block.
-	go watchModel(ctx, opts.Root, opts.Results, opts.Data, time.Second)
+	go watchModel(ctx, opts.Root, opts.Results, opts.Lint, opts.Data, time.Second)
 	args := []string{"server", "--config", config, "--source", opts.Root,
 		"--bind", opts.Bind, "--port", fmt.Sprint(opts.Port), "--baseURL", "http://" + opts.Bind + "/",
 		"--disableFastRender", "--renderToMemory"}
@@ -623,7 +630,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 // watchModel rewrites the page model (and the rest of data) whenever the
 // content or the results directory changes, until ctx ends. A content
 // error is printed and the last good model kept: Hugo shows the error too.
-func watchModel(ctx context.Context, root, results string, data map[string]any, every time.Duration) {
+func watchModel(ctx context.Context, root, results string, lintOpts *lint.Options, data map[string]any, every time.Duration) {
 	last := fingerprint(root, results)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -638,7 +645,7 @@ func watchModel(ctx context.Context, root, results string, data map[string]any, 
 			continue
 		}
 		last = fp
-		if err := refreshModel(root, results, data); err != nil {
+		if err := refreshModel(root, results, lintOpts, data); err != nil {
 			fmt.Fprintf(os.Stderr, "advent: page model not updated: %v\n", err)
 		}
 	}
@@ -646,7 +653,7 @@ func watchModel(ctx context.Context, root, results string, data map[string]any, 
 
 // refreshModel recomputes the page model from the files and writes the
 // site data again.
-func refreshModel(root, results string, data map[string]any) error {
+func refreshModel(root, results string, lintOpts *lint.Options, data map[string]any) error {
 	c, err := Check(root)
 	if err != nil {
 		return err
@@ -654,7 +661,7 @@ func refreshModel(root, results string, data map[string]any) error {
 	if err := CheckResults(root, results); err != nil {
 		return err
 	}
-	m, err := Model(root, results, c)
+	m, err := Model(root, results, c, lintOpts)
 	if err != nil {
 		return err
 	}

@@ -406,7 +406,7 @@ func TestPageWeight(t *testing.T) {
 	if len(findings) == 0 {
 		t.Error("internal/lint found nothing in the 2017 originals: the weight is measured without findings")
 	}
-	out := build(t, root, site.Options{Results: results, Data: map[string]any{"lint": map[string]any{"findings": findings}}})
+	out := build(t, root, site.Options{Results: results, Lint: &lint.Options{}})
 	heaviest, heaviestWeight := "", 0
 	for _, a := range arts {
 		file := filepath.Join(out, articlePage(a))

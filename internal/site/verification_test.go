@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/site"
 )
@@ -320,107 +322,88 @@ func TestLintFindingsBesideOriginals(t *testing.T) {
 	root := copyProjectWithFixture(t)
 	arts := loadArticles(t, root)
 	helm := articleByPath(t, arts, "content/2017/05-helm-chart.md")
-	var helmOriginal *content.Block
-	for _, b := range helm.Blocks {
-		if v, _ := b.Attr("original"); v != "" && strings.Contains(b.Code, "apps/v1beta1") {
-			helmOriginal = b
-			break
+	// What internal/lint finds in the helm article's 2017 originals is
+	// what its page shows, each finding on its block.
+	findings, err := lint.Articles([]*content.Article{helm}, lint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int][]string{} // block line -> rules
+	for _, f := range findings {
+		if f.Original != "" {
+			want[f.BlockLine] = append(want[f.BlockLine], string(f.Rule))
 		}
 	}
-	if helmOriginal == nil {
-		t.Fatal("no original block with apps/v1beta1 in the helm article")
+	if len(want) < 3 {
+		t.Fatalf("internal/lint found %d original blocks with findings in the helm article, want several: %v", len(want), findings)
 	}
-	// lint.Finding, as `advent lint -format json` prints it.
-	findings := []map[string]any{
-		{"path": "content/2000/01-fixture-lab.md", "line": 26, "col": 3, "block_line": 25, "rule": "kubectl-run-deployment",
-			"severity": "error", "message": "`kubectl run` no longer creates a Deployment (removed in kubectl v1.18, 2020-03-25)",
-			"removed_in": "kubectl v1.18", "deprecated_in": "kubectl v1.12", "since": "2020-03-25",
-			"replacement": "kubectl create deployment web --image=nginx:alpine", "source": "https://github.com/kubernetes/kubernetes/pull/87077",
-			"expected": true, "original": "2017"},
-		{"path": helm.Path, "line": helmOriginal.Line + 4, "col": 14, "block_line": helmOriginal.Line, "rule": "k8s-api-removed",
-			"severity": "error", "message": "apps/v1beta1 Deployment was removed in Kubernetes v1.16",
-			"removed_in": "Kubernetes v1.16", "deprecated_in": "Kubernetes v1.9", "since": "2019-09-18", "replacement": "apps/v1",
-			"source": "https://kubernetes.io/docs/reference/using-api/deprecation-guide/#v1-16", "expected": true, "original": "2017"},
-		// Decoys: a line that is not a fence, another file.
-		{"path": helm.Path, "line": 3, "block_line": 3, "rule": "decoy-line", "message": "decoy"},
-		{"path": "content/2017/06-sysadmin-evolution.md", "line": helmOriginal.Line, "block_line": helmOriginal.Line, "rule": "decoy-path", "message": "decoy"},
-	}
-	out := build(t, root, site.Options{Data: map[string]any{"lint": map[string]any{"findings": findings}}})
+	out := build(t, root, site.Options{Lint: &lint.Options{}})
 
-	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "lint.json")); err != nil {
-		t.Errorf("lint data not written to .advent/data: %v", err)
-	}
-
-	doc := parseFile(t, filepath.Join(out, fixturePage))
-	orig := find(doc, and(sel("div", "code-block"), withAttr("data-original", "2017")))
-	if orig == nil {
-		t.Fatal("fixture: no original block")
-	}
-	if l := find(orig, sel("p", "original-label")); l == nil || !strings.Contains(text(l), "As published in 2017") {
-		t.Errorf("original block is not marked as published in 2017")
-	}
-	// Collapsed by default into one line that says why it changed.
-	d := ancestor(orig, sel("details", "original"))
-	if d == nil {
-		t.Fatal("original block is not collapsed in details.original")
-	}
-	if _, open := attr(d, "open"); open {
-		t.Error("original block is open by default")
-	}
-	if n := find(d, sel("summary", "original-summary")); n == nil || find(n, sel("code", "")) == nil || !strings.Contains(text(n), "Changed since 2017: kubectl run makes a Pod now") {
-		t.Errorf("original summary missing or not rendered as Markdown: %v", n)
-	}
-	items := findAll(orig, and(sel("li", ""), withAttr("data-rule", "")))
-	if len(items) != 1 || attrOr(items[0], "data-rule") != "kubectl-run-deployment" {
-		t.Fatalf("fixture original: findings %d, want the kubectl-run-deployment one", len(items))
-	}
-	if strings.Contains(text(items[0]), "Line 26") {
-		t.Errorf("finding %q names a Markdown source line to readers", text(items[0]))
-	}
-	for _, want := range []string{"kubectl run no longer creates a Deployment (removed in kubectl v1.18, 2020-03-25)", "Instead: kubectl create deployment web --image=nginx:alpine"} {
-		if !strings.Contains(text(items[0]), want) {
-			t.Errorf("finding %q does not say %q", text(items[0]), want)
+	doc := parseFile(t, filepath.Join(out, articlePage(helm)))
+	got := map[string][]string{} // the original's text -> rules
+	var apps, helmInit *html.Node
+	for _, li := range findAll(doc, and(sel("li", ""), withAttr("data-rule", ""))) {
+		block := ancestor(li, sel("div", "code-block"))
+		if block == nil || attrOr(block, "data-original") != "2017" || ancestor(li, sel("ul", "lint-findings")) == nil {
+			t.Errorf("finding %s is not in a ul.lint-findings of a 2017 original", attrOr(li, "data-rule"))
+			continue
+		}
+		got[text(block)] = append(got[text(block)], attrOr(li, "data-rule"))
+		switch {
+		case attrOr(li, "data-rule") == "k8s-api-removed" && apps == nil:
+			apps = li
+		case attrOr(li, "data-rule") == "helm-init":
+			helmInit = li
 		}
 	}
-	if c := find(items[0], sel("code", "")); c == nil || text(c) != "kubectl run" {
-		t.Errorf("the finding's message is not rendered as Markdown")
+	var gotRules, wantRules []string
+	for _, r := range got {
+		gotRules = append(gotRules, strings.Join(r, ","))
 	}
-	if a := find(items[0], sel("a", "")); a == nil || attrOr(a, "href") != "https://github.com/kubernetes/kubernetes/pull/87077" {
+	for _, r := range want {
+		wantRules = append(wantRules, strings.Join(r, ","))
+	}
+	sort.Strings(gotRules)
+	sort.Strings(wantRules)
+	if strings.Join(gotRules, " ") != strings.Join(wantRules, " ") {
+		t.Errorf("findings per original on the helm page %v, want %v (internal/lint's, block by block)", gotRules, wantRules)
+	}
+	if apps == nil || helmInit == nil {
+		t.Fatal("the helm page lacks the k8s-api-removed or the helm-init finding")
+	}
+	for _, want := range []string{"apps/v1beta1 Deployment was removed in Kubernetes v1.16", "Instead: apps/v1 Deployment", "source"} {
+		if !strings.Contains(text(apps), want) {
+			t.Errorf("finding %q does not say %q", text(apps), want)
+		}
+	}
+	// A replacement is a code span, or Markdown when it has its own.
+	if c := find(apps, sel("code", "")); c == nil || text(c) != "apps/v1 Deployment" {
+		t.Errorf("the replacement is not shown as code: %q", text(apps))
+	}
+	if c := find(helmInit, sel("code", "")); c == nil || text(c) != "helm repo add" || !strings.Contains(text(helmInit), "Instead: nothing to run") {
+		t.Errorf("the replacement with its own code span is not rendered as Markdown: %q", text(helmInit))
+	}
+	if a := find(apps, sel("a", "")); a == nil || attrOr(a, "href") != "https://kubernetes.io/docs/reference/using-api/deprecation-guide/#v1-16" {
 		t.Errorf("the finding does not link to its source")
 	}
-	if attrOr(items[0], "data-severity") != "error" {
-		t.Errorf("data-severity %q, want error", attrOr(items[0], "data-severity"))
+	if attrOr(apps, "data-severity") != "error" {
+		t.Errorf("data-severity %q, want error", attrOr(apps, "data-severity"))
 	}
-	if ancestor(items[0], sel("ul", "lint-findings")) == nil {
-		t.Errorf("finding is not in ul.lint-findings")
-	}
-
-	doc = parseFile(t, filepath.Join(out, articlePage(helm)))
-	var rules []string
-	for _, li := range findAll(doc, and(sel("li", ""), withAttr("data-rule", ""))) {
-		rules = append(rules, attrOr(li, "data-rule"))
-		block := ancestor(li, sel("div", "code-block"))
-		if block == nil || attrOr(block, "data-original") == "" || !strings.Contains(text(block), "apps/v1beta1") {
-			t.Errorf("finding %s is not inside the apps/v1beta1 original block", attrOr(li, "data-rule"))
-		}
-		for _, want := range []string{"apps/v1beta1 Deployment was removed in Kubernetes v1.16", "Instead: apps/v1", "source"} {
-			if !strings.Contains(text(li), want) {
-				t.Errorf("finding %q does not say %q", text(li), want)
-			}
-		}
-	}
-	if strings.Join(rules, ",") != "k8s-api-removed" {
-		t.Errorf("helm page findings %v, want [k8s-api-removed] (decoys must not match)", rules)
-	}
-	other := parseFile(t, filepath.Join(out, "2017/06-sysadmin-evolution/index.html"))
-	if find(other, sel("ul", "lint-findings")) != nil {
-		t.Errorf("a finding for a block that is not an original rendered on 06-sysadmin-evolution")
+	if strings.Contains(text(apps), "Line ") {
+		t.Errorf("finding %q names a Markdown source line to readers", text(apps))
 	}
 
-	// A build without site data removes the stale lint file.
-	build(t, root, site.Options{})
-	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "lint.json")); !os.IsNotExist(err) {
-		t.Errorf("stale .advent/data/lint.json kept after a build without lint data (err %v)", err)
+	// The fixture's original has nothing stale; other pages have no
+	// originals.
+	for _, page := range []string{fixturePage, "2017/06-sysadmin-evolution/index.html"} {
+		if find(parseFile(t, filepath.Join(out, page)), sel("ul", "lint-findings")) != nil {
+			t.Errorf("%s shows lint findings", page)
+		}
+	}
+	// Without lint, no findings.
+	out = build(t, root, site.Options{})
+	if find(parseFile(t, filepath.Join(out, articlePage(helm))), sel("ul", "lint-findings")) != nil {
+		t.Error("a build without lint shows findings")
 	}
 }
 
@@ -534,7 +517,7 @@ func rawText(n *html.Node) string {
 // by an edit is found at its new line.
 func TestServeRefreshesTheModel(t *testing.T) {
 	root := copyProject(t)
-	if err := site.RefreshModel(root, "results", nil); err != nil {
+	if err := site.RefreshModel(root, "results", &lint.Options{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	key := func() map[string]map[string]any {
@@ -549,14 +532,18 @@ func TestServeRefreshesTheModel(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := map[string]map[string]any{}
-		for _, l := range []string{"47", "49"} {
+		for _, l := range []string{"42", "44", "47", "49"} {
 			if b, ok := m.Blocks["content/2017/05-helm-chart.md#"+l]; ok {
 				out[l] = b
 			}
 		}
 		return out
 	}
-	if k := key(); k["47"] == nil || k["49"] != nil {
+	notes := func(b map[string]any) string {
+		n, _ := json.Marshal(b["notes"])
+		return string(n)
+	}
+	if k := key(); k["47"] == nil || k["49"] != nil || !strings.Contains(notes(k["42"]), "brew-cask") {
 		t.Fatalf("before the edit: %v", k)
 	}
 	p := filepath.Join(root, "content", "2017", "05-helm-chart.md")
@@ -570,14 +557,19 @@ func TestServeRefreshesTheModel(t *testing.T) {
 		t.Fatal("the heading the edit inserts after is gone")
 	}
 	write(t, p, []byte(edited))
-	if err := site.RefreshModel(root, "results", map[string]any{"lint": map[string]any{}}); err != nil {
+	if err := site.RefreshModel(root, "results", &lint.Options{}, map[string]any{"extra": map[string]any{}}); err != nil {
 		t.Fatal(err)
 	}
 	k := key()
 	if k["49"]["step"] != "tools" || k["47"] != nil {
 		t.Errorf("after the edit the tools block is not at line 49: %v", k)
 	}
-	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "lint.json")); err != nil {
+	// The content is linted again: the brew original's finding moved
+	// with it.
+	if !strings.Contains(notes(k["44"]), "brew-cask") || strings.Contains(notes(k["42"]), "brew-cask") {
+		t.Errorf("after the edit the brew-cask finding is not on the block at line 44: %v", k)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "extra.json")); err != nil {
 		t.Errorf("the other site data is not kept: %v", err)
 	}
 }
