@@ -86,8 +86,8 @@ type Options struct {
 	// Lint, when set, lints the content (internal/lint, as `advent lint`
 	// does with these options); the page model shows each finding on its
 	// block (page.Model.AddLint), beside the 2017 originals. Nil: no lint.
-	Lint *lint.Options
-	Quiet    bool
+	Lint  *lint.Options
+	Quiet bool
 }
 
 func (o *Options) defaults() {
