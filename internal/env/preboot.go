@@ -30,6 +30,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -681,56 +682,86 @@ func kindRunArgs(cluster, node, ip, image string) []string {
 	}
 }
 
-// addressFree reports whether ip is in the kind network's subnet and no
-// container on it uses ip; a missing network is created with subnet (as
-// kind creates it, with that IPv4 subnet) and reported in created.
-func addressFree(ctx context.Context, rec *prebootNode) (free, created bool, err error) {
+// advent's label on the kind networks it makes (createKindNetwork).
+const kindNetworkLabel = "io.advent.kind-network"
+
+// kindNetworkState is what addressFree needs to know of the kind network.
+type kindNetworkState struct {
+	exists  bool
+	advent  bool     // made by advent, with its IPv4 subnet given
+	subnets []string // IPAM's subnets
+	addrs   []string // the addresses of the containers on it
+}
+
+// inspectKindNetwork reads the kind network in one docker call.
+func inspectKindNetwork(ctx context.Context) (kindNetworkState, error) {
 	exists, err := networkExists(ctx, kindNetwork)
-	if err != nil {
-		return false, false, err
-	}
-	if !exists {
-		err := createKindNetwork(ctx, rec.Subnet)
-		if err == nil {
-			return true, true, nil
-		}
-		// Another process (kind, or a second advent) may have created it
-		// first; this one's starts take turns (startMu).
-		if again, _ := networkExists(ctx, kindNetwork); !again {
-			return false, false, err
-		}
-	}
-	if subnet, err := kindSubnet(ctx, rec.IP); err != nil || subnet != rec.Subnet {
-		// kind (or Docker) picked another subnet when it made the
-		// network. Unused, it is made again on the node's subnet, as
-		// advent removes it when its last cluster goes.
-		removeKindNetworkIfUnused(ctx)
-		if still, err := networkExists(ctx, kindNetwork); err != nil || still {
-			return false, false, err
-		}
-		if err := createKindNetwork(ctx, rec.Subnet); err != nil {
-			return false, false, err
-		}
-		return true, true, nil
+	if err != nil || !exists {
+		return kindNetworkState{}, err
 	}
 	out, err := xexec.Command("docker", "network", "inspect", "--format",
-		`{{range .Containers}}{{.IPv4Address}} {{end}}`, kindNetwork).WithTimeout(dockerTimeout).OutputString(ctx)
+		`{{index .Labels "`+kindNetworkLabel+`"}}|{{range .IPAM.Config}}{{.Subnet}} {{end}}|{{range .Containers}}{{.IPv4Address}} {{end}}`,
+		kindNetwork).WithTimeout(dockerTimeout).OutputString(ctx)
 	if err != nil {
-		return false, false, err
+		return kindNetworkState{}, err
 	}
-	for _, a := range strings.Fields(out) {
-		if strings.SplitN(a, "/", 2)[0] == rec.IP {
-			return false, false, nil
+	f := strings.SplitN(out, "|", 3)
+	if len(f) != 3 {
+		return kindNetworkState{}, fmt.Errorf("docker network inspect %s: unexpected %q", kindNetwork, out)
+	}
+	st := kindNetworkState{exists: true, advent: f[0] != "", subnets: strings.Fields(f[1])}
+	for _, a := range strings.Fields(f[2]) {
+		st.addrs = append(st.addrs, strings.SplitN(a, "/", 2)[0])
+	}
+	return st, nil
+}
+
+// addressFree makes sure the node can run on its address: the kind
+// network must be one advent made, on the node's subnet (Docker gives a
+// container an address of its choosing only on a subnet that was given
+// when the network was made, and kind gives only its IPv6 one), and no
+// container on it may use the address. A missing network, or an unused
+// one made by kind or on another subnet, is made (again) as kind makes
+// it, with the node's IPv4 subnet too; created reports that. Otherwise the
+// error says why the node cannot start there.
+func addressFree(ctx context.Context, rec *prebootNode) (created bool, err error) {
+	st, err := inspectKindNetwork(ctx)
+	if err != nil {
+		return false, err
+	}
+	if st.exists && (!st.advent || !slices.Contains(st.subnets, rec.Subnet)) {
+		if len(st.addrs) > 0 {
+			if !st.advent {
+				return false, fmt.Errorf("the %s network was made by kind, without an IPv4 subnet of its own, and %d containers use it: the node cannot have its address %s there", kindNetwork, len(st.addrs), rec.IP)
+			}
+			return false, fmt.Errorf("the %s network (%s) is not on the node's subnet %s and %d containers use it", kindNetwork, strings.Join(st.subnets, " "), rec.Subnet, len(st.addrs))
+		}
+		removeKindNetworkIfUnused(ctx)
+		if st, err = inspectKindNetwork(ctx); err != nil {
+			return false, err
+		}
+		if st.exists {
+			return false, fmt.Errorf("the %s network could not be made again on the node's subnet %s", kindNetwork, rec.Subnet)
 		}
 	}
-	return true, false, nil
+	if !st.exists {
+		if err := createKindNetwork(ctx, rec.Subnet); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	if slices.Contains(st.addrs, rec.IP) {
+		return false, fmt.Errorf("address %s on the %s network is taken", rec.IP, kindNetwork)
+	}
+	return false, nil
 }
 
 // createKindNetwork creates the kind network as kind v0.33 does (bridge,
 // masquerade, MTU 1500, IPv6 with the ULA subnet kind derives from the
-// name "kind"), with the IPv4 subnet a pre-booted node was on.
+// name "kind"), with the IPv4 subnet a pre-booted node was on and advent's
+// label (kind finds its network by name).
 func createKindNetwork(ctx context.Context, subnet string) error {
-	return xexec.Command("docker", "network", "create", "-d=bridge",
+	return xexec.Command("docker", "network", "create", "-d=bridge", "--label", kindNetworkLabel+"=1",
 		"-o", "com.docker.network.bridge.enable_ip_masquerade=true",
 		"-o", "com.docker.network.driver.mtu=1500",
 		"--ipv6", "--subnet", "fc00:f853:ccd:e793::/64", "--subnet", subnet, kindNetwork).
@@ -821,12 +852,9 @@ var startMu sync.Mutex
 func (c *Cluster) startNode(ctx context.Context, o ClusterOptions, image string, rec *prebootNode) (time.Time, time.Duration, error) {
 	startMu.Lock()
 	defer startMu.Unlock()
-	free, created, err := addressFree(ctx, rec)
+	created, err := addressFree(ctx, rec)
 	if err != nil {
 		return time.Time{}, 0, err
-	}
-	if !free {
-		return time.Time{}, 0, fmt.Errorf("address %s on the %s network (%s) is taken or outside it", rec.IP, kindNetwork, rec.Subnet)
 	}
 	c.createdNetwork = c.createdNetwork || created
 	if err := writeClusterRecord(o.Name, c.Kubeconfig, Self()); err != nil {
