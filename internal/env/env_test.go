@@ -209,6 +209,7 @@ func TestVarLayout(t *testing.T) {
 		{Typeflag: tar.TypeDir, Name: snaps + "13/"},
 		{Typeflag: tar.TypeDir, Name: snaps + "17/"},
 		{Typeflag: tar.TypeReg, Name: snaps + "17/fs/etc/hosts"},
+		{Typeflag: tar.TypeLink, Name: snaps + "17/fs/bin/sh", Linkname: snaps + "12/fs/bin/sh"},
 	}
 	var got []string
 	for _, h := range in {
@@ -234,6 +235,7 @@ func TestVarLayout(t *testing.T) {
 		"5 opt/advent-preboot/snapshots/13/",
 		"5 " + snaps + "17/",
 		"0 " + snaps + "17/fs/etc/hosts",
+		"1 " + snaps + "17/fs/bin/sh -> opt/advent-preboot/snapshots/12/fs/bin/sh",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rewritten entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

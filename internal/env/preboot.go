@@ -487,6 +487,9 @@ func (v *varLayout) rewrite(h *tar.Header) []*tar.Header {
 	if v.skip[h.Name] || strings.HasPrefix(h.Name, "var/lib/etcd/member/wal/") && strings.HasSuffix(h.Name, ".tmp") {
 		return nil
 	}
+	if h.Typeflag == tar.TypeLink {
+		h.Linkname, _, _ = v.move(h.Linkname)
+	}
 	name, id, moved := v.move(h.Name)
 	if !moved {
 		return []*tar.Header{h}
@@ -503,9 +506,6 @@ func (v *varLayout) rewrite(h *tar.Header) []*tar.Header {
 			Linkname: "/" + prebootSnapshotsDir + "/" + id, Mode: 0o777, ModTime: h.ModTime})
 	}
 	h.Name = name
-	if h.Typeflag == tar.TypeLink {
-		h.Linkname, _, _ = v.move(h.Linkname)
-	}
 	return append(out, h)
 }
 
@@ -693,7 +693,8 @@ type kindNetworkState struct {
 	addrs   []string // the addresses of the containers on it
 }
 
-// inspectKindNetwork reads the kind network in one docker call.
+// inspectKindNetwork reads the kind network (whether it exists, then one
+// docker network inspect).
 func inspectKindNetwork(ctx context.Context) (kindNetworkState, error) {
 	exists, err := networkExists(ctx, kindNetwork)
 	if err != nil || !exists {
@@ -724,31 +725,43 @@ func inspectKindNetwork(ctx context.Context) (kindNetworkState, error) {
 // one made by kind or on another subnet, is made (again) as kind makes
 // it, with the node's IPv4 subnet too; created reports that. Otherwise the
 // error says why the node cannot start there.
+//
+// A network in use without advent's label (kind's, or one an advent
+// before the label made) is tried as it is: Docker says whether it takes
+// the address, and the start falls back to kind when it does not.
 func addressFree(ctx context.Context, rec *prebootNode) (created bool, err error) {
 	st, err := inspectKindNetwork(ctx)
 	if err != nil {
 		return false, err
 	}
-	if st.exists && (!st.advent || !slices.Contains(st.subnets, rec.Subnet)) {
-		if len(st.addrs) > 0 {
-			if !st.advent {
-				return false, fmt.Errorf("the %s network was made by kind, without an IPv4 subnet of its own, and %d containers use it: the node cannot have its address %s there", kindNetwork, len(st.addrs), rec.IP)
-			}
+	onSubnet := slices.Contains(st.subnets, rec.Subnet)
+	if st.exists && (!st.advent || !onSubnet) {
+		switch {
+		case len(st.addrs) > 0 && !onSubnet:
 			return false, fmt.Errorf("the %s network (%s) is not on the node's subnet %s and %d containers use it", kindNetwork, strings.Join(st.subnets, " "), rec.Subnet, len(st.addrs))
-		}
-		removeKindNetworkIfUnused(ctx)
-		if st, err = inspectKindNetwork(ctx); err != nil {
-			return false, err
-		}
-		if st.exists {
-			return false, fmt.Errorf("the %s network could not be made again on the node's subnet %s", kindNetwork, rec.Subnet)
+		case len(st.addrs) == 0:
+			removeKindNetworkIfUnused(ctx)
+			if st, err = inspectKindNetwork(ctx); err != nil {
+				return false, err
+			}
+			if st.exists {
+				return false, fmt.Errorf("the %s network could not be made again on the node's subnet %s", kindNetwork, rec.Subnet)
+			}
 		}
 	}
 	if !st.exists {
-		if err := createKindNetwork(ctx, rec.Subnet); err != nil {
-			return false, err
+		cerr := createKindNetwork(ctx, rec.Subnet)
+		if cerr == nil {
+			return true, nil
 		}
-		return true, nil
+		// Another process (kind, or a second advent) may have made it
+		// meanwhile; this process's starts take turns (startMu).
+		if st, err = inspectKindNetwork(ctx); err != nil || !st.exists {
+			return false, cerr
+		}
+		if !slices.Contains(st.subnets, rec.Subnet) {
+			return false, fmt.Errorf("the %s network was made meanwhile on another subnet (%s), not the node's %s", kindNetwork, strings.Join(st.subnets, " "), rec.Subnet)
+		}
 	}
 	if slices.Contains(st.addrs, rec.IP) {
 		return false, fmt.Errorf("address %s on the %s network is taken", rec.IP, kindNetwork)

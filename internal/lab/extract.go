@@ -89,8 +89,9 @@ func Extract(arts []*content.Article) ([]*Lab, error) {
 }
 
 // Check reports what extraction rejects in arts, each problem at
-// path:line:col, without writing anything. `advent build` and `advent lint`
-// call it so that they reject what `advent labs extract` rejects.
+// path:line:col, without writing anything. `advent lint` calls it so that
+// it rejects what `advent labs extract` rejects (`advent build` extracts
+// the labs itself, for its page model).
 func Check(arts []*content.Article) error {
 	_, err := Extract(arts)
 	return err

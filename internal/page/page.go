@@ -129,8 +129,8 @@ type Block struct {
 	Updated string `json:"updated,omitempty"`
 	// Original is set on a 2017 original.
 	Original *Original `json:"original,omitempty"`
-	// Notes are the lint findings about the block (AddLint), in file
-	// order: on the page, beside a 2017 original.
+	// Notes are the lint findings about a 2017 original (AddLint), in
+	// file order, shown in it.
 	Notes []Note `json:"notes,omitempty"`
 }
 
@@ -144,13 +144,14 @@ type Note struct {
 	Source   string `json:"source,omitempty"`  // an http(s) URL citing the rule; other sources are not links
 }
 
-// AddLint attaches findings to the blocks they are about (by the path and
-// the block's fence line); findings about no block of the model are left
-// out.
+// AddLint attaches findings to the 2017 originals they are about (by the
+// path and the block's fence line), where the page shows them. Findings
+// about other blocks are `advent lint`'s to report, not the reader's, and
+// are left out, as are those about no block of the model.
 func (m *Model) AddLint(findings []lint.Finding) {
 	for _, f := range findings {
 		b := m.Blocks[Key(f.Path, f.BlockLine)]
-		if b == nil {
+		if b == nil || b.Role != RoleOriginal {
 			continue
 		}
 		n := Note{Rule: string(f.Rule), Severity: string(f.Severity), Message: f.Message}

@@ -361,10 +361,11 @@ func TestElisionCountsTheRunsLines(t *testing.T) {
 	}
 }
 
-// A lint finding goes to the block at its path and fence line, as the
-// page shows it: the message (the rule when it has none), the replacement
-// as a code span unless it brings its own, and the source only when it
-// is a web address. A finding about no block of the model is left out.
+// A lint finding goes to the 2017 original at its path and fence line, as
+// the page shows it: the message (the rule when it has none), the
+// replacement as a code span unless it brings its own, and the source
+// only when it is a web address. A finding about another block, or about
+// no block of the model, is left out.
 func TestAddLint(t *testing.T) {
 	arts, labs := parse(t, article)
 	m := page.Compute(arts, labs, nil)
@@ -374,6 +375,7 @@ func TestAddLint(t *testing.T) {
 		{Path: "content/2000/01-test.md", Line: 8, BlockLine: 7, Rule: "helm-init", Severity: lint.SeverityWarning,
 			Replacement: "nothing: use `helm repo add`", Source: "internal/lint/rules.go"},
 		{Path: "content/2000/01-test.md", Line: 3, BlockLine: 3, Rule: "decoy-line", Message: "not a fence"},
+		{Path: "content/2000/01-test.md", Line: 14, BlockLine: 13, Rule: "decoy-step", Message: "a step, not an original"},
 		{Path: "content/2000/02-other.md", Line: 8, BlockLine: 7, Rule: "decoy-path", Message: "another file"},
 	})
 	got, _ := json.Marshal(m.Blocks[page.Key("content/2000/01-test.md", 7)].Notes)

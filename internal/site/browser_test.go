@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sysadvent/advent/internal/content"
+	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/site"
 )
 
@@ -107,8 +108,8 @@ func TestBrowser(t *testing.T) {
 	}
 	exe := chromiumPath(t)
 	// The real site plus the fixture tutorial, with every state on show:
-	// the real labs verified, the fixture lab broken on v1.34.1, a lint
-	// finding beside the fixture's 2017 original.
+	// the real labs verified, the fixture lab broken on v1.34.1, and what
+	// internal/lint finds beside the helm article's 2017 originals.
 	root := copyProjectWithFixture(t)
 	results := t.TempDir()
 	writeAllPassing(t, root, results, content.Articles(mustLoad(t, root)))
@@ -126,10 +127,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(results, "helm-fixture.json"), helmRuns)
-	out := build(t, root, site.Options{Results: results, Data: map[string]any{"lint": map[string]any{"findings": []any{
-		map[string]any{"path": "content/2000/01-fixture-lab.md", "line": 26, "col": 3, "block_line": 25, "rule": "kubectl-run-deployment",
-			"message": "`kubectl run` no longer creates a Deployment", "removed_in": "v1.18", "replacement": "kubectl create deployment"},
-	}}}})
+	out := build(t, root, site.Options{Results: results, Lint: &lint.Options{}})
 	srv := httptest.NewServer(http.FileServer(http.Dir(out)))
 	defer srv.Close()
 	problems := &consoleProblems{}
@@ -212,6 +210,15 @@ func TestBrowser(t *testing.T) {
 	}
 	if buttons != blocks || buttons == 0 {
 		t.Errorf("%d copy buttons for %d blocks that are not 2017 originals", buttons, blocks)
+	}
+	// Its originals carry internal/lint's findings, inside the collapsed
+	// original.
+	notes, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("details.original .code-block[data-original] ul.lint-findings li[data-rule]").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes == 0 {
+		t.Error("no lint finding inside the helm article's 2017 originals")
 	}
 
 	// A console block with a continued command and output lines.
@@ -301,8 +308,7 @@ func TestBrowser(t *testing.T) {
 	}
 	checkConsole("copy button")
 
-	// The fixture tutorial: failing badge, statuses, the 2017 original with
-	// its lint finding.
+	// The fixture tutorial: failing badge, statuses, its 2017 original.
 	if err := chromedp.Do(tab,
 		chromedp.Navigate(srv.URL+"/2000/01-fixture-lab/"),
 		chromedp.WaitVisible(chromedp.CSS(`p.verification[data-state="failing"]`)),

@@ -13,8 +13,9 @@
 //     name, merged per lab by report.LoadStore; Options.Results names
 //     another directory), as hugo.Data.advent.page: every code block's
 //     role, step, check, latest status and output, and each tutorial's
-//     coverage and state. The templates only look it up; Serve computes it
-//     once, at start.
+//     coverage and state, and with Options.Lint what internal/lint finds in
+//     the 2017 originals. The templates only look it up; Serve computes it
+//     again when an article or a results file changes.
 //   - The results files themselves, as hugo.Data.results: site.toml mounts
 //     <root>/results at data/results, and for another Options.Results the
 //     build passes Hugo a generated config override (<root>/.advent/
@@ -24,10 +25,10 @@
 //   - Options.Data: each entry is written as JSON to
 //     <root>/.advent/data/<name>.json before Hugo runs (atomically, by
 //     rename), and site.toml mounts .advent/data at data/advent, so the
-//     entry "lint" is hugo.Data.advent.lint. The directory mirrors the
-//     last build's Options.Data: other .json files in it are removed, so
-//     a build without lint findings never shows stale ones. .advent/ is
-//     generated and belongs in .gitignore.
+//     entry "x" is hugo.Data.advent.x (the page model is "page"). The
+//     directory mirrors the last build's data: other .json files in it are
+//     removed, so no stale data reaches Hugo. .advent/ is generated and
+//     belongs in .gitignore.
 package site
 
 import (
@@ -295,7 +296,7 @@ const PageData = "page"
 
 // withPageModel returns data plus the page model of c with the results in
 // results (relative to root unless absolute) and, with lintOpts, the lint
-// findings, unless data has one.
+// findings; data that has a model already (tests) is returned as it is.
 func withPageModel(root, results string, c *Content, lintOpts *lint.Options, data map[string]any) (map[string]any, error) {
 	if _, ok := data[PageData]; ok {
 		return data, nil

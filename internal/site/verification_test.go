@@ -393,6 +393,26 @@ func TestLintFindingsBesideOriginals(t *testing.T) {
 		t.Errorf("finding %q names a Markdown source line to readers", text(apps))
 	}
 
+	// The fixture's original: labelled, collapsed into one line that says
+	// why it changed (Markdown), and nothing stale in it.
+	doc = parseFile(t, filepath.Join(out, fixturePage))
+	orig := find(doc, and(sel("div", "code-block"), withAttr("data-original", "2017")))
+	if orig == nil {
+		t.Fatal("fixture: no original block")
+	}
+	if l := find(orig, sel("p", "original-label")); l == nil || !strings.Contains(text(l), "As published in 2017") {
+		t.Errorf("original block is not marked as published in 2017")
+	}
+	d := ancestor(orig, sel("details", "original"))
+	if d == nil {
+		t.Fatal("original block is not collapsed in details.original")
+	}
+	if _, open := attr(d, "open"); open {
+		t.Error("original block is open by default")
+	}
+	if n := find(d, sel("summary", "original-summary")); n == nil || find(n, sel("code", "")) == nil || !strings.Contains(text(n), "Changed since 2017: kubectl run makes a Pod now") {
+		t.Errorf("original summary missing or not rendered as Markdown: %v", n)
+	}
 	// The fixture's original has nothing stale; other pages have no
 	// originals.
 	for _, page := range []string{fixturePage, "2017/06-sysadmin-evolution/index.html"} {
@@ -404,6 +424,23 @@ func TestLintFindingsBesideOriginals(t *testing.T) {
 	out = build(t, root, site.Options{})
 	if find(parseFile(t, filepath.Join(out, articlePage(helm))), sel("ul", "lint-findings")) != nil {
 		t.Error("a build without lint shows findings")
+	}
+}
+
+// .advent/data mirrors the last build's site data: a file a former build
+// wrote and this one does not is removed, so no stale data reaches Hugo.
+func TestSiteDataNotStale(t *testing.T) {
+	root := copyProject(t)
+	build(t, root, site.Options{Data: map[string]any{"extra": map[string]any{"x": 1}}})
+	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "extra.json")); err != nil {
+		t.Fatalf("site data not written: %v", err)
+	}
+	build(t, root, site.Options{})
+	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "extra.json")); !os.IsNotExist(err) {
+		t.Errorf("stale .advent/data/extra.json kept after a build without it (err %v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".advent", "data", site.PageData+".json")); err != nil {
+		t.Errorf("the page model's data is not written: %v", err)
 	}
 }
 

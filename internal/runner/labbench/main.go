@@ -38,6 +38,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -242,29 +243,25 @@ func newBench(ctx context.Context, k8s, out, advent string) (*bench, error) {
 // preboot runs `advent lab preboot` for the lab's cluster, timed.
 func (b *bench) preboot(res *result) error {
 	fmt.Printf("labbench: advent lab preboot %s ...", labName)
-	log := filepath.Join(b.out, "preboot.log")
-	f, err := os.Create(log)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	ctx, cancel := context.WithTimeout(b.ctx, runTimeout)
-	defer cancel()
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, b.advent, "lab", "preboot", "-json", "-root", b.root, "-kubernetes", b.k8s, labName)
-	cmd.Stdout, cmd.Stderr, cmd.WaitDelay = &out, f, 10*time.Second
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	cmd := exec.Command(b.advent, "lab", "preboot", "-json", "-root", b.root, "-kubernetes", b.k8s, labName)
+	log, wall, err := timed(b.ctx, cmd, filepath.Join(b.out, "preboot.log"), &out)
+	if err != nil {
 		fmt.Println()
 		return fmt.Errorf("advent lab preboot: %w (see %s)", err, log)
 	}
 	var imgs []struct {
 		Built bool `json:"built"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &imgs); err != nil || len(imgs) == 0 {
-		return fmt.Errorf("advent lab preboot -json: %d images, %v in %q", len(imgs), err, out.String())
+	if err := json.Unmarshal(out.Bytes(), &imgs); err != nil {
+		fmt.Println()
+		return fmt.Errorf("advent lab preboot -json: %w in %q", err, out.String())
 	}
-	res.PrebootS = time.Since(start).Seconds()
+	if len(imgs) == 0 {
+		fmt.Println()
+		return fmt.Errorf("advent lab preboot -json: no image in %q", out.String())
+	}
+	res.PrebootS = wall
 	for _, im := range imgs {
 		res.PrebootBuilt = res.PrebootBuilt || im.Built
 	}
@@ -278,7 +275,7 @@ func (b *bench) runScript(n int) (float64, float64, *report.Phases, error) {
 	cmd.Dir = b.root
 	cmd.Env = append(os.Environ(), "PATH="+b.tools+":"+os.Getenv("PATH"), "NODE_IMAGE="+b.node,
 		"LAB_FILES="+filepath.Join(b.root, "labs", labName, "files"), "CLUSTER=helm-by-hand")
-	o, wall, err := timed(b.ctx, cmd, filepath.Join(b.out, fmt.Sprintf("round-%d-script.log", n)))
+	o, wall, err := timed(b.ctx, cmd, filepath.Join(b.out, fmt.Sprintf("round-%d-script.log", n)), nil)
 	if err != nil {
 		return 0, 0, nil, fmt.Errorf("helm-by-hand.sh: %w (see %s)", err, o)
 	}
@@ -304,7 +301,7 @@ func (b *bench) runAdvent(n int) (float64, float64, *report.Phases, error) {
 			args = append(args, "-fresh")
 		}
 		cmd := exec.Command(b.advent, append(args, labName)...)
-		o, wall, err = timed(b.ctx, cmd, filepath.Join(b.out, fmt.Sprintf("round-%d-advent.log", n)))
+		o, wall, err = timed(b.ctx, cmd, filepath.Join(b.out, fmt.Sprintf("round-%d-advent.log", n)), nil)
 		if err == nil || try == 5 || !taken(o) {
 			break
 		}
@@ -422,10 +419,11 @@ func (b *bench) write(res result) error {
 	return nil
 }
 
-// timed runs cmd with its output into logPath and returns the wall time.
-// A log already there is a failed run's, run again: it is kept as
+// timed runs cmd with its output into logPath (its standard output into
+// stdout instead, when that is set) and returns the wall time. A log
+// already there is a failed run's, run again: it is kept as
 // logPath.failed.
-func timed(ctx context.Context, cmd *exec.Cmd, logPath string) (string, float64, error) {
+func timed(ctx context.Context, cmd *exec.Cmd, logPath string, stdout io.Writer) (string, float64, error) {
 	if _, err := os.Stat(logPath); err == nil {
 		os.Rename(logPath, logPath+".failed")
 	}
@@ -438,6 +436,9 @@ func timed(ctx context.Context, cmd *exec.Cmd, logPath string) (string, float64,
 	defer cancel()
 	c := exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
 	c.Dir, c.Env, c.Stdout, c.Stderr = cmd.Dir, cmd.Env, f, f
+	if stdout != nil {
+		c.Stdout = stdout
+	}
 	c.WaitDelay = 10 * time.Second
 	start := time.Now()
 	err = c.Run()
