@@ -41,6 +41,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/kubectl/pkg/util/podutils"
 
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/xexec"
@@ -645,17 +646,16 @@ func kindSubnet(ctx context.Context, ip string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("node address %q: %w", ip, err)
 	}
-	out, err := xexec.Command("docker", "network", "inspect", "--format",
-		`{{range .IPAM.Config}}{{.Subnet}} {{end}}`, kindNetwork).WithTimeout(dockerTimeout).OutputString(ctx)
+	st, err := inspectKindNetwork(ctx)
 	if err != nil {
 		return "", err
 	}
-	for _, s := range strings.Fields(out) {
+	for _, s := range st.subnets {
 		if p, err := netip.ParsePrefix(s); err == nil && p.Contains(addr) {
 			return p.String(), nil
 		}
 	}
-	return "", fmt.Errorf("the %s network (%s) has no subnet with %s", kindNetwork, out, ip)
+	return "", fmt.Errorf("the %s network (%s) has no subnet with %s", kindNetwork, strings.Join(st.subnets, " "), ip)
 }
 
 // kindRunArgs are the arguments kind v0.33 gives `docker run` for the
@@ -957,20 +957,11 @@ func waitSystemPods(ctx context.Context, kubeconfig string, within time.Duration
 		}
 		var notReady []string
 		for _, p := range pods.Items {
-			if !podReady(&p) {
+			if !podutils.IsPodReady(&p) {
 				notReady = append(notReady, p.Namespace+"/"+p.Name)
 			}
 		}
 		sort.Strings(notReady)
 		return len(pods.Items) > 0 && len(notReady) == 0, "not Ready: " + strings.Join(notReady, ", ")
 	})
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
