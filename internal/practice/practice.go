@@ -245,6 +245,19 @@ func (s *session) session(ctx context.Context, start int) (err error) {
 	return nil
 }
 
+// tally counts a step advent ran that was not verified for the finish
+// line: a create-cluster step whose cluster was started from a pre-booted
+// image, or a step not available here.
+func (s *session) tally(st *lab.Step, res *report.Step) {
+	switch {
+	case res.Status != report.NotVerified:
+	case st.Kind == lab.KindEnv:
+		s.prebooted = append(s.prebooted, st.Name)
+	default:
+		s.skipped = append(s.skipped, st.Name)
+	}
+}
+
 // finishLine is the line that ends a completed lab: how many steps were
 // verified, which were not available here, which clusters were started
 // from a pre-booted image.
@@ -322,9 +335,7 @@ func (s *session) step(ctx context.Context, i int) (bool, error) {
 			s.printf("  $ %s\n", c.Cmd)
 		}
 		res := s.live.Step(ctx, i)
-		if res.Status == report.NotVerified {
-			s.prebooted = append(s.prebooted, st.Name)
-		}
+		s.tally(st, res)
 		if st.Action == lab.ActionDeleteCluster {
 			s.printf("advent does this for you through kind's Go API. %s deleted\n", mark(res))
 		} else {
@@ -338,7 +349,7 @@ func (s *session) step(ctx context.Context, i int) (bool, error) {
 				s.printf("  $ %s\n", c.Cmd)
 			}
 			s.printf("○ Not available here: this step %s. Skipping it.\n", res.Reason)
-			s.skipped = append(s.skipped, st.Name)
+			s.tally(st, res)
 			return true, nil
 		}
 		s.printf("%s\n", mark(res))

@@ -639,15 +639,14 @@ func (s *session) advance(ctx context.Context, out io.Writer) bool {
 		}
 		res := s.live.Step(ctx, s.cur)
 		ran = true
+		s.tally(st, res)
 		switch {
 		case res.Status == report.NotVerified && st.Kind == lab.KindEnv:
 			// A cluster started from its pre-booted image: ready, but
 			// kind printed nothing to check.
 			fmt.Fprintf(out, "○ %s: %s\n", st.Name, res.Reason)
-			s.prebooted = append(s.prebooted, st.Name)
 		case res.Status == report.NotVerified:
 			fmt.Fprintf(out, "○ not available here: %s\n", res.Reason)
-			s.skipped = append(s.skipped, st.Name)
 		case res.Status == report.Fail:
 			fmt.Fprintf(out, "✗ %s: %s\n", st.Name, res.Reason)
 		default:
