@@ -36,6 +36,7 @@ import (
 	"sync"
 	"time"
 
+	units "github.com/docker/go-units"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -300,26 +301,11 @@ func unpackedLayers(ls string) (digests []string, size int64) {
 			continue
 		}
 		digests = append(digests, f[0])
-		size += parseCtrSize(f[1])
-	}
-	return digests, size
-}
-
-// parseCtrSize reads ctr's human sizes (582B, 4.2kB, 42.86MB, 1.2GB).
-func parseCtrSize(s string) int64 {
-	for _, u := range []struct {
-		suffix string
-		mult   float64
-	}{{"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}, {"B", 1}} {
-		if v, ok := strings.CutSuffix(s, u.suffix); ok {
-			var f float64
-			if _, err := fmt.Sscan(v, &f); err == nil {
-				return int64(f * u.mult)
-			}
-			return 0
+		if n, err := units.FromHumanSize(f[1]); err == nil { // ctr's sizes: 582B, 4.2kB, 42.86MB
+			size += n
 		}
 	}
-	return 0
+	return digests, size
 }
 
 // snapshotsDir is where the node's containerd keeps its overlayfs
