@@ -92,19 +92,19 @@ func TestKindNodeImagesWellFormed(t *testing.T) {
 	}
 }
 
-// README's table of online node images is this list.
-func TestReadmeListsKindNodeImages(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+// docs/images.md's table of online node images is this list.
+func TestDocsListKindNodeImages(t *testing.T) {
+	b, err := os.ReadFile("../../docs/images.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(b)
 	for _, n := range kindNodeImages {
 		if !strings.Contains(readme, "`"+n.Ref()+"`") {
-			t.Errorf("README.md does not list %s", n.Ref())
+			t.Errorf("docs/images.md does not list %s", n.Ref())
 		}
 	}
 	if n := strings.Count(readme, "`kindest/node:"); n != len(kindNodeImages) {
-		t.Errorf("README.md names %d kindest/node images, kindNodeImages %d", n, len(kindNodeImages))
+		t.Errorf("docs/images.md names %d kindest/node images, kindNodeImages %d", n, len(kindNodeImages))
 	}
 }
