@@ -126,3 +126,41 @@ func SupportedRange(p Product, on time.Time) string {
 	}
 	return fmt.Sprintf("%s %s to %s", p, rs[0].Cycle, rs[len(rs)-1].Cycle)
 }
+
+// VersionPastEOL reports whether version v of p is past end of life on a
+// day. A cycle older than the table's oldest is past it; a newer one the
+// table lacks is an error wrapping ErrUnknown.
+func VersionPastEOL(p Product, v string, on time.Time) (bool, error) {
+	r, err := Lookup(p, v)
+	if err == nil {
+		return r.PastEOL(on), nil
+	}
+	if !errors.Is(err, ErrUnknown) {
+		return false, err
+	}
+	rs := Releases(p)
+	c, _ := cycle(p, v)
+	if len(rs) > 0 && older(c, rs[0].Cycle) {
+		return true, nil
+	}
+	return false, err
+}
+
+// older reports whether cycle a precedes cycle b ("1.26" < "1.27").
+func older(a, b string) bool {
+	va, errA := version.ParseGeneric(a + ".0")
+	vb, errB := version.ParseGeneric(b + ".0")
+	return errA == nil && errB == nil && va.LessThan(vb)
+}
+
+// OnlyPastEOL reports whether versions is not empty and every one of them
+// is past end of life on a day: what was verified says nothing about a
+// supported release. Versions the table does not know count as supported.
+func OnlyPastEOL(p Product, versions []string, on time.Time) bool {
+	for _, v := range versions {
+		if past, _ := VersionPastEOL(p, v, on); !past {
+			return false
+		}
+	}
+	return len(versions) > 0
+}

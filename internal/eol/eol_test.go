@@ -133,3 +133,42 @@ func TestTable(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionPastEOL(t *testing.T) {
+	on := day("2026-12-06")
+	for _, c := range []struct {
+		p       Product
+		v       string
+		past    bool
+		unknown bool
+	}{
+		{Kubernetes, "v1.34.4", true, false},
+		{Kubernetes, "v1.35.4", false, false},
+		{Kubernetes, "v1.19.1", true, false}, // older than the table
+		{Kubernetes, "v1.40.0", false, true}, // newer than the table
+		{Helm, "v3.22.0", false, false},
+		{Helm, "v2.17.0", true, false},
+	} {
+		past, err := VersionPastEOL(c.p, c.v, on)
+		if past != c.past || errors.Is(err, ErrUnknown) != c.unknown {
+			t.Errorf("VersionPastEOL(%s, %s) = %v, %v", c.p, c.v, past, err)
+		}
+	}
+}
+
+func TestOnlyPastEOL(t *testing.T) {
+	on := day("2026-12-06")
+	for _, c := range []struct {
+		vs   []string
+		want bool
+	}{
+		{[]string{"v1.33.13", "v1.34.4"}, true},
+		{[]string{"v1.34.4", "v1.35.4"}, false},
+		{[]string{"v1.34.4", "v1.40.0"}, false}, // unknown: newer than the table
+		{nil, false},
+	} {
+		if got := OnlyPastEOL(Kubernetes, c.vs, on); got != c.want {
+			t.Errorf("OnlyPastEOL(%v) = %v", c.vs, got)
+		}
+	}
+}
