@@ -120,7 +120,11 @@ func runVersions(e *env, f *versionsFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := report.LoadStore(filepath.Join(f.root, f.results))
+	results := f.results
+	if !filepath.IsAbs(results) {
+		results = filepath.Join(f.root, results)
+	}
+	st, err := report.LoadStore(results)
 	if err != nil {
 		return err
 	}

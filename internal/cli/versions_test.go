@@ -149,3 +149,23 @@ func TestVersionsPinsAreImages(t *testing.T) {
 		t.Errorf("pins %v, want images' kind nodes and tools", ps)
 	}
 }
+
+// A go.mod that does not parse, or lacks a tool's module, is bad input:
+// exit 2 with the file's path (and line), before any proxy is asked.
+func TestVersionsBadGoMod(t *testing.T) {
+	saved := pins
+	t.Cleanup(func() { pins = saved })
+	pins = func() pinSources { return versionsPins["past"] }
+	for _, c := range []struct{ gomod, want string }{
+		{"module x\n\nrequire (\n\tsigs.k8s.io/kind\n)\n", "go.mod:4:"},
+		{"module x\n\nrequire sigs.k8s.io/kind v0.33.0\n", "go.mod: requires no helm.sh/helm/v3, the module of helm"},
+	} {
+		root := t.TempDir()
+		writeFile(t, filepath.Join(root, "go.mod"), []byte(c.gomod))
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), []string{"versions", "-root", root, "-proxy=false"}, &stdout, &stderr)
+		if code != ExitBadUsage || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("go.mod %q: exit %d, stderr %q; want 2 and %q", c.gomod, code, &stderr, c.want)
+		}
+	}
+}
