@@ -832,13 +832,21 @@ func article(a *content.Article, l *lab.Lab, res *results, on time.Time) *Articl
 	}
 	ar.Badge, ar.Icon = stateBadges[ar.State], stateIcons[ar.State]
 	ar.Coverage = coverage(ar, res)
-	if !on.IsZero() && eol.OnlyPastEOL(eol.Kubernetes, res.versions(), on) {
-		ar.PastEOL = true
-		ar.Badge += pastEOLBadge
-		ar.Coverage = strings.TrimSuffix(ar.Coverage, ".") + "; " + pastEOLText +
-			fmt.Sprintf(" (supported on %s: %s).", day(on), eol.SupportedRange(eol.Kubernetes, on))
-	}
+	flagPastEOL(ar, res, on)
 	return ar
+}
+
+// flagPastEOL marks a record whose latest runs were all on Kubernetes
+// releases past end of life on day on (zero: not judged), in its badge and
+// coverage line too.
+func flagPastEOL(ar *Article, res *results, on time.Time) {
+	if on.IsZero() || !eol.OnlyPastEOL(eol.Kubernetes, res.versions(), on) {
+		return
+	}
+	ar.PastEOL = true
+	ar.Badge += pastEOLBadge
+	ar.Coverage = strings.TrimSuffix(ar.Coverage, ".") + "; " + pastEOLText +
+		fmt.Sprintf(" (supported on %s: %s).", day(on), eol.SupportedRange(eol.Kubernetes, on))
 }
 
 // What the badge and the coverage line add for a lab verified only on
