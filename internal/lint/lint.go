@@ -28,7 +28,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -79,17 +78,10 @@ func (f Finding) Fails(strict bool) bool {
 	return f.Severity == SeverityError || strict
 }
 
-// String is the text form: path:line:col: what (since) -> replacement.
+// String is the text form: path:line:col: what (since) -> replacement,
+// with internal/diag's position.
 func (f Finding) String() string {
 	var b strings.Builder
-	b.WriteString(f.Path)
-	if f.Line > 0 {
-		fmt.Fprintf(&b, ":%d", f.Line)
-		if f.Col > 0 {
-			fmt.Fprintf(&b, ":%d", f.Col)
-		}
-	}
-	b.WriteString(": ")
 	if f.Severity == SeverityWarning {
 		b.WriteString("warning: ")
 	}
@@ -103,7 +95,7 @@ func (f Finding) String() string {
 	if f.Expected {
 		fmt.Fprintf(&b, " (expected, %s original)", f.Original)
 	}
-	return b.String()
+	return (&diag.Error{Path: f.Path, Line: f.Line, Col: f.Col, Msg: b.String()}).Error()
 }
 
 // Failed reports whether any finding fails the lint.
@@ -434,7 +426,17 @@ func lintBlock(path string, b *content.Block, target Version) []Finding {
 	case lang == "" && len(ms) > 0 && isYAML(b.Code):
 		return out // an unlabelled manifest
 	case !shellLang(lang):
-		out = append(out, chartRepoFindings(path, b)...)
+		for _, r := range allRules {
+			if r.Code == nil {
+				continue
+			}
+			for _, h := range r.Code(b) {
+				h.rule = r
+				if f, ok := cliFinding(path, b, h, target); ok {
+					out = append(out, f)
+				}
+			}
+		}
 		if !dataLangs[lang] {
 			for _, c := range embeddedCalls(b) {
 				for _, h := range checkCall(c) {
@@ -470,28 +472,6 @@ func lintBlock(path string, b *content.Block, target Version) []Finding {
 				out = append(out, f)
 			}
 		}
-	}
-	return out
-}
-
-// repositoryLine matches a chart dependency's repository (Chart.yaml,
-// requirements.yaml) on one of the deleted Google-hosted repositories.
-var repositoryLine = regexp.MustCompile(`^(\s*-?\s*repository:\s*["']?)(\S*kubernetes-charts(?:-incubator)?\.storage\.googleapis\.com\S*?)["']?\s*$`)
-
-func chartRepoFindings(path string, b *content.Block) []Finding {
-	if !strings.Contains(b.Code, "storage.googleapis.com") {
-		return nil
-	}
-	var out []Finding
-	for i, l := range strings.Split(b.Code, "\n") {
-		m := repositoryLine.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		w := word{s: m[2], raw: m[2], line: b.FirstLine + i, col: b.Col + len(m[1])}
-		f, _ := cliFinding(path, b, hit{rule: RuleHelmStableRepo, at: w, what: m[2],
-			msg: "the chart repository " + m[2] + " was deleted on 2020-11-13"}, Version{})
-		out = append(out, f)
 	}
 	return out
 }
@@ -545,7 +525,7 @@ func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, i
 // target is a deprecation warning there (or nothing, before it was
 // deprecated); the other tools' rules do not depend on the target.
 func cliFinding(path string, b *content.Block, h hit, target Version) (Finding, bool) {
-	r := ruleByID[h.rule]
+	r := h.rule
 	sev := r.Severity
 	if dep, ok := kubectlVersion(r.DeprecatedIn); ok && r.RemovedIn == "" && target.less(dep) {
 		return Finding{}, false // not deprecated yet in the target's kubectl

@@ -42,6 +42,7 @@ func parseDoc(path string, src []byte) *content.Article {
 			}
 		}
 	}
+	a.Body, a.BodyLine = body, bodyLine
 	lineStarts := []int{0}
 	for i, c := range body {
 		if c == '\n' {
