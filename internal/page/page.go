@@ -22,6 +22,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/sysadvent/advent/internal/content"
+	"github.com/sysadvent/advent/internal/eol"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/report"
@@ -261,6 +262,10 @@ type Article struct {
 	// Failing lists the versions whose latest run failed, in order.
 	Failing      []Failure `json:"failing,omitempty"`
 	FirstFailing string    `json:"first_failing,omitempty"`
+	// PastEOL: the latest runs were all on Kubernetes releases past end of
+	// life on the day the model was computed (internal/eol); Badge and
+	// Coverage say so.
+	PastEOL bool `json:"past_eol,omitempty"`
 }
 
 // Failure is a version whose latest run failed.
@@ -279,8 +284,15 @@ type StepLink struct {
 }
 
 // Compute builds the model of arts, whose labs are labs (lab.Extract of
-// arts), with the results in st (report.LoadStore; nil for none).
+// arts), with the results in st (report.LoadStore; nil for none), judging
+// no end of life (see ComputeOn).
 func Compute(arts []*content.Article, labs []*lab.Lab, st report.Store) *Model {
+	return ComputeOn(arts, labs, st, time.Time{})
+}
+
+// ComputeOn is Compute that also flags, on day on (zero: not at all), the
+// labs verified only on Kubernetes releases past end of life.
+func ComputeOn(arts []*content.Article, labs []*lab.Lab, st report.Store, on time.Time) *Model {
 	m := &Model{Blocks: map[string]*Block{}, Articles: map[string]*Article{}}
 	bySource := map[string]*lab.Lab{}
 	for _, l := range labs {
@@ -295,7 +307,7 @@ func Compute(arts []*content.Article, labs []*lab.Lab, st report.Store) *Model {
 		res := newResults(f)
 		m.blocks(a, l, res)
 		if l != nil {
-			m.Articles[a.Path] = article(a, l, res)
+			m.Articles[a.Path] = article(a, l, res, on)
 		}
 	}
 	return m
@@ -737,8 +749,9 @@ func lineDiff(from, to string) []DiffLine {
 // steps that check something (a file written is the input of one).
 func counted(s *lab.Step) bool { return s.Kind != lab.KindFile }
 
-// article computes a tutorial's record.
-func article(a *content.Article, l *lab.Lab, res *results) *Article {
+// article computes a tutorial's record; on is the day end of life is
+// judged on (zero: not judged).
+func article(a *content.Article, l *lab.Lab, res *results, on time.Time) *Article {
 	ar := &Article{Path: a.Path, Lab: l.Name, State: StateUnverified}
 	ff := res.firstFailing()
 	passed := false
@@ -819,7 +832,31 @@ func article(a *content.Article, l *lab.Lab, res *results) *Article {
 	}
 	ar.Badge, ar.Icon = stateBadges[ar.State], stateIcons[ar.State]
 	ar.Coverage = coverage(ar, res)
+	if !on.IsZero() && eol.OnlyPastEOL(eol.Kubernetes, res.versions(), on) {
+		ar.PastEOL = true
+		ar.Badge += pastEOLBadge
+		ar.Coverage = strings.TrimSuffix(ar.Coverage, ".") + "; " + pastEOLText +
+			fmt.Sprintf(" (supported on %s: %s).", day(on), eol.SupportedRange(eol.Kubernetes, on))
+	}
 	return ar
+}
+
+// What the badge and the coverage line add for a lab verified only on
+// Kubernetes releases past end of life.
+const (
+	pastEOLBadge = ", on end-of-life Kubernetes"
+	pastEOLText  = "verified only on Kubernetes releases past end of life"
+)
+
+// versions are the Kubernetes versions of the latest runs.
+func (r *results) versions() []string {
+	var vs []string
+	for _, run := range r.runs {
+		if run.Kubernetes != "" {
+			vs = append(vs, run.Kubernetes)
+		}
+	}
+	return vs
 }
 
 // coverage says how much of a tutorial the runs verified.

@@ -320,7 +320,8 @@ func Model(root, results string, c *Content, lintOpts *lint.Options) (*page.Mode
 	if err != nil {
 		return nil, err
 	}
-	m := page.Compute(c.Articles, c.Labs, st)
+	// A page says what is past end of life on the day it is built.
+	m := page.ComputeOn(c.Articles, c.Labs, st, time.Now())
 	if lintOpts != nil {
 		findings, err := lint.Articles(c.Articles, *lintOpts)
 		if err != nil {
