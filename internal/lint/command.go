@@ -27,6 +27,9 @@ var tools = map[string]tool{
 	"brew":    {programs: []string{"brew"}},
 	"kubefed": {programs: []string{"kubefed", "kubefedctl"}},
 	"inspec":  {programs: []string{"inspec"}, valueFlags: setOf("--attrs", "--input-file", "-t", "--target", "--reporter", "--controls", "-b", "--backend")},
+	"kind":    {programs: []string{"kind"}, valueFlags: setOf("--name", "--image", "--config", "--kubeconfig", "--wait")},
+	// What downloads and installs a tool: its rules read URLs and module paths.
+	"helm-installer": {programs: []string{"curl", "wget", "go"}},
 }
 
 // toolOf maps a program name to its tool's name.

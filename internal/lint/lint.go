@@ -554,6 +554,9 @@ func cliFinding(path string, b *content.Block, h hit, target Version) (Finding, 
 	if h.replacement != "" {
 		f.Replacement = h.replacement
 	}
+	if h.source != "" {
+		f.Source = h.source
+	}
 	switch {
 	case notYet:
 		f.Message = fmt.Sprintf("%s is deprecated since %s and is removed in %s", h.what, r.DeprecatedIn, r.RemovedIn)

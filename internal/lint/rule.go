@@ -107,4 +107,5 @@ type hit struct {
 	what        string // the stale usage, e.g. "helm init"
 	msg         string // a fuller sentence than "WHAT was removed in ..."
 	replacement string // specific to the command; "" means the rule's
+	source      string // specific to the command; "" means the rule's
 }

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sysadvent/advent/internal/content"
 )
@@ -238,5 +239,26 @@ func goldenFile(t *testing.T, name, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("%s differs (go test -run %s -update rewrites it):\n--- got\n%s--- want\n%s", p, t.Name(), got, want)
+	}
+}
+
+// TestEOLMessages: an end-of-life finding names the release, its dates
+// and the supported range on the day lint runs, and cites the date's
+// source.
+func TestEOLMessages(t *testing.T) {
+	defer func(f func() time.Time) { today = f }(today)
+	today = func() time.Time { return time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC) }
+	for _, c := range []struct{ code, message, source string }{
+		{"kind create cluster --image kindest/node:v1.29.2",
+			"kindest/node:v1.29.2 is Kubernetes 1.29, past its end of life since 2025-02-28 (supported today: Kubernetes 1.35 to 1.37)",
+			"https://kubernetes.io/releases/1.29/"},
+		{"curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash",
+			"https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 is Helm 3, on security fixes only since 2026-09-09, end of life 2027-02-10 (supported today: Helm 3 to 4)",
+			"https://helm.sh/blog/helm-v3-end-of-life/"},
+	} {
+		fs := lintCode(t, "sh", c.code+"\n")
+		if len(fs) != 1 || fs[0].Message != c.message || fs[0].Source != c.source || fs[0].Severity != SeverityWarning {
+			t.Errorf("%s:\n got  %+v\n want %q from %s", c.code, fs, c.message, c.source)
+		}
 	}
 }
