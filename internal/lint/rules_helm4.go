@@ -159,10 +159,20 @@ func renamedFlag(old, new string, verbs ...string) func(c command) []hit {
 func removedFlag(name string, verbs ...string) func(c command) []hit {
 	return func(c command) []hit {
 		if f := c.flag(name); f != nil && isOneOf(c.verb(), verbs) {
-			return []hit{{at: f.at, what: "helm " + c.verb() + " " + name}}
+			return []hit{{at: f.at, what: helmCommandName(c) + " " + name}}
 		}
 		return nil
 	}
+}
+
+// helmCommandName is "helm VERB", or "helm VERB SUBCOMMAND" for the
+// commands that have subcommands (helm repo add).
+func helmCommandName(c command) string {
+	name := "helm " + c.verb()
+	if isOneOf(c.verb(), []string{"repo", "registry", "plugin", "dependency", "get", "show"}) && len(c.pos) > 1 {
+		name += " " + c.pos[1].s
+	}
+	return name
 }
 
 func isOneOf(s string, set []string) bool {
