@@ -1,23 +1,12 @@
 // Package lint finds stale instructions in Markdown without running them:
-// Kubernetes manifests whose apiVersion and kind the target Kubernetes
-// release does not serve (removed, deprecated, not yet introduced, or never
-// a kind of that group version), and commands that newer tools removed
-// (Helm 2 verbs and Tiller, kubectl run generators, kubectl exec without
-// --, brew cask, kubefed, ...).
-//
-// In the site's articles it reads the blocks a reader runs (lab blocks)
-// and the 2017 originals kept beside them, with the site's reading rules
-// (content.Parse); findings in originals are expected and do not fail.
-// Any other Markdown (a README, someone's docs) is read as CommonMark and
-// never aborts the run: every fenced and indented code block is read for
-// manifests (YAML, JSON, here-documents, YAML pasted into shell blocks)
-// and commands (shell blocks, transcripts, strings in other code).
-//
-// Kubernetes API data comes from the Kubernetes API libraries: the
-// APILifecycle* methods k8s.io/api generates, of the current module and
-// (history_gen.go) of older releases for kinds it dropped. The
-// command-line rules are listed, with their sources, by Rules. Findings
-// print as text, JSON or SARIF 2.1.0 (WriteSARIF).
+// manifests whose apiVersion and kind the target Kubernetes release does not
+// serve (data from k8s.io/api), commands and flags newer tools removed,
+// releases past end of life, and tutorial prose that still tells the reader
+// to do what no step does. Each rule is one Rule value in its tool's table
+// (docs/writing-lint-rules.md). In the site's articles it reads lab blocks
+// and 2017 originals (findings there are expected) with the site's reading
+// rules; any other Markdown is read as CommonMark, every code block, and
+// never aborts the run. Findings print as text, JSON or SARIF 2.1.0.
 package lint
 
 import (

@@ -154,6 +154,20 @@ var kubectlRules = []*Rule{
 		},
 	},
 	{
+		ID: "kubectl-prune-whitelist", Tool: "kubectl", Severity: SeverityError,
+		Summary:      "kubectl apply --prune-whitelist: renamed --prune-allowlist in v1.26, the old name removed in v1.29",
+		DeprecatedIn: "kubectl v1.26", RemovedIn: "kubectl v1.29", Since: "2023-12-13",
+		Replacement: "--prune-allowlist",
+		Source:      "https://github.com/kubernetes/kubernetes/pull/120246",
+		Command:     kubectlFlag("--prune-whitelist"),
+		Examples: []Example{
+			stale("kubectl apply --prune -l app=web -f web/ --prune-whitelist=core/v1/ConfigMap"),
+			{Code: "kubectl apply --prune -l app=web -f web/ --prune-whitelist=core/v1/ConfigMap", Kubernetes: "v1.27", Stale: true,
+				Message: "kubectl apply --prune-whitelist is deprecated since kubectl v1.26 and is removed in kubectl v1.29"},
+			current("kubectl apply --prune -l app=web -f web/ --prune-allowlist=core/v1/ConfigMap"),
+		},
+	},
+	{
 		ID: "kubeadm-experimental-flag", Tool: "kubeadm", Severity: SeverityError,
 		Summary:      "kubeadm --experimental-upload-certs and --experimental-control-plane: renamed in v1.15, the old names removed in v1.16",
 		DeprecatedIn: "kubeadm v1.15", RemovedIn: "kubeadm v1.16", Since: "2019-09-18",
