@@ -396,15 +396,8 @@ func proseItems(a *content.Article) []proseItem {
 	if len(body) == 0 {
 		return nil
 	}
-	lineStarts := []int{0}
-	for i, c := range body {
-		if c == '\n' {
-			lineStarts = append(lineStarts, i+1)
-		}
-	}
-	lineOf := func(off int) int { // file line
-		return a.BodyLine + sort.Search(len(lineStarts), func(i int) bool { return lineStarts[i] > off }) - 1
-	}
+	_, bodyLineOf := lineIndex(body)
+	lineOf := func(off int) int { return a.BodyLine + bodyLineOf(off) } // file line
 	blocks := map[int]*content.Block{}
 	for _, b := range a.Blocks {
 		blocks[b.Line] = b
