@@ -49,7 +49,7 @@ var eolRules = []*Rule{
 	},
 	{
 		ID: "helm-install-eol", Tool: "helm-installer", Severity: SeverityWarning,
-		Summary:     "installing Helm 2 or 3 (the get or get-helm-3 script, helm.sh/helm/v3 with go install): Helm 2 is past its end of life and Helm 3 gets security fixes only",
+		Summary:     "installing Helm 2 or 3 (the get or get-helm-3 script, go install helm.sh/helm/v3), or building on Helm 3's Go module: Helm 2 is past its end of life and Helm 3 gets security fixes only",
 		Replacement: "Helm 4: the get-helm-4 script (https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-4) or go install helm.sh/helm/v4/cmd/helm@latest",
 		Source:      "https://helm.sh/blog/helm-v3-end-of-life/",
 		Command: func(c command) []hit {
@@ -64,7 +64,18 @@ var eolRules = []*Rule{
 			}
 			return nil
 		},
+		Code: func(b *content.Block) []hit {
+			for i, l := range strings.Split(b.Code, "\n") {
+				if m := helmModuleRE.FindStringIndex(l); m != nil {
+					w := word{s: l[m[0]:m[1]], raw: l[m[0]:m[1]], line: b.FirstLine + i, col: b.Col + m[0]}
+					return eolHit(w, eol.Helm, "3", w.s)
+				}
+			}
+			return nil
+		},
 		Examples: []Example{
+			{Lang: "go", Stale: true, Code: "import (\n\t\"helm.sh/helm/v3/pkg/action\"\n)"},
+			{Lang: "go", Code: "import (\n\t\"helm.sh/helm/v4/pkg/action\"\n)"},
 			stale("curl https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash"),
 			stale("curl -fsSL -o get_helm.sh https://raw.githubusercontent.com/helm/helm/master/scripts/get-helm-3"),
 			stale("curl https://raw.githubusercontent.com/kubernetes/helm/master/scripts/get | bash"),
@@ -81,6 +92,9 @@ var nodeImageLine = regexp.MustCompile(`^\s*-?\s*image:\s*["']?(kindest/node:v[0
 // helmInstallerRE matches what installs Helm 2 (the get script) or 3: the
 // scripts' URLs and the Go module path.
 var helmInstallerRE = regexp.MustCompile(`(?:/scripts/get(-helm-3)?$|^(helm\.sh/helm/v3)(?:/|@|$))`)
+
+// helmModuleRE finds Helm 3's Go module in code (go.mod, imports).
+var helmModuleRE = regexp.MustCompile(`\bhelm\.sh/helm/v3\b`)
 
 // nodeImageHits reports a kindest/node image whose Kubernetes minor is
 // past its end of life.
