@@ -50,6 +50,11 @@ type Article struct {
 	Fields map[string]int
 
 	Blocks []*Block
+
+	// Body is the Markdown after the front matter; it starts on file line
+	// BodyLine. Lint reads its prose.
+	Body     []byte
+	BodyLine int
 }
 
 // Block is one fenced code block.
@@ -294,6 +299,7 @@ func Parse(path string, src []byte) (*Article, error) {
 		return nil, err
 	}
 	a.Blocks = blocks
+	a.Body, a.BodyLine = body, bodyLine
 	return a, nil
 }
 

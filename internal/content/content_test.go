@@ -299,6 +299,7 @@ Body.
 		HasFrontMatter: true,
 		Fields: map[string]int{"title": 2, "date": 3, "day": 4, "year": 5, "authors": 6, "editors": 7,
 			"handles": 8, "tags": 9, "summary": 10, "lab": 11, "unknown": 12},
+		Body: []byte("Body.\n"), BodyLine: 14,
 	}
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("got  %+v\nwant %+v", a, want)

@@ -1,23 +1,12 @@
 // Package lint finds stale instructions in Markdown without running them:
-// Kubernetes manifests whose apiVersion and kind the target Kubernetes
-// release does not serve (removed, deprecated, not yet introduced, or never
-// a kind of that group version), and commands that newer tools removed
-// (Helm 2 verbs and Tiller, kubectl run generators, kubectl exec without
-// --, brew cask, kubefed, ...).
-//
-// In the site's articles it reads the blocks a reader runs (lab blocks)
-// and the 2017 originals kept beside them, with the site's reading rules
-// (content.Parse); findings in originals are expected and do not fail.
-// Any other Markdown (a README, someone's docs) is read as CommonMark and
-// never aborts the run: every fenced and indented code block is read for
-// manifests (YAML, JSON, here-documents, YAML pasted into shell blocks)
-// and commands (shell blocks, transcripts, strings in other code).
-//
-// Kubernetes API data comes from the Kubernetes API libraries: the
-// APILifecycle* methods k8s.io/api generates, of the current module and
-// (history_gen.go) of older releases for kinds it dropped. The
-// command-line rules are listed, with their sources, by Rules. Findings
-// print as text, JSON or SARIF 2.1.0 (WriteSARIF).
+// manifests whose apiVersion and kind the target Kubernetes release does not
+// serve (data from k8s.io/api), commands and flags newer tools removed,
+// releases past end of life, and tutorial prose that still tells the reader
+// to do what no step does. Each rule is one Rule value in its tool's table
+// (docs/writing-lint-rules.md). In the site's articles it reads lab blocks
+// and 2017 originals (findings there are expected) with the site's reading
+// rules; any other Markdown is read as CommonMark, every code block, and
+// never aborts the run. Findings print as text, JSON or SARIF 2.1.0.
 package lint
 
 import (
@@ -28,7 +17,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -79,17 +67,10 @@ func (f Finding) Fails(strict bool) bool {
 	return f.Severity == SeverityError || strict
 }
 
-// String is the text form: path:line:col: what (since) -> replacement.
+// String is the text form: path:line:col: what (since) -> replacement,
+// with internal/diag's position.
 func (f Finding) String() string {
 	var b strings.Builder
-	b.WriteString(f.Path)
-	if f.Line > 0 {
-		fmt.Fprintf(&b, ":%d", f.Line)
-		if f.Col > 0 {
-			fmt.Fprintf(&b, ":%d", f.Col)
-		}
-	}
-	b.WriteString(": ")
 	if f.Severity == SeverityWarning {
 		b.WriteString("warning: ")
 	}
@@ -103,7 +84,7 @@ func (f Finding) String() string {
 	if f.Expected {
 		fmt.Fprintf(&b, " (expected, %s original)", f.Original)
 	}
-	return b.String()
+	return (&diag.Error{Path: f.Path, Line: f.Line, Col: f.Col, Msg: b.String()}).Error()
 }
 
 // Failed reports whether any finding fails the lint.
@@ -434,7 +415,17 @@ func lintBlock(path string, b *content.Block, target Version) []Finding {
 	case lang == "" && len(ms) > 0 && isYAML(b.Code):
 		return out // an unlabelled manifest
 	case !shellLang(lang):
-		out = append(out, chartRepoFindings(path, b)...)
+		for _, r := range allRules {
+			if r.Code == nil {
+				continue
+			}
+			for _, h := range r.Code(b) {
+				h.rule = r
+				if f, ok := cliFinding(path, b, h, target); ok {
+					out = append(out, f)
+				}
+			}
+		}
 		if !dataLangs[lang] {
 			for _, c := range embeddedCalls(b) {
 				for _, h := range checkCall(c) {
@@ -470,28 +461,6 @@ func lintBlock(path string, b *content.Block, target Version) []Finding {
 				out = append(out, f)
 			}
 		}
-	}
-	return out
-}
-
-// repositoryLine matches a chart dependency's repository (Chart.yaml,
-// requirements.yaml) on one of the deleted Google-hosted repositories.
-var repositoryLine = regexp.MustCompile(`^(\s*-?\s*repository:\s*["']?)(\S*kubernetes-charts(?:-incubator)?\.storage\.googleapis\.com\S*?)["']?\s*$`)
-
-func chartRepoFindings(path string, b *content.Block) []Finding {
-	if !strings.Contains(b.Code, "storage.googleapis.com") {
-		return nil
-	}
-	var out []Finding
-	for i, l := range strings.Split(b.Code, "\n") {
-		m := repositoryLine.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		w := word{s: m[2], raw: m[2], line: b.FirstLine + i, col: b.Col + len(m[1])}
-		f, _ := cliFinding(path, b, hit{rule: RuleHelmStableRepo, at: w, what: m[2],
-			msg: "the chart repository " + m[2] + " was deleted on 2020-11-13"}, Version{})
-		out = append(out, f)
 	}
 	return out
 }
@@ -545,7 +514,7 @@ func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, i
 // target is a deprecation warning there (or nothing, before it was
 // deprecated); the other tools' rules do not depend on the target.
 func cliFinding(path string, b *content.Block, h hit, target Version) (Finding, bool) {
-	r := ruleByID[h.rule]
+	r := h.rule
 	sev := r.Severity
 	if dep, ok := kubectlVersion(r.DeprecatedIn); ok && r.RemovedIn == "" && target.less(dep) {
 		return Finding{}, false // not deprecated yet in the target's kubectl
@@ -573,6 +542,9 @@ func cliFinding(path string, b *content.Block, h hit, target Version) (Finding, 
 	}
 	if h.replacement != "" {
 		f.Replacement = h.replacement
+	}
+	if h.source != "" {
+		f.Source = h.source
 	}
 	switch {
 	case notYet:

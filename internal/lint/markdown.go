@@ -42,15 +42,8 @@ func parseDoc(path string, src []byte) *content.Article {
 			}
 		}
 	}
-	lineStarts := []int{0}
-	for i, c := range body {
-		if c == '\n' {
-			lineStarts = append(lineStarts, i+1)
-		}
-	}
-	lineOf := func(off int) int { // 0-based line within body
-		return sort.Search(len(lineStarts), func(i int) bool { return lineStarts[i] > off }) - 1
-	}
+	a.Body, a.BodyLine = body, bodyLine
+	lineStarts, lineOf := lineIndex(body)
 	doc := docParser.Parse(text.NewReader(body))
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -80,6 +73,20 @@ func parseDoc(path string, src []byte) *content.Article {
 		return ast.WalkContinue, nil
 	})
 	return a
+}
+
+// lineIndex returns the offsets at which text's lines start and a function
+// from an offset to its 0-based line.
+func lineIndex(text []byte) ([]int, func(off int) int) {
+	starts := []int{0}
+	for i, c := range text {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts, func(off int) int {
+		return sort.Search(len(starts), func(i int) bool { return starts[i] > off }) - 1
+	}
 }
 
 // codeBlock builds a block from a code block's lines; nil when it is empty.

@@ -89,3 +89,64 @@ func TestProseNamingReplacedTools(t *testing.T) {
 		t.Error("lint.Rules() does not list the prose rule (SARIF needs it)")
 	}
 }
+
+// TestProseDay9: day 9 as it stood before its editorial pass
+// (testdata/day9, a copy of content/2017/09-multi-provider-batch-jobs.md at
+// main 969294a) is flagged where it still told the reader to do what no
+// step does: the nine sentences that introduce a 2017 original no step
+// replaces, the heading of the section made of originals only, the
+// Conclusion's dangling "including:", and every instruction that names
+// the federation control plane. The whole output is day9.golden.
+func TestProseDay9(t *testing.T) {
+	findings, err := lint.Paths("testdata/day9", nil, lint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prose []lint.Finding
+	for _, f := range findings {
+		if f.Rule == lint.RuleProseReplaced || f.Rule == lint.RuleProseStaleIntro {
+			prose = append(prose, f)
+		}
+	}
+	golden(t, "day9.golden", text(prose))
+	flagged := func(rule lint.RuleID, line int, quote string) bool {
+		for _, f := range prose {
+			if f.Rule == rule && f.Line == line && strings.Contains(f.Message, quote) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		line  int
+		quote string
+	}{
+		{88, "Then, it’s time to create the configuration for the cluster:"},
+		{126, "we need to have a few extra environment variables set:"},
+		{133, "let’s set up state storage for the GCE work cluster using Google Storage:"},
+		{139, "Now it’s time to generate the configuration for the GCE work cluster:"},
+		{177, "Let’s generate the configuration for the host cluster, which will run the federation control plane:"},
+		{192, "Once you’re ready, run this command to provision the cluster:"},
+		{223, "If the message “Waiting for federation control plane to come up” takes an unreasonably long amount of time"},
+		{230, "Once you see “Federation API server is running,” we can join the work clusters to the federation control plane:"},
+		{260, "And within the configuration in the federation-apiserver section"},
+		{173, "Part 4: Set up the host cluster"},
+		{440, "There are many different applications for federated Kubernetes clusters, including:"},
+	} {
+		if !flagged(lint.RuleProseStaleIntro, c.line, c.quote) {
+			t.Errorf("line %d %q is not flagged as a stale introduction", c.line, c.quote)
+		}
+	}
+	for _, line := range []int{27, 28, 175, 200, 223, 230} {
+		if !flagged(lint.RuleProseReplaced, line, "federation control plane") {
+			t.Errorf("line %d names the federation control plane and is not flagged", line)
+		}
+	}
+	// What the 2026 text already marks (changed shortcodes, "used to",
+	// "There is no ...") is not flagged.
+	for _, f := range prose {
+		if f.Line == 198 || f.Line == 216 || f.Line == 42 || f.Line == 254 {
+			t.Errorf("flagged marked or historical text: %s", f)
+		}
+	}
+}

@@ -1,10 +1,15 @@
 package lint
 
 import (
+	"flag"
+	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sysadvent/advent/internal/content"
 )
@@ -27,247 +32,101 @@ func rulesOf(fs []Finding) []RuleID {
 	return out
 }
 
-func TestCommandRules(t *testing.T) {
-	tests := []struct {
-		cmd  string
-		want []RuleID // rule IDs, in order; nil for none
-	}{
-		// Helm 2 verbs.
-		{"helm init", []RuleID{"helm-init"}},
-		{"helm init --service-account tiller --upgrade", []RuleID{"helm-init"}},
-		{"helm reset --force", []RuleID{"helm-reset"}},
-		{"helm serve &", []RuleID{"helm-serve"}},
-		{"ls $(helm home)/repository", []RuleID{"helm-home"}},
-		{"helm version --short", nil},
-		{"helm repo add stable https://charts.helm.sh/stable", nil},
-		{"helm create mychart", nil},
-		// helm install: the release name.
-		{"helm install example .", nil},
-		{"helm install -n example .", []RuleID{"helm-install-name"}},
-		{"helm install -n apache . --set image=httpd:alpine --set replicaCount=3", []RuleID{"helm-install-name"}},
-		{"helm install --name example stable/nginx", []RuleID{"helm-install-name"}},
-		{"helm install --name=example ./chart", []RuleID{"helm-install-name"}},
-		{"helm install -n web example ./chart", nil}, // -n is the namespace
-		{"helm install example ./chart --namespace web --create-namespace", nil},
-		{"helm install example ./chart -f values.yaml --set a=b --wait", nil},
-		{"helm install stable/mysql", []RuleID{"helm-install-no-name"}},
-		{"helm install stable/mysql --generate-name", nil},
-		{"helm install -g stable/mysql", nil},
-		{"helm upgrade -n web example .", nil},
-		{"helm upgrade --install example .", nil},
-		// helm delete --purge.
-		{"helm delete example --purge", []RuleID{"helm-delete-purge"}},
-		{"helm delete --purge example", []RuleID{"helm-delete-purge"}},
-		{"helm del --purge example", []RuleID{"helm-delete-purge"}},
-		{"helm delete example", nil}, // still an alias of uninstall
-		{"helm uninstall example", nil},
-		// Tiller flags.
-		{"helm ls --tiller-namespace kube-system", []RuleID{"helm-tiller-flag"}},
-		{"helm list --tiller-namespace=tiller", []RuleID{"helm-tiller-flag"}},
-		{"helm list -n kube-system", nil},
-		// Plugins have flags of their own.
-		{"helm 2to3 cleanup --tiller-ns some_namespace", nil},
-		{"helm diff upgrade web ./chart", nil},
-		// helm search.
-		{"helm search nginx", []RuleID{"helm-search-term"}},
-		{"helm search repo nginx", nil},
-		{"helm search hub nginx", nil},
-		// kubectl run.
-		{"kubectl run example --image=nginx:alpine -o yaml > deployment.yaml", []RuleID{"kubectl-run-deployment"}},
-		{"kubectl run example --image=nginx --replicas=3", []RuleID{"kubectl-run-deployment"}},
-		{"kubectl run example --image=nginx --replicas 3 --port=80", []RuleID{"kubectl-run-deployment"}},
-		{"kubectl run x --image=y --restart=Never", nil},
-		{"kubectl run x --image=y", nil},
-		{"kubectl run x --image=y --dry-run=client -o yaml", nil},
-		{"kubectl run x --image=y --dry-run -o yaml", []RuleID{"kubectl-dry-run-bare"}},
-		{"kubectl run x --image=y --restart=Never -o yaml", nil}, // a Pod then and now
-		{"kubectl run x --image=y --restart=Always -o json", []RuleID{"kubectl-run-deployment"}},
-		{"kubectl run -it --rm debug --image=busybox --restart=Never -- sh", nil},
-		{"kubectl create deployment example --image=nginx:alpine --dry-run=client -o yaml", nil},
-		{"kubectl create deployment example --image=nginx --replicas=3", nil},
-		{"kubectl -n web run x --image=y -oyaml", []RuleID{"kubectl-run-deployment"}},
-		// --generator.
-		{"kubectl run x --image=y --generator=run-pod/v1", []RuleID{"kubectl-generator"}},
-		{"kubectl run x --image=y --generator=deployment/apps.v1", []RuleID{"kubectl-generator"}},
-		{"kubectl expose deployment x --port=80 --generator=service/v2", []RuleID{"kubectl-generator"}},
-		{"kubectl expose deployment example --port=80 --type=NodePort", nil},
-		// kubectl get.
-		{"kubectl get pods --show-all", []RuleID{"kubectl-get-show-all"}},
-		{"kubectl get pods -a", []RuleID{"kubectl-get-show-all"}},
-		{"kubectl get pods -A", nil},
-		{"kubectl get deploy x -o yaml --export", []RuleID{"kubectl-get-export"}},
-		{"kubectl get pods -o wide", nil},
-		{"kubectl --context=fed get clusters", nil}, // federation contexts are not a rule
-		{"kubectl --context fed create namespace default", nil},
-		// Retired tools.
-		{"kubefed init fed --host-cluster-context=host", []RuleID{"kubefed-archived"}},
-		{"./kubefed join aws --host-cluster-context=host", []RuleID{"kubefed-archived"}},
-		{"kubefedctl join cluster1 --cluster-context cluster1", []RuleID{"kubefed-archived"}},
-		// Homebrew.
-		{"brew cask install minikube", []RuleID{"brew-cask"}},
-		{"brew cask install docker virtualbox", []RuleID{"brew-cask"}},
-		{"brew cask list", []RuleID{"brew-cask"}},
-		{"brew install --cask minikube", nil},
-		{"brew install kubernetes-helm", nil},
-		// InSpec.
-		{"inspec exec profile.tar.gz --attrs attrs.yml", []RuleID{"inspec-attrs"}},
-		{"inspec exec . --attrs=a.yml", []RuleID{"inspec-attrs"}},
-		{"inspec exec . --input-file inputs.yml", nil},
-		// Commands inside pipes, lists, substitutions and wrappers.
-		{"kubectl get ns && helm init", []RuleID{"helm-init"}},
-		{"true || helm init; echo done", []RuleID{"helm-init"}},
-		{"echo $(helm home)", []RuleID{"helm-home"}},
-		{"helm ls | grep x; sudo helm reset", []RuleID{"helm-reset"}},
-		{"KUBECONFIG=x helm init", []RuleID{"helm-init"}},
-		{"sudo -u admin env FOO=bar helm init", []RuleID{"helm-init"}},
-		{"if true; then\n  helm init\nfi", []RuleID{"helm-init"}},
-		{"for r in a b; do helm delete $r --purge; done", []RuleID{"helm-delete-purge"}},
-		// Placeholders with blanks are one argument.
-		{"helm install -f [VALUES FILE].yaml .", []RuleID{"helm-install-no-name"}},
-		{"helm install <RELEASE NAME> ./chart -f [VALUES FILE].yaml", nil},
-		{"helm install [RELEASE NAME] ./chart", nil},
-		{"helm install --name <RELEASE NAME> ./chart", []RuleID{"helm-install-name"}},
-		// kubectl exec needs -- before the command since v1.31.
-		{"kubectl exec mypod env", []RuleID{"kubectl-exec-no-dashes"}},
-		{"kubectl exec -it mypod bash", []RuleID{"kubectl-exec-no-dashes"}},
-		{"kubectl exec -it mypod -c app sh", []RuleID{"kubectl-exec-no-dashes"}},
-		{"kubectl exec <POD NAME> env", []RuleID{"kubectl-exec-no-dashes"}},
-		{"kubectl exec -it mypod -- bash", nil},
-		{"kubectl -n web exec mypod -c app -- ls", nil},
-		{"kubectl exec deploy/web -- env", nil},
-		{"kubectl exec -it mypod", nil}, // no command: kubectl says so itself
-		// Removed kubectl commands and flags.
-		{"kubectl rolling-update frontend --image=image:v2", []RuleID{"kubectl-rolling-update"}},
-		{"kubectl rollout status deployment/frontend", nil},
-		{"kubectl create deployment x --image=y --dry-run -o yaml", []RuleID{"kubectl-dry-run-bare"}},
-		{"kubectl create deployment x --image=y --dry-run=true -o yaml", []RuleID{"kubectl-dry-run-bare"}},
-		{"kubectl create deployment x --image=y --dry-run=client -o yaml", nil},
-		{"kubectl apply -f x.yaml --server-dry-run", []RuleID{"kubectl-server-dry-run"}},
-		{"kubectl apply -f x.yaml --dry-run=server", nil},
-		{"kubectl set image deployment/web web=nginx:1.27 --record", []RuleID{"kubectl-record"}},
-		{"kubectl apply -f web.yaml --record=true", []RuleID{"kubectl-record"}},
-		{"kubectl drain node1 --ignore-daemonsets --delete-local-data", []RuleID{"kubectl-drain-delete-local-data"}},
-		{"kubectl drain node1 --ignore-daemonsets --delete-emptydir-data", nil},
-		{"sudo kubeadm init --control-plane-endpoint lb:6443 --experimental-upload-certs", []RuleID{"kubeadm-experimental-flag"}},
-		{"kubeadm join lb:6443 --token t --experimental-control-plane --certificate-key k", []RuleID{"kubeadm-experimental-flag"}},
-		{"kubeadm init --upload-certs", nil},
-		// The deleted chart repositories.
-		{"helm repo add stable https://kubernetes-charts.storage.googleapis.com", []RuleID{"helm-stable-repo-url"}},
-		{"helm repo add incubator https://kubernetes-charts-incubator.storage.googleapis.com/", []RuleID{"helm-stable-repo-url"}},
-		{"helm repo add stable https://charts.helm.sh/stable", nil},
-		// A completion demo is not a command.
-		{"helm install myrelease --version 2.0.[tab]", nil},
-		// Mentions that are not calls.
-		{"echo helm init", nil},
-		{"# helm init", nil},
-		{"echo 'helm init'", nil},
-		{"grep 'kubectl run' notes.txt", nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.cmd, func(t *testing.T) {
-			got := rulesOf(lintCode(t, "sh", tc.cmd+"\n"))
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestCommandReplacements(t *testing.T) {
-	tests := []struct{ cmd, message, replacement string }{
-		{"helm install -n example .",
-			"helm install -n NAME: Helm 3 reads -n as --namespace and takes the release name as the first argument (removed in Helm v3.0.0, 2019-11-13)",
-			"helm install example . (the release name is the first argument; -n is --namespace)"},
-		{"helm delete example --purge", "helm delete --purge was removed in Helm v3.0.0 (2019-11-13)", "helm uninstall example (it purges by default)"},
-		{"brew cask install minikube", "brew cask install was removed in Homebrew 2.7.0 (2020-12-21)", "brew install --cask minikube"},
-		{"kubectl run example --image=nginx:alpine -o yaml",
-			"kubectl run -o yaml creates a Pod and prints it, not a Deployment: kubectl run stopped making Deployments (removed in kubectl v1.18, 2020-03-25)",
-			"kubectl create deployment example --image=nginx:alpine --dry-run=client -o yaml"},
-		{"kubectl run x --image=y --generator=run-pod/v1", "kubectl run --generator=run-pod/v1 was removed in kubectl v1.21 (2021-04-08)", "drop the flag: kubectl run always creates a Pod"},
-		{"inspec exec p --attrs 'a b.yml'", "inspec --attrs is deprecated since InSpec 4", "--input-file 'a b.yml'"},
-	}
-	for _, tc := range tests {
-		fs := lintCode(t, "sh", tc.cmd+"\n")
-		if len(fs) != 1 {
-			t.Fatalf("%s: %d findings", tc.cmd, len(fs))
-		}
-		if fs[0].Message != tc.message || fs[0].Replacement != tc.replacement {
-			t.Errorf("%s:\n got  %q -> %q\n want %q -> %q", tc.cmd, fs[0].Message, fs[0].Replacement, tc.message, tc.replacement)
-		}
-	}
-}
-
-// TestRulesCiteSources compares the rules with a list written here, by
-// hand, from the upstream pages each one cites: a rule added, dropped or
-// re-dated in rules.go without this list fails.
-func TestRulesCiteSources(t *testing.T) {
-	want := map[string]string{ // id: removed in (or deprecated in, or since)
-		"k8s-api-removed":                 "",
-		"k8s-api-deprecated":              "",
-		"k8s-api-unknown-version":         "",
-		"k8s-kind-unknown":                "",
-		"k8s-api-not-yet-served":          "",
-		"helm-init":                       "Helm v3.0.0",
-		"helm-reset":                      "Helm v3.0.0",
-		"helm-serve":                      "Helm v3.0.0",
-		"helm-home":                       "Helm v3.0.0",
-		"helm-install-name":               "Helm v3.0.0",
-		"helm-install-no-name":            "Helm v3.0.0",
-		"helm-delete-purge":               "Helm v3.0.0",
-		"helm-tiller-flag":                "Helm v3.0.0",
-		"helm-search-term":                "Helm v3.0.0",
-		"kubectl-run-deployment":          "kubectl v1.18",
-		"kubectl-generator":               "kubectl v1.21",
-		"kubectl-get-show-all":            "kubectl v1.14",
-		"kubectl-get-export":              "kubectl v1.18",
-		"kubectl-exec-no-dashes":          "kubectl v1.31",
-		"kubectl-rolling-update":          "kubectl v1.18",
-		"kubectl-dry-run-bare":            "kubectl v1.18",
-		"kubectl-server-dry-run":          "kubectl v1.19",
-		"helm-stable-repo-url":            "2020-11-13",
-		"kubectl-record":                  "kubectl v1.22",
-		"kubectl-drain-delete-local-data": "kubectl v1.20",
-		"kubeadm-experimental-flag":       "kubeadm v1.16",
-		"kubefed-archived":                "2023",
-		"brew-cask":                       "Homebrew 2.7.0",
-		"inspec-attrs":                    "InSpec 4",
-		"file-unreadable":                 "",
-		"prose-replaced-tool":             "",
-	}
-	seen := map[string]bool{}
+// TestRuleExamples runs every rule's examples (Rule.Examples) on
+// 2026-12-06: a stale
+// example finds that rule and no other, a current one finds nothing, and
+// a message or replacement given is the finding's exact text.
+func TestRuleExamples(t *testing.T) {
+	// End of life is judged on a fixed day, so that the examples keep
+	// their meaning as releases age.
+	defer func(f func() time.Time) { today = f }(today)
+	today = func() time.Time { return time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC) }
 	for _, r := range Rules() {
-		id := string(r.ID)
-		if seen[id] {
-			t.Errorf("duplicate rule %s", id)
+		stales := 0
+		for i, ex := range r.Examples {
+			if ex.Stale {
+				stales++
+			}
+			t.Run(fmt.Sprintf("%s/%d", r.ID, i), func(t *testing.T) {
+				fs := lintExample(t, ex)
+				var want []RuleID
+				if ex.Stale {
+					want = []RuleID{r.ID}
+				}
+				if got := rulesOf(fs); !reflect.DeepEqual(got, want) {
+					t.Fatalf("%q: got %v, want %v", ex.Code, got, want)
+				}
+				if ex.Stale && (ex.Message != "" && fs[0].Message != ex.Message || ex.Replacement != "" && fs[0].Replacement != ex.Replacement) {
+					t.Errorf("%q:\n got  %q -> %q\n want %q -> %q", ex.Code, fs[0].Message, fs[0].Replacement, ex.Message, ex.Replacement)
+				}
+			})
 		}
-		seen[id] = true
-		when, ok := want[id]
-		if !ok {
-			t.Errorf("rule %s is not in the list of this test", id)
-			continue
+		if stales == 0 {
+			t.Errorf("rule %s has no stale example", r.ID)
 		}
-		if got := firstOf(r.RemovedIn, r.DeprecatedIn, r.Since); r.Tool != "kubernetes" && r.Tool != "advent" && got != when {
-			t.Errorf("%s: removed/deprecated %q, the list says %q", id, got, when)
+	}
+}
+
+// lintExample lints an example as lint reads a file: its Code as one
+// block of its language, or as the whole file.
+func lintExample(t *testing.T, ex Example) []Finding {
+	t.Helper()
+	target := v134
+	if ex.Kubernetes != "" {
+		v, err := ParseVersion(ex.Kubernetes)
+		if err != nil {
+			t.Fatal(err)
 		}
+		target = v
+	}
+	src, path := ex.Code, ex.Path
+	if path == "" {
+		path = "doc.md"
+	}
+	if !ex.File {
+		lang := ex.Lang
+		if lang == "" {
+			lang = "sh"
+		}
+		src = "```" + lang + "\n" + ex.Code + "\n```\n"
+	}
+	fs, err := lintSource(path, []byte(src), false, target)
+	if err != nil {
+		t.Fatalf("%q: %v", ex.Code, err)
+	}
+	return fs
+}
+
+// TestRules: every rule has a unique ID, a summary, a severity and an
+// https source; what each says (severity, versions, dates, source) is
+// testdata/rules.golden, so a rule added, dropped or re-dated shows there.
+func TestRules(t *testing.T) {
+	var b strings.Builder
+	seen := map[RuleID]bool{}
+	for _, r := range Rules() {
+		if seen[r.ID] {
+			t.Errorf("duplicate rule %s", r.ID)
+		}
+		seen[r.ID] = true
 		u, err := url.Parse(r.Source)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
-			t.Errorf("%s: source %q is not a URL", id, r.Source)
+			t.Errorf("%s: source %q is not a URL", r.ID, r.Source)
 		}
 		if r.Severity != SeverityError && r.Severity != SeverityWarning {
-			t.Errorf("%s: severity %q", id, r.Severity)
+			t.Errorf("%s: severity %q", r.ID, r.Severity)
 		}
 		if r.Summary == "" {
-			t.Errorf("%s: no summary", id)
+			t.Errorf("%s: no summary", r.ID)
 		}
 		if ruleByID[r.ID] == nil {
-			t.Errorf("%s: not found by ID", id)
+			t.Errorf("%s: not found by ID", r.ID)
 		}
-	}
-	for id := range want {
-		if !seen[id] {
-			t.Errorf("rule %s missing from Rules()", id)
+		if _, ok := tools[r.Tool]; r.Command != nil && !ok {
+			t.Errorf("%s: a command rule of tool %q, which tools does not know", r.ID, r.Tool)
 		}
+		fmt.Fprintf(&b, "%s %s %s deprecated=%q removed=%q since=%q %s\n", r.ID, r.Tool, r.Severity, r.DeprecatedIn, r.RemovedIn, r.Since, r.Source)
 	}
+	goldenFile(t, "rules.golden", b.String())
 }
 
 func TestPositions(t *testing.T) {
@@ -365,5 +224,46 @@ func TestFindingString(t *testing.T) {
 	}
 	if f.Fails(false) || !f.Fails(true) {
 		t.Errorf("a warning fails only when strict")
+	}
+}
+
+// goldenFile compares got with testdata/name, or rewrites it with -update
+// (the flag of the package's external tests).
+func goldenFile(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -run %s -update rewrites it):\n--- got\n%s--- want\n%s", p, t.Name(), got, want)
+	}
+}
+
+// TestEOLMessages: an end-of-life finding names the release, its dates
+// and the supported range on the day lint runs, and cites the date's
+// source.
+func TestEOLMessages(t *testing.T) {
+	defer func(f func() time.Time) { today = f }(today)
+	today = func() time.Time { return time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC) }
+	for _, c := range []struct{ code, message, source string }{
+		{"kind create cluster --image kindest/node:v1.29.2",
+			"kindest/node:v1.29.2 is Kubernetes 1.29, past its end of life since 2025-02-28 (supported today: Kubernetes 1.35 to 1.37)",
+			"https://kubernetes.io/releases/1.29/"},
+		{"curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash",
+			"https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 is Helm 3, on security fixes only since 2026-09-09, end of life 2027-02-10 (supported today: Helm 3 to 4)",
+			"https://helm.sh/blog/helm-v3-end-of-life/"},
+	} {
+		fs := lintCode(t, "sh", c.code+"\n")
+		if len(fs) != 1 || fs[0].Message != c.message || fs[0].Source != c.source || fs[0].Severity != SeverityWarning {
+			t.Errorf("%s:\n got  %+v\n want %q from %s", c.code, fs, c.message, c.source)
+		}
 	}
 }

@@ -221,12 +221,6 @@ func logicalLines(text string) []logicalLine {
 	return out
 }
 
-// knownProgramRE finds text that may hold a call a rule knows, or a
-// here-document; other shell text needs no parsing.
-var knownProgramRE = regexp.MustCompile(`\b(?:helm|kubectl|kubeadm|brew|kubefed|kubefedctl|inspec)\b|<<`)
-
-func mayMatter(text string) bool { return knownProgramRE.MatchString(text) }
-
 var parsers = sync.Pool{New: func() any {
 	return syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(false))
 }}
