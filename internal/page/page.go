@@ -270,8 +270,8 @@ type Article struct {
 	Stale     int    `json:"stale,omitempty"`
 	StaleLine string `json:"stale_line,omitempty"`
 	State     State  `json:"state,omitempty"`
-	Icon  string `json:"icon"`  // ✓ ◐ ✗ ○
-	Badge string `json:"badge"` // calendar and list badge text
+	Icon      string `json:"icon"`  // ✓ ◐ ✗ ○
+	Badge     string `json:"badge"` // calendar and list badge text
 	// Coverage: "N of M steps verified on Kubernetes vX–vY (DATE); ...".
 	Coverage string `json:"coverage"`
 	// Counts behind Coverage.
