@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 
 	htmltomarkdown "github.com/JohannesKaufmann/html-to-markdown/v2/converter"
@@ -89,6 +90,14 @@ var unconvertible = map[atom.Atom]bool{
 
 const placeholder = "ADVENTMISSINGIMAGE"
 
+// Text that Hugo would run as a shortcode ("{{< x >}}", "{{% x %}}", in
+// code blocks too) is escaped to show as written; an opening with no
+// close cannot be, and is an error.
+var (
+	shortcodeLike = regexp.MustCompile(`\{\{([<%])(.*?)([>%])\}\}`)
+	loneShortcode = regexp.MustCompile(`\{\{[<%][^/]`)
+)
+
 // convert turns b's HTML into Markdown: code blocks fenced with a
 // language, unconvertible elements kept as html blocks, images copied,
 // kept as absolute links or marked missing, links between imported
@@ -166,7 +175,10 @@ func convert(b body) (*converted, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := string(md)
+	out := shortcodeLike.ReplaceAllString(string(md), "{{$1/*$2*/$3}}")
+	if loc := loneShortcode.FindStringIndex(out); loc != nil {
+		return nil, fmt.Errorf("%q would open a Hugo shortcode that nothing closes", out[loc[0]:loc[1]])
+	}
 	for i, alt := range missing {
 		out = strings.Replace(out, fmt.Sprintf("%s%d", placeholder, i), missingImage(alt), 1)
 	}

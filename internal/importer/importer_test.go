@@ -271,3 +271,50 @@ func TestGuess(t *testing.T) {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// A local address that leaves the source tree is never copied: it is a
+// missing image, listed.
+func TestImportStaysInSourceTree(t *testing.T) {
+	src := t.TempDir()
+	secret := filepath.Join(filepath.Dir(src), "secret.png")
+	os.WriteFile(secret, []byte("secret"), 0o644)
+	t.Cleanup(func() { os.Remove(secret) })
+	day := filepath.Join(src, "2009", "05")
+	os.MkdirAll(day, 0o755)
+	os.WriteFile(filepath.Join(day, "day5-x.html"), []byte(`<p>See <img src="../../../secret.png" alt="escape"> and <img src="/../secret.png" alt="rooted"></p>`), 0o644)
+	os.WriteFile(filepath.Join(day, "AUTHOR"), []byte("A\n"), 0o644)
+	root := project(t)
+	rep, err := Run(context.Background(), Options{Root: root, From: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := tree(t, root)
+	if len(files) != 2 || !strings.Contains(files["content/2009/05-x.md"], `{{< missing-image alt="escape" >}}`) ||
+		!strings.Contains(files["content/2009/05-x.md"], `{{< missing-image alt="rooted" >}}`) {
+		t.Errorf("files = %v", files)
+	}
+	if kept := rep.Articles[0].Kept; len(kept) != 2 || kept[0].Kind != KeptMissingImage {
+		t.Errorf("kept = %v, want both images listed as missing", kept)
+	}
+}
+
+// Text that Hugo would run as a shortcode is escaped, in prose and code.
+func TestConvertEscapesShortcodes(t *testing.T) {
+	c, err := convert(body{html: `<p>Embed with {{< youtube abc >}} or {{% note %}}.</p><pre>{{< figure src="x" >}}</pre>`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The converter writes "<" in prose as "&lt;", which Hugo does not
+	// read as a shortcode either.
+	for _, want := range []string{"{{&lt; youtube abc &gt;}}", "{{%/* note */%}}", "```text\n{{</* figure src=\"x\" */>}}\n```"} {
+		if !strings.Contains(c.markdown, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, c.markdown)
+		}
+	}
+	if c.counts.Dropped != 0 {
+		t.Errorf("%d words dropped", c.counts.Dropped)
+	}
+	if _, err := convert(body{html: `<pre>open {{< only</pre>`}); err == nil || !strings.Contains(err.Error(), "nothing closes") {
+		t.Errorf("a lone shortcode opening: err = %v", err)
+	}
+}
