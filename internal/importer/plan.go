@@ -159,13 +159,15 @@ func (p *planned) decide(project *os.Root, ps *post, target string, doc []byte, 
 		if err != nil {
 			continue
 		}
-		ours := madeByImport(old)
+		id, marked := importedID(old)
 		same := articleFile == target
 		switch {
 		case same && bytes.Equal(old, doc):
 			action = ActionUnchanged
-		case !ours && !force:
+		case !marked && !force:
 			return ActionConflict, "", fmt.Sprintf("%s is there and advent import did not make it (use -force to replace it)", articleFile)
+		case id != ps.ID && !force:
+			return ActionConflict, "", fmt.Sprintf("%s is there, imported from another post (%s) (use -force to replace it)", articleFile, id)
 		case same:
 			action = ActionUpdated
 		default:
@@ -191,22 +193,22 @@ func sameFiles(project, srcRoot *os.Root, files []file) bool {
 	return true
 }
 
-// madeByImport reports whether an article's front matter carries the
-// import marker.
-func madeByImport(src []byte) bool {
+// importedID is the import marker of an article's front matter, and
+// whether it has one.
+func importedID(src []byte) (string, bool) {
 	if !bytes.HasPrefix(src, []byte("---\n")) {
-		return false
+		return "", false
 	}
 	end := bytes.Index(src[4:], []byte("\n---\n"))
 	if end < 0 {
-		return false
+		return "", false
 	}
 	var fm map[string]any
 	if yaml.Unmarshal(src[4:4+end+1], &fm) != nil {
-		return false
+		return "", false
 	}
-	_, ok := fm[MarkerKey]
-	return ok
+	v, ok := fm[MarkerKey]
+	return fmt.Sprint(v), ok
 }
 
 // render is the article's file: front matter and body.
