@@ -233,14 +233,35 @@ func Articles(arts []*Article) []*Article {
 }
 
 // IsArticle reports whether path names an article: a Markdown file inside a
-// year section (content/2017/05-x.md), not a section page (_index.md) nor a
-// stand-alone page elsewhere.
+// year section (content/2017/05-x.md) or the index.md of a page bundle
+// there (content/2017/05-x/index.md, with its images beside it), not a
+// section page (_index.md) nor a stand-alone page elsewhere.
 func IsArticle(path string) bool {
 	base := filepath.Base(path)
-	if stem := strings.TrimSuffix(base, filepath.Ext(base)); stem == "_index" || stem == "index" || !IsMarkdown(base) {
+	stem := strings.TrimSuffix(base, filepath.Ext(base))
+	if stem == "_index" || !IsMarkdown(base) {
 		return false
 	}
-	dir := filepath.Base(filepath.Dir(path))
+	if stem == "index" && !bundleDir.MatchString(filepath.Base(filepath.Dir(path))) {
+		return false
+	}
+	return isYear(filepath.Base(Section(path)))
+}
+
+// bundleDir is the directory name of an article's page bundle.
+var bundleDir = regexp.MustCompile(`^\d{2}-`)
+
+// Section is the directory of an article's year section: the article's
+// directory, or its bundle's.
+func Section(path string) string {
+	dir := filepath.Dir(path)
+	if base := filepath.Base(path); strings.TrimSuffix(base, filepath.Ext(base)) == "index" {
+		dir = filepath.Dir(dir)
+	}
+	return dir
+}
+
+func isYear(dir string) bool {
 	if len(dir) != 4 {
 		return false
 	}
@@ -532,7 +553,7 @@ func (a *Article) Validate() error {
 			errs = append(errs, diag.Errorf(a.Path, at("year"), 0, "front matter: year %d does not match date %s", a.Year, a.Date.Format("2006-01-02")))
 		}
 	}
-	if dir := filepath.Base(filepath.Dir(a.Path)); a.Year != 0 && dir != fmt.Sprint(a.Year) {
+	if dir := filepath.Base(Section(a.Path)); a.Year != 0 && dir != fmt.Sprint(a.Year) {
 		errs = append(errs, diag.Errorf(a.Path, at("year"), 0, "front matter: year %d but the article is in section %s", a.Year, dir))
 	}
 	for _, who := range append(append([]string{}, a.Authors...), a.Editors...) {

@@ -65,6 +65,18 @@ const (
 	StateUnverified State = "unverified" // no results
 )
 
+// Evidence is how far advent checked an article's steps: a reader tells
+// a tutorial whose steps ran from one that was only linted and one with
+// nothing to check.
+type Evidence string
+
+// Evidence of an article.
+const (
+	EvidenceRun  Evidence = "run"    // a lab: its steps run on real clusters (see State)
+	EvidenceLint Evidence = "linted" // no lab: its code was linted against today's tools, never run
+	EvidenceNone Evidence = "none"   // no lab and no code to check
+)
+
 // stateBadges are the calendar and list badges of each state.
 var stateIcons = map[State]string{
 	StateVerified:   "✓",
@@ -143,6 +155,10 @@ type Note struct {
 	Message  string `json:"message"`           // Markdown
 	Instead  string `json:"instead,omitempty"` // Markdown: the replacement, a code span unless it brings its own
 	Source   string `json:"source,omitempty"`  // an http(s) URL citing the rule; other sources are not links
+	// Lead says, for a known-stale block of an article without a lab
+	// (AddStale), what the finding means to a reader: "This command no
+	// longer works".
+	Lead string `json:"lead,omitempty"`
 }
 
 // AddLint attaches findings to the 2017 originals they are about (by the
@@ -155,21 +171,26 @@ func (m *Model) AddLint(findings []lint.Finding) {
 		if b == nil || b.Role != RoleOriginal {
 			continue
 		}
-		n := Note{Rule: string(f.Rule), Severity: string(f.Severity), Message: f.Message}
-		if n.Message == "" {
-			n.Message = n.Rule
-		}
-		if r := f.Replacement; r != "" {
-			n.Instead = r
-			if !strings.Contains(r, "`") {
-				n.Instead = "`" + r + "`"
-			}
-		}
-		if strings.HasPrefix(f.Source, "https://") || strings.HasPrefix(f.Source, "http://") {
-			n.Source = f.Source
-		}
-		b.Notes = append(b.Notes, n)
+		b.Notes = append(b.Notes, note(f))
 	}
+}
+
+// note is a finding as the page shows it.
+func note(f lint.Finding) Note {
+	n := Note{Rule: string(f.Rule), Severity: string(f.Severity), Message: f.Message}
+	if n.Message == "" {
+		n.Message = n.Rule
+	}
+	if r := f.Replacement; r != "" {
+		n.Instead = r
+		if !strings.Contains(r, "`") {
+			n.Instead = "`" + r + "`"
+		}
+	}
+	if strings.HasPrefix(f.Source, "https://") || strings.HasPrefix(f.Source, "http://") {
+		n.Source = f.Source
+	}
+	return n
 }
 
 // StepResult is a step's outcome in the newest run of its lab.
@@ -238,13 +259,20 @@ const (
 // diffContext is how many unchanged lines a diff keeps around a change.
 const diffContext = 2
 
-// Article is a tutorial's verification record.
+// Article is a tutorial's verification record, or (without a lab) what
+// lint knows about its steps (AddStale).
 type Article struct {
-	Path  string `json:"path"`
-	Lab   string `json:"lab,omitempty"`
-	State State  `json:"state"`
-	Icon  string `json:"icon"`  // ✓ ◐ ✗ ○
-	Badge string `json:"badge"` // calendar and list badge text
+	Path string `json:"path"`
+	Lab  string `json:"lab,omitempty"`
+	// Evidence is how far advent checked the article's steps.
+	Evidence Evidence `json:"evidence"`
+	// Stale is the number of known-outdated commands and manifests of an
+	// article without a lab, StaleLine the header's sentence about them.
+	Stale     int    `json:"stale,omitempty"`
+	StaleLine string `json:"stale_line,omitempty"`
+	State     State  `json:"state,omitempty"`
+	Icon      string `json:"icon"`  // ✓ ◐ ✗ ○
+	Badge     string `json:"badge"` // calendar and list badge text
 	// Coverage: "N of M steps verified on Kubernetes vX–vY (DATE); ...".
 	Coverage string `json:"coverage"`
 	// Counts behind Coverage.
@@ -752,7 +780,7 @@ func counted(s *lab.Step) bool { return s.Kind != lab.KindFile }
 // article computes a tutorial's record; on is the day end of life is
 // judged on (zero: not judged).
 func article(a *content.Article, l *lab.Lab, res *results, on time.Time) *Article {
-	ar := &Article{Path: a.Path, Lab: l.Name, State: StateUnverified}
+	ar := &Article{Path: a.Path, Lab: l.Name, Evidence: EvidenceRun, State: StateUnverified}
 	ff := res.firstFailing()
 	passed := false
 	for _, run := range res.runs {

@@ -328,9 +328,19 @@ func Model(root, results string, c *Content, lintOpts *lint.Options) (*page.Mode
 			return nil, err
 		}
 		m.AddLint(findings)
+		target, err := lintOpts.Target()
+		if err != nil {
+			return nil, err
+		}
+		m.AddStale(c.Articles, findings, page.Checked{Kubernetes: target.String(), Helm: HelmChecked, Date: time.Now()})
 	}
 	return m, nil
 }
+
+// HelmChecked is the Helm release the lint of articles without a lab
+// names in their header: its Helm rules are the commands Helm 4 no
+// longer has.
+const HelmChecked = "Helm 4"
 
 // hugoPos finds the "file:line:col" Hugo's errors quote.
 var hugoPos = regexp.MustCompile(`"([^"\n]+):(\d+):(\d+)": ([^\n]*)`)

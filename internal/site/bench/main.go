@@ -1,7 +1,7 @@
 // Command bench measures how long `advent build` takes against plain Hugo
 // of the same version, on the same corpus with the same layouts.
 //
-//	go run ./internal/site/bench [-articles 1000] [-runs 7] [-out artifacts/bench] [-keep]
+//	go run ./internal/site/bench [-articles 1000] [-imported 500] [-corpus real,generated,imported] [-runs 7] [-out artifacts/bench] [-keep]
 //	go run ./internal/site/bench -generate DIR [-articles 1000]   # the corpus only
 //
 // (`make bench` runs it.) It needs hyperfine and GNU time (/usr/bin/time).
@@ -14,6 +14,9 @@
 //   - generated: -articles articles made from the real ones (each a copy of
 //     a real article with a new title, date, day, year and lab name), 25 a
 //     year going back from 2019, same layouts;
+//   - imported: the real project plus -imported articles that `advent
+//     import` made from a generated Blogger export (articles without a
+//     lab: the build lints every block of each), same layouts;
 //
 // runs both commands with hyperfine after a warm-up run each: -runs
 // rounds of one run of each, alternating which goes first (the machine's
@@ -97,6 +100,8 @@ func main() {
 	out := flag.String("out", filepath.Join("artifacts", "bench"), "directory for the report and the hyperfine exports")
 	keep := flag.Bool("keep", false, "keep the temporary directory (binaries, corpora, outputs)")
 	only := flag.String("generate", "", "only write the generated corpus into this directory, and exit")
+	imported := flag.Int("imported", 500, "size of the imported corpus")
+	corpora := flag.String("corpus", "real,generated,imported", "the corpora to measure, comma-separated")
 	flag.Parse()
 	if *only != "" {
 		root, err := moduleRoot()
@@ -112,13 +117,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*articles, *runs, *out, *keep); err != nil {
+	if err := run(*articles, *imported, strings.Split(*corpora, ","), *runs, *out, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(articles, runs int, out string, keep bool) error {
+func run(articles, imported int, corpora []string, runs int, out string, keep bool) error {
 	for _, tool := range []string{"hyperfine", "/usr/bin/time"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s is not installed (apt-get install -y hyperfine time)", tool)
@@ -155,16 +160,34 @@ func run(articles, runs int, out string, keep bool) error {
 	if err := copyProject(root, real); err != nil {
 		return err
 	}
-	gen := filepath.Join(tmp, fmt.Sprintf("generated-%d", articles))
-	if err := copyProject(root, gen); err != nil {
-		return err
-	}
-	if err := generate(real, gen, articles); err != nil {
-		return err
+	type corpus struct{ name, dir string }
+	var measured []corpus
+	for _, c := range corpora {
+		switch c {
+		case "real":
+			measured = append(measured, corpus{"real", real})
+		case "generated":
+			gen := filepath.Join(tmp, fmt.Sprintf("generated-%d", articles))
+			if err := copyProject(root, gen); err != nil {
+				return err
+			}
+			if err := generate(real, gen, articles); err != nil {
+				return err
+			}
+			measured = append(measured, corpus{fmt.Sprintf("generated-%d", articles), gen})
+		case "imported":
+			imp := filepath.Join(tmp, fmt.Sprintf("imported-%d", imported))
+			if err := importedCorpus(root, imp, imported); err != nil {
+				return err
+			}
+			measured = append(measured, corpus{fmt.Sprintf("imported-%d", imported), imp})
+		default:
+			return fmt.Errorf("-corpus %q: want real, generated or imported", c)
+		}
 	}
 
 	rep := report{When: time.Now().UTC(), Hugo: strings.TrimSpace(string(hv)), CPUs: cpus(), Target: Target}
-	for _, c := range []struct{ name, dir string }{{"real", real}, {fmt.Sprintf("generated-%d", articles), gen}} {
+	for _, c := range measured {
 		r, err := bench(bin, c.name, c.dir, tmp, out, runs)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
