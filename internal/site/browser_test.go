@@ -321,6 +321,18 @@ func TestBrowser(t *testing.T) {
 
 	checkReaderFixes(t, tab, srv.URL)
 	checkConsole("reader fixes")
+	// Every internal link resolves: badges' and status lines' links to the
+	// About pages, and lint findings' sources in the originals.
+	checkLinks(t, out)
+	checkSearchIndex(t, out)
+	checkReadings(t, tab, srv.URL)
+	checkConsole("readings")
+	checkReadingsWithoutJS(t, tab, srv.URL)
+	checkEveryPageLists(t, tab, srv.URL, out)
+	checkCalendarFits(t, tab, srv.URL)
+	checkSnippets(t, tab, srv.URL)
+	screenshotReadingPages(t, tab, srv.URL)
+	checkConsole("pages")
 	checkEveryPageWithAxe(t, tab, srv.URL, out)
 }
 
