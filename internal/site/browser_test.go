@@ -341,7 +341,7 @@ func TestBrowser(t *testing.T) {
 // page twice (light and dark), hence the long timeout.
 func newTab(t *testing.T, exe string, problems *consoleProblems) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	t.Cleanup(cancel)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(exe),
