@@ -468,3 +468,34 @@ func checkDay9CurrentReading(t *testing.T, tab context.Context, base string) {
 		t.Errorf("day 9: a sentence introduces nothing: %q", d)
 	}
 }
+
+// checkListDetector shows that orderedListProblems finds what broke day
+// 9's list (each item a list of its own inside a changed span: "1. 1. 2.
+// 2.") and a list that restarts after a code block, and passes a list that
+// continues after one.
+func checkListDetector(t *testing.T, tab context.Context) {
+	t.Helper()
+	const broken = `<main><p><span class="changed"><del><ol><li>Sign up</li></ol></del> <ins><ol><li>Install Docker</li></ol></ins></span>
+<span class="changed"><del><ol start="2"><li>Install awscli</li></ol></del></span></p>
+<ol><li>one</li><li>two</li></ol><div class="code-block"><pre>x</pre></div><ol start="2"><li>again two</li></ol>
+<h2>next</h2><ol><li>a</li></ol><div class="code-block"><pre>y</pre></div><ol start="2"><li>b</li></ol></main>`
+	if err := chromedp.Do(tab, chromedp.Navigate("data:text/html,"+strings.ReplaceAll(broken, "#", "%23"))); err != nil {
+		t.Fatal(err)
+	}
+	var bad []string
+	if err := json.Unmarshal([]byte(evalString(t, tab, "list detector", orderedListProblems)), &bad); err != nil {
+		t.Fatal(err)
+	}
+	// The parser moves the first <ol> out of the paragraph: it then
+	// follows as a list restarting at 1 right after another.
+	want := []string{"list inside prose", "list inside prose", "numbering starts again at 1", "restarts at 2 after 2"}
+	got := strings.Join(bad, "\n")
+	for _, w := range want {
+		if strings.Count(got, w) < strings.Count(strings.Join(want, "\n"), w) {
+			t.Errorf("the ordered-list check missed %q; it found:\n%s", w, got)
+		}
+	}
+	if len(bad) != len(want) {
+		t.Errorf("the ordered-list check found %d problems, want %d:\n%s", len(bad), len(want), got)
+	}
+}
