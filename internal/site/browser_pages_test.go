@@ -439,7 +439,8 @@ var staleDay9 = []string{
 
 // checkDay9CurrentReading checks that day 9's current reading shows none
 // of staleDay9 and ends no paragraph or list item with a colon that
-// introduces nothing (the Conclusion's dangling "including:").
+// introduces nothing (followed by a heading, a paragraph or nothing, as the
+// Conclusion's "including:" was).
 func checkDay9CurrentReading(t *testing.T, tab context.Context, base string) {
 	t.Helper()
 	if err := chromedp.Do(tab, chromedp.Navigate(base+readingPages[2]), chromedp.WaitVisible(chromedp.CSS(".reading-toggle"))); err != nil {
@@ -454,11 +455,11 @@ func checkDay9CurrentReading(t *testing.T, tab context.Context, base string) {
 			t.Errorf("day 9's current reading still shows the 2017 instruction %q", s)
 		}
 	}
-	dangling := evalString(t, tab, "dangling colons", `JSON.stringify(Array.from(document.querySelectorAll(".article-body p, .article-body li")).filter(e => {
+	dangling := evalString(t, tab, "dangling colons", `JSON.stringify(Array.from(document.querySelectorAll(".article-body > p, .article-body > .changed, .article-body li")).filter(e => {
 		if (e.getClientRects().length === 0 || !/:\s*$/.test(e.innerText)) return false;
 		let next = e.nextElementSibling;
 		while (next && next.getClientRects().length === 0) next = next.nextElementSibling;
-		return !next || /^H[1-6]$/.test(next.tagName);
+		return !next || /^(H[1-6]|P)$/.test(next.tagName);
 	}).map(e => e.innerText.slice(-80)))`)
 	var ds []string
 	if err := json.Unmarshal([]byte(dangling), &ds); err != nil {

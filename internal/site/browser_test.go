@@ -328,6 +328,7 @@ func TestBrowser(t *testing.T) {
 	checkReadings(t, tab, srv.URL)
 	checkConsole("readings")
 	checkReadingsWithoutJS(t, tab, srv.URL)
+	checkDay9CurrentReading(t, tab, srv.URL)
 	checkListDetector(t, tab)
 	checkEveryPageLists(t, tab, srv.URL, out)
 	checkCalendarFits(t, tab, srv.URL)
