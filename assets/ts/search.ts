@@ -97,7 +97,30 @@ export function search(index: Prepared[], query: string): Hit[] {
   return hits;
 }
 
-function snippet(e: Entry, terms: string[]): string {
+/**
+ * The text around index at: from about `before` characters before it to
+ * about `after` characters after it, cut at word boundaries (never inside
+ * the word at `at`), with "…" where the text goes on.
+ */
+export function wordSlice(text: string, at: number, before: number, after: number): string {
+  const isSpace = (c: string | undefined) => c === undefined || /\s/.test(c);
+  let start = Math.max(0, at - before);
+  if (!isSpace(text[start - 1])) {
+    const next = text.slice(start, at).search(/\s/);
+    if (next >= 0) start += next + 1;
+    else while (start > 0 && !isSpace(text[start - 1])) start--; // the word at `at`
+  }
+  let end = Math.min(text.length, at + after);
+  if (!isSpace(text[end])) {
+    let back = end;
+    while (back > at && !isSpace(text[back - 1])) back--;
+    if (back > at) end = back;
+  }
+  const body = text.slice(start, end).trim();
+  return (start > 0 ? "…" : "") + body + (end < text.length ? "…" : "");
+}
+
+export function snippet(e: Entry, terms: string[]): string {
   const text = e.summary || e.content || "";
   const lower = text.toLowerCase();
   const content = e.content || "";
@@ -105,11 +128,10 @@ function snippet(e: Entry, terms: string[]): string {
     if (lower.includes(t)) break;
     const i = content.toLowerCase().indexOf(t);
     if (i >= 0) {
-      const start = Math.max(0, i - 60);
-      return (start > 0 ? "…" : "") + content.slice(start, i + 120).trim() + "…";
+      return wordSlice(content, i, 60, 120);
     }
   }
-  return text.length > 180 ? text.slice(0, 180).trim() + "…" : text;
+  return text.length > 180 ? wordSlice(text, 0, 0, 180) : text;
 }
 
 function escapeRegExp(s: string): string {

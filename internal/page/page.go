@@ -155,6 +155,9 @@ type Note struct {
 	Message  string `json:"message"`           // Markdown
 	Instead  string `json:"instead,omitempty"` // Markdown: the replacement, a code span unless it brings its own
 	Source   string `json:"source,omitempty"`  // an http(s) URL citing the rule; other sources are not links
+	// Help is a source on this site ("/about/writing-labs/#fences" in
+	// the finding), relative to the site's root: "about/writing-labs/#fences".
+	Help string `json:"help,omitempty"`
 	// Lead says, for a known-stale block of an article without a lab
 	// (AddStale), what the finding means to a reader: "This command no
 	// longer works".
@@ -187,8 +190,11 @@ func note(f lint.Finding) Note {
 			n.Instead = "`" + r + "`"
 		}
 	}
-	if strings.HasPrefix(f.Source, "https://") || strings.HasPrefix(f.Source, "http://") {
-		n.Source = f.Source
+	switch src := f.Source; {
+	case strings.HasPrefix(src, "https://") || strings.HasPrefix(src, "http://"):
+		n.Source = src
+	case strings.HasPrefix(src, "/about/"):
+		n.Help = strings.TrimPrefix(src, "/")
 	}
 	return n
 }
@@ -197,9 +203,13 @@ func note(f lint.Finding) Note {
 type StepResult struct {
 	Status report.Status `json:"status"` // report status; unchanged shows as pass
 	Text   string        `json:"text"`   // "Passed: output compared", "Ran without an output check", ...
-	// Line is the sentence the page shows: Text, the version, the reason
-	// and the step's record.
+	// Line is the sentence the page shows: Text, the versions, the reason
+	// and the step's record. Rest is Line after Text, so that a page can
+	// link Text to Help, the site page that explains the status
+	// ("about/verification/#passed", relative to the site's root).
 	Line    string `json:"line"`
+	Rest    string `json:"rest"`
+	Help    string `json:"help"`
 	Version string `json:"version,omitempty"`
 	Date    string `json:"date,omitempty"` // the run's start, RFC 3339
 	Reason  string `json:"reason,omitempty"`
@@ -273,8 +283,11 @@ type Article struct {
 	State     State  `json:"state,omitempty"`
 	Icon      string `json:"icon"`  // ✓ ◐ ✗ ○
 	Badge     string `json:"badge"` // calendar and list badge text
-	// Coverage: "N of M steps verified on Kubernetes vX–vY (DATE); ...".
+	// Coverage: "N of M steps verified on Kubernetes vX and vY (DATE); ...".
 	Coverage string `json:"coverage"`
+	// Help is the site page that explains the states and statuses,
+	// relative to the site's root.
+	Help string `json:"help"`
 	// Counts behind Coverage.
 	Steps       int      `json:"steps"`
 	Verified    int      `json:"verified"`
@@ -518,18 +531,56 @@ func stepBlock(blk *Block, b *content.Block, l *lab.Lab, s *lab.Step, res *resul
 		}
 	}
 	r.Text = statusText(r.Status, blk.Check, rs)
-	r.Line = r.Text
-	if r.Version != "" {
-		r.Line += " on Kubernetes " + r.Version
+	r.Help = statusHelp(r.Status, blk.Check)
+	// Every version the step ran on when they agree; else the newest
+	// (VersionsLine then says each version's status).
+	if vs := ranOn(blk.Versions); blk.VersionsLine == "" && len(vs) > 0 {
+		r.Rest = " on " + versionList(vs)
+	} else if r.Version != "" {
+		r.Rest = " on Kubernetes " + r.Version
 	}
 	if r.Reason != "" {
-		r.Line += ": " + r.Reason
+		r.Rest += ": " + r.Reason
 	}
-	r.Line += "."
+	r.Rest += "."
 	if r.Record != "" {
-		r.Line += " Record: " + r.Record + "."
+		r.Rest += " Record: " + r.Record + "."
 	}
+	r.Line = r.Text + r.Rest
 	blk.Result = r
+}
+
+// ranOn is the versions of vs the step ran on (passed or failed).
+func ranOn(vs []VersionStatus) []string {
+	var out []string
+	for _, v := range vs {
+		if v.Version != "" && (v.Status == report.Pass || v.Status == report.Fail) {
+			out = append(out, v.Version)
+		}
+	}
+	return out
+}
+
+// Help pages: the site's explanation of verification and of writing labs,
+// relative to the site's root (content/about/).
+const (
+	HelpVerification = "about/verification/"
+	HelpWritingLabs  = "about/writing-labs/"
+)
+
+// statusHelp is the part of HelpVerification that explains a status.
+func statusHelp(status report.Status, c Check) string {
+	anchor := map[report.Status]string{
+		report.Pass: "passed", report.Fail: "failed", report.NotVerified: "not-verified",
+		report.Skipped: "skipped", report.NotRun: "not-run",
+	}[status]
+	if status == report.Pass && c == CheckExit {
+		anchor = "no-output-check"
+	}
+	if anchor == "" {
+		anchor = "statuses"
+	}
+	return HelpVerification + "#" + anchor
 }
 
 // statusWords are the per-version words of versionsLine.
@@ -780,7 +831,7 @@ func counted(s *lab.Step) bool { return s.Kind != lab.KindFile }
 // article computes a tutorial's record; on is the day end of life is
 // judged on (zero: not judged).
 func article(a *content.Article, l *lab.Lab, res *results, on time.Time) *Article {
-	ar := &Article{Path: a.Path, Lab: l.Name, Evidence: EvidenceRun, State: StateUnverified}
+	ar := &Article{Path: a.Path, Lab: l.Name, Evidence: EvidenceRun, State: StateUnverified, Help: HelpVerification + "#statuses"}
 	ff := res.firstFailing()
 	passed := false
 	for _, run := range res.runs {
@@ -904,7 +955,7 @@ func coverage(ar *Article, res *results) string {
 	// and say where the lab passes.
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d of %d steps verified", ar.Verified, ar.Steps)
-	vs := versionRange(ar.Passing)
+	vs := versionList(ar.Passing)
 	if len(ar.Failing) > 0 && res.newest.Kubernetes != "" {
 		vs = "Kubernetes " + res.newest.Kubernetes
 	}
@@ -934,14 +985,15 @@ func coverage(ar *Article, res *results) string {
 		}
 	}
 	if len(ar.Failing) > 0 && len(ar.Passing) > 0 {
-		fmt.Fprintf(&b, "; the lab passes on %s", versionRange(ar.Passing))
+		fmt.Fprintf(&b, "; the lab passes on %s", versionList(ar.Passing))
 	}
 	b.WriteString(".")
 	return b.String()
 }
 
-// versionRange is "Kubernetes vX–vY" for versions in order.
-func versionRange(vs []string) string {
+// versionList names every version of vs, in order: "Kubernetes v1.35.4
+// and v1.37.2" (a range would claim the versions between).
+func versionList(vs []string) string {
 	var named []string
 	for _, v := range vs {
 		if v != "" {
@@ -954,7 +1006,7 @@ func versionRange(vs []string) string {
 	case 1:
 		return "Kubernetes " + named[0]
 	}
-	return "Kubernetes " + named[0] + "–" + named[len(named)-1]
+	return "Kubernetes " + strings.Join(named[:len(named)-1], ", ") + " and " + named[len(named)-1]
 }
 
 func uniq(s []string) []string {

@@ -191,7 +191,7 @@ func TestStates(t *testing.T) {
 		{"versions ordered by semver, not by string", []*report.Run{
 			run("v1.9.0", "2026-11-29T01:00:00Z", report.Pass, steps(l, report.Pass, allPass)),
 			run("v1.10.0", "2026-11-30T01:00:00Z", report.Pass, steps(l, report.Pass, allPass)),
-		}, page.StateVerified, "5 of 5 steps verified on Kubernetes v1.9.0–v1.10.0 (November 30, 2026, online); 2 ran without an output check."},
+		}, page.StateVerified, "5 of 5 steps verified on Kubernetes v1.9.0 and v1.10.0 (November 30, 2026, online); 2 ran without an output check."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := report.Store{}
@@ -256,8 +256,19 @@ func TestBrokeAndFirstFailing(t *testing.T) {
 	if got := b.VersionsLine; got != "By Kubernetes version: v1.33.2 passed, v1.34.1 failed, v1.35.0 failed." {
 		t.Errorf("versions line: %q", got)
 	}
-	if got := m.Blocks[page.Key("content/2000/01-test.md", 24)].VersionsLine; got != "" {
+	if got := b.Result.Line; got != "Failed on Kubernetes v1.34.1." {
+		t.Errorf("status line of a step whose versions disagree: %q", got)
+	}
+	if got := b.Result.Help; got != page.HelpVerification+"#failed" {
+		t.Errorf("help of a failed step: %q", got)
+	}
+	same := m.Blocks[page.Key("content/2000/01-test.md", 24)]
+	if got := same.VersionsLine; got != "" {
 		t.Errorf("a step that passed on every version has a versions line: %q", got)
+	}
+	// A step with the same status everywhere names every version it ran on.
+	if r := same.Result; r.Line != r.Text+" on Kubernetes v1.33.2, v1.34.1 and v1.35.0." || r.Rest != strings.TrimPrefix(r.Line, r.Text) {
+		t.Errorf("status line of a step that passed on every version: %q (rest %q)", r.Line, r.Rest)
 	}
 }
 
@@ -364,7 +375,7 @@ func TestElisionCountsTheRunsLines(t *testing.T) {
 // A lint finding goes to the 2017 original at its path and fence line, as
 // the page shows it: the message (the rule when it has none), the
 // replacement as a code span unless it brings its own, and the source
-// only when it is a web address. A finding about another block, or about
+// only when it is a web address or a page of the site's About section. A finding about another block, or about
 // no block of the model, is left out.
 func TestAddLint(t *testing.T) {
 	arts, labs := parse(t, article)
@@ -374,13 +385,15 @@ func TestAddLint(t *testing.T) {
 			Message: "`kubectl run` makes a Pod", Replacement: "kubectl create deployment x", Source: "https://example.org/run"},
 		{Path: "content/2000/01-test.md", Line: 8, BlockLine: 7, Rule: "helm-init", Severity: lint.SeverityWarning,
 			Replacement: "nothing: use `helm repo add`", Source: "internal/lint/rules.go"},
+		{Path: "content/2000/01-test.md", Line: 8, BlockLine: 7, Rule: "fence", Message: "m", Source: "/about/writing-labs/#fences"},
 		{Path: "content/2000/01-test.md", Line: 3, BlockLine: 3, Rule: "decoy-line", Message: "not a fence"},
 		{Path: "content/2000/01-test.md", Line: 14, BlockLine: 13, Rule: "decoy-step", Message: "a step, not an original"},
 		{Path: "content/2000/02-other.md", Line: 8, BlockLine: 7, Rule: "decoy-path", Message: "another file"},
 	})
 	got, _ := json.Marshal(m.Blocks[page.Key("content/2000/01-test.md", 7)].Notes)
 	want := `[{"rule":"kubectl-run-deployment","severity":"error","message":"` + "`kubectl run`" + ` makes a Pod","instead":"` + "`kubectl create deployment x`" + `","source":"https://example.org/run"},` +
-		`{"rule":"helm-init","severity":"warning","message":"helm-init","instead":"nothing: use ` + "`helm repo add`" + `"}]`
+		`{"rule":"helm-init","severity":"warning","message":"helm-init","instead":"nothing: use ` + "`helm repo add`" + `"},` +
+		`{"rule":"fence","message":"m","help":"about/writing-labs/#fences"}]`
 	if string(got) != want {
 		t.Errorf("notes of the original:\n got %s\nwant %s", got, want)
 	}

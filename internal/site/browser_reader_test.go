@@ -145,7 +145,7 @@ func checkReaderFixes(t *testing.T, tab context.Context, base string) {
 		}
 		return v
 	}
-	if err := chromedp.Do(tab, chromedp.Navigate(base+"/2017/05-helm-chart/"), chromedp.WaitVisible(chromedp.CSS(".code-block"))); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(base+"/2017/05-helm-chart/"), chromedp.WaitVisible(chromedp.CSS(".code-block[data-step]"))); err != nil {
 		t.Fatal(err)
 	}
 

@@ -321,6 +321,20 @@ func TestBrowser(t *testing.T) {
 
 	checkReaderFixes(t, tab, srv.URL)
 	checkConsole("reader fixes")
+	// Every internal link resolves: badges' and status lines' links to the
+	// About pages, and lint findings' sources in the originals.
+	checkLinks(t, out)
+	checkSearchIndex(t, out)
+	checkReadings(t, tab, srv.URL)
+	checkConsole("readings")
+	checkReadingsWithoutJS(t, tab, srv.URL)
+	checkDay9CurrentReading(t, tab, srv.URL)
+	checkListDetector(t, tab)
+	checkEveryPageLists(t, tab, srv.URL, out)
+	checkCalendarFits(t, tab, srv.URL)
+	checkSnippets(t, tab, srv.URL)
+	screenshotReadingPages(t, tab, srv.URL)
+	checkConsole("pages")
 	checkEveryPageWithAxe(t, tab, srv.URL, out)
 }
 
@@ -329,7 +343,7 @@ func TestBrowser(t *testing.T) {
 // page twice (light and dark), hence the long timeout.
 func newTab(t *testing.T, exe string, problems *consoleProblems) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	t.Cleanup(cancel)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(exe),

@@ -26,8 +26,10 @@ import (
 )
 
 // maxPageWeight is the budget of an article page: its HTML plus the CSS
-// and JavaScript it references, before compression.
-const maxPageWeight = 100_000
+// and JavaScript it references, before compression. The heaviest page (day
+// 5, every step verified on two versions) carries 31 status lines that
+// link to the About page and the two readings' control and styles.
+const maxPageWeight = 105_000
 
 var shared struct {
 	once sync.Once

@@ -136,7 +136,7 @@ func TestVerifiedFromResults(t *testing.T) {
 	}
 	for _, want := range []string{
 		"4 of 5 steps verified",
-		"on Kubernetes v1.33.4–v1.34.1",
+		"on Kubernetes v1.33.4 and v1.34.1",
 		"(November 21, 2026, air-gapped with stand-in images: httpd:alpine, nginx:alpine)",
 		"1 not verified",
 	} {
@@ -158,8 +158,17 @@ func TestVerifiedFromResults(t *testing.T) {
 		t.Errorf("steps on the page: %v, want %v", got, want)
 	}
 	for _, st := range findAll(doc, sel("", "step-status")) {
-		if !strings.Contains(text(st), "on Kubernetes v1.34.1") {
+		if attrOr(st, "data-status") == "pass" && !strings.Contains(text(st), "on Kubernetes v1.33.4 and v1.34.1") {
+			t.Errorf("step status %q does not name every Kubernetes version it ran on", text(st))
+		}
+		if !strings.Contains(text(st), "v1.34.1") {
 			t.Errorf("step status %q does not name the Kubernetes version of the newest run", text(st))
+		}
+		if st.Data != "p" {
+			continue // the summary of a hidden step: no link inside a control
+		}
+		if a := find(st, sel("a", "")); a == nil || !strings.HasPrefix(attrOr(a, "href"), "/about/verification/#") {
+			t.Errorf("step status %q does not link to the page that explains it", text(st))
 		}
 	}
 	if n := find(doc, sel("", "broke-notice")); n != nil {
@@ -181,7 +190,7 @@ func TestVerifiedFromResults(t *testing.T) {
 				t.Errorf("%s: step %q shows %q, want pass", a.Path, step, status)
 			}
 		}
-		if v, _ := verification(t, doc); !strings.Contains(text(v), "Kubernetes v1.33.4–v1.34.1") || !strings.Contains(text(v), ", online)") {
+		if v, _ := verification(t, doc); !strings.Contains(text(v), "Kubernetes v1.33.4 and v1.34.1") || !strings.Contains(text(v), ", online)") {
 			t.Errorf("%s: badge %q", a.Path, text(v))
 		}
 	}
