@@ -284,6 +284,19 @@ func (l *Lab) check(p, dirName string) error {
 		if err := ValidName(NameContainer, c.Name); err != nil {
 			bad("%v", err)
 		}
+		if err := ValidImage(c.Image); err != nil {
+			bad("container %q: %v", c.Name, err)
+		}
+	}
+	for _, img := range l.Env.Images {
+		if err := ValidImage(img); err != nil {
+			bad("%v", err)
+		}
+	}
+	for _, t := range l.Env.Tools {
+		if err := ValidTool(t); err != nil {
+			bad("%v", err)
+		}
 	}
 	for _, s := range l.Steps {
 		if s.Path != "" {
