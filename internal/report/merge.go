@@ -123,8 +123,14 @@ func (st Store) Labs() []string {
 }
 
 // Write writes the store into dir as <lab>.json files (Schema v2, records
-// computed) and removes no other file.
+// computed) and removes no other file. A lab name that is not one (it
+// would be a path out of dir) is a FormatError, and nothing is written.
 func (st Store) Write(dir string) error {
+	for _, n := range st.Labs() {
+		if err := lab.ValidName(lab.NameLab, n); err != nil {
+			return &FormatError{Path: dir, Msg: "results for " + err.Error()}
+		}
+	}
 	for _, n := range st.Labs() {
 		if err := Write(Path(dir, n), st[n]); err != nil {
 			return err
