@@ -175,3 +175,23 @@ func BenchmarkMerge5MB(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak>>20), "MiB-sys")
 }
+
+// A results file with more runs than Kubernetes versions could be is
+// refused: each run merged costs a pass over the others (95,525 runs in a
+// 5 MB file took minutes to merge).
+func TestParseRefusesTooManyRuns(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"schema":"advent.results/v2","lab":"x","runs":[`)
+	for i := range MaxRuns + 1 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"kubernetes":"v1.%d.0","status":"pass","steps":[]}`, i)
+	}
+	b.WriteString("]}")
+	_, err := Parse("x.json", []byte(b.String()))
+	var fe *FormatError
+	if !errors.As(err, &fe) || fe.Msg != "101 runs: a results file holds one run per Kubernetes version, at most 100" {
+		t.Fatalf("err = %v, want the FormatError on the runs", err)
+	}
+}

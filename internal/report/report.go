@@ -275,8 +275,15 @@ func Parse(path string, b []byte) (*File, error) {
 	if f.Schema != Schema && f.Schema != SchemaV1 {
 		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("schema %q, want %q (or %q)", f.Schema, Schema, SchemaV1)}
 	}
+	if len(f.Runs) > MaxRuns {
+		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("%d runs: a results file holds one run per Kubernetes version, at most %d", len(f.Runs), MaxRuns)}
+	}
 	return &f, nil
 }
+
+// MaxRuns bounds the runs of one results file (one per Kubernetes
+// version): merging a run costs a pass over the file's runs.
+const MaxRuns = 100
 
 // FormatError is a file that is not a results file.
 type FormatError struct {
