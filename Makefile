@@ -47,12 +47,15 @@ test-short:
 # Two passes: the first builds every test binary in parallel and runs the
 # unit tests; the second runs everything, Docker and browser tests included,
 # one package at a time, because their leak checks compare snapshots of the
-# whole Docker engine.
+# whole Docker engine. Between them, fuzzing: -fuzzminimizetime bounds the
+# minimizing of each new input (60 s by default, longer than -fuzztime, so
+# the fuzzer would spend its time minimizing instead of executing).
 unit: $(ADVENT)
 	mkdir -p $(ARTIFACTS)
 	$(GO) vet ./...
-	$(GO) test -short -count=1 ./...
-	$(GO) test -run '^$$' -fuzz FuzzExtract -fuzztime 20s ./internal/lab
+	$(GO) test -short -count=1 -shuffle=on ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime 20s -fuzzminimizetime 5s ./internal/lab
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s -fuzzminimizetime 5s ./internal/report
 	ADVENT_ARTIFACTS=$(abspath $(ARTIFACTS)) $(GO) test -p 1 -count=1 -timeout 75m ./...
 
 check: $(ADVENT)

@@ -34,7 +34,7 @@ func demoProject(t *testing.T, answer string) string {
 }
 
 func withFakeBackend(t *testing.T) *runnertest.Fake {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	saved := newBackend
 	newBackend = func(context.Context, *env, backendOptions) (runner.Backend, error) { return f, nil }
 	t.Cleanup(func() { newBackend = saved })

@@ -5,11 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sysadvent/advent/internal/diag"
+	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/xexec"
 )
@@ -86,7 +87,7 @@ func runResultsMerge(e *env, f *resultsMergeFlags, args []string) error {
 		pub.Add(f)
 	}
 	if err := pub.Write(into); err != nil {
-		return err
+		return inputError(err)
 	}
 	for _, n := range pub.Labs() {
 		f := pub[n]
@@ -136,33 +137,85 @@ func runResultsPull(e *env, f *resultsPullFlags, args []string) error {
 		}
 		return fmt.Errorf("fetch the published results: %w", err)
 	}
-	names, err := git("ls-tree", "--name-only", "FETCH_HEAD")
+	files, err := fetchedResults(e, remote+"/"+branch)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	// Every file was validated above: now they are written, each through
+	// an os.Root of dir (never through a link).
+	for _, f := range files {
+		if err := report.WriteBytes(report.Path(dir, f.lab), f.data); err != nil {
+			return inputError(err)
+		}
 	}
-	n := 0
-	for _, name := range strings.Fields(names) {
-		if filepath.Ext(name) != ".json" || strings.ContainsAny(name, `/\`) {
+	fmt.Fprintf(e.stdout, "%d results files from %s/%s into %s\n", len(files), remote, branch, dir)
+	return nil
+}
+
+// pulledFile is a results file of the fetched branch, validated.
+type pulledFile struct {
+	lab  string
+	data []byte
+}
+
+// fetchedResults reads and validates every <lab>.json at the top of
+// FETCH_HEAD (from, "remote/branch", names it in errors): the lab name is
+// the project's, the entry a regular file of at most report.MaxFileSize
+// bytes holding that lab's results. Other files (a README) are left.
+func fetchedResults(e *env, from string) ([]pulledFile, error) {
+	// -z: names exactly as they are (no quoting of non-ASCII, no split at
+	// spaces); -l: sizes, checked before a blob is read.
+	tree, err := xexec.Command("git", "ls-tree", "-z", "-l", "FETCH_HEAD").WithTimeout(gitTimeout).OutputString(e.ctx)
+	if err != nil {
+		return nil, err
+	}
+	var files []pulledFile
+	var errs diag.List
+	for _, entry := range strings.Split(strings.TrimSuffix(tree, "\x00"), "\x00") {
+		meta, name, ok := strings.Cut(entry, "\t")
+		labName, isJSON := strings.CutSuffix(name, ".json")
+		if !ok || !isJSON {
 			continue
 		}
-		b, err := xexec.Command("git", "show", "FETCH_HEAD:"+name).WithTimeout(gitTimeout).Output(e.ctx)
+		where := from + ":" + name
+		f, err := pullFile(e, meta, name, labName, where)
+		if err != nil && !diag.IsInput(err) {
+			return nil, err
+		}
 		if err != nil {
-			return err
+			errs = errs.Append(err)
+			continue
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return err
-		}
-		n++
+		files = append(files, f)
 	}
-	// What was written must read as results.
-	if _, err := report.LoadStore(dir); err != nil {
-		return inputError(err)
+	return files, errs.Err()
+}
+
+// pullFile validates one entry of the tree (meta is ls-tree's "mode type
+// object size") and reads it.
+func pullFile(e *env, meta, name, labName, where string) (pulledFile, error) {
+	if err := lab.ValidName(lab.NameLab, labName); err != nil {
+		return pulledFile{}, diag.Errorf(where, 0, 0, "results file of %v", err)
 	}
-	fmt.Fprintf(e.stdout, "%d results files from %s/%s into %s\n", n, remote, branch, dir)
-	return nil
+	fields := strings.Fields(meta)
+	if len(fields) != 4 || fields[1] != "blob" || (fields[0] != "100644" && fields[0] != "100755") {
+		return pulledFile{}, diag.Errorf(where, 0, 0, "not a regular file (git tree entry %q)", meta)
+	}
+	if size, err := strconv.ParseInt(fields[3], 10, 64); err != nil || size > report.MaxFileSize {
+		return pulledFile{}, diag.Errorf(where, 0, 0, "%s bytes: a results file is at most %d bytes", fields[3], report.MaxFileSize)
+	}
+	b, err := xexec.Command("git", "show", fields[2]).WithTimeout(gitTimeout).Output(e.ctx)
+	if err != nil {
+		return pulledFile{}, err
+	}
+	f, err := report.Parse(where, b)
+	if err != nil {
+		return pulledFile{}, inputError(err)
+	}
+	if f.Lab != labName {
+		return pulledFile{}, diag.Errorf(where, 0, 0, "holds the results of lab %q: a results file is named for its lab", f.Lab)
+	}
+	return pulledFile{lab: labName, data: b}, nil
 }
 
 // resultsSummaryFlags is the flagpole of `results summary`.

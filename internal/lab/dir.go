@@ -122,25 +122,7 @@ func Drift(dir string, labs []*Lab) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	have := map[string][]byte{}
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == dir {
-				return fs.SkipAll
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		have[filepath.ToSlash(rel)] = b
-		return nil
-	})
+	have, links, err := readTree(dir)
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", dir, err)
 	}
@@ -157,6 +139,8 @@ func Drift(dir string, labs []*Lab) ([]string, error) {
 		h, inHave := have[name]
 		p := path.Join(filepath.ToSlash(dir), name)
 		switch {
+		case links[name]:
+			out = append(out, fmt.Sprintf("%s: a symbolic link (extraction writes regular files only; advent does not follow it)", p))
 		case !inHave:
 			out = append(out, fmt.Sprintf("%s: missing (extraction would write it)", p))
 		case !inWant:
@@ -166,6 +150,42 @@ func Drift(dir string, labs []*Lab) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// readTree reads the regular files under dir through an os.Root, by
+// slash-separated relative name; symbolic links are listed in links,
+// never followed. A missing dir is empty.
+func readTree(dir string) (have map[string][]byte, links map[string]bool, err error) {
+	have, links = map[string][]byte{}, map[string]bool{}
+	fi, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return have, links, nil
+	case err != nil:
+		return nil, nil, err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, nil, diag.Errorf(dir, 0, 0, "symbolic link: advent reads and writes labs only in a real directory; remove it")
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer root.Close()
+	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.Type()&fs.ModeSymlink != 0:
+			links[p] = true
+			have[p] = nil
+		case d.Type().IsRegular():
+			b, err := root.ReadFile(p)
+			have[p] = b
+			return err
+		}
+		return nil
+	})
+	return have, links, err
 }
 
 // Load reads labs/<name>/ back, with the content of file steps. The
@@ -178,12 +198,14 @@ func Load(dir, name string) (*Lab, error) {
 		return nil, diag.Usagef("%v", err)
 	}
 	p := filepath.Join(dir, name, ManifestName)
-	b, err := os.ReadFile(p)
+	root, err := openLab(dir, name)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("load lab %s: %w", name, ErrUnknownLab)
-		}
-		return nil, fmt.Errorf("load lab %s: %w", name, err)
+		return nil, err
+	}
+	defer root.Close()
+	b, err := readRegular(root, ManifestName, p)
+	if err != nil {
+		return nil, err
 	}
 	var l Lab
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -195,21 +217,50 @@ func Load(dir, name string) (*Lab, error) {
 	if err := l.check(p, name); err != nil {
 		return nil, err
 	}
-	root, err := os.OpenRoot(filepath.Join(dir, name))
-	if err != nil {
-		return nil, fmt.Errorf("load lab %s: %w", name, err)
-	}
-	defer root.Close()
 	for i := range l.Steps {
 		s := &l.Steps[i]
 		if s.Content == "" {
 			continue
 		}
-		if s.Data, err = root.ReadFile(s.Content); err != nil {
+		if s.Data, err = readRegular(root, s.Content, filepath.Join(dir, name, s.Content)); err != nil {
 			return nil, diag.Errorf(p, 0, 0, "step %q: content %s: %v", s.Name, s.Content, err)
 		}
 	}
 	return &l, nil
+}
+
+// openLab opens labs/<name> as an os.Root; it may not be a symbolic link.
+func openLab(dir, name string) (*os.Root, error) {
+	d := filepath.Join(dir, name)
+	fi, err := os.Lstat(d)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("load lab %s: %w", name, ErrUnknownLab)
+	case err != nil:
+		return nil, fmt.Errorf("load lab %s: %w", name, err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, diag.Errorf(d, 0, 0, "symbolic link: advent reads labs only from a real directory; remove it")
+	}
+	root, err := os.OpenRoot(d)
+	if err != nil {
+		return nil, fmt.Errorf("load lab %s: %w", name, err)
+	}
+	return root, nil
+}
+
+// readRegular reads name in root, which must be a regular file, not a
+// symbolic link (p is its path, for errors).
+func readRegular(root *os.Root, name, p string) ([]byte, error) {
+	fi, err := root.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && name == ManifestName:
+		return nil, fmt.Errorf("load lab %s: %w", filepath.Base(root.Name()), ErrUnknownLab)
+	case err != nil:
+		return nil, err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, diag.Errorf(p, 0, 0, "symbolic link: advent does not read labs through a link; run advent labs extract")
+	}
+	return root.ReadFile(name)
 }
 
 // check validates a loaded manifest (p is its path, for errors).
@@ -231,6 +282,19 @@ func (l *Lab) check(p, dirName string) error {
 	}
 	for _, c := range l.Env.Containers {
 		if err := ValidName(NameContainer, c.Name); err != nil {
+			bad("%v", err)
+		}
+		if err := ValidImage(c.Image); err != nil {
+			bad("container %q: %v", c.Name, err)
+		}
+	}
+	for _, img := range l.Env.Images {
+		if err := ValidImage(img); err != nil {
+			bad("%v", err)
+		}
+	}
+	for _, t := range l.Env.Tools {
+		if err := ValidTool(t); err != nil {
 			bad("%v", err)
 		}
 	}

@@ -663,11 +663,23 @@ func parseEnv(file string, b *content.Block) (*Env, error) {
 	for i, n := range env.Networks {
 		checkName(fmt.Sprintf("networks/%d/name", i), NameNetwork, n.Name, nets)
 	}
+	for i, img := range env.Images {
+		if err := ValidImage(img); err != nil {
+			bad(fmt.Sprintf("images/%d", i), "%v", err)
+		}
+	}
+	for i, t := range env.Tools {
+		if err := ValidTool(t); err != nil {
+			bad(fmt.Sprintf("tools/%d", i), "%v", err)
+		}
+	}
 	for i, c := range env.Containers {
 		key := fmt.Sprintf("containers/%d/", i)
 		checkName(key+"name", NameContainer, c.Name, names)
 		if c.Image == "" {
 			bad(key+"name", "container %q has no image", c.Name)
+		} else if err := ValidImage(c.Image); err != nil {
+			bad(key+"image", "%v", err)
 		}
 		for j, n := range c.Networks {
 			if !nets[n] {

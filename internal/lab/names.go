@@ -5,6 +5,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/distribution/reference"
 )
 
 // This file is the one place that turns names from the input (articles,
@@ -61,6 +63,31 @@ func WorkPath(p string, inContainer bool) error {
 	if rel == "" || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") ||
 		strings.ContainsAny(rel, "\\\x00") || strings.HasPrefix(rel, "/") {
 		return fmt.Errorf("path %q: want a clean relative path such as templates/service.yaml", p)
+	}
+	return nil
+}
+
+// ValidImage checks an image reference from a lab (env images, a
+// container's image): it becomes an argument of docker and kind, so it
+// must be a reference as Docker parses it (nginx:alpine,
+// registry.example.org/team/app@sha256:...), never something a command
+// would read as a flag (--privileged).
+func ValidImage(ref string) error {
+	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
+		return fmt.Errorf("image %q is not an image reference (%v): want e.g. nginx:1.27-alpine", ref, err)
+	}
+	return nil
+}
+
+// toolRE is a program name: what a lab's env block lists under tools is
+// looked up on PATH and in the tools directory.
+var toolRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+
+// ValidTool checks a tool name from a lab's env block: one program name,
+// no path and no flag.
+func ValidTool(name string) error {
+	if !toolRE.MatchString(name) || len(name) > maxName {
+		return fmt.Errorf("tool %q: name one program on PATH (letters, digits, '.', '_', '+', '-'; at most %d)", name, maxName)
 	}
 	return nil
 }

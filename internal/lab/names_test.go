@@ -88,3 +88,40 @@ func TestLoadChecksTheManifest(t *testing.T) {
 		t.Errorf("Load(../x) = %v, want an input error", err)
 	}
 }
+
+// TestLoadNeverReadsThroughALink: a manifest, a step's content or the
+// lab's directory that is a symbolic link is refused (an input error), so
+// a link in labs/ cannot make a lab read a file from elsewhere.
+func TestLoadNeverReadsThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	writeFile(t, secret, []byte("name: x\nsteps: []\n"))
+	manifest := "name: x\nsteps:\n  - name: a\n    kind: file\n    line: 1\n    path: a\n    content: files/01/a\n"
+	for _, c := range []struct{ name, link, want string }{
+		{"manifest", "x/" + lab.ManifestName, "lab.yaml: symbolic link"},
+		{"content", "x/files/01/a", "files/01/a: symbolic link"},
+		{"directory", "x", "x: symbolic link"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			labs := filepath.Join(dir, c.name)
+			if c.link != "x/"+lab.ManifestName && c.link != "x" {
+				writeFile(t, filepath.Join(labs, "x", lab.ManifestName), []byte(manifest))
+			}
+			link := filepath.Join(labs, filepath.FromSlash(c.link))
+			if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			target := secret
+			if c.link == "x" {
+				target = filepath.Join(dir, "content", "x")
+			}
+			if err := os.Symlink(target, link); err != nil {
+				t.Fatal(err)
+			}
+			_, err := lab.Load(labs, "x")
+			if err == nil || !strings.Contains(err.Error(), c.want) || !diag.IsInput(err) {
+				t.Errorf("Load: %v\nwant an input error containing %q", err, c.want)
+			}
+		})
+	}
+}

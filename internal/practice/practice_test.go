@@ -49,7 +49,7 @@ func run(t *testing.T, l *lab.Lab, state string, input ...string) (string, error
 	t.Helper()
 	out := &typist{}
 	opts := Options{
-		Runner:   runner.Options{Backend: runnertest.New(), WorkDir: t.TempDir(), RetryInterval: 10 * time.Millisecond},
+		Runner:   runner.Options{Backend: runnertest.New(t.TempDir()), WorkDir: t.TempDir(), RetryInterval: 10 * time.Millisecond},
 		In:       strings.NewReader(strings.Join(input, "\n") + "\n"),
 		Out:      out,
 		StateDir: state,
@@ -156,7 +156,7 @@ func TestResetStartsOver(t *testing.T) {
 func TestAutoRunsHandsOff(t *testing.T) {
 	out := &typist{}
 	err := Run(context.Background(), testLab(), Options{
-		Runner: runner.Options{Backend: runnertest.New(), WorkDir: t.TempDir()},
+		Runner: runner.Options{Backend: runnertest.New(t.TempDir()), WorkDir: t.TempDir()},
 		In:     strings.NewReader(""), Out: out, StateDir: t.TempDir(), Auto: true,
 	})
 	if err != nil {
@@ -223,7 +223,7 @@ func TestRetryWaitEndsWithTheContext(t *testing.T) {
 	l.Steps[0].Commands[0].Expect = []string{"never"}
 	out := &typist{}
 	opts := Options{
-		Runner:   runner.Options{Backend: runnertest.New(), WorkDir: t.TempDir(), RetryInterval: 30 * time.Second},
+		Runner:   runner.Options{Backend: runnertest.New(t.TempDir()), WorkDir: t.TempDir(), RetryInterval: 30 * time.Second},
 		In:       strings.NewReader("\n"),
 		Out:      out,
 		StateDir: t.TempDir(),

@@ -22,7 +22,7 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("ADVENT_PRACTICE_CHILD") == "1" {
 		err := practice.Run(context.Background(), shellLab(), practice.Options{
-			Runner: runner.Options{Backend: runnertest.New(), WorkDir: os.Getenv("ADVENT_PRACTICE_WORK"), RetryInterval: 100 * time.Millisecond},
+			Runner: runner.Options{Backend: runnertest.New(os.Getenv("ADVENT_PRACTICE_WORK")), WorkDir: os.Getenv("ADVENT_PRACTICE_WORK"), RetryInterval: 100 * time.Millisecond},
 			In:     os.Stdin, Out: os.Stdout, StateDir: os.Getenv("ADVENT_PRACTICE_WORK"), Shell: true,
 		})
 		fmt.Printf("PRACTICE-EXIT=%v\n", err)

@@ -39,9 +39,13 @@ type Store map[string]*File
 
 // LoadStore reads every *.json results file under dir (recursively: a
 // directory of CI artefacts works too) and merges the files of one lab. A
-// missing dir is an empty store.
+// missing dir is an empty store. A symbolic link (dir itself or in it) is
+// a FormatError: results are never read through a link.
 func LoadStore(dir string) (Store, error) {
 	st := Store{}
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, &FormatError{Path: dir, Msg: "symbolic link: advent neither reads nor writes results through a link; name the directory itself"}
+	}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == dir && os.IsNotExist(err) {
@@ -52,8 +56,11 @@ func LoadStore(dir string) (Store, error) {
 		if d.IsDir() || filepath.Ext(path) != ".json" {
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return &FormatError{Path: path, Msg: "symbolic link in the results: copy the file instead"}
+		}
 		f, err := Read(path)
-		if err != nil {
+		if err != nil || f == nil {
 			return err
 		}
 		if err := lab.ValidName(lab.NameLab, f.Lab); err != nil {
@@ -116,8 +123,14 @@ func (st Store) Labs() []string {
 }
 
 // Write writes the store into dir as <lab>.json files (Schema v2, records
-// computed) and removes no other file.
+// computed) and removes no other file. A lab name that is not one (it
+// would be a path out of dir) is a FormatError, and nothing is written.
 func (st Store) Write(dir string) error {
+	for _, n := range st.Labs() {
+		if err := lab.ValidName(lab.NameLab, n); err != nil {
+			return &FormatError{Path: dir, Msg: "results for " + err.Error()}
+		}
+	}
 	for _, n := range st.Labs() {
 		if err := Write(Path(dir, n), st[n]); err != nil {
 			return err

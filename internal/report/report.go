@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -181,14 +182,81 @@ func (r *Run) Tally() {
 // Path is where a lab's results are written.
 func Path(dir, lab string) string { return filepath.Join(dir, lab+".json") }
 
-// Read reads a results file; a missing file gives (nil, nil).
+// MaxFileSize bounds a results file. The largest a lab writes is far
+// smaller (each command's output is cut at MaxCommandOutput, each step
+// keeps HistoryLen outcomes); a file over it is refused before it is
+// parsed, so a huge file costs neither minutes nor gigabytes.
+const MaxFileSize = 16 << 20
+
+// Read reads a results file; a missing file gives (nil, nil). A symbolic
+// link or a file over MaxFileSize is a FormatError.
 func Read(path string) (*File, error) {
-	b, err := os.ReadFile(path)
+	root, err := openParent(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read results: %w", err)
+	}
+	defer root.Close()
+	b, err := readRegular(root, filepath.Base(path), path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, b)
+}
+
+// readRegular reads name in root: a regular file of at most MaxFileSize
+// (path is its name for errors).
+func readRegular(root *os.Root, name, path string) ([]byte, error) {
+	fi, err := root.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := regular(path, fi); err != nil {
+		return nil, err
+	}
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	defer f.Close()
+	// The size is checked again on what is read: the file may have grown.
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	if len(b) > MaxFileSize {
+		return nil, tooBig(path, int64(len(b)))
+	}
+	return b, nil
+}
+
+// regular refuses what is not a regular results file of a readable size.
+func regular(path string, fi fs.FileInfo) error {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return &FormatError{Path: path, Msg: "symbolic link: advent neither reads nor writes results through a link; copy the file instead"}
+	case !fi.Mode().IsRegular():
+		return &FormatError{Path: path, Msg: "not a regular file"}
+	case fi.Size() > MaxFileSize:
+		return tooBig(path, fi.Size())
+	}
+	return nil
+}
+
+func tooBig(path string, size int64) error {
+	return &FormatError{Path: path, Msg: fmt.Sprintf("%d bytes: a results file is at most %d bytes (%d MiB)", size, MaxFileSize, MaxFileSize>>20)}
+}
+
+// Parse reads the results file b (named path, for errors): JSON of the
+// current or the previous Schema, at most MaxFileSize bytes.
+func Parse(path string, b []byte) (*File, error) {
+	if len(b) > MaxFileSize {
+		return nil, tooBig(path, int64(len(b)))
 	}
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
@@ -207,8 +275,15 @@ func Read(path string) (*File, error) {
 	if f.Schema != Schema && f.Schema != SchemaV1 {
 		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("schema %q, want %q (or %q)", f.Schema, Schema, SchemaV1)}
 	}
+	if len(f.Runs) > MaxRuns {
+		return nil, &FormatError{Path: path, Msg: fmt.Sprintf("%d runs: a results file holds one run per Kubernetes version, at most %d", len(f.Runs), MaxRuns)}
+	}
 	return &f, nil
 }
+
+// MaxRuns bounds the runs of one results file (one per Kubernetes
+// version): merging a run costs a pass over the file's runs.
+const MaxRuns = 100
 
 // FormatError is a file that is not a results file.
 type FormatError struct {
@@ -311,17 +386,63 @@ func Write(path string, f *File) error {
 	if err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	return WriteBytes(path, append(b, '\n'))
+}
+
+// WriteBytes writes b to path atomically (a temporary file beside it, then
+// a rename), through an os.Root of its directory: neither the directory,
+// the file nor the temporary file may be a symbolic link (a FormatError).
+func WriteBytes(path string, b []byte) error {
+	dir, name := filepath.Dir(path), filepath.Base(path)
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return &FormatError{Path: dir, Msg: "symbolic link: advent writes results only into a real directory"}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	defer root.Close()
+	tmp := name + ".tmp"
+	for _, n := range []string{name, tmp} {
+		if fi, err := root.Lstat(n); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return &FormatError{Path: filepath.Join(dir, n), Msg: "symbolic link: advent does not write results through a link; remove it"}
+		}
+	}
+	if err := root.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("write results: %w", err)
+	}
+	// O_EXCL: the temporary file is this one, never one put there since.
+	w, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	_, werr := w.Write(b)
+	if err := errors.Join(werr, w.Close()); err != nil {
+		root.Remove(tmp)
+		return fmt.Errorf("write results: %w", err)
+	}
+	if err := root.Rename(tmp, name); err != nil {
+		root.Remove(tmp)
 		return fmt.Errorf("write results: %w", err)
 	}
 	return nil
+}
+
+// openParent opens path's directory as an os.Root; the directory may not
+// be a symbolic link.
+func openParent(path string) (*os.Root, error) {
+	dir := filepath.Dir(path)
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, &FormatError{Path: dir, Msg: "symbolic link: advent neither reads nor writes results through a link"}
+	}
+	return os.OpenRoot(dir)
 }
 
 // Tail returns the last n lines of out.

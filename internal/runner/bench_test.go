@@ -37,7 +37,7 @@ func BenchmarkRunnerOverhead(b *testing.B) {
 		raw += time.Since(start)
 
 		start = time.Now()
-		run, err := Run(context.Background(), l, Options{Backend: runnertest.New(), WorkDir: b.TempDir()})
+		run, err := Run(context.Background(), l, Options{Backend: runnertest.New(b.TempDir()), WorkDir: b.TempDir()})
 		if err != nil || run.Status != report.Pass {
 			b.Fatalf("%v %v", err, run)
 		}

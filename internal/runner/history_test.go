@@ -40,7 +40,7 @@ func TestReportFlagsGrowingRetries(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	opts := testOpts(t, runnertest.New())
+	opts := testOpts(t, runnertest.New(t.TempDir()))
 	opts.ResultsDir, opts.Progress = results, &out
 	run, err := Run(context.Background(), l, opts)
 	if err != nil || run.Status != report.Pass {

@@ -23,7 +23,7 @@ func TestResultsKeepEachCommandsOutput(t *testing.T) {
 		{Name: "bg", Kind: lab.KindRun, Background: true, Retry: lab.Duration(10 * time.Second), Commands: []lab.Command{
 			cmd("echo listening; sleep 30", "listening")}},
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func phasesLab() *lab.Lab {
 }
 
 func TestRunReportsItsPhases(t *testing.T) {
-	f := &timedFake{Fake: runnertest.New(), deleteWait: 300 * time.Millisecond}
+	f := &timedFake{Fake: runnertest.New(t.TempDir()), deleteWait: 300 * time.Millisecond}
 	f.CreateWait = time.Second
 	f.create, f.load = 700*time.Millisecond, 300*time.Millisecond
 	opts := testOpts(t, f)
@@ -82,7 +82,7 @@ func TestRunReportsItsPhases(t *testing.T) {
 }
 
 func TestPhasesWithoutClusterTimer(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	f.CreateWait = 500 * time.Millisecond
 	run, err := Run(context.Background(), phasesLab(), testOpts(t, f))
 	if err != nil {
@@ -102,7 +102,7 @@ func TestPhasesWithoutClusterTimer(t *testing.T) {
 }
 
 func TestPhasesOfAFailedCreation(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	f.CreateErr = context.DeadlineExceeded
 	run, err := Run(context.Background(), phasesLab(), testOpts(t, f))
 	if err != nil {
@@ -119,7 +119,7 @@ func TestPhasesOfAFailedCreation(t *testing.T) {
 // Open, like Run, does not wait for a cluster that a create-cluster step
 // names: the steps before it run while kind works, and the step waits.
 func TestOpenDoesNotWaitForClustersOfACreateStep(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	f.CreateWait = 1500 * time.Millisecond
 	begin := time.Now()
 	lv, err := Open(context.Background(), phasesLab(), testOpts(t, f))
@@ -147,7 +147,7 @@ func TestOpenDoesNotWaitForClustersOfACreateStep(t *testing.T) {
 
 // A cluster no create-cluster step names is waited for by Open.
 func TestOpenWaitsForClustersWithoutACreateStep(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	f.CreateWait = 500 * time.Millisecond
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("use", cmd("cat $KUBECONFIG", "current-context: kind-c"))}}
 	begin := time.Now()

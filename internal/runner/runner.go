@@ -787,7 +787,7 @@ func (r *runState) exec(ctx context.Context, s *lab.Step, cmd string, live io.Wr
 		if live != nil {
 			w = io.MultiWriter(&out, live)
 		}
-		code, err := r.opts.Backend.Exec(cctx, s.Container, Script("/tmp/.advent-state", cmd, true), w)
+		code, err := r.opts.Backend.Exec(cctx, s.Container, Script(ContainerStateDir, cmd, true), w)
 		if err != nil && cctx.Err() != nil {
 			err = context.Cause(cctx)
 		}

@@ -52,7 +52,7 @@ func TestRunPassesAndCarriesShellState(t *testing.T) {
 			cmd(`echo "home=${HOME##*/} lang=$LANG"`, "home=home lang=C.UTF-8")),
 		runStep("strict", cmd("set -o | grep -E '^(errexit|nounset|pipefail)' | tr -s ' \\t' ' '", "errexit on", "nounset on", "pipefail on")),
 	}}
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	run, err := Run(context.Background(), l, testOpts(t, f))
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestUserKubeconfigIsNeverUsed(t *testing.T) {
 		{Name: "one", Kind: lab.KindRun, Cluster: "b", Commands: []lab.Command{cmd(`basename "$KUBECONFIG"`, "b.yaml")}},
 		runStep("home", cmd(`test "$HOME" != "`+os.Getenv("HOME")+`" && echo isolated`, "isolated")),
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestUserKubeconfigIsNeverUsed(t *testing.T) {
 }
 
 func TestMismatchFailsShowsDiffAndStillCleansUp(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "one"}, {Name: "two"}}}, Steps: []lab.Step{
 		runStep("ok", cmd("echo ok", "ok")),
 		runStep("bad", cmd("printf 'a\\nb\\n'", "a", "c")),
@@ -120,7 +120,7 @@ func TestExitCodeAndMatch(t *testing.T) {
 		{Name: "regexp", Kind: lab.KindRun, Match: `pi=3\.14\d+`, Commands: []lab.Command{cmd("echo pi=3.14159")}},
 		{Name: "exit0-but-want-1", Kind: lab.KindRun, Exit: 1, Commands: []lab.Command{cmd("true")}},
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestRetryUntilMatch(t *testing.T) {
 			cmd(`n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; if [ $n -ge 3 ]; then echo ready; else echo "not yet"; fi`, "ready")}},
 		{Name: "never", Kind: lab.KindRun, Retry: lab.Duration(300 * time.Millisecond), Commands: []lab.Command{cmd("echo no", "yes")}},
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestStepTimeoutKillsTheCommand(t *testing.T) {
 			cmd("(sleep 2; touch " + marker + ") & sleep 30")}},
 	}}
 	start := time.Now()
-	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestLabTimeoutStopsRemainingStepsButNotCleanup(t *testing.T) {
 		runStep("next", cmd("true")),
 		{Name: "tidy", Kind: lab.KindRun, Role: lab.RoleCleanup, Commands: []lab.Command{cmd("echo tidy", "tidy")}},
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestLabTimeoutStopsRemainingStepsButNotCleanup(t *testing.T) {
 }
 
 func TestInterruptTearsDown(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}},
 		Networks: []lab.Network{{Name: "n", Internal: true}}, Containers: []lab.Container{{Name: "box", Image: "x", Networks: []string{"n"}}}},
 		Steps: []lab.Step{
@@ -223,7 +223,7 @@ func TestInterruptTearsDown(t *testing.T) {
 }
 
 func TestLeakFailsTheLab(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	f.Leak = "container/box"
 	l := &lab.Lab{Name: "t", Env: lab.Env{Containers: []lab.Container{{Name: "box", Image: "x"}}},
 		Steps: []lab.Step{runStep("ok", cmd("true"))}}
@@ -243,7 +243,7 @@ func TestBackgroundStep(t *testing.T) {
 			cmd("sleep 60 & echo $! > "+pidFile+"; sleep 0.3; echo listening; wait", "listening")}},
 		runStep("after", cmd("kill -0 $(cat "+pidFile+") && echo still running", "still running")),
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestLiveCloseStopsBackgroundCommands(t *testing.T) {
 		{Name: "server", Kind: lab.KindRun, Background: true, Retry: lab.Duration(5 * time.Second), Commands: []lab.Command{
 			cmd("sleep 60 & echo $! > "+pidFile+"; echo listening; wait", "listening")}},
 	}}
-	lv, err := Open(context.Background(), l, testOpts(t, runnertest.New()))
+	lv, err := Open(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func assertGone(t *testing.T, pid int) {
 }
 
 func TestNeedsUnavailableImageIsNotVerified(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	f.Images["have/it:1"] = true
 	l := &lab.Lab{Name: "t", Steps: []lab.Step{
 		{Name: "missing", Kind: lab.KindRun, Needs: "cincproject/auditor:6", Commands: []lab.Command{cmd("false")}},
@@ -338,7 +338,7 @@ func TestNeedsUnavailableImageIsNotVerified(t *testing.T) {
 }
 
 func TestEnvStepsCreateAndDeleteThroughBackend(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "helm"}}}, Steps: []lab.Step{
 		runStep("before", cmd("true")),
 		{Name: "create", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"helm"},
@@ -360,7 +360,7 @@ func TestEnvStepsCreateAndDeleteThroughBackend(t *testing.T) {
 }
 
 func TestContainerSteps(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	l := &lab.Lab{Name: "t", Env: lab.Env{Containers: []lab.Container{{Name: "node1", Image: "ruby:3.1-bookworm"}}}, Steps: []lab.Step{
 		{Name: "put", Kind: lab.KindFile, Container: "node1", Path: "/etc/x", Data: []byte("x")},
 		{Name: "in", Kind: lab.KindRun, Container: "node1", Commands: []lab.Command{cmd("echo inside", "inside")}},
@@ -380,7 +380,7 @@ func TestContainerSteps(t *testing.T) {
 func TestResultsAreWrittenAndUnchangedIsSkipped(t *testing.T) {
 	results := t.TempDir()
 	l := &lab.Lab{Name: "t", Source: "content/x.md", Steps: []lab.Step{runStep("ok", cmd("echo ok", "ok"))}}
-	opts := testOpts(t, runnertest.New())
+	opts := testOpts(t, runnertest.New(t.TempDir()))
 	opts.ResultsDir = results
 	run, err := Run(context.Background(), l, opts)
 	if err != nil || run.Status != report.Pass {
@@ -418,7 +418,7 @@ func TestResultsAreWrittenAndUnchangedIsSkipped(t *testing.T) {
 }
 
 func TestEnvironmentFailureStopsTheLab(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	f.CreateErr = fmt.Errorf("node image not found")
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("x", cmd("true"))}}
 	run, err := Run(context.Background(), l, testOpts(t, f))
@@ -434,7 +434,7 @@ func TestClustersAreCreatedInParallelAndEnvStepsWait(t *testing.T) {
 	if runtime.NumCPU() < 2 {
 		t.Skip("one CPU: clusters are created one at a time")
 	}
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	f.CreateWait = 300 * time.Millisecond
 	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "aws"}, {Name: "gcp"}}}, Steps: []lab.Step{
 		{Name: "aws", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"aws"},
@@ -466,7 +466,7 @@ func TestStrayChildrenEndWithTheirCommand(t *testing.T) {
 		runStep("leave-child", cmd("(sleep 1; touch "+marker+") &")),
 		runStep("later", cmd("sleep 2; test ! -e "+marker+" && echo gone", "gone")),
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +482,7 @@ func TestTakenPortIsReportedBeforeTheLabStarts(t *testing.T) {
 	}
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	l := &lab.Lab{Name: "t", Steps: []lab.Step{
 		{Name: "forward", Kind: lab.KindRun, Background: true, Commands: []lab.Command{cmd(fmt.Sprintf("kubectl port-forward service/x %d:80", port))}},
 	}}
@@ -502,7 +502,7 @@ func TestBackgroundRetryWaitHonoursContext(t *testing.T) {
 		{Name: "server", Kind: lab.KindRun, Background: true, Retry: lab.Duration(time.Minute), Commands: []lab.Command{
 			cmd("echo not yet", "listening")}},
 	}}
-	opts := testOpts(t, runnertest.New())
+	opts := testOpts(t, runnertest.New(t.TempDir()))
 	opts.RetryInterval = 30 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
@@ -523,7 +523,7 @@ func TestBackgroundRetryWaitHonoursContext(t *testing.T) {
 // not through the backend, which the labs of one run share: two labs run
 // on one backend each get their own node image and images.
 func TestClustersGetTheirLabsValues(t *testing.T) {
-	f := runnertest.New()
+	f := runnertest.New(t.TempDir())
 	for _, c := range []struct{ lab, cluster, k8s, image string }{
 		{"one", "c1", "v1.33.13", "nginx:alpine"},
 		{"two", "c2", "v1.34.1", "perl:5.34.0"},
@@ -555,7 +555,7 @@ func TestBadMatchPatternFailsTheStep(t *testing.T) {
 	l := &lab.Lab{Name: "t", Steps: []lab.Step{
 		{Name: "bad", Kind: lab.KindRun, Match: `(`, Commands: []lab.Command{cmd("echo x")}},
 	}}
-	run, err := Run(context.Background(), l, testOpts(t, runnertest.New()))
+	run, err := Run(context.Background(), l, testOpts(t, runnertest.New(t.TempDir())))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,6 +68,11 @@ func openSession(work string, env []string) *session {
 	return s
 }
 
+// ContainerStateDir is where a command run in a container keeps the
+// shell's state (cwd, exported variables) between steps, inside the
+// container.
+const ContainerStateDir = "/tmp/.advent-state"
+
 // Script wraps a command so that it runs in strict mode and restores and
 // saves the session's state. It is also what a container step runs, with
 // the state kept inside the container. It uses only bash builtins: every

@@ -34,6 +34,7 @@ package site
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -243,7 +244,12 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	dest := under(opts.Root, opts.Destination)
+	if err := notLink(dest, "the site is written only into a real directory"); err != nil {
+		cleanup()
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		cleanup()
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-")
@@ -258,26 +264,13 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Quiet {
 		args = append(args, "--quiet")
 	}
-	// Hugo cannot be stopped part-way, so it runs in a goroutine: when ctx
-	// ends first (Ctrl-C), the build is abandoned and public/ is left as
-	// it was; the goroutine removes Hugo's half-written output when Hugo
-	// returns (or the process exits first).
-	done := make(chan error, 1)
-	go func() {
-		done <- runHugo(args, opts.Quiet)
-	}()
-	select {
-	case <-ctx.Done():
-		go func() {
-			<-done
-			os.RemoveAll(tmp)
-			cleanup()
-		}()
-		return nil, ctx.Err()
-	case err = <-done:
-	}
-	defer os.RemoveAll(tmp)
+	// Hugo cannot be stopped part-way: when ctx ends first (Ctrl-C), the
+	// build is abandoned, public/ is left as it was, and Build waits for
+	// Hugo to return before it removes Hugo's half-written output, so no
+	// .public.tmp-* outlives the process (which exits when Build returns).
 	defer cleanup()
+	defer os.RemoveAll(tmp)
+	err = runHugo(args, opts.Quiet)
 	if err != nil {
 		return nil, hugoInputError(opts.Root, err)
 	}
@@ -400,12 +393,15 @@ func prepare(root, config, results string, data map[string]any) (string, func(),
 var dataName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // WriteData makes <root>/.advent/data hold exactly data: one JSON file per
-// entry, each written atomically; other .json files are removed.
+// entry, each written atomically; other .json files are removed. It writes
+// through an os.Root of .advent/data and never through a symbolic link:
+// .advent, .advent/data or a data file that is one is refused.
 func WriteData(root string, data map[string]any) error {
-	dir := filepath.Join(root, DataDir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := openGenerated(root, DataDir)
+	if err != nil {
 		return fmt.Errorf("site data: %w", err)
 	}
+	defer dir.Close()
 	for name, v := range data {
 		if !dataName.MatchString(name) {
 			return fmt.Errorf("site data: bad name %q (use lower-case letters, digits, - and _)", name)
@@ -414,11 +410,11 @@ func WriteData(root string, data map[string]any) error {
 		if err != nil {
 			return fmt.Errorf("site data %s: %w", name, err)
 		}
-		if err := writeAtomic(filepath.Join(dir, name+".json"), append(b, '\n')); err != nil {
+		if err := writeAtomic(dir, filepath.Join(root, DataDir), name+".json", append(b, '\n')); err != nil {
 			return fmt.Errorf("site data %s: %w", name, err)
 		}
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := fs.ReadDir(dir.FS(), ".")
 	if err != nil {
 		return fmt.Errorf("site data: %w", err)
 	}
@@ -427,8 +423,9 @@ func WriteData(root string, data map[string]any) error {
 		if !ok || e.IsDir() {
 			continue
 		}
+		// Remove of a symbolic link removes the link, never its target.
 		if _, keep := data[name]; !keep {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := dir.Remove(e.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("site data: %w", err)
 			}
 		}
@@ -436,29 +433,67 @@ func WriteData(root string, data map[string]any) error {
 	return nil
 }
 
-// writeAtomic writes b to path through a temporary file in the same
-// directory and a rename, so Hugo (or a concurrent build) never reads a
-// half-written file.
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+// notLink refuses a path that is a symbolic link (why says what advent
+// does instead); a missing path is fine.
+func notLink(path, why string) error {
+	fi, err := os.Lstat(path)
+	if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return diag.Errorf(path, 0, 0, "symbolic link: %s; remove it", why)
+	}
+	return nil
+}
+
+// openGenerated makes the directory rel (slash-separated, e.g.
+// .advent/data) under root, refusing a symbolic link at any of its
+// elements, and opens it as an os.Root.
+func openGenerated(root, rel string) (*os.Root, error) {
+	p := root
+	for _, elem := range strings.Split(rel, "/") {
+		p = filepath.Join(p, elem)
+		if err := notLink(p, "advent writes its generated files only into a real directory"); err != nil {
+			return nil, err
+		}
+		if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+	}
+	return os.OpenRoot(p)
+}
+
+// writeAtomic writes b to name in dir (shown as path in errors) through a
+// new temporary file beside it and a rename, so Hugo (or a concurrent
+// build) never reads a half-written file. name may not be a symbolic link.
+func writeAtomic(dir *os.Root, path, name string, b []byte) error {
+	if fi, err := dir.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return diag.Errorf(filepath.Join(path, name), 0, 0, "symbolic link: advent does not write through it; remove it")
+	}
+	tmp, f, err := createNew(dir, "."+name+".tmp-", "")
 	if err != nil {
 		return err
 	}
 	_, werr := f.Write(b)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(f.Name())
+	if err := errors.Join(werr, f.Close()); err != nil {
+		dir.Remove(tmp)
 		return err
 	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
+	if err := dir.Rename(tmp, name); err != nil {
+		dir.Remove(tmp)
 		return err
 	}
 	return nil
+}
+
+// createNew creates a file named prefix + random + suffix in dir that did
+// not exist before (O_EXCL: never a link or a file put there by another).
+func createNew(dir *os.Root, prefix, suffix string) (string, *os.File, error) {
+	for {
+		name := prefix + rand.Text()[:10] + suffix
+		f, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return name, f, err
+	}
 }
 
 // writeResultsOverride writes a Hugo config file that restates the module
@@ -493,22 +528,23 @@ func writeResultsOverride(root, config, results string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("results override: %w", err)
 	}
-	dir := filepath.Join(root, ".advent")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := openGenerated(root, ".advent")
+	if err != nil {
 		return "", fmt.Errorf("results override: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "config-*.toml")
+	defer dir.Close()
+	name, f, err := createNew(dir, "config-", ".toml")
 	if err != nil {
 		return "", fmt.Errorf("results override: %w", err)
 	}
 	_, werr := f.Write(append([]byte("# Generated by advent for one build; see internal/site.\n"), out...))
 	if err := errors.Join(werr, f.Close()); err != nil {
-		os.Remove(f.Name())
+		dir.Remove(name)
 		return "", fmt.Errorf("results override: %w", err)
 	}
-	abs, err := filepath.Abs(f.Name())
+	abs, err := filepath.Abs(filepath.Join(root, ".advent", name))
 	if err != nil {
-		os.Remove(f.Name())
+		dir.Remove(name)
 		return "", fmt.Errorf("results override: %w", err)
 	}
 	return abs, nil

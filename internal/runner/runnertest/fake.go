@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -24,7 +25,7 @@ import (
 
 // Fake is a runner.Backend for tests: it records what the runner asks for.
 // Clusters are kubeconfig files, containers exist in name only, Exec runs
-// bash on the host.
+// bash on the host, in a directory of its own for each container.
 type Fake struct {
 	Images     map[string]bool // images ImageAvailable reports
 	Leak       string          // a resource Teardown "forgets", e.g. container/box
@@ -38,14 +39,20 @@ type Fake struct {
 	live      map[string]bool // what Snapshot reports
 	specs     map[string]runner.ClusterSpec
 	statePath string // where live is saved between processes ("" keeps it in memory)
+	dir       string // each container's directory: dir/<container>
 }
 
 // NewPersistent returns a Fake whose resources outlive the process: what
 // exists is saved in the file path (a JSON list) after every change and
 // read back by the next NewPersistent, as Docker keeps containers between
 // advent processes. Tests of the real binary use it (kept environments).
+// The containers' directories are in path + ".containers".
 func NewPersistent(path string) (*Fake, error) {
-	f := New()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	f := New(abs + ".containers")
 	f.statePath = path
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -97,8 +104,11 @@ func (f *Fake) Adopt(ctx context.Context, k *runner.Kept) ([]string, error) {
 }
 
 // New returns a Fake whose machine already has one unrelated container.
-func New() *Fake {
-	return &Fake{live: map[string]bool{"container/unrelated": true}, Images: map[string]bool{}}
+// Each container's commands run in dir/<container> (HOME and working
+// directory) and keep their shell state there: give it the test's
+// t.TempDir(), so that no two tests share a container's state.
+func New(dir string) *Fake {
+	return &Fake{live: map[string]bool{"container/unrelated": true}, Images: map[string]bool{}, dir: dir}
 }
 
 // MaxCreate is the most clusters that were being created at once.
@@ -196,11 +206,25 @@ func (f *Fake) StartContainer(ctx context.Context, c lab.Container) error {
 	return f.save()
 }
 
+// Exec runs script with bash on the host, in the container's directory,
+// with the container's shell state kept there instead of at
+// runner.ContainerStateDir (a path on the host shared by every test).
 func (f *Fake) Exec(ctx context.Context, container, script string, out io.Writer) (int, error) {
 	f.record("exec %s", container)
+	home, err := f.containerDir(container)
+	if err != nil {
+		return -1, err
+	}
+	first, rest, _ := strings.Cut(script, "\n")
+	if want := firstLine(runner.Script(runner.ContainerStateDir, "", false)); first != want {
+		return -1, fmt.Errorf("fake backend: the script starts with %q, want %q", first, want)
+	}
+	script = firstLine(runner.Script(filepath.Join(home, ".advent-state"), "", false)) + "\n" + rest
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
+	cmd.Dir = home
+	cmd.Env = append(os.Environ(), "HOME="+home, "TMPDIR="+home)
 	cmd.Stdout, cmd.Stderr = out, out
-	err := cmd.Run()
+	err = cmd.Run()
 	if ctx.Err() != nil {
 		return -1, ctx.Err()
 	}
@@ -209,6 +233,26 @@ func (f *Fake) Exec(ctx context.Context, container, script string, out io.Writer
 		return ee.ExitCode(), nil
 	}
 	return 0, err
+}
+
+// containerDir makes and returns the container's directory.
+func (f *Fake) containerDir(container string) (string, error) {
+	if f.dir == "" || !filepath.IsAbs(f.dir) {
+		return "", fmt.Errorf("fake backend: containers need an absolute directory (runnertest.New(t.TempDir())), have %q", f.dir)
+	}
+	if err := lab.ValidName(lab.NameContainer, container); err != nil {
+		return "", fmt.Errorf("fake backend: %w", err)
+	}
+	home := filepath.Join(f.dir, container)
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return "", fmt.Errorf("fake backend: %w", err)
+	}
+	return home, nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 func (f *Fake) WriteFile(ctx context.Context, container, path string, data []byte) error {
