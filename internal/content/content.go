@@ -198,6 +198,13 @@ func Parse(path string, src []byte) (*Article, error) {
 		a.blocksUnread = true
 	}
 	a.Blocks = blocks
+	for _, b := range blocks {
+		for _, at := range b.Attrs {
+			if msg := checkHighlight(at); msg != "" {
+				errs = append(errs, diag.Errorf(path, at.Line, at.Col, "%s", msg))
+			}
+		}
+	}
 	if err := errs.Err(); err != nil {
 		return a, err
 	}
@@ -619,16 +626,12 @@ func (b *Block) setInfo(path string, body []byte, fb *ast.FencedCodeBlock, col i
 	if err != nil {
 		return diag.List{diag.Errorf(path, b.Line, col+err.(*attrErr).off, "%s", err.(*attrErr).msg)}
 	}
-	var errs diag.List
 	for i := range attrs {
 		attrs[i].Line = b.Line
 		attrs[i].Col += col
-		if msg := checkHighlight(attrs[i]); msg != "" {
-			errs = append(errs, diag.Errorf(path, b.Line, attrs[i].Col, "%s", msg))
-		}
 	}
 	b.Attrs = attrs
-	return errs
+	return nil
 }
 
 const neverClosed = "code fence is never closed"
@@ -954,9 +957,17 @@ func RawHTML(path string, src []byte) diag.List {
 		}
 		body, bodyLine = rest, restLine
 	}
+	// Line starts, searched: counting newlines for every tag would be
+	// quadratic in a file full of tags.
+	starts := []int{0}
+	for i, c := range body {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
 	pos := func(off int) (int, int) {
-		line := bytes.Count(body[:off], []byte("\n"))
-		return bodyLine + line, off - (bytes.LastIndexByte(body[:off], '\n') + 1) + 1
+		line := sort.SearchInts(starts, off+1) - 1
+		return bodyLine + line, off - starts[line] + 1
 	}
 	var errs diag.List
 	rawHTMLTags(body, func(off int, tag string) {

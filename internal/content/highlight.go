@@ -38,11 +38,12 @@ var hugoHighlightKeys = map[string]bool{
 	"tabwidth": true, "guesssyntax": true,
 }
 
-// IsHighlightOption reports whether name is a highlighter option a block
-// may set (lineNos, anchorLineNos, lineAnchors, lineNoStart, hl_lines).
+// IsHighlightOption reports whether Hugo hands a block attribute of this
+// name to its highlighter, in any spelling: Parse checks those (only
+// HighlightOptionNames are allowed, with checked values).
 func IsHighlightOption(name string) bool {
 	_, ok := highlightOptions[name]
-	return ok
+	return ok || hugoHighlightKeys[strings.ToLower(name)]
 }
 
 // checkHighlight returns what is wrong with attribute a when Hugo would

@@ -56,6 +56,7 @@ func checkShape(path string, src []byte) error {
 func nesting(line []byte) (col, depth, width int) {
 	i := 0
 	for i < len(line) {
+		start := i
 		switch c := line[i]; {
 		case c == ' ':
 			width++
@@ -81,7 +82,7 @@ func nesting(line []byte) (col, depth, width int) {
 			return col, depth, width
 		}
 		if depth == MaxNesting+1 && col == 0 {
-			col = i
+			col = start + 1
 		}
 	}
 	return col, depth, width

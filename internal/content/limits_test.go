@@ -1,0 +1,88 @@
+package content
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+const limitsHeader = "---\ntitle: T\ndate: 2017-12-05\nday: 5\nyear: 2017\nauthors: [A]\nhandles: {A: a}\n---\n"
+
+// TestLimits: the inputs that took minutes and gigabytes are refused at
+// their position before goldmark parses them.
+func TestLimits(t *testing.T) {
+	deepList := new(strings.Builder)
+	for i := range 700 {
+		fmt.Fprintf(deepList, "%s- item\n", strings.Repeat("  ", i))
+	}
+	blocks := new(strings.Builder)
+	for i := range MaxBlocks + 1 {
+		fmt.Fprintf(blocks, "```console\n$ echo %d\n```\n\n", i)
+	}
+	steps := new(strings.Builder)
+	for i := range 100_000 {
+		fmt.Fprintf(steps, "```console {step=\"s%d\"}\n$ echo\n```\n", i)
+	}
+	for _, c := range []struct{ name, body, want string }{
+		{"quotes 100k deep", strings.Repeat(">", 100_000) + " x\n",
+			"content/2017/05-x.md:10:17: block quotes and lists nested 100000 deep here, over the limit of 16"},
+		{"quotes with spaces", strings.Repeat("> ", 17) + "x\n",
+			"content/2017/05-x.md:10:33: block quotes and lists nested 17 deep here, over the limit of 16"},
+		{"list 700 deep", deepList.String(),
+			"content/2017/05-x.md:138:1: line indented 258 columns, over the limit of 256"},
+		{"list on one line", strings.Repeat("- ", 20) + "x\n",
+			"content/2017/05-x.md:10:33: block quotes and lists nested 20 deep here, over the limit of 16"},
+		{"ordered list", strings.Repeat("1. ", 17) + "x\n",
+			"content/2017/05-x.md:10:49: block quotes and lists nested 17 deep here, over the limit of 16"},
+		{"too many blocks", blocks.String(),
+			fmt.Sprintf("content/2017/05-x.md:%d:1: more than 1000 code blocks in one file: split the article", 10+4*MaxBlocks)},
+		{"100k step blocks", steps.String(),
+			fmt.Sprintf("content/2017/05-x.md:1:1: file is %d bytes, over the limit of 1048576: split the article", len(limitsHeader)+1+steps.Len())},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("content/2017/05-x.md", []byte(limitsHeader+"\n"+c.body))
+			if err == nil || err.Error() != c.want {
+				t.Errorf("got  %v\nwant %s", err, c.want)
+			}
+		})
+	}
+	// Within the limits: 16 levels of quotes and lists, text that starts
+	// like a marker, deep indentation inside a code block.
+	ok := strings.Repeat("> ", 8) + strings.Repeat("- ", 8) + "x\n\n**bold** -x 1.5 *\n\n```yaml\n" +
+		strings.Repeat(" ", 200) + "a: 1\n```\n"
+	if _, err := Parse("content/2017/05-x.md", []byte(limitsHeader+"\n"+ok)); err != nil {
+		t.Errorf("within the limits: %v", err)
+	}
+}
+
+// worstCase is an article just within every limit: MaxFileSize bytes of
+// the deepest nesting allowed, with MaxBlocks code blocks in it.
+func worstCase() []byte {
+	var b strings.Builder
+	b.WriteString(limitsHeader + "\n")
+	quotes := strings.Repeat("> ", MaxNesting)
+	list := strings.Repeat("> ", MaxNesting/2) + strings.Repeat("- ", MaxNesting/2)
+	for i := 0; b.Len() < MaxFileSize-200; i++ {
+		if i < MaxBlocks {
+			fmt.Fprintf(&b, "%s```console {step=\"s%d\"}\n%s$ echo [x](y) *a* <b>\n%s```\n", quotes, i, quotes, quotes)
+			continue
+		}
+		fmt.Fprintf(&b, "%s[link *emph `code` **strong](x) <i>\n", list)
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkParseWorstCase parses (and checks for raw HTML, as LoadDir
+// does) the largest, deepest article the limits let through. Its bytes/op
+// and ns/op bound the work on any one file.
+func BenchmarkParseWorstCase(b *testing.B) {
+	src := worstCase()
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("content/2017/05-x.md", src); err != nil {
+			b.Fatal(err)
+		}
+		RawHTML("content/2017/05-x.md", src)
+	}
+}
