@@ -175,7 +175,7 @@ func Parse(path string, src []byte) (*Article, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkShape(path, src); err != nil {
+	if err := CheckLimits(path, src); err != nil {
 		return nil, err
 	}
 	a := &Article{Path: path, Fields: map[string]int{}}
@@ -644,14 +644,21 @@ const neverClosed = "code fence is never closed"
 // definition lists, tables) are added, so a fence inside a footnote or a
 // definition is a block here as it is on the page. The footnote transformer
 // that moves footnotes to the end is not: blocks stay in source order.
-var blockParser = parser.NewParser(
-	parser.WithBlockParsers(append(parser.DefaultBlockParsers(),
-		util.Prioritized(extension.NewFootnoteBlockParser(), 999),
-		util.Prioritized(extension.NewDefinitionListParser(), 101),
-		util.Prioritized(extension.NewDefinitionDescriptionParser(), 102))...),
-	parser.WithParagraphTransformers(append(parser.DefaultParagraphTransformers(),
-		util.Prioritized(extension.NewTableParagraphTransformer(), 200))...),
-)
+var blockParser = NewBlockParser()
+
+// NewBlockParser returns the parser of Markdown's block structure that
+// finds code blocks as Hugo does (see blockParser), for other readers of
+// Markdown (internal/lint). Check a file with CheckLimits first.
+func NewBlockParser() parser.Parser {
+	return parser.NewParser(
+		parser.WithBlockParsers(append(parser.DefaultBlockParsers(),
+			util.Prioritized(extension.NewFootnoteBlockParser(), 999),
+			util.Prioritized(extension.NewDefinitionListParser(), 101),
+			util.Prioritized(extension.NewDefinitionDescriptionParser(), 102))...),
+		parser.WithParagraphTransformers(append(parser.DefaultParagraphTransformers(),
+			util.Prioritized(extension.NewTableParagraphTransformer(), 200))...),
+	)
+}
 
 // backtickInfo matches a line of three or more backticks followed by an
 // info string that holds a backtick. The info string starts after the whole

@@ -24,9 +24,9 @@ const (
 	MaxBlocks = 1000
 )
 
-// checkShape refuses a file over the limits: too large, or a line nested
-// or indented too deeply.
-func checkShape(path string, src []byte) error {
+// CheckLimits refuses a Markdown file over the limits: too large, or a
+// line nested or indented too deeply (MaxBlocks is checked by Parse).
+func CheckLimits(path string, src []byte) error {
 	if len(src) > MaxFileSize {
 		return diag.Errorf(path, 1, 1, "file is %d bytes, over the limit of %d: split the article", len(src), MaxFileSize)
 	}

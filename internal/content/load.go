@@ -91,7 +91,8 @@ func LoadDir(root, dir string) ([]*Article, error) {
 }
 
 // LoadAll is LoadDir returning, beside every problem found, the articles
-// whose code blocks parsed (their front matter may have problems). Every file Hugo would publish is seen: other content
+// whose code blocks parsed (their front matter may have problems). The
+// shortcodes allowed are root's own (SiteShortcodes). Every file Hugo would publish is seen: other content
 // formats (.html, .adoc, ...), content adapters (_content.gotmpl), files
 // that are neither Markdown nor an attachment (AttachmentExts) and symbolic
 // links are input errors.
@@ -107,11 +108,12 @@ func LoadAll(root, dir string) ([]*Article, diag.List, error) {
 		err  error // reading failed: the tool, not the input
 	}
 	results := make([]result, len(paths))
+	shortcodes := SiteShortcodes(root)
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, p := range paths {
 		g.Go(func() error {
-			results[i].a, results[i].errs, results[i].err = loadFile(root, p)
+			results[i].a, results[i].errs, results[i].err = loadFile(root, p, shortcodes)
 			return nil
 		})
 	}
@@ -145,7 +147,7 @@ func LoadAll(root, dir string) ([]*Article, diag.List, error) {
 
 // loadFile reads, parses and checks one Markdown file: every problem of
 // the file at once. The article is nil when it could not be read at all.
-func loadFile(root, p string) (*Article, diag.List, error) {
+func loadFile(root, p string, shortcodes map[string]bool) (*Article, diag.List, error) {
 	rel, _ := filepath.Rel(root, p)
 	rel = filepath.ToSlash(rel)
 	fi, err := os.Lstat(p)
@@ -173,6 +175,7 @@ func loadFile(root, p string) (*Article, diag.List, error) {
 		}
 	}
 	errs = append(errs, RawHTML(a.Path, src)...)
+	errs = append(errs, Shortcodes(a.Path, src, shortcodes)...)
 	return a, errs, nil
 }
 

@@ -127,6 +127,12 @@ var hostileFiles = []struct {
 	{"wrapperClass in a definition", map[string]string{"content/2000/03-x.md": hostileHeader(3) +
 		"Term\n: Definition.\n\n    ```console {wrapperClass=\"x\\\"><script>alert(1)</script>\"}\n    $ echo\n    ```\n"},
 		`content/2000/03-x.md:13:17: highlighter option "wrapperClass" is not allowed`},
+	{"highlight shortcode", map[string]string{"content/2000/03-x.md": hostileHeader(3) +
+		"{{< highlight go \"lineNos=table, anchorLineNos=true, lineAnchors=\\\"><img src=x onerror=alert(1)>\" >}}\nx\n{{< /highlight >}}\n"},
+		`content/2000/03-x.md:10:1: shortcode "highlight" is not one of the site's (layouts/_shortcodes: changed, missing-image)`},
+	{"fence after a shortcode", map[string]string{"content/2000/03-x.md": hostileHeader(3) +
+		"{{< changed was=\"x\" >}}```console {wrapperClass=\"x\\\"><script>\"}\nx\n```{{< /changed >}}\n"},
+		`content/2000/03-x.md:10:1: a code fence on the line of shortcode "changed"`},
 	{"content adapter", map[string]string{"content/2000/_content.gotmpl": `{{ $.AddPage (dict "path" "x" "title" "<script>alert(1)</script>") }}`},
 		"content/2000/_content.gotmpl:1:1: content adapter: Hugo would make pages from this template without advent's checks"},
 	{"SVG under content", map[string]string{"content/2000/x.svg": "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"},
