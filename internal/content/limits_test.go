@@ -86,3 +86,30 @@ func BenchmarkParseWorstCase(b *testing.B) {
 		RawHTML("content/2017/05-x.md", src)
 	}
 }
+
+// TestBlocksHugoRenders: fences inside a footnote, a definition and a list
+// item in a table-bearing document are blocks, in source order, at their
+// positions, as Hugo's goldmark (footnote, definition list, table
+// extensions) renders them.
+func TestBlocksHugoRenders(t *testing.T) {
+	src := limitsHeader + "\n" +
+		"| a | b |\n|---|---|\n| 1 | 2 |\n\n" + // 10-12
+		"Text.[^1]\n\n" + // 14
+		"[^1]: A note.\n\n" + // 16
+		"    ```console {step=\"in-note\"}\n    $ echo note\n    ```\n\n" + // 18-20
+		"Term\n: Definition.\n\n" + // 22-23
+		"    ~~~console {step=\"in-definition\"}\n    $ echo def\n    ~~~\n" // 25-27
+	a, err := Parse("content/2017/05-x.md", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range a.Blocks {
+		step, _ := b.Attr("step")
+		got = append(got, fmt.Sprintf("%s %d:%d-%d %q", step, b.Line, b.Col, b.EndLine, b.Code))
+	}
+	want := []string{`in-note 18:5-20 "$ echo note\n"`, `in-definition 25:5-27 "$ echo def\n"`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("blocks:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
