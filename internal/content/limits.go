@@ -20,27 +20,36 @@ const (
 	// MaxIndent is the widest indentation, in columns, before a line's
 	// text, markers included.
 	MaxIndent = 256
+	// MaxMarkers is the most block quote and list markers a file may
+	// hold, all lines together: each becomes an element of the page, and
+	// Hugo's work and memory grow with them.
+	MaxMarkers = 10000
 	// MaxBlocks is the most fenced code blocks a file may hold.
 	MaxBlocks = 1000
 )
 
-// CheckLimits refuses a Markdown file over the limits: too large, or a
-// line nested or indented too deeply (MaxBlocks is checked by Parse).
+// CheckLimits refuses a Markdown file over the limits: too large, a line
+// nested or indented too deeply, too many quote and list markers
+// (MaxBlocks is checked by Parse).
 func CheckLimits(path string, src []byte) error {
 	if len(src) > MaxFileSize {
 		return diag.Errorf(path, 1, 1, "file is %d bytes, over the limit of %d: split the article", len(src), MaxFileSize)
 	}
-	line := 0
+	line, markers := 0, 0
 	for len(src) > 0 {
 		line++
 		end := bytes.IndexByte(src, '\n')
 		if end < 0 {
 			end = len(src)
 		}
-		if col, depth, width := nesting(src[:end]); depth > MaxNesting {
+		col, depth, width := nesting(src[:end])
+		switch markers += depth; {
+		case depth > MaxNesting:
 			return diag.Errorf(path, line, col, "block quotes and lists nested %d deep here, over the limit of %d", depth, MaxNesting)
-		} else if width > MaxIndent {
+		case width > MaxIndent:
 			return diag.Errorf(path, line, 1, "line indented %d columns, over the limit of %d", width, MaxIndent)
+		case markers > MaxMarkers:
+			return diag.Errorf(path, line, 1, "more than %d block quote and list markers in one file: split the article", MaxMarkers)
 		}
 		if end == len(src) {
 			break

@@ -19,6 +19,10 @@ func TestLimits(t *testing.T) {
 	for i := range MaxBlocks + 1 {
 		fmt.Fprintf(blocks, "```console\n$ echo %d\n```\n\n", i)
 	}
+	markers := new(strings.Builder)
+	for range MaxMarkers/MaxNesting + 1 {
+		markers.WriteString(strings.Repeat("> ", MaxNesting/2) + strings.Repeat("- ", MaxNesting/2) + "x\n")
+	}
 	steps := new(strings.Builder)
 	for i := range 100_000 {
 		fmt.Fprintf(steps, "```console {step=\"s%d\"}\n$ echo\n```\n", i)
@@ -34,6 +38,8 @@ func TestLimits(t *testing.T) {
 			"content/2017/05-x.md:10:33: block quotes and lists nested 20 deep here, over the limit of 16"},
 		{"ordered list", strings.Repeat("1. ", 17) + "x\n",
 			"content/2017/05-x.md:10:49: block quotes and lists nested 17 deep here, over the limit of 16"},
+		{"too many markers", markers.String(),
+			fmt.Sprintf("content/2017/05-x.md:%d:1: more than 10000 block quote and list markers in one file: split the article", 10+MaxMarkers/MaxNesting)},
 		{"too many blocks", blocks.String(),
 			fmt.Sprintf("content/2017/05-x.md:%d:1: more than 1000 code blocks in one file: split the article", 10+4*MaxBlocks)},
 		{"100k step blocks", steps.String(),
@@ -55,19 +61,22 @@ func TestLimits(t *testing.T) {
 	}
 }
 
-// worstCase is an article just within every limit: MaxFileSize bytes of
-// the deepest nesting allowed, with MaxBlocks code blocks in it.
+// worstCase is an article just within every limit: MaxFileSize bytes,
+// MaxMarkers quote and list markers nested MaxNesting deep, MaxBlocks step
+// blocks and, for the rest, paragraphs of inline markup.
 func worstCase() []byte {
 	var b strings.Builder
-	b.WriteString(limitsHeader + "\n")
-	quotes := strings.Repeat("> ", MaxNesting)
-	list := strings.Repeat("> ", MaxNesting/2) + strings.Repeat("- ", MaxNesting/2)
-	for i := 0; b.Len() < MaxFileSize-200; i++ {
-		if i < MaxBlocks {
-			fmt.Fprintf(&b, "%s```console {step=\"s%d\"}\n%s$ echo [x](y) *a* <b>\n%s```\n", quotes, i, quotes, quotes)
-			continue
-		}
-		fmt.Fprintf(&b, "%s[link *emph `code` **strong](x) <i>\n", list)
+	b.WriteString(strings.TrimSuffix(limitsHeader, "---\n") + "lab: w\n---\n\n")
+	nest := strings.Repeat("> ", MaxNesting/2) + strings.Repeat("- ", MaxNesting/2)
+	for range MaxMarkers / MaxNesting {
+		fmt.Fprintf(&b, "%s[link *emph `code` **strong](x)\n", nest)
+	}
+	b.WriteString("\n")
+	for i := range MaxBlocks {
+		fmt.Fprintf(&b, "```console {step=\"s%d\"}\n$ echo [x](y) *a*\n```\n\n", i)
+	}
+	for b.Len() < MaxFileSize-200 {
+		b.WriteString("Words with a [link *emph `code` **strong](x) and *more* of them.\n\n")
 	}
 	return []byte(b.String())
 }
