@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -309,6 +310,11 @@ func yearIndexes(root string, arts []*Article) diag.List {
 	var errs diag.List
 	seen := map[string]bool{}
 	for _, a := range arts {
+		if dir, base := filepath.Split(a.Path); base == "_index.md" && IsArticle(dir+"x.md") {
+			errs = append(errs, a.validateYearIndex(filepath.Base(dir))...)
+		}
+	}
+	for _, a := range arts {
 		if !IsArticle(a.Path) {
 			continue
 		}
@@ -321,6 +327,21 @@ func yearIndexes(root string, arts []*Article) diag.List {
 			errs = append(errs, diag.Errorf(dir+"/_index.md", 0, 0,
 				"missing: every year needs its section page, with front matter title and year (title: \"SysAdvent %s\", year: %s)", filepath.Base(dir), filepath.Base(dir)))
 		}
+	}
+	return errs
+}
+
+// validateYearIndex checks a year's section page: a title, and the year
+// of its folder.
+func (a *Article) validateYearIndex(year string) diag.List {
+	var errs diag.List
+	if strings.TrimSpace(a.Title) == "" && !slices.Contains(a.badFields, "title") {
+		errs = append(errs, diag.Errorf(a.Path, 1, 1, "front matter: missing title (the year's title, e.g. \"SysAdvent %s\")", year))
+	}
+	if _, ok := a.Fields["year"]; !ok {
+		errs = append(errs, diag.Errorf(a.Path, 1, 1, "front matter: missing year (%s)", year))
+	} else if fmt.Sprint(a.Year) != year && !slices.Contains(a.badFields, "year") {
+		errs = append(errs, diag.Errorf(a.Path, a.Fields["year"], 0, "front matter: year %d but the section is %s", a.Year, year))
 	}
 	return errs
 }
