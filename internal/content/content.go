@@ -3,7 +3,9 @@
 //
 // It parses Markdown with goldmark and block attributes with goldmark's
 // attribute parser, the same code Hugo uses, so the extractor and the
-// rendered page always agree on what a block says.
+// rendered page always agree on what a block says. What Hugo would
+// publish or obey beyond that model (other files, publishing front matter,
+// highlighter settings, built-in shortcodes) is refused, at its position.
 package content
 
 import (
