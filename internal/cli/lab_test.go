@@ -27,6 +27,10 @@ func demoProject(t *testing.T, answer string) string {
 	if err := os.WriteFile(art, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	index := "---\ntitle: \"SysAdvent 2099\"\nyear: 2099\n---\n"
+	if err := os.WriteFile(filepath.Join(filepath.Dir(art), "_index.md"), []byte(index), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if code := Main(context.Background(), []string{"labs", "extract", "-root", root}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
 		t.Fatalf("labs extract: exit %d", code)
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/page"
@@ -33,11 +32,8 @@ func (f *rootFlags) bind(fs *flag.FlagSet) {
 // extractAll reads content/ under root and extracts every lab. A missing
 // or empty content/ is an input error, never an empty labs/.
 func extractAll(root string) ([]*lab.Lab, error) {
-	arts, err := content.LoadSite(root)
-	if err != nil {
-		return nil, err
-	}
-	return lab.Extract(arts)
+	_, labs, err := lab.LoadSite(root)
+	return labs, err
 }
 
 // noArgs is the usage error of a command (name) that takes no arguments.

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/sysadvent/advent/internal/diag"
+	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/lint"
 )
 
@@ -63,6 +67,7 @@ func runLint(e *env, f *lintFlags, paths []string) error {
 	if errors.As(lintErr, &usage) {
 		return lintErr
 	}
+	lintErr = withSiteChecks(f.root, paths, lintErr)
 	if findings == nil {
 		findings = []lint.Finding{}
 	}
@@ -121,4 +126,61 @@ func printRules(e *env, format string) error {
 	}
 	fmt.Fprintln(w, "\nKubernetes API versions come from k8s.io/api (APILifecycleIntroduced/Deprecated/Removed/Replacement, of the current module and, in history_gen.go, of older ones); `advent lint -rules -format json` has each rule's summary.")
 	return w.Flush()
+}
+
+// withSiteChecks adds to lintErr what `advent build` and `advent labs
+// extract` reject in the site's content (lab.LoadSite: the one set of
+// checks) when the paths linted are the site's: content/ (the default) or
+// files in it. Only the problems of the files linted are kept, each once.
+func withSiteChecks(root string, paths []string, lintErr error) error {
+	var under []string
+	for _, p := range paths {
+		p = filepath.ToSlash(filepath.Clean(p))
+		if p == "content" || strings.HasPrefix(p, "content/") {
+			under = append(under, p)
+		}
+	}
+	if len(paths) > 0 && len(under) == 0 {
+		return lintErr
+	}
+	if _, err := os.Stat(filepath.Join(root, "content")); err != nil {
+		return lintErr
+	}
+	_, _, siteErr := lab.LoadSite(root)
+	if siteErr == nil {
+		return lintErr
+	}
+	if !diag.IsInput(siteErr) {
+		return errors.Join(lintErr, siteErr)
+	}
+	var all diag.List
+	if lintErr != nil {
+		all = all.Append(lintErr)
+	}
+	seen := map[string]bool{}
+	for _, e := range all {
+		seen[e.Error()] = true
+	}
+	for _, e := range diag.List(nil).Append(siteErr) {
+		if seen[e.Error()] || !linted(e.Path, under) {
+			continue
+		}
+		seen[e.Error()] = true
+		all = append(all, e)
+	}
+	return all.Err()
+}
+
+// linted reports whether path is one of the paths linted (or in one of
+// them); no paths is the whole site.
+func linted(path string, paths []string) bool {
+	if len(paths) == 0 {
+		return true
+	}
+	for _, p := range paths {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
 }

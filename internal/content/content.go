@@ -3,17 +3,17 @@
 //
 // It parses Markdown with goldmark and block attributes with goldmark's
 // attribute parser, the same code Hugo uses, so the extractor and the
-// rendered page always agree on what a block says.
+// rendered page always agree on what a block says. What Hugo would
+// publish or obey beyond that model (other files, publishing front matter,
+// highlighter settings, built-in shortcodes) is refused, at its position.
 package content
 
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -21,10 +21,11 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/sysadvent/advent/internal/diag"
 )
@@ -55,6 +56,15 @@ type Article struct {
 	// BodyLine. Lint reads its prose.
 	Body     []byte
 	BodyLine int
+	// unreadable is set when the front matter is not YAML: no key of it
+	// was read, so none is reported missing.
+	unreadable bool
+	// badFields are the keys whose values are not what they should be:
+	// reported already, so not reported missing too.
+	badFields []string
+	// blocksUnread is set when a code block did not parse: the article's
+	// labs cannot be extracted.
+	blocksUnread bool
 }
 
 // Block is one fenced code block.
@@ -106,119 +116,6 @@ var (
 // .markdown, .mdown, in any case).
 func IsMarkdown(path string) bool {
 	return markdownExts[strings.ToLower(filepath.Ext(path))]
-}
-
-// LoadSite loads the site's content: root/content must exist and hold at
-// least one article. An empty or missing content/ is an input error, so
-// that no build or extraction replaces public/ or labs/ with nothing.
-func LoadSite(root string) ([]*Article, error) {
-	fi, err := os.Stat(filepath.Join(root, "content"))
-	if err != nil || !fi.IsDir() {
-		return nil, diag.Errorf("content", 0, 0, "no content/ folder in %s: the articles live in content/YEAR/DD-name.md", root)
-	}
-	arts, err := LoadDir(root, "content")
-	if err != nil {
-		return nil, err
-	}
-	if len(Articles(arts)) == 0 {
-		return nil, diag.Errorf("content", 0, 0, "content/ holds no articles (content/YEAR/DD-name.md): refusing to build an empty site or delete every lab")
-	}
-	return arts, nil
-}
-
-// LoadDir parses every Markdown file under dir (recursively), validates the
-// articles' front matter and reports every problem at once. root is the
-// directory paths are reported relative to. Every file Hugo would render is
-// seen: other content formats (.html, .adoc, ...) and symbolic links are
-// reported as input errors.
-func LoadDir(root, dir string) ([]*Article, error) {
-	var (
-		paths []string
-		walk  diag.List
-	)
-	err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		if d.Type()&fs.ModeSymlink != 0 {
-			what := "symbolic link"
-			if _, err := os.Stat(p); err != nil {
-				what = "broken or looping symbolic link"
-			}
-			msg := what + ": advent does not follow links under content/ (they can point outside the project); copy the file instead"
-			walk = append(walk, diag.Errorf(rel, 0, 0, "%s", msg))
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(p))
-		switch {
-		case markdownExts[ext]:
-			paths = append(paths, p)
-		case foreignExts[ext]:
-			walk = append(walk, diag.Errorf(rel, 1, 1, "content format %s is not supported: Hugo would publish it without advent's checks; write the article in Markdown (.md)", ext))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", dir, err)
-	}
-	sort.Strings(paths)
-	// Parse on every CPU; results keep the sorted order.
-	type result struct {
-		a    *Article
-		errs diag.List
-		err  error // reading failed: the tool, not the input
-	}
-	results := make([]result, len(paths))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, p := range paths {
-		g.Go(func() error {
-			src, err := os.ReadFile(p)
-			if err != nil {
-				results[i].err = fmt.Errorf("read %s: %w", p, err)
-				return nil
-			}
-			rel, _ := filepath.Rel(root, p)
-			a, err := Parse(filepath.ToSlash(rel), src)
-			if err != nil {
-				results[i].errs = diag.List(nil).Append(err)
-				return nil
-			}
-			if IsArticle(a.Path) {
-				if err := a.Validate(); err != nil {
-					results[i].errs = diag.List(nil).Append(err)
-				}
-			}
-			results[i].errs = append(results[i].errs, RawHTML(a.Path, src)...)
-			results[i].a = a
-			return nil
-		})
-	}
-	g.Wait()
-	var (
-		arts []*Article
-		errs diag.List
-	)
-	for _, r := range results {
-		if r.err != nil {
-			return nil, r.err
-		}
-		errs = append(errs, r.errs...)
-		if r.a != nil {
-			arts = append(arts, r.a)
-		}
-	}
-	errs = append(errs, duplicateDays(arts)...)
-	errs = append(errs, walk...)
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	return arts, nil
 }
 
 // Articles returns the dated articles among arts (not section pages).
@@ -292,7 +189,10 @@ func duplicateDays(arts []*Article) diag.List {
 }
 
 // Parse reads one Markdown file. Front matter is optional; a file that has
-// it must close it. Code block attributes must parse.
+// it must close it. Code block attributes must parse. Every problem is
+// reported at once; the article is returned as far as it was read, blocks
+// only when they all parsed. A file over the limits (MaxFileSize,
+// MaxNesting, MaxIndent, MaxBlocks) is refused before it is parsed.
 //
 // The source is normalised first: a UTF-8 byte order mark is dropped and
 // CRLF line ends become LF (lines and columns are unchanged); a file that is
@@ -302,25 +202,40 @@ func Parse(path string, src []byte) (*Article, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckLimits(path, src); err != nil {
+		return nil, err
+	}
 	a := &Article{Path: path, Fields: map[string]int{}}
 	body, bodyLine := src, 1
+	var errs diag.List
 	if bytes.HasPrefix(src, []byte("---\n")) {
 		fm, rest, restLine, err := splitFrontMatter(path, src)
 		if err != nil {
 			return nil, err
 		}
 		if err := a.decodeFrontMatter(fm); err != nil {
-			return nil, err
+			errs = errs.Append(err)
 		}
 		a.HasFrontMatter = true
 		body, bodyLine = rest, restLine
 	}
 	blocks, err := parseBlocks(path, body, bodyLine)
 	if err != nil {
-		return nil, err
+		errs = errs.Append(err)
+		a.blocksUnread = true
 	}
 	a.Blocks = blocks
 	a.Body, a.BodyLine = body, bodyLine
+	for _, b := range blocks {
+		for _, at := range b.Attrs {
+			if msg := checkHighlight(at); msg != "" {
+				errs = append(errs, diag.Errorf(path, at.Line, at.Col, "%s", msg))
+			}
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return a, err
+	}
 	return a, nil
 }
 
@@ -368,6 +283,7 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(fm, &doc); err != nil {
 		line, col, msg := frontMatterYAMLError(fm, err)
+		a.unreadable = true
 		return diag.Errorf(a.Path, line, col, "front matter: %s", msg)
 	}
 	if len(doc.Content) == 0 {
@@ -386,6 +302,10 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 			continue
 		}
 		a.Fields[k.Value] = k.Line + 1
+		if msg := unknownKey(k.Value); msg != "" {
+			errs = append(errs, diag.Errorf(a.Path, k.Line+1, k.Column, "%s", msg))
+			continue
+		}
 		want := ""
 		if k.Value == "date" {
 			t, err := parseDate(v.Value)
@@ -397,10 +317,55 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 			want = t.want
 		}
 		if want != "" {
+			a.badFields = append(a.badFields, k.Value)
 			errs = append(errs, diag.Errorf(a.Path, v.Line+1, v.Column, "front matter %q: want %s", k.Value, want))
 		}
 	}
 	return errs.Err()
+}
+
+// publishingKeys are front matter keys Hugo obeys that change a page's
+// address or whether it is published at all (cascade sets them on every
+// page below). advent does not model them: a page must be published where
+// and when its year and day say, as the calendar and the build's count
+// show it.
+var publishingKeys = map[string]bool{
+	"url": true, "aliases": true, "slug": true, "draft": true, "publishdate": true,
+	"pubdate": true, "published": true, "expirydate": true, "unpublishdate": true,
+	"build": true, "_build": true, "outputs": true, "cascade": true, "type": true,
+	"layout": true, "headless": true, "translationkey": true, "lang": true,
+	"sitemap": true, "resources": true, "markup": true, "iscjklanguage": true,
+}
+
+// otherKeys are the front matter keys advent allows besides the article
+// fields it decodes: harmless to the page's address and publication.
+var otherKeys = map[string]bool{"description": true, "weight": true}
+
+// unknownKey says what is wrong with front matter key k, or "".
+func unknownKey(k string) string {
+	if k == "date" || otherKeys[k] {
+		return ""
+	}
+	if _, ok := (&Article{}).fieldTargets()[k]; ok {
+		return ""
+	}
+	if publishingKeys[strings.ToLower(k)] {
+		return fmt.Sprintf("front matter key %q changes where or whether Hugo publishes the page, which advent does not model: remove it (the year and day place the article)", k)
+	}
+	return fmt.Sprintf("front matter key %q is not one advent reads (known: %s)", k, strings.Join(KnownFrontMatter(), ", "))
+}
+
+// KnownFrontMatter returns the front matter keys a page may have, sorted.
+func KnownFrontMatter() []string {
+	keys := []string{"date"}
+	for k := range (&Article{}).fieldTargets() {
+		keys = append(keys, k)
+	}
+	for k := range otherKeys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // fieldTarget is where a front matter key is decoded, and what it must be.
@@ -510,6 +475,9 @@ func parseDate(s string) (time.Time, error) {
 // Validate checks the front matter an article must have.
 func (a *Article) Validate() error {
 	var errs diag.List
+	if a.unreadable {
+		return nil
+	}
 	if !a.HasFrontMatter {
 		return diag.Errorf(a.Path, 1, 1, "article has no front matter (want title, date, day, year, authors)")
 	}
@@ -520,6 +488,9 @@ func (a *Article) Validate() error {
 		return 1
 	}
 	missing := func(key, what string) {
+		if slices.Contains(a.badFields, key) {
+			return // there, but not what it should be: reported already
+		}
 		errs = append(errs, diag.Errorf(a.Path, at(key), 0, "front matter: missing %s (%s)", key, what))
 	}
 	if strings.TrimSpace(a.Title) == "" {
@@ -584,11 +555,17 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 	var (
 		blocks []*Block
 		errs   diag.List
+		count  int
 	)
 	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		fb, ok := n.(*ast.FencedCodeBlock)
 		if !entering || !ok {
 			return ast.WalkContinue, nil
+		}
+		if count++; count > MaxBlocks {
+			line := lineOf(max(fb.Pos(), 0))
+			errs = append(errs, tooManyBlocks(path, bodyLine+line, 1))
+			return ast.WalkStop, nil
 		}
 		b := &Block{}
 		// goldmark records where the opening fence starts: after any
@@ -635,8 +612,8 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 			b.Prose = CurrentWording(strings.TrimSpace(string(body[lineStarts[from]:lineStarts[fenceLine]])))
 		}
 		if fb.Info != nil {
-			if err := b.setInfo(path, body, fb, fb.Info.Segment.Start-lineStarts[fenceLine]+1); err != nil {
-				errs = append(errs, err)
+			if bad := b.setInfo(path, body, fb, fb.Info.Segment.Start-lineStarts[fenceLine]+1); len(bad) > 0 {
+				errs = append(errs, bad...)
 				return ast.WalkContinue, nil
 			}
 		}
@@ -667,7 +644,7 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 
 // setInfo reads the block's info string: its language and attributes.
 // col is the column of the info string on the fence line.
-func (b *Block) setInfo(path string, body []byte, fb *ast.FencedCodeBlock, col int) *diag.Error {
+func (b *Block) setInfo(path string, body []byte, fb *ast.FencedCodeBlock, col int) diag.List {
 	b.Info = string(fb.Info.Segment.Value(body))
 	b.Lang = string(fb.Language(body))
 	if i := strings.IndexByte(b.Lang, '{'); i >= 0 {
@@ -675,7 +652,7 @@ func (b *Block) setInfo(path string, body []byte, fb *ast.FencedCodeBlock, col i
 	}
 	attrs, err := parseAttrs(b.Info)
 	if err != nil {
-		return diag.Errorf(path, b.Line, col+err.(*attrErr).off, "%s", err.(*attrErr).msg)
+		return diag.List{diag.Errorf(path, b.Line, col+err.(*attrErr).off, "%s", err.(*attrErr).msg)}
 	}
 	for i := range attrs {
 		attrs[i].Line = b.Line
@@ -687,17 +664,33 @@ func (b *Block) setInfo(path string, body []byte, fb *ast.FencedCodeBlock, col i
 
 const neverClosed = "code fence is never closed"
 
-// backtickInfo matches a line of three or more backticks followed by an
-// info string that holds a backtick. The info string starts after the whole
-// run of backticks, so a plain ```` fence is not one.
 // blockParser parses Markdown's block structure only: code blocks are all
 // this package reads, and inline parsing (links, emphasis) is most of
 // goldmark's work. Fences are found exactly as Hugo's goldmark finds them.
-var blockParser = parser.NewParser(
-	parser.WithBlockParsers(parser.DefaultBlockParsers()...),
-	parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
-)
+//
+// The block parsers of the extensions Hugo enables by default (footnotes,
+// definition lists, tables) are added, so a fence inside a footnote or a
+// definition is a block here as it is on the page. The footnote transformer
+// that moves footnotes to the end is not: blocks stay in source order.
+var blockParser = NewBlockParser()
 
+// NewBlockParser returns the parser of Markdown's block structure that
+// finds code blocks as Hugo does (see blockParser), for other readers of
+// Markdown (internal/lint). Check a file with CheckLimits first.
+func NewBlockParser() parser.Parser {
+	return parser.NewParser(
+		parser.WithBlockParsers(append(parser.DefaultBlockParsers(),
+			util.Prioritized(extension.NewFootnoteBlockParser(), 999),
+			util.Prioritized(extension.NewDefinitionListParser(), 101),
+			util.Prioritized(extension.NewDefinitionDescriptionParser(), 102))...),
+		parser.WithParagraphTransformers(append(parser.DefaultParagraphTransformers(),
+			util.Prioritized(extension.NewTableParagraphTransformer(), 200))...),
+	)
+}
+
+// backtickInfo matches a line of three or more backticks followed by an
+// info string that holds a backtick. The info string starts after the whole
+// run of backticks, so a plain ```` fence is not one.
 var backtickInfo = regexp.MustCompile("^ {0,3}`{3,}[^`]+`")
 
 // backtickFences finds lines that look like a ``` fence whose info string
@@ -999,9 +992,17 @@ func RawHTML(path string, src []byte) diag.List {
 		}
 		body, bodyLine = rest, restLine
 	}
+	// Line starts, searched: counting newlines for every tag would be
+	// quadratic in a file full of tags.
+	starts := []int{0}
+	for i, c := range body {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
 	pos := func(off int) (int, int) {
-		line := bytes.Count(body[:off], []byte("\n"))
-		return bodyLine + line, off - (bytes.LastIndexByte(body[:off], '\n') + 1) + 1
+		line := sort.SearchInts(starts, off+1) - 1
+		return bodyLine + line, off - starts[line] + 1
 	}
 	var errs diag.List
 	rawHTMLTags(body, func(off int, tag string) {

@@ -280,7 +280,7 @@ handles: {"Paul Czarkowski": "pczarkowski", "Paul Stack": "stack72"}
 tags: ["kubernetes", "helm"]
 summary: "A summary."
 lab: helm
-unknown: ignored
+description: kept for section pages
 ---
 Body.
 `))
@@ -298,7 +298,7 @@ Body.
 		Tags:    []string{"kubernetes", "helm"}, Summary: "A summary.", Lab: "helm",
 		HasFrontMatter: true,
 		Fields: map[string]int{"title": 2, "date": 3, "day": 4, "year": 5, "authors": 6, "editors": 7,
-			"handles": 8, "tags": 9, "summary": 10, "lab": 11, "unknown": 12},
+			"handles": 8, "tags": 9, "summary": 10, "lab": 11, "description": 12},
 		Body: []byte("Body.\n"), BodyLine: 14,
 	}
 	if !reflect.DeepEqual(a, want) {
@@ -551,8 +551,17 @@ func TestLoadDirSeesWhatHugoSees(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := LoadDir(root, "content")
+	// Every problem of a file comes at once: the bad title and the
+	// missing keys of 06-b.
 	want := strings.Join([]string{
+		// Hugo's built-in shortcodes write their arguments into the page.
+		`content/2017/05-a.md:10:34: shortcode "figure" is one of Hugo's built-in ones, which put their arguments into the page unchecked: use the site's own (layouts/_shortcodes)`,
+		`content/2017/06-b.markdown:1: front matter: missing date (publication date, e.g. 2017-12-05)`,
+		`content/2017/06-b.markdown:1: front matter: missing authors (a list of author names)`,
+		`content/2017/06-b.markdown:1: front matter: missing day (day of December)`,
+		`content/2017/06-b.markdown:1: front matter: missing year (e.g. 2017)`,
 		`content/2017/06-b.markdown:2:8: front matter "title": want a string`,
+		`content/2017/07-c.MD:4: day 5 of 2017 is already taken by content/2017/05-a.md`,
 		`content/2017/07-c.MD:5:1: front matter: key "day" is repeated (first at line 4); Hugo would keep only one of them`,
 		`content/2017/08-d.html:1:1: content format .html is not supported: Hugo would publish it without advent's checks; write the article in Markdown (.md)`,
 		`content/2017/09-e.md:10:1: raw HTML <pre> is not rendered (Hugo drops raw HTML and its text); write it in Markdown`,

@@ -88,6 +88,40 @@ func Extract(arts []*content.Article) ([]*Lab, error) {
 	return labs, nil
 }
 
+// LoadSite reads the site's content (content.LoadSiteAll) and extracts its
+// labs: the one set of checks `advent build`, `advent labs extract` and
+// `advent lint` run on the site. Every problem of every file is reported in
+// one pass, each at path:line:col: the labs of the articles that parsed are
+// extracted even when other files, or the same file's front matter, have
+// problems.
+func LoadSite(root string) ([]*content.Article, []*Lab, error) {
+	arts, errs, err := content.LoadSiteAll(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	labs, xerr := Extract(arts)
+	if xerr != nil {
+		errs = errs.Append(xerr)
+	}
+	if err := dedupe(errs).Err(); err != nil {
+		return nil, nil, err
+	}
+	return arts, labs, nil
+}
+
+// dedupe drops problems reported twice (the same text at the same place).
+func dedupe(errs diag.List) diag.List {
+	seen := map[string]bool{}
+	out := errs[:0]
+	for _, e := range errs {
+		if k := e.Error(); !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Check reports what extraction rejects in arts, each problem at
 // path:line:col, without writing anything. `advent lint` calls it so that
 // it rejects what `advent labs extract` rejects (`advent build` extracts
@@ -177,8 +211,8 @@ func (x *extractor) labName() string {
 	}
 	for _, b := range a.Blocks {
 		for _, at := range b.Attrs {
-			if _, ok := knownAttrs[at.Name]; !ok {
-				x.errs = append(x.errs, diag.Errorf(a.Path, at.Line, at.Col, "unknown code block attribute %q (known: %s)", at.Name, strings.Join(sortedKeys(knownAttrs), ", ")))
+			if _, ok := knownAttrs[at.Name]; !ok && !content.IsHighlightOption(at.Name) {
+				x.errs = append(x.errs, diag.Errorf(a.Path, at.Line, at.Col, "unknown code block attribute %q (known: %s; highlighter: %s)", at.Name, strings.Join(sortedKeys(knownAttrs), ", "), strings.Join(content.HighlightOptionNames(), ", ")))
 			}
 		}
 		v, ok := b.Attr("lab")

@@ -64,6 +64,14 @@ func WorkPath(p string, inContainer bool) error {
 		strings.ContainsAny(rel, "\\\x00") || strings.HasPrefix(rel, "/") {
 		return fmt.Errorf("path %q: want a clean relative path such as templates/service.yaml", p)
 	}
+	if len(p) > maxPath {
+		return fmt.Errorf("path %.40q...: %d bytes, over the limit of %d", p, len(p), maxPath)
+	}
+	for _, el := range strings.Split(rel, "/") {
+		if len(el) > maxPathElement {
+			return fmt.Errorf("path %.40q...: the name %.20q... is %d bytes, over the %d a file system allows", p, el, len(el), maxPathElement)
+		}
+	}
 	return nil
 }
 
@@ -91,3 +99,11 @@ func ValidTool(name string) error {
 	}
 	return nil
 }
+
+// Limits of a path written in the work directory: of one name in it (what
+// file systems allow) and of the whole path (well under PATH_MAX, which
+// the work directory's own path counts against too).
+const (
+	maxPathElement = 255
+	maxPath        = 1024
+)

@@ -3,6 +3,7 @@ package site_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/site"
 )
 
@@ -36,7 +38,14 @@ const hostileArticle = "---\n" +
 	"~~~console {original=\"2017\" note=\"[n](javascript:alert('XSS-notelink')) XSS-notetext `<script>alert('XSS-notecode')</script>`\"}\n$ echo old\n~~~\n\n" +
 	"```console {step=\"one\"}\n$ echo hi\nhi\n```\n\n" +
 	"```console\"onmouseover=\"alert('XSS-lang')\n$ echo plain\n```\n\n" +
-	"```text {file=\"<img src=x onerror=alert('XSS-file')>\"}\nx\n```\n"
+	"```text {file=\"<img src=x onerror=alert('XSS-file')>\"}\nx\n```\n\n" +
+	// Blocks in a footnote and a definition: Hugo renders them, so advent
+	// reads them; the highlighter options allowed keep to their values.
+	"A note.[^n]\n\n" +
+	"[^n]: The note.\n\n" +
+	"    ```console {step=\"footnote-step\" lineNos=true anchorLineNos=true lineAnchors=\"fn\"}\n    $ echo XSS-footnote\n    ```\n\n" +
+	"Term\n: Definition.\n\n" +
+	"    ```console {step=\"definition-step\" lineNos=table hl_lines=\"1\"}\n    $ echo XSS-definition\n    ```\n"
 
 // hostileResults is a results file for the hostile lab with an injection
 // attempt in every field a page shows: the failing version (which is also
@@ -97,10 +106,91 @@ func TestHostileInputStaysInert(t *testing.T) {
 		all.WriteString(pageStrings(p.doc))
 	}
 	for _, m := range []string{"XSS-title", "XSS-author", "XSS-handle", "XSS-tag", "XSS-heading", "XSS-notetext",
-		"XSS-notecode", "XSS-lang", "XSS-file", "XSS-ff", "XSS-passver", "XSS-stepreason"} {
+		"XSS-notecode", "XSS-lang", "XSS-file", "XSS-ff", "XSS-passver", "XSS-stepreason",
+		"XSS-footnote", "XSS-definition", "footnote-step", "definition-step"} {
 		if !strings.Contains(all.String(), m) {
 			t.Errorf("marker %s appears nowhere in the site: the test no longer shows that value", m)
 		}
+	}
+}
+
+// hostileFiles are inputs Hugo would publish, or obey, that advent does not
+// model: each is refused before Hugo runs, at its position.
+var hostileFiles = []struct {
+	name  string
+	files map[string]string
+	want  string // the error's first line
+}{
+	{"lineAnchors in a footnote", map[string]string{"content/2000/03-x.md": hostileHeader(3) +
+		"A note.[^1]\n\n[^1]: The note.\n\n    ```console {lineNos=true anchorLineNos=true lineAnchors=\"\\\"><img src=x onerror=alert(1)>\"}\n    $ echo\n    ```\n"},
+		`content/2000/03-x.md:14:49: highlighter option lineAnchors="\"><img src=x onerror=alert(1)>": want a letter then up to 63 letters, digits, - or _`},
+	{"wrapperClass in a definition", map[string]string{"content/2000/03-x.md": hostileHeader(3) +
+		"Term\n: Definition.\n\n    ```console {wrapperClass=\"x\\\"><script>alert(1)</script>\"}\n    $ echo\n    ```\n"},
+		`content/2000/03-x.md:13:17: highlighter option "wrapperClass" is not allowed`},
+	{"highlight shortcode", map[string]string{"content/2000/03-x.md": hostileHeader(3) +
+		"{{< highlight go \"lineNos=table, anchorLineNos=true, lineAnchors=\\\"><img src=x onerror=alert(1)>\" >}}\nx\n{{< /highlight >}}\n"},
+		`content/2000/03-x.md:10:1: shortcode "highlight" is not one of the site's (layouts/_shortcodes: changed, missing-image)`},
+	{"fence after a shortcode", map[string]string{"content/2000/03-x.md": hostileHeader(3) +
+		"{{< changed was=\"x\" >}}```console {wrapperClass=\"x\\\"><script>\"}\nx\n```{{< /changed >}}\n"},
+		`content/2000/03-x.md:10:1: a code fence on the line of shortcode "changed"`},
+	{"content adapter", map[string]string{"content/2000/_content.gotmpl": `{{ $.AddPage (dict "path" "x" "title" "<script>alert(1)</script>") }}`},
+		"content/2000/_content.gotmpl:1:1: content adapter: Hugo would make pages from this template without advent's checks"},
+	{"SVG under content", map[string]string{"content/2000/x.svg": "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"},
+		`content/2000/x.svg: file type ".svg" is not allowed under content/: an SVG file can carry script`},
+	{"JavaScript under content", map[string]string{"content/2000/x.js": "alert(1)"},
+		`content/2000/x.js: file type ".js" is not allowed under content/`},
+	{"script in static", map[string]string{"static/x.shtml": "<script>alert(1)</script>"},
+		`static/x.shtml: file type ".shtml" is not allowed under static/`},
+	{"url javascript:", map[string]string{"content/2000/03-x.md": strings.Replace(hostileHeader(3), "---\ntitle", "---\nurl: \"javascript:alert(1)\"\ntitle", 1)},
+		`content/2000/03-x.md:2:1: front matter key "url" changes where or whether Hugo publishes the page`},
+	{"url over the home page", map[string]string{"content/2000/03-x.md": strings.Replace(hostileHeader(3), "---\ntitle", "---\nurl: /\ntitle", 1)},
+		`content/2000/03-x.md:2:1: front matter key "url" changes where`},
+	{"cascade draft", map[string]string{"content/2000/_index.md": "---\ntitle: \"SysAdvent 2000\"\nyear: 2000\ncascade:\n  draft: true\n---\n"},
+		`content/2000/_index.md:4:1: front matter key "cascade" changes where`},
+	{"committed page model", map[string]string{"data/advent/page.json": `{"blocks": {}}`},
+		"data/advent: hugo.Data.advent is computed by advent"},
+	{"page model in another format", map[string]string{".advent/data/page.yaml": "blocks: {}\n"},
+		".advent/data/page.yaml: advent writes .advent/data itself"},
+}
+
+// hostileHeader is the front matter of a good article of day in 2000.
+func hostileHeader(day int) string {
+	return fmt.Sprintf("---\ntitle: \"X\"\ndate: 2000-12-%02d\nday: %d\nyear: 2000\nauthors: [\"A\"]\nhandles: {\"A\": \"a\"}\n---\n\n", day, day)
+}
+
+// TestHostileInputRefused: what Hugo would publish or obey beyond advent's
+// model is an input error at its position (exit 2), and the build writes
+// nothing: no output directory, no .public.tmp-* beside it.
+func TestHostileInputRefused(t *testing.T) {
+	base := copyProjectWithFixture(t)
+	for _, c := range hostileFiles {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			if err := copyTree(base, root); err != nil {
+				t.Fatal(err)
+			}
+			for name, body := range c.files {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(root, filepath.FromSlash(name))), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				write(t, filepath.Join(root, filepath.FromSlash(name)), []byte(body))
+			}
+			out := t.TempDir()
+			dest := filepath.Join(out, "public")
+			_, err := site.Build(context.Background(), site.Options{Root: root, Destination: dest, Quiet: true})
+			if err == nil {
+				t.Fatalf("built; want %s", c.want)
+			}
+			if !diag.IsInput(err) {
+				t.Errorf("not an input error (exit 1, not 2): %v", err)
+			}
+			if first, _, _ := strings.Cut(err.Error(), "\n"); !strings.HasPrefix(first, c.want) {
+				t.Errorf("error:\n%v\nwant first line %s", err, c.want)
+			}
+			if left, _ := os.ReadDir(out); len(left) > 0 {
+				t.Errorf("the build left %s beside public/", left[0].Name())
+			}
+		})
 	}
 }
 

@@ -135,15 +135,12 @@ type Content struct {
 
 // Check validates the content a build would render (front matter, code
 // block attributes, one article a day, raw HTML, every file Hugo would
-// publish) and extracts its labs exactly as `advent labs extract` does, so
-// a build rejects what extraction rejects, all without rendering. A missing
-// or empty content/ is an input error.
+// publish, static/, the data advent computes) and extracts its labs: the
+// checks of `advent labs extract` and `advent lint` (lab.LoadSite), every
+// problem at once, all without rendering. A missing or empty content/ is
+// an input error.
 func Check(root string) (*Content, error) {
-	arts, err := content.LoadSite(root)
-	if err != nil {
-		return nil, err
-	}
-	labs, err := lab.Extract(arts)
+	arts, labs, err := lab.LoadSite(root)
 	if err != nil {
 		return nil, err
 	}
