@@ -339,7 +339,9 @@ var publishingKeys = map[string]bool{
 
 // otherKeys are the front matter keys advent allows besides the article
 // fields it decodes: harmless to the page's address and publication.
-var otherKeys = map[string]bool{"description": true, "weight": true}
+// lastmod dates the sitemap entry; imported is advent import's marker of
+// the post an article came from.
+var otherKeys = map[string]bool{"description": true, "weight": true, "lastmod": true, "imported": true}
 
 // unknownKey says what is wrong with front matter key k, or "".
 func unknownKey(k string) string {

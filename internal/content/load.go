@@ -318,7 +318,7 @@ func yearIndexes(root string, arts []*Article) diag.List {
 		if !IsArticle(a.Path) {
 			continue
 		}
-		dir := filepath.ToSlash(filepath.Dir(a.Path))
+		dir := filepath.ToSlash(Section(a.Path))
 		if seen[dir] {
 			continue
 		}

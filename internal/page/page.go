@@ -931,7 +931,7 @@ func flagPastEOL(ar *Article, res *results, on time.Time) {
 // What the badge and the coverage line add for a lab verified only on
 // Kubernetes releases past end of life.
 const (
-	pastEOLBadge = ", on end-of-life Kubernetes"
+	pastEOLBadge = " · EOL"
 	pastEOLText  = "verified only on Kubernetes releases past end of life"
 )
 

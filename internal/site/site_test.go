@@ -29,7 +29,7 @@ import (
 // and JavaScript it references, before compression. The heaviest page (day
 // 5, every step verified on two versions) carries 31 status lines that
 // link to the About page and the two readings' control and styles.
-const maxPageWeight = 105_000
+const maxPageWeight = 110_000
 
 var shared struct {
 	once sync.Once
