@@ -131,11 +131,6 @@ type prebootLine struct {
 	TookMS  int64     `json:"took_ms,omitzero"` // making it, when built
 }
 
-// prebooter is a backend that can pre-boot a lab's clusters.
-type prebooter interface {
-	Preboot(ctx context.Context, l *lab.Lab, kubernetes string, log io.Writer) ([]labenv.PrebootImage, error)
-}
-
 func runLabPreboot(e *env, f *labPrebootFlags, names []string) error {
 	if len(names) == 0 {
 		return diag.Usagef("name a lab whose clusters to pre-boot")
@@ -149,13 +144,11 @@ func runLabPreboot(e *env, f *labPrebootFlags, names []string) error {
 			return diag.Usagef("lab %s has no cluster to pre-boot", l.Name)
 		}
 	}
-	backend, err := f.backend(e)
+	// Pre-booting makes Docker images of kind nodes: it needs Docker,
+	// whatever backend the other commands run labs on.
+	pb, err := labenv.NewDockerBackend(e.ctx, labenv.DockerOptions{Mode: f.mode, CacheDir: f.cacheDir, Log: e.stderr})
 	if err != nil {
 		return err
-	}
-	pb, ok := backend.(prebooter)
-	if !ok {
-		return fmt.Errorf("this backend cannot pre-boot clusters")
 	}
 	versions := []string(f.kubernetes)
 	if len(versions) == 0 {

@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
 	"sigs.k8s.io/kind/pkg/log"
 
+	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
@@ -88,10 +89,10 @@ type Cluster struct {
 	// (from saving them on the host to the last import; it overlaps
 	// CreateTime).
 	CreateTime, LoadTime time.Duration
-	// Prebooted names the pre-booted image the cluster was started from
-	// and when that was booted; empty when kind created the cluster.
-	// PrebootSkipped says why a pre-booted image was not used.
-	Prebooted, PrebootSkipped string
+	// Start is how the cluster came up: created by kind (with why no
+	// pre-booted image was used, when ClusterOptions.Preboot asked for
+	// one) or started from a pre-booted image.
+	Start report.ClusterStart
 
 	provider       *cluster.Provider
 	ownKubeconfig  bool // Kubeconfig was made by CreateCluster
@@ -110,7 +111,7 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}
-	c := &Cluster{Name: o.Name, Image: o.Image}
+	c := &Cluster{Name: o.Name, Image: o.Image, Start: report.ClusterStart{Cluster: o.Name, By: report.ByKind}}
 	if err := c.setKubeconfig(o.Kubeconfig); err != nil {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}

@@ -18,6 +18,7 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/network"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
+	kindlog "sigs.k8s.io/kind/pkg/log"
 
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
@@ -44,13 +45,10 @@ type DockerBackend struct {
 	cacheDir string
 	manifest *images.Manifest
 
-	nodeImage string
-	load      []string // images loaded into every cluster
-	owner     string   // OwnerLabel value of what this process creates
-	fresh     bool     // DockerOptions.Fresh
+	owner string // OwnerLabel value of what this process creates
+	fresh bool   // DockerOptions.Fresh
 
 	mu         sync.Mutex
-	clusters   map[string]*Cluster
 	networks   map[string]*testcontainers.DockerNetwork
 	containers map[string]*testcontainers.DockerContainer
 	order      []string // containers in start order
@@ -100,7 +98,7 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 		fmt.Fprintf(o.Log, "Removed what interrupted advent runs left behind: %s\n", reaped)
 	}
 	b := &DockerBackend{mode: mode, cacheDir: o.CacheDir,
-		clusters: map[string]*Cluster{}, networks: map[string]*testcontainers.DockerNetwork{},
+		networks:   map[string]*testcontainers.DockerNetwork{},
 		containers: map[string]*testcontainers.DockerContainer{}, owner: Self().String(), fresh: o.Fresh}
 	if m, err := images.LoadManifest(o.CacheDir); err == nil {
 		b.manifest = m
@@ -241,33 +239,31 @@ func (b *DockerBackend) image(ctx context.Context, name string) (*report.Image, 
 	return im, nil
 }
 
-// CreateCluster creates a kind cluster and loads the lab's images into it.
-func (b *DockerBackend) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log io.Writer) error {
+// CreateCluster creates a kind cluster, or starts it from a pre-booted
+// image, and loads the lab's images into it; it returns what it did.
+func (b *DockerBackend) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log io.Writer) (*runner.Cluster, error) {
 	c, err := CreateCluster(ctx, b.clusterOptions(spec, log))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b.mu.Lock()
-	b.clusters[spec.Name] = c
-	b.mu.Unlock()
-	return nil
+	rc := &runner.Cluster{Name: c.Name, Kubeconfig: c.Kubeconfig, Start: c.Start, Create: c.CreateTime, Load: c.LoadTime}
+	if c.createdNetwork {
+		rc.Network = kindNetwork
+	}
+	return rc, nil
+}
+
+// kindCluster is the kind cluster rc describes, to delete it or export its
+// logs.
+func kindCluster(rc *runner.Cluster) *Cluster {
+	return &Cluster{Name: rc.Name, Kubeconfig: rc.Kubeconfig, createdNetwork: rc.Network == kindNetwork,
+		provider: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(kindlog.NoopLogger{}))}
 }
 
 // clusterOptions are the options of the cluster spec describes.
 func (b *DockerBackend) clusterOptions(spec runner.ClusterSpec, log io.Writer) ClusterOptions {
 	return ClusterOptions{Name: spec.Name, Image: spec.NodeImage, Kubeconfig: spec.Kubeconfig,
 		LoadImages: spec.LoadImages, Preboot: !b.fresh, Log: log}
-}
-
-// ClusterPrebooted says which pre-booted image cluster name was started
-// from; "" when kind created it.
-func (b *DockerBackend) ClusterPrebooted(name string) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if c := b.clusters[name]; c != nil {
-		return c.Prebooted
-	}
-	return ""
 }
 
 // Preboot makes the pre-booted images of lab l's clusters on Kubernetes
@@ -287,30 +283,11 @@ func (b *DockerBackend) Preboot(ctx context.Context, l *lab.Lab, kubernetes stri
 	return Preboot(ctx, opts, log)
 }
 
-// ClusterTimes reports how long creating cluster name and loading the
-// lab's images into it took.
-func (b *DockerBackend) ClusterTimes(name string) (create, load time.Duration, ok bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	c := b.clusters[name]
-	if c == nil {
-		return 0, 0, false
-	}
-	return c.CreateTime, c.LoadTime, true
-}
-
-// DeleteCluster deletes a cluster this backend created, printing what
-// `kind delete cluster` prints.
-func (b *DockerBackend) DeleteCluster(ctx context.Context, name string, log io.Writer) error {
-	b.mu.Lock()
-	c := b.clusters[name]
-	delete(b.clusters, name)
-	b.mu.Unlock()
-	if c == nil {
-		return nil
-	}
-	fmt.Fprintf(log, "Deleting cluster %q ...\n", name)
-	return c.Delete(ctx)
+// DeleteCluster deletes a cluster this backend created or adopted,
+// printing what `kind delete cluster` prints.
+func (b *DockerBackend) DeleteCluster(ctx context.Context, rc *runner.Cluster, log io.Writer) error {
+	fmt.Fprintf(log, "Deleting cluster %q ...\n", rc.Name)
+	return kindCluster(rc).Delete(ctx)
 }
 
 // CreateNetwork creates a bridge network (internal: no route out).
@@ -450,10 +427,10 @@ func (b *DockerBackend) Snapshot(ctx context.Context) ([]string, error) {
 }
 
 // CollectLogs exports a cluster's logs, as `kind export logs` does.
-func (b *DockerBackend) CollectLogs(ctx context.Context, name, dir string) error {
+func (b *DockerBackend) CollectLogs(ctx context.Context, rc *runner.Cluster, dir string) error {
 	done := make(chan error, 1)
 	go func() {
-		done <- kindcluster.NewProvider(kindcluster.ProviderWithDocker()).CollectLogs(name, dir)
+		done <- kindCluster(rc).provider.CollectLogs(rc.Name, dir)
 	}()
 	select {
 	case err := <-done:
@@ -463,8 +440,4 @@ func (b *DockerBackend) CollectLogs(ctx context.Context, name, dir string) error
 	}
 }
 
-var (
-	_ runner.Backend      = (*DockerBackend)(nil)
-	_ runner.LogCollector = (*DockerBackend)(nil)
-	_ runner.ClusterTimer = (*DockerBackend)(nil)
-)
+var _ runner.Backend = (*DockerBackend)(nil)

@@ -247,15 +247,29 @@ func (s *session) session(ctx context.Context, start int) (err error) {
 
 // tally counts a step advent ran that was not verified for the finish
 // line: a create-cluster step whose cluster was started from a pre-booted
-// image, or a step not available here.
+// image (as the runner says it came up), or a step not available here.
 func (s *session) tally(st *lab.Step, res *report.Step) {
 	switch {
 	case res.Status != report.NotVerified:
-	case st.Kind == lab.KindEnv:
+	case s.startedFromPreboot(st):
 		s.prebooted = append(s.prebooted, st.Name)
 	default:
 		s.skipped = append(s.skipped, st.Name)
 	}
+}
+
+// startedFromPreboot reports whether st creates a cluster that came up
+// from a pre-booted image.
+func (s *session) startedFromPreboot(st *lab.Step) bool {
+	if st.Kind != lab.KindEnv || st.Action != lab.ActionCreateCluster || s.live == nil {
+		return false
+	}
+	for _, name := range st.Clusters {
+		if c, ok := s.live.ClusterStart(name); ok && c.Prebooted() {
+			return true
+		}
+	}
+	return false
 }
 
 // finishLine is the line that ends a completed lab: how many steps were

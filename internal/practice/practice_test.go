@@ -256,3 +256,30 @@ func TestFinishLine(t *testing.T) {
 		}
 	}
 }
+
+// The finish line names a cluster the backend started from a pre-booted
+// image, as the runner reports how it came up, and counts a step not
+// available here apart from it.
+func TestFinishLineReadsHowTheClusterStarted(t *testing.T) {
+	for _, prebooted := range []bool{false, true} {
+		f := runnertest.New()
+		f.Prebooted = map[string]bool{"demo": prebooted}
+		l := testLab()
+		l.Steps[3].Needs = "cincproject/auditor"
+		out := &typist{}
+		err := Run(context.Background(), l, Options{
+			Runner: runner.Options{Backend: f, WorkDir: t.TempDir()},
+			In:     strings.NewReader(""), Out: out, StateDir: t.TempDir(), Auto: true,
+		})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		want := "4 of 5 steps verified; 1 not available here (cat)."
+		if prebooted {
+			want = "3 of 5 steps verified; 1 not available here (cat); create-cluster started from a pre-booted image (kind did not run)."
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("prebooted %v: output lacks %q:\n%s", prebooted, want, out)
+		}
+	}
+}

@@ -43,14 +43,6 @@ type Kept struct {
 	Steps map[string]report.Status `json:"steps,omitempty"`
 }
 
-// Adopter is a Backend that can take over an environment a previous
-// process kept, so that Exec, WriteFile, DeleteCluster and Teardown work
-// on its clusters, containers and networks. It takes over what still
-// exists and lists what does not ("cluster/NAME", "container/NAME").
-type Adopter interface {
-	Adopt(ctx context.Context, k *Kept) (missing []string, err error)
-}
-
 // KeptPath is where the record of lab's kept environment is.
 func KeptPath(dir, labName string) string { return filepath.Join(dir, labName+".json") }
 
@@ -202,25 +194,19 @@ func adopt(ctx context.Context, l *lab.Lab, opts Options) (r *runState, k *Kept,
 	if _, err := os.Stat(k.Dir); err != nil {
 		return nil, nil, nil, fmt.Errorf("lab %s: the kept work directory is gone (%v): `advent lab down %s` and keep it again", l.Name, err, l.Name)
 	}
-	a, ok := opts.Backend.(Adopter)
-	if !ok {
-		return nil, nil, nil, fmt.Errorf("lab %s: this backend cannot take over a kept environment", l.Name)
-	}
 	info, err := opts.Backend.Prepare(ctx, l, k.Kubernetes)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("prepare lab %s: %w", l.Name, err)
 	}
-	if missing, err = a.Adopt(ctx, k); err != nil {
+	clusters, missing, err := opts.Backend.Adopt(ctx, k)
+	if err != nil {
 		return nil, nil, nil, fmt.Errorf("lab %s: take over the kept environment: %w", l.Name, err)
 	}
 	r = &runState{opts: opts, lab: l, info: info, p: &progress{w: opts.Progress, lab: l, info: info}}
 	r.kubeDir = filepath.Join(k.Dir, "kube")
 	r.sess = openSession(k.Dir, r.baseEnv())
-	for _, c := range k.Clusters {
-		if slices.Contains(missing, "cluster/"+c) {
-			continue
-		}
-		j := &clusterJob{name: c, done: make(chan struct{})}
+	for _, c := range clusters {
+		j := &clusterJob{name: c.Name, cluster: c, done: make(chan struct{})}
 		close(j.done)
 		r.clusters = append(r.clusters, j)
 	}

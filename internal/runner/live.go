@@ -179,3 +179,23 @@ func (lv *Live) Check(i, ci int, out string, code int) (diff string, err error) 
 	}
 	return diff, err
 }
+
+// ClusterStart says how cluster name came up; false while it is being
+// created, or when its creation failed.
+func (lv *Live) ClusterStart(name string) (report.ClusterStart, bool) {
+	j := lv.r.job(name)
+	if j == nil {
+		return report.ClusterStart{}, false
+	}
+	select {
+	case <-j.done:
+	default:
+		return report.ClusterStart{}, false
+	}
+	if j.cluster == nil {
+		return report.ClusterStart{}, false
+	}
+	s := j.cluster.Start
+	s.Cluster = name
+	return s, true
+}

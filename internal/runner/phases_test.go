@@ -13,7 +13,8 @@ import (
 	"github.com/sysadvent/advent/internal/runner/runnertest"
 )
 
-// timedFake reports a split of each cluster's creation (ClusterTimer) and
+// timedFake reports a split of each cluster's creation (runner.Cluster's
+// Create and Load) and
 // takes deleteWait to delete a cluster.
 type timedFake struct {
 	*runnertest.Fake
@@ -21,13 +22,17 @@ type timedFake struct {
 	deleteWait   time.Duration
 }
 
-func (f *timedFake) ClusterTimes(name string) (time.Duration, time.Duration, bool) {
-	return f.create, f.load, true
+func (f *timedFake) CreateCluster(ctx context.Context, spec ClusterSpec, log io.Writer) (*Cluster, error) {
+	c, err := f.Fake.CreateCluster(ctx, spec, log)
+	if c != nil {
+		c.Create, c.Load = f.create, f.load
+	}
+	return c, err
 }
 
-func (f *timedFake) DeleteCluster(ctx context.Context, name string, log io.Writer) error {
+func (f *timedFake) DeleteCluster(ctx context.Context, c *Cluster, log io.Writer) error {
 	time.Sleep(f.deleteWait)
-	return f.Fake.DeleteCluster(ctx, name, log)
+	return f.Fake.DeleteCluster(ctx, c, log)
 }
 
 func phasesLab() *lab.Lab {
@@ -81,7 +86,7 @@ func TestRunReportsItsPhases(t *testing.T) {
 	}
 }
 
-func TestPhasesWithoutClusterTimer(t *testing.T) {
+func TestPhasesOfAnUntimedCreation(t *testing.T) {
 	f := runnertest.New()
 	f.CreateWait = 500 * time.Millisecond
 	run, err := Run(context.Background(), phasesLab(), testOpts(t, f))

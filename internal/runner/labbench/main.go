@@ -316,7 +316,7 @@ func (b *bench) runAdvent(n int) (float64, float64, *report.Phases, error) {
 	if runErr != nil && !onlyForeignLeaks(r) {
 		return 0, 0, nil, fmt.Errorf("advent lab run: %w (see %s)", runErr, o)
 	}
-	if !b.fresh && len(r.Prebooted) == 0 {
+	if !b.fresh && len(r.Prebooted()) == 0 {
 		return 0, 0, nil, fmt.Errorf("advent lab run did not start the cluster from its pre-booted image (see %s)", o)
 	}
 	ready, err := adventReady(r)
