@@ -42,8 +42,8 @@ func init() {
 			"the lab's images loaded), waits until their pods are Ready, stops them and keeps each\n" +
 			"as a Docker image (" + labenv.PrebootRepo + ":CLUSTER-KEY). Later runs of the lab\n" +
 			"(`lab run`, `lab practice`) start their clusters from these images, already booted,\n" +
-			"instead of creating them, and say so in their output and results; -fresh on those\n" +
-			"commands creates them with kind anyway. An image is used only while its key (kind\n" +
+			"instead of creating them, and say so in their output and results; -preboot=false on\n" +
+			"those commands creates them with kind anyway. An image is used only while its key (kind\n" +
 			"version, cluster name, node image, config, the images loaded) matches and it is\n" +
 			"younger than 30 days; an image that is up to date is kept as it is."))
 }
@@ -66,13 +66,13 @@ func keptDir() string { return labenv.StateDir("kept") }
 
 // newBackend makes the backend labs run on; tests replace it.
 var newBackend = func(ctx context.Context, e *env, opts backendOptions) (runner.Backend, error) {
-	return labenv.NewDockerBackend(ctx, labenv.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr, Fresh: opts.fresh})
+	return labenv.NewDockerBackend(ctx, labenv.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr, Preboot: opts.preboot})
 }
 
 type backendOptions struct {
 	mode     string
 	cacheDir string
-	fresh    bool
+	preboot  bool
 }
 
 // listFlag is a comma-separated list flag.
@@ -93,18 +93,18 @@ func (l *listFlag) Set(s string) error {
 // is and what environment the labs get.
 type envFlags struct {
 	root, mode, cacheDir string
-	fresh                bool
+	preboot              bool
 }
 
 func (f *envFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.root, "root", ".", "project root holding content/ and labs/")
 	fs.StringVar(&f.mode, "mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
 	fs.StringVar(&f.cacheDir, "cache", "", "image cache directory (default: advent images build's)")
-	fs.BoolVar(&f.fresh, "fresh", false, "create every cluster with kind, even where a pre-booted image (advent lab preboot) matches")
+	fs.BoolVar(&f.preboot, "preboot", true, "start a cluster from its pre-booted image (advent lab preboot) where one matches; -preboot=false creates every cluster with kind")
 }
 
 func (f *envFlags) backend(e *env) (runner.Backend, error) {
-	return newBackend(e.ctx, e, backendOptions{mode: f.mode, cacheDir: f.cacheDir, fresh: f.fresh})
+	return newBackend(e.ctx, e, backendOptions{mode: f.mode, cacheDir: f.cacheDir, preboot: f.preboot})
 }
 
 // labPrebootFlags is the flagpole of `lab preboot`.

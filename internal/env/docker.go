@@ -32,9 +32,9 @@ type DockerOptions struct {
 	Mode     string    // "online" or "air-gapped"; "" reads $ADVENT_MODE or detects
 	CacheDir string    // image cache of `advent images build` ("" for its default)
 	Log      io.Writer // where to say what was chosen (mode...)
-	// Fresh creates every cluster with kind, even where a pre-booted
-	// image (`advent lab preboot`) matches.
-	Fresh bool
+	// Preboot starts a cluster from its pre-booted image (`advent lab
+	// preboot`) where one matches; without it kind creates every cluster.
+	Preboot bool
 }
 
 // DockerBackend runs labs on this machine's Docker engine: kind clusters
@@ -46,7 +46,7 @@ type DockerBackend struct {
 	manifest *images.Manifest
 
 	owner string // OwnerLabel value of what this process creates
-	fresh bool   // DockerOptions.Fresh
+	preboot bool // DockerOptions.Preboot
 
 	mu         sync.Mutex
 	networks   map[string]*testcontainers.DockerNetwork
@@ -99,7 +99,7 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 	}
 	b := &DockerBackend{mode: mode, cacheDir: o.CacheDir,
 		networks:   map[string]*testcontainers.DockerNetwork{},
-		containers: map[string]*testcontainers.DockerContainer{}, owner: Self().String(), fresh: o.Fresh}
+		containers: map[string]*testcontainers.DockerContainer{}, owner: Self().String(), preboot: o.Preboot}
 	if m, err := images.LoadManifest(o.CacheDir); err == nil {
 		b.manifest = m
 	} else if !errors.Is(err, images.ErrNoManifest) {
@@ -263,7 +263,7 @@ func kindCluster(rc *runner.Cluster) *Cluster {
 // clusterOptions are the options of the cluster spec describes.
 func (b *DockerBackend) clusterOptions(spec runner.ClusterSpec, log io.Writer) ClusterOptions {
 	return ClusterOptions{Name: spec.Name, Image: spec.NodeImage, Kubeconfig: spec.Kubeconfig,
-		LoadImages: spec.LoadImages, Preboot: !b.fresh, Log: log}
+		LoadImages: spec.LoadImages, Preboot: b.preboot, Log: log}
 }
 
 // Preboot makes the pre-booted images of lab l's clusters on Kubernetes

@@ -199,7 +199,7 @@ func TestPrebootedCluster(t *testing.T) {
 	}
 }
 
-// With -fresh (Preboot off) or a custom config, kind creates the cluster.
+// With -preboot=false (Preboot off) or a custom config, kind creates the cluster.
 func TestPrebootKeyRefusesCustomConfig(t *testing.T) {
 	_, err := prebootKey(context.Background(), ClusterOptions{Name: "x", Image: "advent.local/kind-node:v1.34.4", Config: []byte("kind: Cluster")})
 	if err == nil || !strings.Contains(err.Error(), "not pre-bootable") {

@@ -141,7 +141,7 @@ func (s *session) run(ctx context.Context) error {
 	}
 	start := s.load()
 	for {
-		err := s.session(ctx, start)
+		err := s.attempt(ctx, start)
 		if errors.Is(err, errReset) {
 			s.forget()
 			start = 0
@@ -154,9 +154,9 @@ func (s *session) run(ctx context.Context) error {
 
 var errReset = errors.New("reset")
 
-// session prepares the environment, replays finished steps and guides
+// attempt prepares the environment, replays finished steps and guides
 // the rest; it always tears down.
-func (s *session) session(ctx context.Context, start int) (err error) {
+func (s *session) attempt(ctx context.Context, start int) (err error) {
 	l := s.lab
 	s.printf("%s — %s\n", l.Name, l.Title)
 	s.printf("From %s. Preparing the lab environment", l.Source)

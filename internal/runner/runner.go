@@ -636,7 +636,7 @@ func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) (
 	defer func() {
 		if len(prebooted) > 0 && err == nil {
 			err = notVerified("kind did not run, so what it prints was not checked: the cluster was started from a pre-booted image (" +
-				strings.Join(prebooted, "; ") + "); `lab run -fresh` creates it with kind")
+				strings.Join(prebooted, "; ") + "); `lab run -preboot=false` creates it with kind")
 		}
 	}()
 	for i, name := range s.Clusters {
