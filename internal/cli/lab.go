@@ -15,7 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sysadvent/advent/internal/diag"
-	labenv "github.com/sysadvent/advent/internal/env"
+	"github.com/sysadvent/advent/internal/env"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/practice"
 	"github.com/sysadvent/advent/internal/report"
@@ -40,7 +40,7 @@ func init() {
 		(*labPrebootFlags).bind, runLabPreboot).withLong(
 		"Creates each named lab's clusters with kind as a run does (node image, config, name,\n" +
 			"the lab's images loaded), waits until their pods are Ready, stops them and keeps each\n" +
-			"as a Docker image (" + labenv.PrebootRepo + ":CLUSTER-KEY). Later runs of the lab\n" +
+			"as a Docker image (" + env.PrebootRepo + ":CLUSTER-KEY). Later runs of the lab\n" +
 			"(`lab run`, `lab practice`) start their clusters from these images, already booted,\n" +
 			"instead of creating them, and say so in their output and results; -preboot=false on\n" +
 			"those commands creates them with kind anyway. An image is used only while its key (kind\n" +
@@ -51,7 +51,7 @@ func init() {
 // UseBackend makes the commands that run labs use the backend newB makes
 // instead of Docker: the tests of the real binary run labs on a fake.
 func UseBackend(newB func(ctx context.Context) (runner.Backend, error)) {
-	newBackend = func(ctx context.Context, _ *env, _ backendOptions) (runner.Backend, error) { return newB(ctx) }
+	newBackend = func(ctx context.Context, _ *invocation, _ backendOptions) (runner.Backend, error) { return newB(ctx) }
 }
 
 // isTerminal reports whether r is a terminal (practice's real shell needs one).
@@ -62,11 +62,11 @@ func isTerminal(r io.Reader) bool {
 
 // keptDir is where kept environments are recorded (env.ReapStale spares
 // what they hold).
-func keptDir() string { return labenv.StateDir("kept") }
+func keptDir() string { return env.StateDir("kept") }
 
 // newBackend makes the backend labs run on; tests replace it.
-var newBackend = func(ctx context.Context, e *env, opts backendOptions) (runner.Backend, error) {
-	return labenv.NewDockerBackend(ctx, labenv.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr, Preboot: opts.preboot})
+var newBackend = func(ctx context.Context, e *invocation, opts backendOptions) (runner.Backend, error) {
+	return env.NewDockerBackend(ctx, env.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr, Preboot: opts.preboot})
 }
 
 type backendOptions struct {
@@ -103,7 +103,7 @@ func (f *envFlags) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&f.preboot, "preboot", true, "start a cluster from its pre-booted image (advent lab preboot) where one matches; -preboot=false creates every cluster with kind")
 }
 
-func (f *envFlags) backend(e *env) (runner.Backend, error) {
+func (f *envFlags) backend(e *invocation) (runner.Backend, error) {
 	return newBackend(e.ctx, e, backendOptions{mode: f.mode, cacheDir: f.cacheDir, preboot: f.preboot})
 }
 
@@ -131,7 +131,7 @@ type prebootLine struct {
 	TookMS  int64     `json:"took_ms,omitzero"` // making it, when built
 }
 
-func runLabPreboot(e *env, f *labPrebootFlags, names []string) error {
+func runLabPreboot(e *invocation, f *labPrebootFlags, names []string) error {
 	if len(names) == 0 {
 		return diag.Usagef("name a lab whose clusters to pre-boot")
 	}
@@ -140,13 +140,13 @@ func runLabPreboot(e *env, f *labPrebootFlags, names []string) error {
 		return err
 	}
 	for _, l := range labs {
-		if len(l.Env.Clusters) == 0 {
+		if len(l.Resources.Clusters) == 0 {
 			return diag.Usagef("lab %s has no cluster to pre-boot", l.Name)
 		}
 	}
 	// Pre-booting makes Docker images of kind nodes: it needs Docker,
 	// whatever backend the other commands run labs on.
-	pb, err := labenv.NewDockerBackend(e.ctx, labenv.DockerOptions{Mode: f.mode, CacheDir: f.cacheDir, Log: e.stderr})
+	pb, err := env.NewDockerBackend(e.ctx, env.DockerOptions{Mode: f.mode, CacheDir: f.cacheDir, Log: e.stderr})
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (f *labRunFlags) bind(fs *flag.FlagSet) {
 	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions to run cluster labs on (default: the newest node image: built, air-gapped; published by kind, online)")
 }
 
-func runLabRun(e *env, f *labRunFlags, names []string) error {
+func runLabRun(e *invocation, f *labRunFlags, names []string) error {
 	labs, err := selectLabs(f, names)
 	if err != nil {
 		return err
@@ -248,7 +248,7 @@ func checkKeepFlags(f *labRunFlags, labs []*lab.Lab) error {
 	return nil
 }
 
-func runLabDown(e *env, f *envFlags, names []string) error {
+func runLabDown(e *invocation, f *envFlags, names []string) error {
 	if len(names) == 0 {
 		return diag.Usagef("name a lab whose kept environment to remove (kept: %s)", strings.Join(runner.KeptLabs(keptDir()), ", "))
 	}
@@ -320,7 +320,7 @@ func selectLabs(f *labRunFlags, names []string) ([]*lab.Lab, error) {
 
 // runLabs runs each lab on each Kubernetes version asked for, writes the
 // results and JUnit, and returns errFailed when a lab failed.
-func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) error {
+func runLabs(e *invocation, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) error {
 	versions := []string(f.kubernetes)
 	if len(versions) == 0 {
 		versions = []string{""}
@@ -336,7 +336,7 @@ func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) er
 	)
 	for _, l := range labs {
 		vs := versions
-		if len(l.Env.Clusters) == 0 {
+		if len(l.Resources.Clusters) == 0 {
 			vs = []string{""} // the Kubernetes version does not matter
 		}
 		for _, v := range vs {
@@ -346,7 +346,7 @@ func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) er
 			run, err := runner.Run(e.ctx, l, runner.Options{
 				Backend: backend, Kubernetes: v, ResultsDir: resultsDir, Force: f.force,
 				Commit: commit, Keep: f.keep, Progress: e.stdout, LogsDir: f.logs,
-				KeptDir: keptDir(), Owner: labenv.Self().String(), From: f.from, Only: f.only,
+				KeptDir: keptDir(), Owner: env.Self().String(), From: f.from, Only: f.only,
 			})
 			if err != nil {
 				return err
@@ -408,7 +408,7 @@ func (f *labPracticeFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.kubernetes, "kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest node image: built, air-gapped; published by kind, online)")
 }
 
-func runLabPractice(e *env, f *labPracticeFlags, args []string) error {
+func runLabPractice(e *invocation, f *labPracticeFlags, args []string) error {
 	if len(args) != 1 {
 		return diag.Usagef("name one lab to practise")
 	}

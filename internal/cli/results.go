@@ -62,7 +62,7 @@ func (f *resultsMergeFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.event, "event", "", "GitHub event that started the new runs (schedule, push, workflow_dispatch), recorded where a run has none")
 }
 
-func runResultsMerge(e *env, f *resultsMergeFlags, args []string) error {
+func runResultsMerge(e *invocation, f *resultsMergeFlags, args []string) error {
 	if len(args) == 0 {
 		return diag.Usagef("results merge: name the new results (files or directories)")
 	}
@@ -120,7 +120,7 @@ func (f *resultsPullFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.dir, "dir", "results", "where to write the <lab>.json files (the site reads results/)")
 }
 
-func runResultsPull(e *env, f *resultsPullFlags, args []string) error {
+func runResultsPull(e *invocation, f *resultsPullFlags, args []string) error {
 	if err := noArgs("results pull", args); err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (f *resultsSummaryFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "markdown", "markdown: job summary with per-step ✓/✗ and diffs; github: ::error annotations on the articles' lines")
 }
 
-func runResultsSummary(e *env, f *resultsSummaryFlags, args []string) error {
+func runResultsSummary(e *invocation, f *resultsSummaryFlags, args []string) error {
 	if len(args) == 0 {
 		return diag.Usagef("results summary: name the results (files or directories)")
 	}

@@ -45,8 +45,8 @@ type DockerBackend struct {
 	cacheDir string
 	manifest *images.Manifest
 
-	owner string // OwnerLabel value of what this process creates
-	preboot bool // DockerOptions.Preboot
+	owner   string // OwnerLabel value of what this process creates
+	preboot bool   // DockerOptions.Preboot
 
 	mu         sync.Mutex
 	networks   map[string]*testcontainers.DockerNetwork
@@ -142,8 +142,8 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 		}
 	}
 	pinned := map[string]bool{"kind": true, "kubectl": true, "helm": true}
-	tools := l.Env.Tools
-	if len(l.Env.Clusters) > 0 {
+	tools := l.Resources.Tools
+	if len(l.Resources.Clusters) > 0 {
 		tools = append([]string{"kubectl"}, tools...)
 	}
 	for _, t := range tools {
@@ -157,11 +157,11 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 			return nil, fmt.Errorf("the %s lab needs %s on PATH: install it (on Debian: apt-get install %s)", l.Name, t, t)
 		}
 	}
-	need := append([]string(nil), l.Env.Images...)
-	for _, c := range l.Env.Containers {
+	need := append([]string(nil), l.Resources.Images...)
+	for _, c := range l.Resources.Containers {
 		need = append(need, c.Image)
 	}
-	if len(l.Env.Clusters) > 0 {
+	if len(l.Resources.Clusters) > 0 {
 		if kubernetes == "" {
 			kubernetes = b.defaultKubernetes(ctx)
 		}
@@ -175,7 +175,7 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 			return nil, err
 		}
 		need = append(need, info.NodeImage)
-		info.LoadImages = append([]string(nil), l.Env.Images...)
+		info.LoadImages = append([]string(nil), l.Resources.Images...)
 	}
 	seen := map[string]bool{}
 	for _, name := range need {
@@ -269,7 +269,7 @@ func (b *DockerBackend) clusterOptions(spec runner.ClusterSpec, log io.Writer) C
 // Preboot makes the pre-booted images of lab l's clusters on Kubernetes
 // kubernetes ("" for the default), as its runs create them.
 func (b *DockerBackend) Preboot(ctx context.Context, l *lab.Lab, kubernetes string, log io.Writer) ([]PrebootImage, error) {
-	if len(l.Env.Clusters) == 0 {
+	if len(l.Resources.Clusters) == 0 {
 		return nil, fmt.Errorf("the %s lab has no cluster to pre-boot", l.Name)
 	}
 	info, err := b.Prepare(ctx, l, kubernetes)
@@ -277,7 +277,7 @@ func (b *DockerBackend) Preboot(ctx context.Context, l *lab.Lab, kubernetes stri
 		return nil, err
 	}
 	var opts []ClusterOptions
-	for _, c := range l.Env.Clusters {
+	for _, c := range l.Resources.Clusters {
 		opts = append(opts, b.clusterOptions(runner.ClusterSpec{Name: c.Name, NodeImage: info.NodeImage, LoadImages: info.LoadImages}, nil))
 	}
 	return Preboot(ctx, opts, log)

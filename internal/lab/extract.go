@@ -215,7 +215,7 @@ func (x *extractor) block(l *Lab, b *content.Block) {
 	role := Role(attr)
 	switch role {
 	case RoleMain, RoleSetup, RoleVerify, RoleCleanup:
-	case roleEnv:
+	case roleResources:
 		x.env(l, b)
 		return
 	default:
@@ -239,7 +239,7 @@ func (x *extractor) block(l *Lab, b *content.Block) {
 		ok = x.containsStep(b, &s)
 	case KindRun:
 		ok = x.runStep(b, &s)
-	case KindEnv:
+	case KindCluster:
 		ok = x.envStep(b, &s)
 	}
 	if ok {
@@ -278,7 +278,7 @@ func (x *extractor) env(l *Lab, b *content.Block) {
 		x.errs = x.errs.Append(err)
 		return
 	}
-	l.Env = *env
+	l.Resources = *env
 }
 
 // kind sets the step's kind from its attributes (file, contains, runner)
@@ -297,7 +297,7 @@ func (x *extractor) kind(b *content.Block, s *Step) bool {
 	case isContains:
 		s.Kind, s.Path, attr = KindContains, contains, "contains"
 	case isEnv:
-		s.Kind = KindEnv
+		s.Kind = KindCluster
 		if runner != "env" {
 			x.bad(b, "runner", "runner=%q: the only value is \"env\"", runner)
 			return false
@@ -566,11 +566,11 @@ func KindCommand(cmd string) (action Action, cluster string, err error) {
 func checkRefs(file string, l *Lab) diag.List {
 	var errs diag.List
 	clusters := map[string]bool{}
-	for _, c := range l.Env.Clusters {
+	for _, c := range l.Resources.Clusters {
 		clusters[c.Name] = true
 	}
 	containers := map[string]bool{}
-	for _, c := range l.Env.Containers {
+	for _, c := range l.Resources.Containers {
 		containers[c.Name] = true
 	}
 	for _, s := range l.Steps {
@@ -616,15 +616,17 @@ func envPositions(b *content.Block) map[string][2]int {
 	return out
 }
 
+var yamlTypeName = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
 // parseEnv decodes the env block strictly.
-func parseEnv(file string, b *content.Block) (*Env, error) {
-	var env Env
+func parseEnv(file string, b *content.Block) (*Resources, error) {
+	var env Resources
 	dec := yaml.NewDecoder(bytes.NewReader([]byte(b.Code)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&env); err != nil {
 		line, msg := content.YAMLSyntaxError(err)
 		if line == 0 && strings.Contains(msg, "line ") {
-			// yaml: unmarshal errors:\n  line 3: field x not found in type lab.Env
+			// yaml: unmarshal errors:\n  line 3: field x not found in type lab.Resources
 			if i := strings.Index(msg, "line "); i >= 0 {
 				fmt.Sscanf(msg[i:], "line %d:", &line)
 				msg = strings.TrimSpace(msg[i+len(fmt.Sprintf("line %d:", line)):])
@@ -635,6 +637,8 @@ func parseEnv(file string, b *content.Block) (*Env, error) {
 		} else {
 			line = b.Line
 		}
+		// yaml names the Go type; the writer knows the block.
+		msg = yamlTypeName.ReplaceAllString(msg, "unknown field $1")
 		return nil, diag.Errorf(file, line, 0, "env block: %s", msg)
 	}
 	pos := envPositions(b)

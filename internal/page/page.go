@@ -574,7 +574,7 @@ func CheckOf(s *lab.Step) (Check, string) {
 		return CheckWritten, "written to " + s.Path
 	case lab.KindContains:
 		return CheckContains, s.Path + " is checked to contain this block"
-	case lab.KindEnv:
+	case lab.KindCluster:
 		return CheckRunner, "done by the lab's runner"
 	}
 	if s.Match != "" {
@@ -630,7 +630,7 @@ func stepOutput(rs *report.Step) string {
 // commands' output of the newest run (outs), a "..." line says how many
 // lines it stood for there ("⋯ 12 more lines"); else "⋯ output elided".
 func display(b *content.Block, s *lab.Step, outs []report.CommandOutput) string {
-	if (s.Kind != lab.KindRun && s.Kind != lab.KindEnv) || !lab.IsTranscriptLang(b.Lang) || len(s.Commands) == 0 {
+	if (s.Kind != lab.KindRun && s.Kind != lab.KindCluster) || !lab.IsTranscriptLang(b.Lang) || len(s.Commands) == 0 {
 		return ""
 	}
 	lines := strings.Split(strings.TrimRight(b.Code, "\n"), "\n")

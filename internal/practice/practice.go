@@ -160,10 +160,10 @@ func (s *session) attempt(ctx context.Context, start int) (err error) {
 	l := s.lab
 	s.printf("%s — %s\n", l.Name, l.Title)
 	s.printf("From %s. Preparing the lab environment", l.Source)
-	if n := len(l.Env.Clusters); n > 0 {
+	if n := len(l.Resources.Clusters); n > 0 {
 		s.printf(" (%d kind cluster%s)", n, plural(n))
 	}
-	if n := len(l.Env.Containers); n > 0 {
+	if n := len(l.Resources.Containers); n > 0 {
 		s.printf(" (%d container%s)", n, plural(n))
 	}
 	s.printf("...\n")
@@ -261,7 +261,7 @@ func (s *session) tally(st *lab.Step, res *report.Step) {
 // startedFromPreboot reports whether st creates a cluster that came up
 // from a pre-booted image.
 func (s *session) startedFromPreboot(st *lab.Step) bool {
-	if st.Kind != lab.KindEnv || st.Action != lab.ActionCreateCluster || s.live == nil {
+	if st.Kind != lab.KindCluster || st.Action != lab.ActionCreateCluster || s.live == nil {
 		return false
 	}
 	for _, name := range st.Clusters {
@@ -344,7 +344,7 @@ func (s *session) step(ctx context.Context, i int) (bool, error) {
 	}
 	s.header(i)
 	switch {
-	case st.Kind == lab.KindEnv:
+	case st.Kind == lab.KindCluster:
 		for _, c := range st.Commands {
 			s.printf("  $ %s\n", c.Cmd)
 		}

@@ -15,9 +15,9 @@ import (
 
 func testLab() *lab.Lab {
 	return &lab.Lab{Name: "demo", Title: "A demo", Source: "content/2017/01-demo.md",
-		Env: lab.Env{Clusters: []lab.Cluster{{Name: "demo"}}},
+		Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "demo"}}},
 		Steps: []lab.Step{
-			{Name: "create-cluster", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"demo"},
+			{Name: "create-cluster", Kind: lab.KindCluster, Action: "create-cluster", Clusters: []string{"demo"},
 				Commands: []lab.Command{{Cmd: "kind create cluster --name demo", Expect: []string{`Creating cluster "demo" ...`, "..."}}}},
 			{Name: "workdir", Kind: lab.KindRun, Prose: "Create a path to work in:", Commands: []lab.Command{
 				{Cmd: "mkdir -p ~/chart"}, {Cmd: "cd ~/chart"}}},

@@ -60,7 +60,7 @@ type Info struct {
 	Versions   map[string]string // tool -> version
 	Images     []report.Image
 	StandIns   []string
-	Env        []string // extra environment for steps (DOCKER_HOST...)
+	Environ    []string // extra environment variables for steps (DOCKER_HOST...)
 }
 
 // ClusterSpec is one cluster of a lab, as the runner asks the backend to

@@ -111,14 +111,14 @@ func (r *runState) keepRecord(dir string) (*Kept, error) {
 		Dir: dir, Home: r.sess.home, Kubernetes: r.info.Kubernetes, Kubeconfigs: map[string]string{},
 		Steps: map[string]report.Status{}}
 	k.Updated = k.Created
-	for _, c := range r.lab.Env.Clusters {
+	for _, c := range r.lab.Resources.Clusters {
 		k.Clusters = append(k.Clusters, c.Name)
 		k.Kubeconfigs[c.Name] = r.kubeconfig(c.Name)
 	}
-	for _, c := range r.lab.Env.Containers {
+	for _, c := range r.lab.Resources.Containers {
 		k.Containers = append(k.Containers, c.Name)
 	}
-	for _, n := range r.lab.Env.Networks {
+	for _, n := range r.lab.Resources.Networks {
 		k.Networks = append(k.Networks, n.Name)
 	}
 	return k, writeKept(r.opts.KeptDir, k)
@@ -228,7 +228,7 @@ func rerun(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	if first < 0 {
 		return nil, fmt.Errorf("lab %s has no step %q", l.Name, name)
 	}
-	if s := &l.Steps[first]; opts.Only != "" && s.Kind == lab.KindEnv && s.Action == lab.ActionDeleteCluster {
+	if s := &l.Steps[first]; opts.Only != "" && s.Kind == lab.KindCluster && s.Action == lab.ActionDeleteCluster {
 		return nil, fmt.Errorf("step %q deletes the kept cluster: `advent lab down %s` removes the environment", s.Name, l.Name)
 	}
 	r, k, missing, err := adopt(ctx, l, opts)
@@ -339,7 +339,7 @@ func Down(ctx context.Context, l *lab.Lab, opts Options) error {
 // deletesCluster reports whether s is an env step that deletes clusters:
 // a kept environment keeps them.
 func deletesCluster(s *lab.Step) bool {
-	return s.Kind == lab.KindEnv && s.Action == lab.ActionDeleteCluster
+	return s.Kind == lab.KindCluster && s.Action == lab.ActionDeleteCluster
 }
 
 func prefixed(p string, names []string) []string {

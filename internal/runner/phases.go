@@ -61,9 +61,9 @@ func (r *runState) phases(started, provisioned time.Time, steps []*report.Step, 
 		}
 		s := &r.lab.Steps[i]
 		switch {
-		case s.Kind == lab.KindEnv && s.Action == lab.ActionDeleteCluster:
+		case s.Kind == lab.KindCluster && s.Action == lab.ActionDeleteCluster:
 			p.TeardownMS += res.DurationMS
-		case s.Kind == lab.KindEnv:
+		case s.Kind == lab.KindCluster:
 		default:
 			p.StepsMS += res.DurationMS
 		}

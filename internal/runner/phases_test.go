@@ -36,12 +36,12 @@ func (f *timedFake) DeleteCluster(ctx context.Context, c *Cluster, log io.Writer
 }
 
 func phasesLab() *lab.Lab {
-	return &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{
+	return &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{
 		runStep("first", cmd("sleep 0.2")),
-		{Name: "create", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"c"},
+		{Name: "create", Kind: lab.KindCluster, Action: "create-cluster", Clusters: []string{"c"},
 			Commands: []lab.Command{cmd("kind create cluster --name c", `Creating cluster "c" ...`, "...")}},
 		runStep("use", cmd("sleep 0.2")),
-		{Name: "delete", Kind: lab.KindEnv, Action: "delete-cluster", Clusters: []string{"c"},
+		{Name: "delete", Kind: lab.KindCluster, Action: "delete-cluster", Clusters: []string{"c"},
 			Commands: []lab.Command{cmd("kind delete cluster --name c", `Deleting cluster "c" ...`)}},
 	}}
 }
@@ -154,7 +154,7 @@ func TestOpenDoesNotWaitForClustersOfACreateStep(t *testing.T) {
 func TestOpenWaitsForClustersWithoutACreateStep(t *testing.T) {
 	f := runnertest.New()
 	f.CreateWait = 500 * time.Millisecond
-	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("use", cmd("cat $KUBECONFIG", "current-context: kind-c"))}}
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("use", cmd("cat $KUBECONFIG", "current-context: kind-c"))}}
 	begin := time.Now()
 	lv, err := Open(context.Background(), l, testOpts(t, f))
 	if err != nil {

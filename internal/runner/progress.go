@@ -109,15 +109,15 @@ func (p *progress) done(run *report.Run, resultsDir string) {
 		fmt.Fprintf(p.w, " -> %s", report.Path(resultsDir, p.lab.Name))
 	}
 	fmt.Fprintln(p.w)
-	if ph := run.Phases; ph != nil && ph.EnvironmentReadyMS > 0 && (len(p.lab.Env.Clusters) > 0 || len(p.lab.Env.Containers) > 0) {
+	if ph := run.Phases; ph != nil && ph.EnvironmentReadyMS > 0 && (len(p.lab.Resources.Clusters) > 0 || len(p.lab.Resources.Containers) > 0) {
 		sec := func(ms int64) time.Duration {
 			return (time.Duration(ms) * time.Millisecond).Round(100 * time.Millisecond)
 		}
 		fmt.Fprintf(p.w, "  environment ready at %s", sec(ph.EnvironmentReadyMS))
 		switch {
-		case len(p.lab.Env.Clusters) > 0 && len(run.Prebooted()) == len(p.lab.Env.Clusters):
+		case len(p.lab.Resources.Clusters) > 0 && len(run.Prebooted()) == len(p.lab.Resources.Clusters):
 			fmt.Fprintf(p.w, " (started from pre-booted images in %s)", sec(ph.CreateClustersMS))
-		case len(p.lab.Env.Clusters) > 0:
+		case len(p.lab.Resources.Clusters) > 0:
 			fmt.Fprintf(p.w, " (kind create %s", sec(ph.CreateClustersMS))
 			if ph.LoadImagesMS > 0 {
 				fmt.Fprintf(p.w, ", images loaded %s after its start", sec(ph.LoadImagesMS))

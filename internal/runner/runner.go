@@ -445,7 +445,7 @@ func (r *runState) baseEnv() []string {
 		path = r.info.ToolsDir + ":" + path
 	}
 	var kube []string
-	for _, c := range r.lab.Env.Clusters {
+	for _, c := range r.lab.Resources.Clusters {
 		kube = append(kube, r.kubeconfig(c.Name))
 	}
 	env := []string{"PATH=" + path}
@@ -459,7 +459,7 @@ func (r *runState) baseEnv() []string {
 			env = append(env, k+"="+v)
 		}
 	}
-	return append(env, r.info.Env...)
+	return append(env, r.info.Environ...)
 }
 
 func (r *runState) kubeconfig(cluster string) string {
@@ -472,26 +472,26 @@ func (r *runState) kubeconfig(cluster string) string {
 // are waited for here.
 func (r *runState) provision(ctx context.Context) error {
 	b := r.opts.Backend
-	for _, n := range r.lab.Env.Networks {
+	for _, n := range r.lab.Resources.Networks {
 		if err := b.CreateNetwork(ctx, n); err != nil {
 			return fmt.Errorf("network %s: %w", n.Name, err)
 		}
 	}
-	for _, c := range r.lab.Env.Containers {
+	for _, c := range r.lab.Resources.Containers {
 		if err := b.StartContainer(ctx, c); err != nil {
 			return fmt.Errorf("container %s: %w", c.Name, err)
 		}
 	}
 	byStep := map[string]bool{}
 	for _, s := range r.lab.Steps {
-		if s.Kind == lab.KindEnv && s.Action == lab.ActionCreateCluster {
+		if s.Kind == lab.KindCluster && s.Action == lab.ActionCreateCluster {
 			for _, c := range s.Clusters {
 				byStep[c] = true
 			}
 		}
 	}
-	sem := make(chan struct{}, max(1, min(runtime.NumCPU(), len(r.lab.Env.Clusters))))
-	for _, c := range r.lab.Env.Clusters {
+	sem := make(chan struct{}, max(1, min(runtime.NumCPU(), len(r.lab.Resources.Clusters))))
+	for _, c := range r.lab.Resources.Clusters {
 		j := &clusterJob{name: c.Name, done: make(chan struct{})}
 		r.clusters = append(r.clusters, j)
 		go func() {
@@ -573,7 +573,7 @@ func (r *runState) step(ctx context.Context, s *lab.Step) *report.Step {
 		res.Attempts = 1
 	case lab.KindContains:
 		err = r.retry(ctx, s, res, func(int) (string, error) { return "", r.contains(s) })
-	case lab.KindEnv:
+	case lab.KindCluster:
 		err = r.envStep(ctx, s, res)
 	case lab.KindRun:
 		err = r.commands(ctx, s, res)
