@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rogpeppe/go-internal/diff"
 	"golang.org/x/mod/semver"
 
 	"github.com/sysadvent/advent/internal/content"
@@ -678,40 +679,47 @@ func display(b *content.Block, s *lab.Step, outs []report.CommandOutput) string 
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// lineDiff is the line diff from an original to its update: a longest
-// common subsequence of their lines (blocks are short), unchanged lines
-// away from a change left out.
+// lineDiff is the line diff from an original to its update (go-internal's
+// diff, which the lab package uses too), unchanged lines away from a
+// change left out.
 func lineDiff(from, to string) []DiffLine {
 	a := strings.Split(strings.TrimRight(from, "\n"), "\n")
-	b := strings.Split(strings.TrimRight(to, "\n"), "\n")
-	// lcs[i][j]: length of the LCS of a[i:] and b[j:].
-	lcs := make([][]int, len(a)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(b)+1)
-	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
+	ud := diff.Diff("original", []byte(strings.Join(a, "\n")+"\n"), "update", []byte(strings.TrimRight(to, "\n")+"\n"))
 	var all []DiffLine
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
+	i := 0 // the next line of a not yet in all
+	inHunk := false
+	for _, l := range strings.Split(strings.TrimSuffix(string(ud), "\n"), "\n") {
+		var op DiffOp
 		switch {
-		case i < len(a) && j < len(b) && a[i] == b[j]:
-			all = append(all, DiffLine{Op: DiffSame, Text: a[i]})
-			i, j = i+1, j+1
-		case j == len(b) || (i < len(a) && lcs[i+1][j] >= lcs[i][j+1]):
-			all = append(all, DiffLine{Op: DiffDel, Text: a[i]})
-			i++
+		case strings.HasPrefix(l, "@@ "):
+			inHunk = true
+			var x, n int
+			fmt.Sscanf(l, "@@ -%d,%d", &x, &n)
+			if n > 0 {
+				x-- // 1-based, except for an empty side
+			}
+			for ; i < x && i < len(a); i++ {
+				all = append(all, DiffLine{Op: DiffSame, Text: a[i]})
+			}
+			continue
+		case !inHunk || l == "": // the header
+			continue
+		case l[0] == ' ':
+			op = DiffSame
+		case l[0] == '-':
+			op = DiffDel
+		case l[0] == '+':
+			op = DiffIns
 		default:
-			all = append(all, DiffLine{Op: DiffIns, Text: b[j]})
-			j++
+			continue
 		}
+		if op != DiffIns {
+			i++
+		}
+		all = append(all, DiffLine{Op: op, Text: l[1:]})
+	}
+	for ; i < len(a); i++ {
+		all = append(all, DiffLine{Op: DiffSame, Text: a[i]})
 	}
 	// Keep diffContext unchanged lines around each change; say how many
 	// others were left out.
