@@ -1,19 +1,11 @@
-// Package env is the environment layer of advent's lab runner, everything
-// a lab runs in, in one place: kind clusters created and deleted through
-// kind's Go API with context cancellation, containers and networks through
-// testcontainers-go (with the settings it needs on this Docker engine),
-// snapshots of what exists in Docker (to find what a lab leaked), owner
-// labels and records (to reap what killed runs left), pre-booted clusters
-// (a lab's cluster booted once by kind and kept as an image that later runs
-// start from; preboot.go), and DockerBackend, the runner.Backend made of
-// them. What Prepare chooses for a lab (node
-// image, images to load) is returned in runner.Info and comes back in each
-// runner.ClusterSpec; the backend, which the labs of a run share, keeps no
-// per-lab choice.
-//
-// Cluster creation honours ctx although kind itself does not: Create runs
-// in a goroutine and, when ctx is cancelled, the cluster is deleted on a
-// detached context with its own timeout.
+// Package env is what a lab runs in: kind clusters through kind's Go API,
+// containers and networks through testcontainers-go, snapshots of Docker
+// (for the leak check), owner labels and records (to reap what killed runs
+// left), pre-booted clusters (preboot.go), and DockerBackend, the
+// runner.Backend made of them. CreateCluster returns what it did and the
+// backend keeps no per-cluster state (docs/architecture.md). Cluster
+// creation honours ctx although kind does not: on cancellation the cluster
+// is deleted on a detached context with its own timeout.
 package env
 
 import (

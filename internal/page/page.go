@@ -1,16 +1,11 @@
 // Package page is the page model: each article's code blocks joined with
-// their lab steps (internal/lab's extraction), the latest results of
-// those steps (internal/report's merged store) and what internal/lint
-// finds in them (Model.AddLint), computed once in Go and
-// handed to Hugo as site data. The templates in layouts/ only look a block
-// or an article up in it and render what they find: the step names, the
-// ordering of Kubernetes versions, the first failing version, the status
-// words, the coverage sentence and the calendar state all come from here.
-//
-// Keys: a block is Model.Blocks[Key(path, line)], "content/2017/05-x.md#47"
-// (the article's path relative to the project root and the line of the
-// block's opening fence, which is what a Hugo render hook's
-// .Position.LineNumber gives); an article is Model.Articles[path].
+// their lab steps (internal/lab), the latest results of those steps
+// (internal/report) and what internal/lint finds in them, computed once in
+// Go and handed to Hugo as site data. The templates in layouts/ only look a
+// block or an article up and render what they find. A block is
+// Model.Blocks[Key(path, line)], e.g. "content/2017/05-x.md#47" (the line
+// of its opening fence, as a render hook's .Position.LineNumber gives); an
+// article is Model.Articles[path].
 package page
 
 import (

@@ -1,28 +1,10 @@
 // Package site renders the articles into a static site with Hugo, embedded
-// as a library. Hugo bundles the page's TypeScript and CSS with esbuild
-// (js.Build). A build goes to a temporary directory first and replaces the
-// output directory only when it succeeded, so a broken article never leaves a
-// half-written site behind.
-//
-// # Site data
-//
-// Data reaches the templates besides the content:
-//
-//   - The page model (internal/page), computed by Build and Serve from the
-//     articles and the lab results (results/*.json, report.File, any file
-//     name, merged per lab by report.LoadStore; Options.Results names
-//     another directory), as hugo.Data.advent.page: every code block's
-//     role, step, check, latest status and output, and each tutorial's
-//     coverage and state, and with Options.Lint what internal/lint finds in
-//     the 2017 originals. The templates only look it up; Serve computes it
-//     again when an article or a results file changes.
-//   - Options.Data: each entry is written as JSON to
-//     <root>/.advent/data/<name>.json before Hugo runs (atomically, by
-//     rename), and site.toml mounts .advent/data at data/advent, so the
-//     entry "x" is hugo.Data.advent.x (the page model is "page"). The
-//     directory mirrors the last build's data: other .json files in it are
-//     removed, so no stale data reaches Hugo. .advent/ is generated and
-//     belongs in .gitignore.
+// as a library (esbuild bundles the page's TypeScript and CSS through
+// js.Build). A build goes to a temporary directory and replaces the output
+// directory only when it succeeded. Data reaches the templates as
+// hugo.Data.advent.NAME: the page model (internal/page) as "page", and each
+// Options.Data entry, written as JSON to <root>/.advent/data before Hugo
+// runs (docs/architecture.md, "Site data").
 package site
 
 import (

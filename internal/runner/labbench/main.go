@@ -1,33 +1,12 @@
 // Command labbench measures what advent adds to, or saves from, a lab's
-// wall time: the helm tutorial run by `advent lab run -force helm` against
-// the same tutorial typed as a plain bash script (testdata/helm-by-hand.sh:
-// kind create cluster, kind load docker-image, the kubectl/helm/curl steps,
-// kind delete cluster), on the same node image and tools.
+// wall time: `advent lab run -force helm` against the same tutorial typed
+// as a plain bash script (testdata/helm-by-hand.sh), on the same node
+// image and tools, in alternating rounds; then the time `advent lab
+// practice helm` takes to its first prompt. It needs Docker, the image set,
+// tree and tmux; `make bench-labs` runs it. docs/benchmarks.md says how it
+// measures and what it writes.
 //
-//	go run ./internal/runner/labbench [-rounds 3] [-practice 3] [-kubernetes v1.33.13] [-out artifacts/bench-labs]
-//
-// (`make bench-labs` runs it; `make bench` too.) It needs Docker, the image
-// set (`make images`), tree and tmux.
-//
-// Each round runs both, alternating which goes first (the machine's load
-// may change over minutes; this hits both alike). It reports the medians,
-// the ratio of the medians and the median of the per-round ratios, and for
-// each the time until the environment was ready (cluster Ready with the
-// lab's images in the node): the script prints it; for advent it is the
-// run report's phases (results/<lab>.json "phases", written into a
-// temporary results directory, never the project's). Then -practice times
-// `advent lab practice helm` in tmux from start to its first prompt, and
-// quits it.
-//
-// With -preboot (the default), it first runs `advent lab preboot helm`
-// (timed and reported apart, like the image build: once per node image and
-// lab), so that advent starts the lab's cluster from its pre-booted image;
-// a run that does not is an error. With -preboot=false advent creates the
-// cluster with kind in every round, as the script does.
-//
-// It writes <out>/bench.json, <out>/bench.md and every run's output. The
-// targets (issue #16): advent ≤ 0.7× the script, environment ready ≤ 15 s,
-// first prompt ≤ 20 s.
+//	go run ./internal/runner/labbench [-rounds 3] [-practice 3] [-kubernetes VERSION] [-preboot=false] [-out artifacts/bench-labs]
 package main
 
 import (
@@ -53,7 +32,8 @@ import (
 	"github.com/sysadvent/advent/internal/report"
 )
 
-// Targets from issue #16.
+// Targets: advent at most 0.7× the script, environment ready within
+// 15 s, first prompt within 20 s.
 const (
 	TargetRatio       = 0.7
 	TargetReady       = 15 * time.Second
