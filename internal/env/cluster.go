@@ -16,10 +16,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
@@ -479,13 +479,8 @@ func minorAtLeast(image string, min int) bool {
 	if i < 0 || strings.Contains(image[i:], "/") {
 		return false
 	}
-	tag := strings.TrimPrefix(image[i+1:], "v")
-	f := strings.Split(tag, ".")
-	if len(f) < 2 || f[0] != "1" {
-		return false
-	}
-	m, err := strconv.Atoi(f[1])
-	return err == nil && m >= min
+	v, err := version.ParseGeneric(image[i+1:])
+	return err == nil && v.Major() == 1 && v.Minor() >= uint(min)
 }
 
 // cgroupV1 reports whether the host uses cgroup v1 (no unified hierarchy).
