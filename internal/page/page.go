@@ -29,12 +29,12 @@ type Role string
 
 // Roles of a block.
 const (
-	RoleStep     Role = "step"     // a lab step that runs commands (or has the runner do something)
-	RoleFile     Role = "file"     // a lab step that writes a file
-	RoleContains Role = "contains" // a lab step that checks a file contains the block
-	RoleOriginal Role = "original" // a block as published in its year, never run
-	RoleEnv      Role = "env"      // the lab's environment declaration
-	RolePlain    Role = "plain"    // any other block
+	RoleStep      Role = "step"     // a lab step that runs commands (or has the runner do something)
+	RoleFile      Role = "file"     // a lab step that writes a file
+	RoleContains  Role = "contains" // a lab step that checks a file contains the block
+	RoleOriginal  Role = "original" // a block as published in its year, never run
+	RoleResources Role = "env"      // the lab's resources declaration (an article's role="env" block)
+	RolePlain     Role = "plain"    // any other block
 )
 
 // Check is what a step's run compares.
@@ -415,7 +415,7 @@ func (m *Model) blocks(a *content.Article, l *lab.Lab, res *results) {
 			continue
 		}
 		if role, _ := b.Attr("role"); role == "env" && l != nil {
-			blk.Role, blk.Lab, blk.Hidden = RoleEnv, l.Name, true
+			blk.Role, blk.Lab, blk.Hidden = RoleResources, l.Name, true
 		} else if s := steps[b.Line]; s != nil {
 			stepBlock(blk, b, l, s, res)
 		}
