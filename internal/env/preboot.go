@@ -356,8 +356,7 @@ func upperIDs(mounts string) map[string]bool {
 // read-only snapshots, the unpacked image layers, which move to
 // prebootSnapshotsDir in the root file system and leave a symlink behind
 // (overlayfs reads a lower directory through it; new snapshots, and the
-// writable ones named in uppers, stay in /var). That takes a start's
-// `docker run` from about 2 s to under 1.
+// writable ones named in uppers, stay in /var): a start copies less.
 func commitNode(ctx context.Context, node, image, key string, rec prebootNode, dropped []string, uppers map[string]bool) error {
 	if err := xexec.Command("docker", "stop", "--time", "5", node).WithTimeout(time.Minute).Run(ctx); err != nil {
 		return err
