@@ -35,7 +35,7 @@ func init() {
 			"removes it. Such runs are never a pass and results/ does not record them.\n" +
 			"Exit 1 when a lab fails, 2 on bad usage or when labs/ differs from the articles."))
 	register(define("lab down", "[flags] NAME...", "remove the environments `lab run -keep` left up",
-		(*envFlags).bind, runLabDown))
+		(*backendFlags).bind, runLabDown))
 	register(define("lab preboot", "[flags] NAME...", "boot a lab's clusters once and keep them as images its runs start from",
 		(*labPrebootFlags).bind, runLabPreboot).withLong(
 		"Creates each named lab's clusters with kind as a run does (node image, config, name,\n" +
@@ -89,33 +89,33 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
-// envFlags are the flags of the commands that run labs: where the project
+// backendFlags are the flags of the commands that run labs: where the project
 // is and what environment the labs get.
-type envFlags struct {
+type backendFlags struct {
 	root, mode, cacheDir string
 	preboot              bool
 }
 
-func (f *envFlags) bind(fs *flag.FlagSet) {
+func (f *backendFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.root, "root", ".", "project root holding content/ and labs/")
 	fs.StringVar(&f.mode, "mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
 	fs.StringVar(&f.cacheDir, "cache", "", "image cache directory (default: advent images build's)")
 	fs.BoolVar(&f.preboot, "preboot", true, "start a cluster from its pre-booted image (advent lab preboot) where one matches; -preboot=false creates every cluster with kind")
 }
 
-func (f *envFlags) backend(e *invocation) (runner.Backend, error) {
+func (f *backendFlags) backend(e *invocation) (runner.Backend, error) {
 	return newBackend(e.ctx, e, backendOptions{mode: f.mode, cacheDir: f.cacheDir, preboot: f.preboot})
 }
 
 // labPrebootFlags is the flagpole of `lab preboot`.
 type labPrebootFlags struct {
-	envFlags
+	backendFlags
 	kubernetes listFlag
 	json       bool
 }
 
 func (f *labPrebootFlags) bind(fs *flag.FlagSet) {
-	f.envFlags.bind(fs)
+	f.backendFlags.bind(fs)
 	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions (default: the newest node image)")
 	fs.BoolVar(&f.json, "json", false, "print the images as a JSON array on standard output (progress goes to standard error)")
 }
@@ -135,7 +135,7 @@ func runLabPreboot(e *invocation, f *labPrebootFlags, names []string) error {
 	if len(names) == 0 {
 		return diag.Usagef("name a lab whose clusters to pre-boot")
 	}
-	labs, err := selectLabs(&labRunFlags{envFlags: f.envFlags}, names)
+	labs, err := selectLabs(&labRunFlags{backendFlags: f.backendFlags}, names)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func runLabPreboot(e *invocation, f *labPrebootFlags, names []string) error {
 
 // labRunFlags is the flagpole of `lab run`.
 type labRunFlags struct {
-	envFlags
+	backendFlags
 	all, force, keep     bool
 	results, junit, logs string
 	from, only           string
@@ -194,7 +194,7 @@ type labRunFlags struct {
 }
 
 func (f *labRunFlags) bind(fs *flag.FlagSet) {
-	f.envFlags.bind(fs)
+	f.backendFlags.bind(fs)
 	fs.BoolVar(&f.all, "all", false, "run every lab in labs/")
 	fs.BoolVar(&f.force, "force", false, "run labs even when unchanged since their last pass")
 	fs.StringVar(&f.results, "results", "results", "directory for results/<lab>.json (relative to the root)")
@@ -248,7 +248,7 @@ func checkKeepFlags(f *labRunFlags, labs []*lab.Lab) error {
 	return nil
 }
 
-func runLabDown(e *invocation, f *envFlags, names []string) error {
+func runLabDown(e *invocation, f *backendFlags, names []string) error {
 	if len(names) == 0 {
 		return diag.Usagef("name a lab whose kept environment to remove (kept: %s)", strings.Join(runner.KeptLabs(keptDir()), ", "))
 	}
@@ -395,13 +395,13 @@ func init() {
 
 // labPracticeFlags is the flagpole of `lab practice`.
 type labPracticeFlags struct {
-	envFlags
+	backendFlags
 	auto, reset, simple bool
 	kubernetes          string
 }
 
 func (f *labPracticeFlags) bind(fs *flag.FlagSet) {
-	f.envFlags.bind(fs)
+	f.backendFlags.bind(fs)
 	fs.BoolVar(&f.auto, "auto", false, "run the whole lab hands-off")
 	fs.BoolVar(&f.reset, "reset", false, "forget saved progress and start over")
 	fs.BoolVar(&f.simple, "simple", false, "advent's line prompt instead of your own bash (the default where stdin is not a terminal)")

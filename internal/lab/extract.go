@@ -240,7 +240,7 @@ func (x *extractor) block(l *Lab, b *content.Block) {
 	case KindRun:
 		ok = x.runStep(b, &s)
 	case KindCluster:
-		ok = x.envStep(b, &s)
+		ok = x.clusterStep(b, &s)
 	}
 	if ok {
 		l.Steps = append(l.Steps, s)
@@ -379,9 +379,9 @@ func (x *extractor) runStep(b *content.Block, s *Step) bool {
 	return true
 }
 
-// envStep: kind create/delete cluster commands the runner's environment
+// clusterStep: kind create/delete cluster commands that the backend
 // does itself.
-func (x *extractor) envStep(b *content.Block, s *Step) bool {
+func (x *extractor) clusterStep(b *content.Block, s *Step) bool {
 	cmds, err := parseCommands(x.a.Path, b)
 	if err != nil {
 		x.errs = x.errs.Append(err)

@@ -574,7 +574,7 @@ func (r *runState) step(ctx context.Context, s *lab.Step) *report.Step {
 	case lab.KindContains:
 		err = r.retry(ctx, s, res, func(int) (string, error) { return "", r.contains(s) })
 	case lab.KindCluster:
-		err = r.envStep(ctx, s, res)
+		err = r.clusterStep(ctx, s, res)
 	case lab.KindRun:
 		err = r.commands(ctx, s, res)
 	default:
@@ -625,10 +625,10 @@ func (r *runState) contains(s *lab.Step) error {
 	return lab.Contains(have, s.Data)
 }
 
-// envStep does what a runner="env" block says through the backend (kind's
+// clusterStep does what a runner="env" block says through the backend (kind's
 // Go API): it waits for the clusters being created, or deletes them, and
 // checks what each printed against the block like a command's output.
-func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) (err error) {
+func (r *runState) clusterStep(ctx context.Context, s *lab.Step, res *report.Step) (err error) {
 	res.Attempts = 1
 	var all strings.Builder
 	defer func() { res.OutputTail = report.Tail(all.String(), 20) }()
