@@ -64,7 +64,7 @@ check: $(ADVENT)
 
 labs: $(ADVENT)
 	mkdir -p $(ARTIFACTS)
-	$(ADVENT) lab run -all -fresh -kubernetes $(KUBERNETES) -junit $(ARTIFACTS)/labs-junit.xml
+	$(ADVENT) lab run -all -preboot=false -kubernetes $(KUBERNETES) -junit $(ARTIFACTS)/labs-junit.xml
 
 # The site built with the results of the labs just run, and a test that its
 # badges say what the results say.

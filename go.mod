@@ -7,7 +7,6 @@ require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gohugoio/hugo v0.165.0
-	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/rhysd/actionlint v1.7.12
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
@@ -25,6 +24,8 @@ require (
 	mvdan.cc/sh/v3 v3.14.1
 	sigs.k8s.io/kind v0.33.0
 )
+
+require github.com/pelletier/go-toml/v2 v2.4.3 // indirect
 
 require (
 	al.essio.dev/pkg/shellescape v1.5.1 // indirect

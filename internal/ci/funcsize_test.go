@@ -13,8 +13,8 @@ import (
 	"testing"
 )
 
-// Limits of every function in internal/ outside tests and generated code
-// (issue #17): a newcomer reads a function whole.
+// Limits of every function in internal/ outside tests and generated code:
+// a newcomer reads a function whole.
 const (
 	maxComplexity = 25  // gocyclo's cyclomatic complexity
 	maxLines      = 100 // from "func" to the closing brace

@@ -40,7 +40,7 @@ func (f *labsAcceptFlags) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&f.dryRun, "n", false, "print the diff, write nothing")
 }
 
-func runLabsAccept(e *env, f *labsAcceptFlags, args []string) error {
+func runLabsAccept(e *invocation, f *labsAcceptFlags, args []string) error {
 	if len(args) == 0 {
 		return diag.Usagef("name the lab whose article to update")
 	}
@@ -124,7 +124,7 @@ func acceptLab(root, name string, steps []string) (*lab.Lab, error) {
 // acceptedOutputs is what the commands of l's steps printed in their last
 // run (results), for the steps named (by default those that failed). An
 // output the results cut short is left out, with a warning.
-func acceptedOutputs(e *env, l *lab.Lab, results map[string]*report.Step, named []string) []lab.Observed {
+func acceptedOutputs(e *invocation, l *lab.Lab, results map[string]*report.Step, named []string) []lab.Observed {
 	var observed []lab.Observed
 	for _, s := range l.Steps {
 		res := results[s.Name]

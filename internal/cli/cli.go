@@ -31,8 +31,8 @@ const (
 // printed (a failed lab, a drifted labs/ directory, lint findings).
 var errFailed = errors.New("failed")
 
-// env is what every command gets.
-type env struct {
+// invocation is what every command gets: its context and standard streams.
+type invocation struct {
 	ctx    context.Context
 	stdin  io.Reader
 	stdout io.Writer
@@ -48,7 +48,7 @@ type command struct {
 	long  string // what `advent NAME -h` says instead of help, when set
 	// setup declares the command's flags on fs and returns what runs it
 	// with the positional arguments once they are parsed.
-	setup func(fs *flag.FlagSet) func(e *env, args []string) error
+	setup func(fs *flag.FlagSet) func(e *invocation, args []string) error
 }
 
 var commandList []*command
@@ -60,14 +60,14 @@ func register(c *command) { commandList = append(commandList, c) }
 // parsed flagpole and the positional arguments. Flags may come before or
 // after the positional arguments ("lab run helm -force"); "--" ends the
 // flags.
-func define[F any](name, usage, help string, flags func(f *F, fs *flag.FlagSet), run func(e *env, f *F, args []string) error) *command {
+func define[F any](name, usage, help string, flags func(f *F, fs *flag.FlagSet), run func(e *invocation, f *F, args []string) error) *command {
 	return &command{name: name, usage: usage, help: help,
-		setup: func(fs *flag.FlagSet) func(e *env, args []string) error {
+		setup: func(fs *flag.FlagSet) func(e *invocation, args []string) error {
 			f := new(F)
 			if flags != nil {
 				flags(f, fs)
 			}
-			return func(e *env, args []string) error { return run(e, f, args) }
+			return func(e *invocation, args []string) error { return run(e, f, args) }
 		}}
 }
 
@@ -76,7 +76,7 @@ func define[F any](name, usage, help string, flags func(f *F, fs *flag.FlagSet),
 func (c *command) withLong(text string) *command { c.long = text; return c }
 
 // exec runs c with its arguments (after the command's name).
-func (c *command) exec(e *env, args []string) error {
+func (c *command) exec(e *invocation, args []string) error {
 	fs := c.flags(e)
 	run := c.setup(fs)
 	if err := parse(fs, args); err != nil {
@@ -93,7 +93,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // MainIO is Main with an explicit standard input (practice mode reads it).
 func MainIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &invocation{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printUsage(stdout)
 		if len(args) == 0 {
@@ -173,7 +173,7 @@ func printUsage(w io.Writer) {
 }
 
 // flags returns a FlagSet for c that reports errors as usage errors.
-func (c *command) flags(e *env) *flag.FlagSet {
+func (c *command) flags(e *invocation) *flag.FlagSet {
 	fs := flag.NewFlagSet("advent "+c.name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {

@@ -29,7 +29,7 @@ func (f *imagesBuildFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.opts.InSpecSrc, "inspec-src", "", "directory of InSpec's release archives for the "+images.AuditorImage+" stand-in (default $"+images.InSpecSrcEnv+")")
 }
 
-func runImagesBuild(e *env, f *imagesBuildFlags, args []string) error {
+func runImagesBuild(e *invocation, f *imagesBuildFlags, args []string) error {
 	if err := noArgs("images build", args); err != nil {
 		return err
 	}

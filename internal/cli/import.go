@@ -53,7 +53,7 @@ func (f *importFlags) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
 }
 
-func runImport(e *env, f *importFlags, args []string) error {
+func runImport(e *invocation, f *importFlags, args []string) error {
 	if len(args) != 1 {
 		return diag.Usagef("want one SOURCE: a Blogger export file or a directory")
 	}

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sysadvent/advent/internal/diag"
-	labenv "github.com/sysadvent/advent/internal/env"
+	"github.com/sysadvent/advent/internal/env"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/practice"
 	"github.com/sysadvent/advent/internal/report"
@@ -35,15 +35,15 @@ func init() {
 			"removes it. Such runs are never a pass and results/ does not record them.\n" +
 			"Exit 1 when a lab fails, 2 on bad usage or when labs/ differs from the articles."))
 	register(define("lab down", "[flags] NAME...", "remove the environments `lab run -keep` left up",
-		(*envFlags).bind, runLabDown))
+		(*backendFlags).bind, runLabDown))
 	register(define("lab preboot", "[flags] NAME...", "boot a lab's clusters once and keep them as images its runs start from",
 		(*labPrebootFlags).bind, runLabPreboot).withLong(
 		"Creates each named lab's clusters with kind as a run does (node image, config, name,\n" +
 			"the lab's images loaded), waits until their pods are Ready, stops them and keeps each\n" +
-			"as a Docker image (" + labenv.PrebootRepo + ":CLUSTER-KEY). Later runs of the lab\n" +
+			"as a Docker image (" + env.PrebootRepo + ":CLUSTER-KEY). Later runs of the lab\n" +
 			"(`lab run`, `lab practice`) start their clusters from these images, already booted,\n" +
-			"instead of creating them, and say so in their output and results; -fresh on those\n" +
-			"commands creates them with kind anyway. An image is used only while its key (kind\n" +
+			"instead of creating them, and say so in their output and results; -preboot=false on\n" +
+			"those commands creates them with kind anyway. An image is used only while its key (kind\n" +
 			"version, cluster name, node image, config, the images loaded) matches and it is\n" +
 			"younger than 30 days; an image that is up to date is kept as it is."))
 }
@@ -51,7 +51,7 @@ func init() {
 // UseBackend makes the commands that run labs use the backend newB makes
 // instead of Docker: the tests of the real binary run labs on a fake.
 func UseBackend(newB func(ctx context.Context) (runner.Backend, error)) {
-	newBackend = func(ctx context.Context, _ *env, _ backendOptions) (runner.Backend, error) { return newB(ctx) }
+	newBackend = func(ctx context.Context, _ *invocation, _ backendOptions) (runner.Backend, error) { return newB(ctx) }
 }
 
 // isTerminal reports whether r is a terminal (practice's real shell needs one).
@@ -62,17 +62,17 @@ func isTerminal(r io.Reader) bool {
 
 // keptDir is where kept environments are recorded (env.ReapStale spares
 // what they hold).
-func keptDir() string { return labenv.StateDir("kept") }
+func keptDir() string { return env.StateDir("kept") }
 
 // newBackend makes the backend labs run on; tests replace it.
-var newBackend = func(ctx context.Context, e *env, opts backendOptions) (runner.Backend, error) {
-	return labenv.NewDockerBackend(ctx, labenv.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr, Fresh: opts.fresh})
+var newBackend = func(ctx context.Context, e *invocation, opts backendOptions) (runner.Backend, error) {
+	return env.NewDockerBackend(ctx, env.DockerOptions{Mode: opts.mode, CacheDir: opts.cacheDir, Log: e.stderr, Preboot: opts.preboot})
 }
 
 type backendOptions struct {
 	mode     string
 	cacheDir string
-	fresh    bool
+	preboot  bool
 }
 
 // listFlag is a comma-separated list flag.
@@ -89,33 +89,33 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
-// envFlags are the flags of the commands that run labs: where the project
+// backendFlags are the flags of the commands that run labs: where the project
 // is and what environment the labs get.
-type envFlags struct {
+type backendFlags struct {
 	root, mode, cacheDir string
-	fresh                bool
+	preboot              bool
 }
 
-func (f *envFlags) bind(fs *flag.FlagSet) {
+func (f *backendFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.root, "root", ".", "project root holding content/ and labs/")
 	fs.StringVar(&f.mode, "mode", "", "online or air-gapped (default: $ADVENT_MODE, else detected)")
 	fs.StringVar(&f.cacheDir, "cache", "", "image cache directory (default: advent images build's)")
-	fs.BoolVar(&f.fresh, "fresh", false, "create every cluster with kind, even where a pre-booted image (advent lab preboot) matches")
+	fs.BoolVar(&f.preboot, "preboot", true, "start a cluster from its pre-booted image (advent lab preboot) where one matches; -preboot=false creates every cluster with kind")
 }
 
-func (f *envFlags) backend(e *env) (runner.Backend, error) {
-	return newBackend(e.ctx, e, backendOptions{mode: f.mode, cacheDir: f.cacheDir, fresh: f.fresh})
+func (f *backendFlags) backend(e *invocation) (runner.Backend, error) {
+	return newBackend(e.ctx, e, backendOptions{mode: f.mode, cacheDir: f.cacheDir, preboot: f.preboot})
 }
 
 // labPrebootFlags is the flagpole of `lab preboot`.
 type labPrebootFlags struct {
-	envFlags
+	backendFlags
 	kubernetes listFlag
 	json       bool
 }
 
 func (f *labPrebootFlags) bind(fs *flag.FlagSet) {
-	f.envFlags.bind(fs)
+	f.backendFlags.bind(fs)
 	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions (default: the newest node image)")
 	fs.BoolVar(&f.json, "json", false, "print the images as a JSON array on standard output (progress goes to standard error)")
 }
@@ -131,31 +131,24 @@ type prebootLine struct {
 	TookMS  int64     `json:"took_ms,omitzero"` // making it, when built
 }
 
-// prebooter is a backend that can pre-boot a lab's clusters.
-type prebooter interface {
-	Preboot(ctx context.Context, l *lab.Lab, kubernetes string, log io.Writer) ([]labenv.PrebootImage, error)
-}
-
-func runLabPreboot(e *env, f *labPrebootFlags, names []string) error {
+func runLabPreboot(e *invocation, f *labPrebootFlags, names []string) error {
 	if len(names) == 0 {
 		return diag.Usagef("name a lab whose clusters to pre-boot")
 	}
-	labs, err := selectLabs(&labRunFlags{envFlags: f.envFlags}, names)
+	labs, err := selectLabs(&labRunFlags{backendFlags: f.backendFlags}, names)
 	if err != nil {
 		return err
 	}
 	for _, l := range labs {
-		if len(l.Env.Clusters) == 0 {
+		if len(l.Resources.Clusters) == 0 {
 			return diag.Usagef("lab %s has no cluster to pre-boot", l.Name)
 		}
 	}
-	backend, err := f.backend(e)
+	// Pre-booting makes Docker images of kind nodes: it needs Docker,
+	// whatever backend the other commands run labs on.
+	pb, err := env.NewDockerBackend(e.ctx, env.DockerOptions{Mode: f.mode, CacheDir: f.cacheDir, Log: e.stderr})
 	if err != nil {
 		return err
-	}
-	pb, ok := backend.(prebooter)
-	if !ok {
-		return fmt.Errorf("this backend cannot pre-boot clusters")
 	}
 	versions := []string(f.kubernetes)
 	if len(versions) == 0 {
@@ -193,7 +186,7 @@ func runLabPreboot(e *env, f *labPrebootFlags, names []string) error {
 
 // labRunFlags is the flagpole of `lab run`.
 type labRunFlags struct {
-	envFlags
+	backendFlags
 	all, force, keep     bool
 	results, junit, logs string
 	from, only           string
@@ -201,7 +194,7 @@ type labRunFlags struct {
 }
 
 func (f *labRunFlags) bind(fs *flag.FlagSet) {
-	f.envFlags.bind(fs)
+	f.backendFlags.bind(fs)
 	fs.BoolVar(&f.all, "all", false, "run every lab in labs/")
 	fs.BoolVar(&f.force, "force", false, "run labs even when unchanged since their last pass")
 	fs.StringVar(&f.results, "results", "results", "directory for results/<lab>.json (relative to the root)")
@@ -213,7 +206,7 @@ func (f *labRunFlags) bind(fs *flag.FlagSet) {
 	fs.Var(&f.kubernetes, "kubernetes", "comma-separated Kubernetes versions to run cluster labs on (default: the newest node image: built, air-gapped; published by kind, online)")
 }
 
-func runLabRun(e *env, f *labRunFlags, names []string) error {
+func runLabRun(e *invocation, f *labRunFlags, names []string) error {
 	labs, err := selectLabs(f, names)
 	if err != nil {
 		return err
@@ -255,7 +248,7 @@ func checkKeepFlags(f *labRunFlags, labs []*lab.Lab) error {
 	return nil
 }
 
-func runLabDown(e *env, f *envFlags, names []string) error {
+func runLabDown(e *invocation, f *backendFlags, names []string) error {
 	if len(names) == 0 {
 		return diag.Usagef("name a lab whose kept environment to remove (kept: %s)", strings.Join(runner.KeptLabs(keptDir()), ", "))
 	}
@@ -327,7 +320,7 @@ func selectLabs(f *labRunFlags, names []string) ([]*lab.Lab, error) {
 
 // runLabs runs each lab on each Kubernetes version asked for, writes the
 // results and JUnit, and returns errFailed when a lab failed.
-func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) error {
+func runLabs(e *invocation, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) error {
 	versions := []string(f.kubernetes)
 	if len(versions) == 0 {
 		versions = []string{""}
@@ -343,7 +336,7 @@ func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) er
 	)
 	for _, l := range labs {
 		vs := versions
-		if len(l.Env.Clusters) == 0 {
+		if len(l.Resources.Clusters) == 0 {
 			vs = []string{""} // the Kubernetes version does not matter
 		}
 		for _, v := range vs {
@@ -353,7 +346,7 @@ func runLabs(e *env, f *labRunFlags, backend runner.Backend, labs []*lab.Lab) er
 			run, err := runner.Run(e.ctx, l, runner.Options{
 				Backend: backend, Kubernetes: v, ResultsDir: resultsDir, Force: f.force,
 				Commit: commit, Keep: f.keep, Progress: e.stdout, LogsDir: f.logs,
-				KeptDir: keptDir(), Owner: labenv.Self().String(), From: f.from, Only: f.only,
+				KeptDir: keptDir(), Owner: env.Self().String(), From: f.from, Only: f.only,
 			})
 			if err != nil {
 				return err
@@ -402,20 +395,20 @@ func init() {
 
 // labPracticeFlags is the flagpole of `lab practice`.
 type labPracticeFlags struct {
-	envFlags
+	backendFlags
 	auto, reset, simple bool
 	kubernetes          string
 }
 
 func (f *labPracticeFlags) bind(fs *flag.FlagSet) {
-	f.envFlags.bind(fs)
+	f.backendFlags.bind(fs)
 	fs.BoolVar(&f.auto, "auto", false, "run the whole lab hands-off")
 	fs.BoolVar(&f.reset, "reset", false, "forget saved progress and start over")
 	fs.BoolVar(&f.simple, "simple", false, "advent's line prompt instead of your own bash (the default where stdin is not a terminal)")
 	fs.StringVar(&f.kubernetes, "kubernetes", "", "Kubernetes version of the lab's clusters (default: the newest node image: built, air-gapped; published by kind, online)")
 }
 
-func runLabPractice(e *env, f *labPracticeFlags, args []string) error {
+func runLabPractice(e *invocation, f *labPracticeFlags, args []string) error {
 	if len(args) != 1 {
 		return diag.Usagef("name one lab to practise")
 	}

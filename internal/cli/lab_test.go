@@ -40,7 +40,7 @@ func demoProject(t *testing.T, answer string) string {
 func withFakeBackend(t *testing.T) *runnertest.Fake {
 	f := runnertest.New(t.TempDir())
 	saved := newBackend
-	newBackend = func(context.Context, *env, backendOptions) (runner.Backend, error) { return f, nil }
+	newBackend = func(context.Context, *invocation, backendOptions) (runner.Backend, error) { return f, nil }
 	t.Cleanup(func() { newBackend = saved })
 	return f
 }

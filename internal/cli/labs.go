@@ -44,7 +44,7 @@ func noArgs(name string, args []string) error {
 	return nil
 }
 
-func runLabsExtract(e *env, f *rootFlags, args []string) error {
+func runLabsExtract(e *invocation, f *rootFlags, args []string) error {
 	if err := noArgs("labs extract", args); err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func runLabsExtract(e *env, f *rootFlags, args []string) error {
 	return nil
 }
 
-func runLabsCheck(e *env, f *rootFlags, args []string) error {
+func runLabsCheck(e *invocation, f *rootFlags, args []string) error {
 	if err := noArgs("labs check", args); err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func runLabsCheck(e *env, f *rootFlags, args []string) error {
 // authors see which steps only prove that their commands exit 0. The page
 // says "Ran without an output check" for them. Warnings do not change the
 // exit code.
-func warnWeakChecks(e *env, labs []*lab.Lab) {
+func warnWeakChecks(e *invocation, labs []*lab.Lab) {
 	for _, l := range labs {
 		for i := range l.Steps {
 			s := &l.Steps[i]
@@ -128,7 +128,7 @@ func (f *labsChangedFlags) bind(fs *flag.FlagSet) {
 // affects every lab.
 var toolFiles = []string{"go.mod", "go.sum", "internal/images/", "internal/env/", "internal/runner/"}
 
-func runLabsChanged(e *env, f *labsChangedFlags, args []string) error {
+func runLabsChanged(e *invocation, f *labsChangedFlags, args []string) error {
 	if err := noArgs("labs changed", args); err != nil {
 		return err
 	}

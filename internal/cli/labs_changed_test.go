@@ -41,6 +41,7 @@ func TestLabsChangedOnToolBump(t *testing.T) {
 	files := map[string]string{
 		"go.mod":                     "module example.org/labs\n\ngo 1.26\n\nrequire (\n\tk8s.io/kubectl v0.37.0\n\tsigs.k8s.io/kind v0.33.0\n)\n\nrequire helm.sh/helm/v4 v4.3.2 // indirect\n\ntool helm.sh/helm/v4/cmd/helm\n",
 		"content/2099/01-charts.md":  toolArticle("01", "charts", "helm version --short"),
+		"content/2099/_index.md":     "---\ntitle: \"SysAdvent 2099\"\nyear: 2099\n---\n",
 		"content/2099/02-cluster.md": toolArticle("02", "cluster", "kind create cluster && kubectl get nodes"),
 		"content/2099/03-plain.md":   toolArticle("03", "plain", "echo hello"),
 		"README.md":                  "labs\n",

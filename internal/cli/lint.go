@@ -50,7 +50,7 @@ type lintReport struct {
 	Findings   []lint.Finding `json:"findings"`
 }
 
-func runLint(e *env, f *lintFlags, paths []string) error {
+func runLint(e *invocation, f *lintFlags, paths []string) error {
 	if f.format != "text" && f.format != "json" && f.format != "sarif" {
 		return diag.Usagef("-format %q: want text, json or sarif", f.format)
 	}
@@ -107,7 +107,7 @@ func runLint(e *env, f *lintFlags, paths []string) error {
 	return nil
 }
 
-func printRules(e *env, format string) error {
+func printRules(e *invocation, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

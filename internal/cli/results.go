@@ -63,7 +63,7 @@ func (f *resultsMergeFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.event, "event", "", "GitHub event that started the new runs (schedule, push, workflow_dispatch), recorded where a run has none")
 }
 
-func runResultsMerge(e *env, f *resultsMergeFlags, args []string) error {
+func runResultsMerge(e *invocation, f *resultsMergeFlags, args []string) error {
 	if len(args) == 0 {
 		return diag.Usagef("results merge: name the new results (files or directories)")
 	}
@@ -121,7 +121,7 @@ func (f *resultsPullFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.dir, "dir", "results", "where to write the <lab>.json files (the site reads results/)")
 }
 
-func runResultsPull(e *env, f *resultsPullFlags, args []string) error {
+func runResultsPull(e *invocation, f *resultsPullFlags, args []string) error {
 	if err := noArgs("results pull", args); err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ type pulledFile struct {
 // FETCH_HEAD (from, "remote/branch", names it in errors): the lab name is
 // the project's, the entry a regular file of at most report.MaxFileSize
 // bytes holding that lab's results. Other files (a README) are left.
-func fetchedResults(e *env, from string) ([]pulledFile, error) {
+func fetchedResults(e *invocation, from string) ([]pulledFile, error) {
 	// -z: names exactly as they are (no quoting of non-ASCII, no split at
 	// spaces); -l: sizes, checked before a blob is read.
 	tree, err := xexec.Command("git", "ls-tree", "-z", "-l", "FETCH_HEAD").WithTimeout(gitTimeout).OutputString(e.ctx)
@@ -193,7 +193,7 @@ func fetchedResults(e *env, from string) ([]pulledFile, error) {
 
 // pullFile validates one entry of the tree (meta is ls-tree's "mode type
 // object size") and reads it.
-func pullFile(e *env, meta, name, labName, where string) (pulledFile, error) {
+func pullFile(e *invocation, meta, name, labName, where string) (pulledFile, error) {
 	if err := lab.ValidName(lab.NameLab, labName); err != nil {
 		return pulledFile{}, diag.Errorf(where, 0, 0, "results file of %v", err)
 	}
@@ -225,7 +225,7 @@ func (f *resultsSummaryFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "markdown", "markdown: job summary with per-step ✓/✗ and diffs; github: ::error annotations on the articles' lines")
 }
 
-func runResultsSummary(e *env, f *resultsSummaryFlags, args []string) error {
+func runResultsSummary(e *invocation, f *resultsSummaryFlags, args []string) error {
 	if len(args) == 0 {
 		return diag.Usagef("results summary: name the results (files or directories)")
 	}

@@ -46,7 +46,7 @@ func (f *buildFlags) bind(fs *flag.FlagSet) {
 	f.siteLintFlags.bind(fs)
 }
 
-func runBuild(e *env, f *buildFlags, args []string) error {
+func runBuild(e *invocation, f *buildFlags, args []string) error {
 	if err := noArgs("build", args); err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (f *serveFlags) bind(fs *flag.FlagSet) {
 	f.siteLintFlags.bind(fs)
 }
 
-func runServe(e *env, f *serveFlags, args []string) error {
+func runServe(e *invocation, f *serveFlags, args []string) error {
 	if err := noArgs("serve", args); err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ type versionsReport struct {
 	OnlyPastEOL []string `json:"only_past_end_of_life,omitempty"`
 }
 
-func runVersions(e *env, f *versionsFlags, args []string) error {
+func runVersions(e *invocation, f *versionsFlags, args []string) error {
 	if err := noArgs("versions", args); err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func judge(r *versionRow, on time.Time) {
 
 // addNewest asks the module proxy, in one go list, for every module's
 // versions and a tool's next major, and fills in Newest and NewerMajor.
-func addNewest(e *env, rows []versionRow) error {
+func addNewest(e *invocation, rows []versionRow) error {
 	var mods []string
 	for _, r := range rows {
 		if r.Module != "" && !slices.Contains(mods, r.Module) {
@@ -361,7 +361,7 @@ func newest(vs []string, prefix string) string {
 // proxyVersions runs go list -m -versions for mods outside any module
 // (so the project's go.mod and vendor settings do not apply) and returns
 // each module's versions, and go's error for each it could not list.
-func proxyVersions(e *env, mods []string) (served map[string][]string, failed map[string]string, err error) {
+func proxyVersions(e *invocation, mods []string) (served map[string][]string, failed map[string]string, err error) {
 	dir, err := os.MkdirTemp("", "advent-versions-")
 	if err != nil {
 		return nil, nil, err
@@ -392,7 +392,7 @@ func proxyVersions(e *env, mods []string) (served map[string][]string, failed ma
 	return served, failed, nil
 }
 
-func printVersions(e *env, rep versionsReport) error {
+func printVersions(e *invocation, rep versionsReport) error {
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tNAME\tVERSION\tNEWEST\tEND OF LIFE\t")
@@ -437,7 +437,7 @@ func orDash(s string) string {
 // versionsVerdict prints what is past end of life and returns errFailed
 // when a pinned version is (a kind node image only when online runs use
 // it), or a lab was verified only on such releases.
-func versionsVerdict(e *env, rep versionsReport) error {
+func versionsVerdict(e *invocation, rep versionsReport) error {
 	failed := false
 	for _, r := range rep.Versions {
 		if !r.PastEOL || r.Kind == pinVerified || (r.Kind == pinKindNode && !r.Online) {

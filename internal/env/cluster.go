@@ -1,19 +1,11 @@
-// Package env is the environment layer of advent's lab runner, everything
-// a lab runs in, in one place: kind clusters created and deleted through
-// kind's Go API with context cancellation, containers and networks through
-// testcontainers-go (with the settings it needs on this Docker engine),
-// snapshots of what exists in Docker (to find what a lab leaked), owner
-// labels and records (to reap what killed runs left), pre-booted clusters
-// (a lab's cluster booted once by kind and kept as an image that later runs
-// start from; preboot.go), and DockerBackend, the runner.Backend made of
-// them. What Prepare chooses for a lab (node
-// image, images to load) is returned in runner.Info and comes back in each
-// runner.ClusterSpec; the backend, which the labs of a run share, keeps no
-// per-lab choice.
-//
-// Cluster creation honours ctx although kind itself does not: Create runs
-// in a goroutine and, when ctx is cancelled, the cluster is deleted on a
-// detached context with its own timeout.
+// Package env is what a lab runs in: kind clusters through kind's Go API,
+// containers and networks through testcontainers-go, snapshots of Docker
+// (for the leak check), owner labels and records (to reap what killed runs
+// left), pre-booted clusters (preboot.go), and DockerBackend, the
+// runner.Backend made of them. CreateCluster returns what it did and the
+// backend keeps no per-cluster state (docs/architecture.md). Cluster
+// creation honours ctx although kind does not: on cancellation the cluster
+// is deleted on a detached context with its own timeout.
 package env
 
 import (
@@ -24,15 +16,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
 	"sigs.k8s.io/kind/pkg/log"
 
+	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
@@ -88,10 +81,10 @@ type Cluster struct {
 	// (from saving them on the host to the last import; it overlaps
 	// CreateTime).
 	CreateTime, LoadTime time.Duration
-	// Prebooted names the pre-booted image the cluster was started from
-	// and when that was booted; empty when kind created the cluster.
-	// PrebootSkipped says why a pre-booted image was not used.
-	Prebooted, PrebootSkipped string
+	// Start is how the cluster came up: created by kind (with why no
+	// pre-booted image was used, when ClusterOptions.Preboot asked for
+	// one) or started from a pre-booted image.
+	Start report.ClusterStart
 
 	provider       *cluster.Provider
 	ownKubeconfig  bool // Kubeconfig was made by CreateCluster
@@ -110,7 +103,7 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}
-	c := &Cluster{Name: o.Name, Image: o.Image}
+	c := &Cluster{Name: o.Name, Image: o.Image, Start: report.ClusterStart{Cluster: o.Name, By: report.ByKind}}
 	if err := c.setKubeconfig(o.Kubeconfig); err != nil {
 		return nil, fmt.Errorf("create kind cluster %s: %w", o.Name, err)
 	}
@@ -486,13 +479,8 @@ func minorAtLeast(image string, min int) bool {
 	if i < 0 || strings.Contains(image[i:], "/") {
 		return false
 	}
-	tag := strings.TrimPrefix(image[i+1:], "v")
-	f := strings.Split(tag, ".")
-	if len(f) < 2 || f[0] != "1" {
-		return false
-	}
-	m, err := strconv.Atoi(f[1])
-	return err == nil && m >= min
+	v, err := version.ParseGeneric(image[i+1:])
+	return err == nil && v.Major() == 1 && v.Minor() >= uint(min)
 }
 
 // cgroupV1 reports whether the host uses cgroup v1 (no unified hierarchy).

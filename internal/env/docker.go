@@ -18,6 +18,7 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/network"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
+	kindlog "sigs.k8s.io/kind/pkg/log"
 
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
@@ -31,9 +32,9 @@ type DockerOptions struct {
 	Mode     string    // "online" or "air-gapped"; "" reads $ADVENT_MODE or detects
 	CacheDir string    // image cache of `advent images build` ("" for its default)
 	Log      io.Writer // where to say what was chosen (mode...)
-	// Fresh creates every cluster with kind, even where a pre-booted
-	// image (`advent lab preboot`) matches.
-	Fresh bool
+	// Preboot starts a cluster from its pre-booted image (`advent lab
+	// preboot`) where one matches; without it kind creates every cluster.
+	Preboot bool
 }
 
 // DockerBackend runs labs on this machine's Docker engine: kind clusters
@@ -44,13 +45,10 @@ type DockerBackend struct {
 	cacheDir string
 	manifest *images.Manifest
 
-	nodeImage string
-	load      []string // images loaded into every cluster
-	owner     string   // OwnerLabel value of what this process creates
-	fresh     bool     // DockerOptions.Fresh
+	owner   string // OwnerLabel value of what this process creates
+	preboot bool   // DockerOptions.Preboot
 
 	mu         sync.Mutex
-	clusters   map[string]*Cluster
 	networks   map[string]*testcontainers.DockerNetwork
 	containers map[string]*testcontainers.DockerContainer
 	order      []string // containers in start order
@@ -100,8 +98,8 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 		fmt.Fprintf(o.Log, "Removed what interrupted advent runs left behind: %s\n", reaped)
 	}
 	b := &DockerBackend{mode: mode, cacheDir: o.CacheDir,
-		clusters: map[string]*Cluster{}, networks: map[string]*testcontainers.DockerNetwork{},
-		containers: map[string]*testcontainers.DockerContainer{}, owner: Self().String(), fresh: o.Fresh}
+		networks:   map[string]*testcontainers.DockerNetwork{},
+		containers: map[string]*testcontainers.DockerContainer{}, owner: Self().String(), preboot: o.Preboot}
 	if m, err := images.LoadManifest(o.CacheDir); err == nil {
 		b.manifest = m
 	} else if !errors.Is(err, images.ErrNoManifest) {
@@ -144,8 +142,8 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 		}
 	}
 	pinned := map[string]bool{"kind": true, "kubectl": true, "helm": true}
-	tools := l.Env.Tools
-	if len(l.Env.Clusters) > 0 {
+	tools := l.Resources.Tools
+	if len(l.Resources.Clusters) > 0 {
 		tools = append([]string{"kubectl"}, tools...)
 	}
 	for _, t := range tools {
@@ -159,11 +157,11 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 			return nil, fmt.Errorf("the %s lab needs %s on PATH: install it (on Debian: apt-get install %s)", l.Name, t, t)
 		}
 	}
-	need := append([]string(nil), l.Env.Images...)
-	for _, c := range l.Env.Containers {
+	need := append([]string(nil), l.Resources.Images...)
+	for _, c := range l.Resources.Containers {
 		need = append(need, c.Image)
 	}
-	if len(l.Env.Clusters) > 0 {
+	if len(l.Resources.Clusters) > 0 {
 		if kubernetes == "" {
 			kubernetes = b.defaultKubernetes(ctx)
 		}
@@ -177,7 +175,7 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 			return nil, err
 		}
 		need = append(need, info.NodeImage)
-		info.LoadImages = append([]string(nil), l.Env.Images...)
+		info.LoadImages = append([]string(nil), l.Resources.Images...)
 	}
 	seen := map[string]bool{}
 	for _, name := range need {
@@ -241,39 +239,37 @@ func (b *DockerBackend) image(ctx context.Context, name string) (*report.Image, 
 	return im, nil
 }
 
-// CreateCluster creates a kind cluster and loads the lab's images into it.
-func (b *DockerBackend) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log io.Writer) error {
+// CreateCluster creates a kind cluster, or starts it from a pre-booted
+// image, and loads the lab's images into it; it returns what it did.
+func (b *DockerBackend) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log io.Writer) (*runner.Cluster, error) {
 	c, err := CreateCluster(ctx, b.clusterOptions(spec, log))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b.mu.Lock()
-	b.clusters[spec.Name] = c
-	b.mu.Unlock()
-	return nil
+	rc := &runner.Cluster{Name: c.Name, Kubeconfig: c.Kubeconfig, Start: c.Start, Create: c.CreateTime, Load: c.LoadTime}
+	if c.createdNetwork {
+		rc.Network = kindNetwork
+	}
+	return rc, nil
+}
+
+// kindCluster is the kind cluster rc describes, to delete it or export its
+// logs.
+func kindCluster(rc *runner.Cluster) *Cluster {
+	return &Cluster{Name: rc.Name, Kubeconfig: rc.Kubeconfig, createdNetwork: rc.Network == kindNetwork,
+		provider: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(kindlog.NoopLogger{}))}
 }
 
 // clusterOptions are the options of the cluster spec describes.
 func (b *DockerBackend) clusterOptions(spec runner.ClusterSpec, log io.Writer) ClusterOptions {
 	return ClusterOptions{Name: spec.Name, Image: spec.NodeImage, Kubeconfig: spec.Kubeconfig,
-		LoadImages: spec.LoadImages, Preboot: !b.fresh, Log: log}
-}
-
-// ClusterPrebooted says which pre-booted image cluster name was started
-// from; "" when kind created it.
-func (b *DockerBackend) ClusterPrebooted(name string) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if c := b.clusters[name]; c != nil {
-		return c.Prebooted
-	}
-	return ""
+		LoadImages: spec.LoadImages, Preboot: b.preboot, Log: log}
 }
 
 // Preboot makes the pre-booted images of lab l's clusters on Kubernetes
 // kubernetes ("" for the default), as its runs create them.
 func (b *DockerBackend) Preboot(ctx context.Context, l *lab.Lab, kubernetes string, log io.Writer) ([]PrebootImage, error) {
-	if len(l.Env.Clusters) == 0 {
+	if len(l.Resources.Clusters) == 0 {
 		return nil, fmt.Errorf("the %s lab has no cluster to pre-boot", l.Name)
 	}
 	info, err := b.Prepare(ctx, l, kubernetes)
@@ -281,36 +277,17 @@ func (b *DockerBackend) Preboot(ctx context.Context, l *lab.Lab, kubernetes stri
 		return nil, err
 	}
 	var opts []ClusterOptions
-	for _, c := range l.Env.Clusters {
+	for _, c := range l.Resources.Clusters {
 		opts = append(opts, b.clusterOptions(runner.ClusterSpec{Name: c.Name, NodeImage: info.NodeImage, LoadImages: info.LoadImages}, nil))
 	}
 	return Preboot(ctx, opts, log)
 }
 
-// ClusterTimes reports how long creating cluster name and loading the
-// lab's images into it took.
-func (b *DockerBackend) ClusterTimes(name string) (create, load time.Duration, ok bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	c := b.clusters[name]
-	if c == nil {
-		return 0, 0, false
-	}
-	return c.CreateTime, c.LoadTime, true
-}
-
-// DeleteCluster deletes a cluster this backend created, printing what
-// `kind delete cluster` prints.
-func (b *DockerBackend) DeleteCluster(ctx context.Context, name string, log io.Writer) error {
-	b.mu.Lock()
-	c := b.clusters[name]
-	delete(b.clusters, name)
-	b.mu.Unlock()
-	if c == nil {
-		return nil
-	}
-	fmt.Fprintf(log, "Deleting cluster %q ...\n", name)
-	return c.Delete(ctx)
+// DeleteCluster deletes a cluster this backend created or adopted,
+// printing what `kind delete cluster` prints.
+func (b *DockerBackend) DeleteCluster(ctx context.Context, rc *runner.Cluster, log io.Writer) error {
+	fmt.Fprintf(log, "Deleting cluster %q ...\n", rc.Name)
+	return kindCluster(rc).Delete(ctx)
 }
 
 // CreateNetwork creates a bridge network (internal: no route out).
@@ -450,10 +427,10 @@ func (b *DockerBackend) Snapshot(ctx context.Context) ([]string, error) {
 }
 
 // CollectLogs exports a cluster's logs, as `kind export logs` does.
-func (b *DockerBackend) CollectLogs(ctx context.Context, name, dir string) error {
+func (b *DockerBackend) CollectLogs(ctx context.Context, rc *runner.Cluster, dir string) error {
 	done := make(chan error, 1)
 	go func() {
-		done <- kindcluster.NewProvider(kindcluster.ProviderWithDocker()).CollectLogs(name, dir)
+		done <- kindCluster(rc).provider.CollectLogs(rc.Name, dir)
 	}()
 	select {
 	case err := <-done:
@@ -463,8 +440,4 @@ func (b *DockerBackend) CollectLogs(ctx context.Context, name, dir string) error
 	}
 }
 
-var (
-	_ runner.Backend      = (*DockerBackend)(nil)
-	_ runner.LogCollector = (*DockerBackend)(nil)
-	_ runner.ClusterTimer = (*DockerBackend)(nil)
-)
+var _ runner.Backend = (*DockerBackend)(nil)

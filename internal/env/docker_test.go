@@ -43,7 +43,7 @@ func TestImagesNotBuiltSaysHowToBuildThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &lab.Lab{Name: "x", Env: lab.Env{Clusters: []lab.Cluster{{Name: "x"}}, Tools: []string{"helm"}}}
+	l := &lab.Lab{Name: "x", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "x"}}, Tools: []string{"helm"}}}
 	_, err = b.Prepare(context.Background(), l, "")
 	if err == nil || !strings.Contains(err.Error(), "run `make images`") {
 		t.Fatalf("err = %v", err)
@@ -52,7 +52,7 @@ func TestImagesNotBuiltSaysHowToBuildThem(t *testing.T) {
 	for _, tool := range []string{"kind", "kubectl", "helm"} {
 		os.WriteFile(filepath.Join(cache, "bin", tool), []byte("#!/bin/sh\n"), 0o755)
 	}
-	l.Env.Images = []string{"advent-test/never-built:1"}
+	l.Resources.Images = []string{"advent-test/never-built:1"}
 	_, err = b.Prepare(context.Background(), l, "v1.33.13")
 	if err == nil || !strings.Contains(err.Error(), "is not in the Docker engine (docker image inspect: ") ||
 		!strings.Contains(err.Error(), "No such image") || !strings.Contains(err.Error(), "run `make images`") {

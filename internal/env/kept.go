@@ -66,16 +66,18 @@ func inUse(o Owner, kept map[string]bool) bool { return o.Alive() || kept[o.Stri
 // clusters (DeleteCluster works on them), its containers (Exec, WriteFile)
 // and networks, found by their labels and the owner that created them;
 // Teardown removes them. What no longer exists is listed, not an error.
-func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) ([]string, error) {
+func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) ([]*runner.Cluster, []string, error) {
 	p := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(log.NoopLogger{}))
 	have, err := p.List()
 	if err != nil {
-		return nil, fmt.Errorf("list kind clusters: %w", err)
+		return nil, nil, fmt.Errorf("list kind clusters: %w", err)
 	}
-	var missing, clusters []string
+	var missing []string
+	var clusters []*runner.Cluster
 	for _, name := range k.Clusters {
 		if contains(have, name) {
-			clusters = append(clusters, name)
+			// The kind network is removed with the last cluster using it.
+			clusters = append(clusters, &runner.Cluster{Name: name, Kubeconfig: k.Kubeconfigs[name], Network: kindNetwork})
 		} else {
 			missing = append(missing, "cluster/"+name)
 		}
@@ -85,7 +87,7 @@ func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) ([]string, er
 		id, err := xexec.Command("docker", "ps", "-q", "--filter", "label=io.advent.container="+name,
 			"--filter", "label="+OwnerLabel+"="+k.Owner).WithTimeout(dockerTimeout).OutputString(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("find container %s: %w", name, err)
+			return nil, nil, fmt.Errorf("find container %s: %w", name, err)
 		}
 		if id == "" || strings.Contains(id, "\n") {
 			missing = append(missing, "container/"+name)
@@ -98,7 +100,7 @@ func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) ([]string, er
 		id, err := xexec.Command("docker", "network", "ls", "-q", "--filter", "label=io.advent.network="+name,
 			"--filter", "label="+OwnerLabel+"="+k.Owner).WithTimeout(dockerTimeout).OutputString(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("find network %s: %w", name, err)
+			return nil, nil, fmt.Errorf("find network %s: %w", name, err)
 		}
 		if id != "" {
 			networks = append(networks, id)
@@ -106,9 +108,6 @@ func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) ([]string, er
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, name := range clusters {
-		b.clusters[name] = &Cluster{Name: name, Kubeconfig: k.Kubeconfigs[name], provider: p, createdNetwork: true}
-	}
 	if b.adopted == nil {
 		b.adopted = map[string]string{}
 	}
@@ -116,7 +115,7 @@ func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) ([]string, er
 		b.adopted[name] = id
 	}
 	b.adoptedNets = append(b.adoptedNets, networks...)
-	return missing, nil
+	return clusters, missing, nil
 }
 
 func contains(list []string, s string) bool {
@@ -180,5 +179,3 @@ func (b *DockerBackend) teardownAdopted(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
-
-var _ runner.Adopter = (*DockerBackend)(nil)

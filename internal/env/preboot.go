@@ -45,6 +45,7 @@ import (
 	"k8s.io/kubectl/pkg/util/podutils"
 
 	"github.com/sysadvent/advent/internal/images"
+	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
@@ -355,8 +356,7 @@ func upperIDs(mounts string) map[string]bool {
 // read-only snapshots, the unpacked image layers, which move to
 // prebootSnapshotsDir in the root file system and leave a symlink behind
 // (overlayfs reads a lower directory through it; new snapshots, and the
-// writable ones named in uppers, stay in /var). That takes a start's
-// `docker run` from about 2 s to under 1.
+// writable ones named in uppers, stay in /var): a start copies less.
 func commitNode(ctx context.Context, node, image, key string, rec prebootNode, dropped []string, uppers map[string]bool) error {
 	if err := xexec.Command("docker", "stop", "--time", "5", node).WithTimeout(time.Minute).Run(ctx); err != nil {
 		return err
@@ -768,24 +768,24 @@ func createKindNetwork(ctx context.Context, subnet string) error {
 }
 
 // tryPreboot starts c from its pre-booted image when one matches. It
-// reports false, with c.PrebootSkipped saying why, when the cluster is to
+// reports false, with c.Start.Fallback saying why, when the cluster is to
 // be created with kind instead; an error only when ctx ended.
 func (c *Cluster) tryPreboot(ctx context.Context, o ClusterOptions) (bool, error) {
 	key, err := prebootKey(ctx, o)
 	if err != nil {
-		c.PrebootSkipped = err.Error()
+		c.Start.Fallback = err.Error()
 		return false, nil
 	}
 	image, rec, err := findPreboot(ctx, key)
 	defer func() {
-		if image != "" && c.Prebooted == "" && c.PrebootSkipped != "" && o.Log != nil {
-			fmt.Fprintf(o.Log, "pre-booted image %s not used: %s; creating the cluster with kind\n", image, c.PrebootSkipped)
+		if image != "" && !c.Start.Prebooted() && c.Start.Fallback != "" && o.Log != nil {
+			fmt.Fprintf(o.Log, "pre-booted image %s not used: %s; creating the cluster with kind\n", image, c.Start.Fallback)
 		}
 	}()
 	if err != nil || image == "" {
-		c.PrebootSkipped = "no pre-booted image (advent lab preboot)"
+		c.Start.Fallback = "no pre-booted image (advent lab preboot)"
 		if err != nil {
-			c.PrebootSkipped = err.Error()
+			c.Start.Fallback = err.Error()
 		}
 		return false, nil
 	}
@@ -797,7 +797,7 @@ func (c *Cluster) tryPreboot(ctx context.Context, o ClusterOptions) (bool, error
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("start cluster %s from %s: %w", o.Name, image, ctx.Err())
 		}
-		c.PrebootSkipped = fmt.Sprintf("it did not start: %v", err)
+		c.Start.Fallback = fmt.Sprintf("it did not start: %v", err)
 		// kind creates the cluster now: after the other clusters of this
 		// process that start from pre-booted images have their addresses,
 		// or kind's node could take one of them. c.createdNetwork stays:
@@ -807,9 +807,9 @@ func (c *Cluster) tryPreboot(ctx context.Context, o ClusterOptions) (bool, error
 		return false, nil
 	}
 	c.CreateTime = time.Since(begin)
-	c.Prebooted = fmt.Sprintf("%s (booted %s)", image, rec.Booted.Format(time.RFC3339))
+	c.Start = report.ClusterStart{Cluster: o.Name, By: report.FromPreboot, Image: image, Booted: rec.Booted}
 	if o.Log != nil {
-		fmt.Fprintf(o.Log, "Started cluster %q from the pre-booted image %s in %s\n", o.Name, c.Prebooted, c.CreateTime.Round(100*time.Millisecond))
+		fmt.Fprintf(o.Log, "Started cluster %q from the pre-booted image %s in %s\n", o.Name, c.Start.From(), c.CreateTime.Round(100*time.Millisecond))
 	}
 	return true, nil
 }

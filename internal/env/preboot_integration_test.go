@@ -147,8 +147,8 @@ func TestPrebootedCluster(t *testing.T) {
 			c.Delete(context.Background())
 		}
 	})
-	if !strings.HasPrefix(c.Prebooted, imgs[0].Image+" ") {
-		t.Fatalf("the cluster was not started from %s: Prebooted %q, skipped because %q", imgs[0].Image, c.Prebooted, c.PrebootSkipped)
+	if !c.Start.Prebooted() || c.Start.Image != imgs[0].Image {
+		t.Fatalf("the cluster was not started from %s: %+v", imgs[0].Image, c.Start)
 	}
 	t.Logf("BENCH started %s from its pre-booted image: schedulable in %s", name, time.Since(start).Round(100*time.Millisecond))
 	if st, err := inspectKindNetwork(ctx); err != nil || !st.advent || !c.createdNetwork {
@@ -199,7 +199,7 @@ func TestPrebootedCluster(t *testing.T) {
 	}
 }
 
-// With -fresh (Preboot off) or a custom config, kind creates the cluster.
+// With -preboot=false (Preboot off) or a custom config, kind creates the cluster.
 func TestPrebootKeyRefusesCustomConfig(t *testing.T) {
 	_, err := prebootKey(context.Background(), ClusterOptions{Name: "x", Image: "advent.local/kind-node:v1.34.4", Config: []byte("kind: Cluster")})
 	if err == nil || !strings.Contains(err.Error(), "not pre-bootable") {

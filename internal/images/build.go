@@ -1,22 +1,11 @@
 // Package images builds, on a machine that reaches only the Debian mirror
-// and the Go module proxy, every container image and tool advent's labs
-// need: a Debian base image made with debootstrap, stand-ins for upstream
-// lab images (nginx:alpine, httpd:alpine, perl:5.34.0, ruby:3.1-bookworm)
-// built from Debian packages, a cincproject/auditor stand-in built from
-// InSpec's release sources (a directory the user names) and Debian's Ruby
-// packages, kind node images for several Kubernetes
-// versions built from source, and the kind, helm and kubectl binaries.
-//
-// Every artefact has a content key, a hash of its inputs (versions,
-// Dockerfile text, files, the keys of what it is built on), stored in the
-// image label io.advent.key or in a stamp file; an artefact whose key is
-// unchanged is reused, so a second Build with nothing changed only checks.
-// Images are built under temporary tags and tagged with their final names
-// only when complete.
-//
-// Other packages use Mode, DetectMode and NodeImage to pick images (online,
-// the node images the pinned kind release publishes: KindNodeImages), and
-// LoadManifest, ToolsDir and StandIns to find what was built.
+// and the Go module proxy, every image and tool advent's labs need: a
+// Debian base image, stand-ins for upstream lab images, kind node images
+// built from source, and the kind, helm and kubectl binaries. Every
+// artefact has a content key (a hash of its inputs) and is reused while the
+// key is unchanged; images get their final names only when complete.
+// Mode, DetectMode and NodeImage pick images; LoadManifest, ToolsDir and
+// StandIns find what was built (docs/images.md, docs/architecture.md).
 package images
 
 import (

@@ -2,52 +2,34 @@ package images
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/version"
 )
 
-// semver is a parsed "vMAJOR.MINOR.PATCH".
+// semver is the release of a "vMAJOR.MINOR.PATCH" version (a pre-release
+// or build suffix dropped), as apimachinery's version type parses it.
 type semver struct{ major, minor, patch int }
 
 func parseSemver(v string) (semver, error) {
-	s := strings.TrimPrefix(v, "v")
-	if i := strings.IndexAny(s, "-+"); i >= 0 {
-		s = s[:i]
-	}
-	f := strings.Split(s, ".")
-	if len(f) != 3 {
+	p, err := version.ParseSemantic(v)
+	if err != nil {
 		return semver{}, fmt.Errorf("version %q: want vMAJOR.MINOR.PATCH", v)
 	}
-	var n [3]int
-	for i, p := range f {
-		x, err := strconv.Atoi(p)
-		if err != nil || x < 0 {
-			return semver{}, fmt.Errorf("version %q: want vMAJOR.MINOR.PATCH", v)
-		}
-		n[i] = x
-	}
-	return semver{n[0], n[1], n[2]}, nil
+	return semver{int(p.Major()), int(p.Minor()), int(p.Patch())}, nil
 }
 
 func (s semver) String() string { return fmt.Sprintf("v%d.%d.%d", s.major, s.minor, s.patch) }
 
-func (s semver) less(o semver) bool {
-	if s.major != o.major {
-		return s.major < o.major
-	}
-	if s.minor != o.minor {
-		return s.minor < o.minor
-	}
-	return s.patch < o.patch
-}
-
+// versionLess orders versions as apimachinery does, and anything that is
+// not one as text.
 func versionLess(a, b string) bool {
-	x, err1 := parseSemver(a)
-	y, err2 := parseSemver(b)
+	x, err1 := version.ParseSemantic(a)
+	y, err2 := version.ParseSemantic(b)
 	if err1 != nil || err2 != nil {
 		return a < b
 	}
-	return x.less(y)
+	return x.LessThan(y)
 }
 
 // ParseKubernetesVersion checks a Kubernetes version such as "v1.33.13"

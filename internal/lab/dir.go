@@ -270,17 +270,17 @@ func (l *Lab) check(p, dirName string) error {
 	if l.Name != dirName {
 		bad("lab %q is in directory %q", l.Name, dirName)
 	}
-	for _, c := range l.Env.Clusters {
+	for _, c := range l.Resources.Clusters {
 		if err := ValidName(NameCluster, c.Name); err != nil {
 			bad("%v", err)
 		}
 	}
-	for _, n := range l.Env.Networks {
+	for _, n := range l.Resources.Networks {
 		if err := ValidName(NameNetwork, n.Name); err != nil {
 			bad("%v", err)
 		}
 	}
-	for _, c := range l.Env.Containers {
+	for _, c := range l.Resources.Containers {
 		if err := ValidName(NameContainer, c.Name); err != nil {
 			bad("%v", err)
 		}
@@ -288,12 +288,12 @@ func (l *Lab) check(p, dirName string) error {
 			bad("container %q: %v", c.Name, err)
 		}
 	}
-	for _, img := range l.Env.Images {
+	for _, img := range l.Resources.Images {
 		if err := ValidImage(img); err != nil {
 			bad("%v", err)
 		}
 	}
-	for _, t := range l.Env.Tools {
+	for _, t := range l.Resources.Tools {
 		if err := ValidTool(t); err != nil {
 			bad("%v", err)
 		}

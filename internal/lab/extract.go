@@ -249,7 +249,7 @@ func (x *extractor) block(l *Lab, b *content.Block) {
 	role := Role(attr)
 	switch role {
 	case RoleMain, RoleSetup, RoleVerify, RoleCleanup:
-	case roleEnv:
+	case roleResources:
 		x.env(l, b)
 		return
 	default:
@@ -273,8 +273,8 @@ func (x *extractor) block(l *Lab, b *content.Block) {
 		ok = x.containsStep(b, &s)
 	case KindRun:
 		ok = x.runStep(b, &s)
-	case KindEnv:
-		ok = x.envStep(b, &s)
+	case KindCluster:
+		ok = x.clusterStep(b, &s)
 	}
 	if ok {
 		l.Steps = append(l.Steps, s)
@@ -312,7 +312,7 @@ func (x *extractor) env(l *Lab, b *content.Block) {
 		x.errs = x.errs.Append(err)
 		return
 	}
-	l.Env = *env
+	l.Resources = *env
 }
 
 // kind sets the step's kind from its attributes (file, contains, runner)
@@ -331,7 +331,7 @@ func (x *extractor) kind(b *content.Block, s *Step) bool {
 	case isContains:
 		s.Kind, s.Path, attr = KindContains, contains, "contains"
 	case isEnv:
-		s.Kind = KindEnv
+		s.Kind = KindCluster
 		if runner != "env" {
 			x.bad(b, "runner", "runner=%q: the only value is \"env\"", runner)
 			return false
@@ -413,9 +413,9 @@ func (x *extractor) runStep(b *content.Block, s *Step) bool {
 	return true
 }
 
-// envStep: kind create/delete cluster commands the runner's environment
+// clusterStep: kind create/delete cluster commands that the backend
 // does itself.
-func (x *extractor) envStep(b *content.Block, s *Step) bool {
+func (x *extractor) clusterStep(b *content.Block, s *Step) bool {
 	cmds, err := parseCommands(x.a.Path, b)
 	if err != nil {
 		x.errs = x.errs.Append(err)
@@ -600,11 +600,11 @@ func KindCommand(cmd string) (action Action, cluster string, err error) {
 func checkRefs(file string, l *Lab) diag.List {
 	var errs diag.List
 	clusters := map[string]bool{}
-	for _, c := range l.Env.Clusters {
+	for _, c := range l.Resources.Clusters {
 		clusters[c.Name] = true
 	}
 	containers := map[string]bool{}
-	for _, c := range l.Env.Containers {
+	for _, c := range l.Resources.Containers {
 		containers[c.Name] = true
 	}
 	for _, s := range l.Steps {
@@ -650,15 +650,17 @@ func envPositions(b *content.Block) map[string][2]int {
 	return out
 }
 
+var yamlTypeName = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
 // parseEnv decodes the env block strictly.
-func parseEnv(file string, b *content.Block) (*Env, error) {
-	var env Env
+func parseEnv(file string, b *content.Block) (*Resources, error) {
+	var env Resources
 	dec := yaml.NewDecoder(bytes.NewReader([]byte(b.Code)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&env); err != nil {
 		line, msg := content.YAMLSyntaxError(err)
 		if line == 0 && strings.Contains(msg, "line ") {
-			// yaml: unmarshal errors:\n  line 3: field x not found in type lab.Env
+			// yaml: unmarshal errors:\n  line 3: field x not found in type lab.Resources
 			if i := strings.Index(msg, "line "); i >= 0 {
 				fmt.Sscanf(msg[i:], "line %d:", &line)
 				msg = strings.TrimSpace(msg[i+len(fmt.Sprintf("line %d:", line)):])
@@ -669,6 +671,8 @@ func parseEnv(file string, b *content.Block) (*Env, error) {
 		} else {
 			line = b.Line
 		}
+		// yaml names the Go type; the writer knows the block.
+		msg = yamlTypeName.ReplaceAllString(msg, "unknown field $1")
 		return nil, diag.Errorf(file, line, 0, "env block: %s", msg)
 	}
 	pos := envPositions(b)

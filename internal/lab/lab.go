@@ -1,4 +1,4 @@
-// Package lab is the lab model (Lab, Step, Command, Env) and its two ends:
+// Package lab is the lab model (Lab, Step, Command, Resources) and its two ends:
 // extraction from the articles' annotated code blocks, and the labs/<name>/
 // directory it is written to (a lab.yaml manifest plus the files).
 //
@@ -22,7 +22,9 @@ const (
 	RoleSetup   Role = "setup"
 	RoleVerify  Role = "verify"
 	RoleCleanup Role = "cleanup"
-	roleEnv     Role = "env"
+	// roleResources is the block declaring the lab's Resources; articles
+	// spell it role="env".
+	roleResources Role = "env"
 )
 
 // Kind is what a step does.
@@ -33,10 +35,12 @@ const (
 	KindRun      Kind = "run"      // run commands in bash and check their output
 	KindFile     Kind = "file"     // write a file into the work directory
 	KindContains Kind = "contains" // check that a YAML file contains the block
-	KindEnv      Kind = "env"      // done by the runner's environment (create or delete a cluster)
+	// KindCluster creates or deletes clusters through the backend; articles
+	// (runner="env"), lab.yaml and results files spell it "env".
+	KindCluster Kind = "env"
 )
 
-// Action is what an env step has the runner's environment do.
+// Action is what a KindCluster step has the backend do.
 type Action string
 
 // Actions of env steps, as lab.yaml spells them.
@@ -53,15 +57,16 @@ const (
 
 // Lab is one tutorial's runnable form.
 type Lab struct {
-	Name   string `yaml:"name"`
-	Title  string `yaml:"title"`
-	Source string `yaml:"source"` // article path, e.g. content/2017/05-helm-chart.md
-	Env    Env    `yaml:"env"`
-	Steps  []Step `yaml:"steps"`
+	Name      string    `yaml:"name"`
+	Title     string    `yaml:"title"`
+	Source    string    `yaml:"source"` // article path, e.g. content/2017/05-helm-chart.md
+	Resources Resources `yaml:"env"`    // lab.yaml and the article's block say "env"
+	Steps     []Step    `yaml:"steps"`
 }
 
-// Env is what a lab runs in, declared by the article's env block.
-type Env struct {
+// Resources are what a lab runs in (clusters, containers, networks,
+// images, tools), declared by the article's role="env" block.
+type Resources struct {
 	// Timeout bounds the whole lab (all steps and cleanup).
 	Timeout Duration `yaml:"timeout,omitempty"`
 	// Tools the steps expect on PATH besides bash and coreutils.
@@ -154,8 +159,8 @@ func (s *Step) CommandTimeout() time.Duration {
 
 // LabTimeout is the lab's overall timeout.
 func (l *Lab) LabTimeout() time.Duration {
-	if l.Env.Timeout > 0 {
-		return time.Duration(l.Env.Timeout)
+	if l.Resources.Timeout > 0 {
+		return time.Duration(l.Resources.Timeout)
 	}
 	return DefaultLabTimeout
 }

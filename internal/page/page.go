@@ -1,16 +1,11 @@
 // Package page is the page model: each article's code blocks joined with
-// their lab steps (internal/lab's extraction), the latest results of
-// those steps (internal/report's merged store) and what internal/lint
-// finds in them (Model.AddLint), computed once in Go and
-// handed to Hugo as site data. The templates in layouts/ only look a block
-// or an article up in it and render what they find: the step names, the
-// ordering of Kubernetes versions, the first failing version, the status
-// words, the coverage sentence and the calendar state all come from here.
-//
-// Keys: a block is Model.Blocks[Key(path, line)], "content/2017/05-x.md#47"
-// (the article's path relative to the project root and the line of the
-// block's opening fence, which is what a Hugo render hook's
-// .Position.LineNumber gives); an article is Model.Articles[path].
+// their lab steps (internal/lab), the latest results of those steps
+// (internal/report) and what internal/lint finds in them, computed once in
+// Go and handed to Hugo as site data. The templates in layouts/ only look a
+// block or an article up and render what they find. A block is
+// Model.Blocks[Key(path, line)], e.g. "content/2017/05-x.md#47" (the line
+// of its opening fence, as a render hook's .Position.LineNumber gives); an
+// article is Model.Articles[path].
 package page
 
 import (
@@ -19,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rogpeppe/go-internal/diff"
 	"golang.org/x/mod/semver"
 
 	"github.com/sysadvent/advent/internal/content"
@@ -33,12 +29,12 @@ type Role string
 
 // Roles of a block.
 const (
-	RoleStep     Role = "step"     // a lab step that runs commands (or has the runner do something)
-	RoleFile     Role = "file"     // a lab step that writes a file
-	RoleContains Role = "contains" // a lab step that checks a file contains the block
-	RoleOriginal Role = "original" // a block as published in its year, never run
-	RoleEnv      Role = "env"      // the lab's environment declaration
-	RolePlain    Role = "plain"    // any other block
+	RoleStep      Role = "step"     // a lab step that runs commands (or has the runner do something)
+	RoleFile      Role = "file"     // a lab step that writes a file
+	RoleContains  Role = "contains" // a lab step that checks a file contains the block
+	RoleOriginal  Role = "original" // a block as published in its year, never run
+	RoleResources Role = "env"      // the lab's resources declaration (an article's role="env" block)
+	RolePlain     Role = "plain"    // any other block
 )
 
 // Check is what a step's run compares.
@@ -460,7 +456,7 @@ func (m *Model) blocks(a *content.Article, l *lab.Lab, res *results) {
 			continue
 		}
 		if role, _ := b.Attr("role"); role == "env" && l != nil {
-			blk.Role, blk.Lab, blk.Hidden = RoleEnv, l.Name, true
+			blk.Role, blk.Lab, blk.Hidden = RoleResources, l.Name, true
 		} else if s := steps[b.Line]; s != nil {
 			stepBlock(blk, b, l, s, res)
 		}
@@ -653,7 +649,7 @@ func CheckOf(s *lab.Step) (Check, string) {
 		return CheckWritten, "written to " + s.Path
 	case lab.KindContains:
 		return CheckContains, s.Path + " is checked to contain this block"
-	case lab.KindEnv:
+	case lab.KindCluster:
 		return CheckRunner, "done by the lab's runner"
 	}
 	if s.Match != "" {
@@ -709,7 +705,7 @@ func stepOutput(rs *report.Step) string {
 // commands' output of the newest run (outs), a "..." line says how many
 // lines it stood for there ("⋯ 12 more lines"); else "⋯ output elided".
 func display(b *content.Block, s *lab.Step, outs []report.CommandOutput) string {
-	if (s.Kind != lab.KindRun && s.Kind != lab.KindEnv) || !lab.IsTranscriptLang(b.Lang) || len(s.Commands) == 0 {
+	if (s.Kind != lab.KindRun && s.Kind != lab.KindCluster) || !lab.IsTranscriptLang(b.Lang) || len(s.Commands) == 0 {
 		return ""
 	}
 	lines := strings.Split(strings.TrimRight(b.Code, "\n"), "\n")
@@ -757,40 +753,47 @@ func display(b *content.Block, s *lab.Step, outs []report.CommandOutput) string 
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// lineDiff is the line diff from an original to its update: a longest
-// common subsequence of their lines (blocks are short), unchanged lines
-// away from a change left out.
+// lineDiff is the line diff from an original to its update (go-internal's
+// diff, which the lab package uses too), unchanged lines away from a
+// change left out.
 func lineDiff(from, to string) []DiffLine {
 	a := strings.Split(strings.TrimRight(from, "\n"), "\n")
-	b := strings.Split(strings.TrimRight(to, "\n"), "\n")
-	// lcs[i][j]: length of the LCS of a[i:] and b[j:].
-	lcs := make([][]int, len(a)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(b)+1)
-	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
+	ud := diff.Diff("original", []byte(strings.Join(a, "\n")+"\n"), "update", []byte(strings.TrimRight(to, "\n")+"\n"))
 	var all []DiffLine
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
+	i := 0 // the next line of a not yet in all
+	inHunk := false
+	for _, l := range strings.Split(strings.TrimSuffix(string(ud), "\n"), "\n") {
+		var op DiffOp
 		switch {
-		case i < len(a) && j < len(b) && a[i] == b[j]:
-			all = append(all, DiffLine{Op: DiffSame, Text: a[i]})
-			i, j = i+1, j+1
-		case j == len(b) || (i < len(a) && lcs[i+1][j] >= lcs[i][j+1]):
-			all = append(all, DiffLine{Op: DiffDel, Text: a[i]})
-			i++
+		case strings.HasPrefix(l, "@@ "):
+			inHunk = true
+			var x, n int
+			fmt.Sscanf(l, "@@ -%d,%d", &x, &n)
+			if n > 0 {
+				x-- // 1-based, except for an empty side
+			}
+			for ; i < x && i < len(a); i++ {
+				all = append(all, DiffLine{Op: DiffSame, Text: a[i]})
+			}
+			continue
+		case !inHunk || l == "": // the header
+			continue
+		case l[0] == ' ':
+			op = DiffSame
+		case l[0] == '-':
+			op = DiffDel
+		case l[0] == '+':
+			op = DiffIns
 		default:
-			all = append(all, DiffLine{Op: DiffIns, Text: b[j]})
-			j++
+			continue
 		}
+		if op != DiffIns {
+			i++
+		}
+		all = append(all, DiffLine{Op: op, Text: l[1:]})
+	}
+	for ; i < len(a); i++ {
+		all = append(all, DiffLine{Op: DiffSame, Text: a[i]})
 	}
 	// Keep diffContext unchanged lines around each change; say how many
 	// others were left out.

@@ -141,7 +141,7 @@ func (s *session) run(ctx context.Context) error {
 	}
 	start := s.load()
 	for {
-		err := s.session(ctx, start)
+		err := s.attempt(ctx, start)
 		if errors.Is(err, errReset) {
 			s.forget()
 			start = 0
@@ -154,16 +154,16 @@ func (s *session) run(ctx context.Context) error {
 
 var errReset = errors.New("reset")
 
-// session prepares the environment, replays finished steps and guides
+// attempt prepares the environment, replays finished steps and guides
 // the rest; it always tears down.
-func (s *session) session(ctx context.Context, start int) (err error) {
+func (s *session) attempt(ctx context.Context, start int) (err error) {
 	l := s.lab
 	s.printf("%s — %s\n", l.Name, l.Title)
 	s.printf("From %s. Preparing the lab environment", l.Source)
-	if n := len(l.Env.Clusters); n > 0 {
+	if n := len(l.Resources.Clusters); n > 0 {
 		s.printf(" (%d kind cluster%s)", n, plural(n))
 	}
-	if n := len(l.Env.Containers); n > 0 {
+	if n := len(l.Resources.Containers); n > 0 {
 		s.printf(" (%d container%s)", n, plural(n))
 	}
 	s.printf("...\n")
@@ -247,15 +247,29 @@ func (s *session) session(ctx context.Context, start int) (err error) {
 
 // tally counts a step advent ran that was not verified for the finish
 // line: a create-cluster step whose cluster was started from a pre-booted
-// image, or a step not available here.
+// image (as the runner says it came up), or a step not available here.
 func (s *session) tally(st *lab.Step, res *report.Step) {
 	switch {
 	case res.Status != report.NotVerified:
-	case st.Kind == lab.KindEnv:
+	case s.startedFromPreboot(st):
 		s.prebooted = append(s.prebooted, st.Name)
 	default:
 		s.skipped = append(s.skipped, st.Name)
 	}
+}
+
+// startedFromPreboot reports whether st creates a cluster that came up
+// from a pre-booted image.
+func (s *session) startedFromPreboot(st *lab.Step) bool {
+	if st.Kind != lab.KindCluster || st.Action != lab.ActionCreateCluster || s.live == nil {
+		return false
+	}
+	for _, name := range st.Clusters {
+		if c, ok := s.live.ClusterStart(name); ok && c.Prebooted() {
+			return true
+		}
+	}
+	return false
 }
 
 // finishLine is the line that ends a completed lab: how many steps were
@@ -330,7 +344,7 @@ func (s *session) step(ctx context.Context, i int) (bool, error) {
 	}
 	s.header(i)
 	switch {
-	case st.Kind == lab.KindEnv:
+	case st.Kind == lab.KindCluster:
 		for _, c := range st.Commands {
 			s.printf("  $ %s\n", c.Cmd)
 		}

@@ -15,9 +15,9 @@ import (
 
 func testLab() *lab.Lab {
 	return &lab.Lab{Name: "demo", Title: "A demo", Source: "content/2017/01-demo.md",
-		Env: lab.Env{Clusters: []lab.Cluster{{Name: "demo"}}},
+		Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "demo"}}},
 		Steps: []lab.Step{
-			{Name: "create-cluster", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"demo"},
+			{Name: "create-cluster", Kind: lab.KindCluster, Action: "create-cluster", Clusters: []string{"demo"},
 				Commands: []lab.Command{{Cmd: "kind create cluster --name demo", Expect: []string{`Creating cluster "demo" ...`, "..."}}}},
 			{Name: "workdir", Kind: lab.KindRun, Prose: "Create a path to work in:", Commands: []lab.Command{
 				{Cmd: "mkdir -p ~/chart"}, {Cmd: "cd ~/chart"}}},
@@ -253,6 +253,33 @@ func TestFinishLine(t *testing.T) {
 	for _, want := range []string{"✓ You finished the demo lab: 3 of 5 steps verified", "1 not available here (cat)", "create-cluster started from a pre-booted image (kind did not run)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("finish line %q lacks %q", got, want)
+		}
+	}
+}
+
+// The finish line names a cluster the backend started from a pre-booted
+// image, as the runner reports how it came up, and counts a step not
+// available here apart from it.
+func TestFinishLineReadsHowTheClusterStarted(t *testing.T) {
+	for _, prebooted := range []bool{false, true} {
+		f := runnertest.New(t.TempDir())
+		f.Prebooted = map[string]bool{"demo": prebooted}
+		l := testLab()
+		l.Steps[3].Needs = "cincproject/auditor"
+		out := &typist{}
+		err := Run(context.Background(), l, Options{
+			Runner: runner.Options{Backend: f, WorkDir: t.TempDir()},
+			In:     strings.NewReader(""), Out: out, StateDir: t.TempDir(), Auto: true,
+		})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		want := "4 of 5 steps verified; 1 not available here (cat)."
+		if prebooted {
+			want = "3 of 5 steps verified; 1 not available here (cat); create-cluster started from a pre-booted image (kind did not run)."
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("prebooted %v: output lacks %q:\n%s", prebooted, want, out)
 		}
 	}
 }

@@ -287,7 +287,7 @@ func (s *session) shellDir() (dir, rc string, err error) {
 	if info.ToolsDir != "" {
 		env = append(env, "PATH="+info.ToolsDir+":"+os.Getenv("PATH"))
 	}
-	env = append(env, info.Env...)
+	env = append(env, info.Environ...)
 	rc = filepath.Join(dir, "rc")
 	if err := os.WriteFile(rc, []byte(rcFile(dir, s.live.StateDir(), s.live.Home(), s.live.Cwd(), s.label(), env)), 0o644); err != nil {
 		os.RemoveAll(dir)
@@ -427,7 +427,7 @@ func (s *session) respond(dir, text, flags string) error {
 func (s *session) kubeconfig() string {
 	i := min(s.cur, len(s.lab.Steps)-1)
 	k := ""
-	for _, kv := range s.live.Env(i) {
+	for _, kv := range s.live.Environ(i) {
 		if v, ok := strings.CutPrefix(kv, "KUBECONFIG="); ok {
 			k = v
 		}
@@ -641,7 +641,7 @@ func (s *session) advance(ctx context.Context, out io.Writer) bool {
 		ran = true
 		s.tally(st, res)
 		switch {
-		case res.Status == report.NotVerified && st.Kind == lab.KindEnv:
+		case res.Status == report.NotVerified && st.Kind == lab.KindCluster:
 			// A cluster started from its pre-booted image: ready, but
 			// kind printed nothing to check.
 			fmt.Fprintf(out, "○ %s: %s\n", st.Name, res.Reason)

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 
 func shellLab() *lab.Lab {
 	return &lab.Lab{Name: "demo", Title: "A demo", Source: "content/2017/01-demo.md",
-		Env: lab.Env{Clusters: []lab.Cluster{{Name: "a"}, {Name: "b"}}},
+		Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "a"}, {Name: "b"}}},
 		Steps: []lab.Step{
 			{Name: "workdir", Kind: lab.KindRun, Prose: "Create a path to work in:", Commands: []lab.Command{
 				{Cmd: "mkdir -p ~/chart"}, {Cmd: "cd ~/chart"}}},

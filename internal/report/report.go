@@ -100,10 +100,9 @@ type Run struct {
 	Counts   map[Status]int `json:"counts"`
 	// Phases divides the run's wall time (environment, steps, teardown).
 	Phases *Phases `json:"phases,omitempty"`
-	// Prebooted lists the clusters that were started from a pre-booted
-	// image (`advent lab preboot`) instead of created with kind:
-	// "NAME: IMAGE (booted TIME)". Empty when kind created every cluster.
-	Prebooted []string `json:"prebooted,omitempty"`
+	// Clusters says how each cluster came up: created by kind or started
+	// from a pre-booted image (`advent lab preboot`).
+	Clusters []ClusterStart `json:"clusters,omitempty"`
 }
 
 // Image is an image a run used.

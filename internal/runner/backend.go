@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
@@ -11,16 +12,26 @@ import (
 
 // Backend provides what a lab runs in: clusters, networks and containers.
 // The real one uses kind's Go API and testcontainers-go; tests use a fake.
+// What it did with a cluster comes back as a Cluster, which the runner
+// keeps and hands back: the backend holds no per-cluster state.
 type Backend interface {
 	// Prepare checks that everything the lab needs is there (images,
 	// tools) and describes the run. It creates nothing.
 	Prepare(ctx context.Context, l *lab.Lab, kubernetes string) (*Info, error)
 	// CreateCluster creates a cluster as spec says (what Prepare chose for
 	// the lab travels in spec, never on the backend, which labs share) and
-	// writes its kubeconfig (context kind-NAME). Progress goes to log.
-	CreateCluster(ctx context.Context, spec ClusterSpec, log io.Writer) error
-	// DeleteCluster deletes a cluster the backend created.
-	DeleteCluster(ctx context.Context, name string, log io.Writer) error
+	// writes its kubeconfig (context kind-NAME). Progress goes to log. It
+	// returns what it did: how the cluster came up and how long it took.
+	CreateCluster(ctx context.Context, spec ClusterSpec, log io.Writer) (*Cluster, error)
+	// DeleteCluster deletes a cluster CreateCluster or Adopt returned.
+	DeleteCluster(ctx context.Context, c *Cluster, log io.Writer) error
+	// CollectLogs exports a cluster's logs into dir (kind export logs).
+	CollectLogs(ctx context.Context, c *Cluster, dir string) error
+	// Adopt takes over the environment a previous process kept, so that
+	// Exec, WriteFile, DeleteCluster and Teardown work on its clusters,
+	// containers and networks. It returns the clusters that still exist
+	// and lists what does not ("cluster/NAME", "container/NAME").
+	Adopt(ctx context.Context, k *Kept) (clusters []*Cluster, missing []string, err error)
 	// CreateNetwork creates a container network.
 	CreateNetwork(ctx context.Context, n lab.Network) error
 	// StartContainer starts a long-running container.
@@ -49,7 +60,7 @@ type Info struct {
 	Versions   map[string]string // tool -> version
 	Images     []report.Image
 	StandIns   []string
-	Env        []string // extra environment for steps (DOCKER_HOST...)
+	Environ    []string // extra environment variables for steps (DOCKER_HOST...)
 }
 
 // ClusterSpec is one cluster of a lab, as the runner asks the backend to
@@ -59,4 +70,20 @@ type ClusterSpec struct {
 	Kubeconfig string   // where to write its kubeconfig
 	NodeImage  string   // Info.NodeImage
 	LoadImages []string // Info.LoadImages
+}
+
+// Cluster is a cluster the backend created or adopted, and what creating
+// it did.
+type Cluster struct {
+	Name       string
+	Kubeconfig string
+	// Network is a container network creating the cluster made, removed
+	// with the cluster once nothing else uses it; "" when none.
+	Network string
+	// Start is how the cluster came up (kind or a pre-booted image).
+	Start report.ClusterStart
+	// Create is creating the nodes up to Ready, Load loading the lab's
+	// images into them (it overlaps Create). When both are zero the
+	// runner counts the whole CreateCluster call as Create.
+	Create, Load time.Duration
 }

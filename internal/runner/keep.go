@@ -43,14 +43,6 @@ type Kept struct {
 	Steps map[string]report.Status `json:"steps,omitempty"`
 }
 
-// Adopter is a Backend that can take over an environment a previous
-// process kept, so that Exec, WriteFile, DeleteCluster and Teardown work
-// on its clusters, containers and networks. It takes over what still
-// exists and lists what does not ("cluster/NAME", "container/NAME").
-type Adopter interface {
-	Adopt(ctx context.Context, k *Kept) (missing []string, err error)
-}
-
 // KeptPath is where the record of lab's kept environment is.
 func KeptPath(dir, labName string) string { return filepath.Join(dir, labName+".json") }
 
@@ -119,14 +111,14 @@ func (r *runState) keepRecord(dir string) (*Kept, error) {
 		Dir: dir, Home: r.sess.home, Kubernetes: r.info.Kubernetes, Kubeconfigs: map[string]string{},
 		Steps: map[string]report.Status{}}
 	k.Updated = k.Created
-	for _, c := range r.lab.Env.Clusters {
+	for _, c := range r.lab.Resources.Clusters {
 		k.Clusters = append(k.Clusters, c.Name)
 		k.Kubeconfigs[c.Name] = r.kubeconfig(c.Name)
 	}
-	for _, c := range r.lab.Env.Containers {
+	for _, c := range r.lab.Resources.Containers {
 		k.Containers = append(k.Containers, c.Name)
 	}
-	for _, n := range r.lab.Env.Networks {
+	for _, n := range r.lab.Resources.Networks {
 		k.Networks = append(k.Networks, n.Name)
 	}
 	return k, writeKept(r.opts.KeptDir, k)
@@ -202,25 +194,19 @@ func adopt(ctx context.Context, l *lab.Lab, opts Options) (r *runState, k *Kept,
 	if _, err := os.Stat(k.Dir); err != nil {
 		return nil, nil, nil, fmt.Errorf("lab %s: the kept work directory is gone (%v): `advent lab down %s` and keep it again", l.Name, err, l.Name)
 	}
-	a, ok := opts.Backend.(Adopter)
-	if !ok {
-		return nil, nil, nil, fmt.Errorf("lab %s: this backend cannot take over a kept environment", l.Name)
-	}
 	info, err := opts.Backend.Prepare(ctx, l, k.Kubernetes)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("prepare lab %s: %w", l.Name, err)
 	}
-	if missing, err = a.Adopt(ctx, k); err != nil {
+	clusters, missing, err := opts.Backend.Adopt(ctx, k)
+	if err != nil {
 		return nil, nil, nil, fmt.Errorf("lab %s: take over the kept environment: %w", l.Name, err)
 	}
 	r = &runState{opts: opts, lab: l, info: info, p: &progress{w: opts.Progress, lab: l, info: info}}
 	r.kubeDir = filepath.Join(k.Dir, "kube")
 	r.sess = openSession(k.Dir, r.baseEnv())
-	for _, c := range k.Clusters {
-		if slices.Contains(missing, "cluster/"+c) {
-			continue
-		}
-		j := &clusterJob{name: c, done: make(chan struct{})}
+	for _, c := range clusters {
+		j := &clusterJob{name: c.Name, cluster: c, done: make(chan struct{})}
 		close(j.done)
 		r.clusters = append(r.clusters, j)
 	}
@@ -242,7 +228,7 @@ func rerun(ctx context.Context, l *lab.Lab, opts Options) (*report.Run, error) {
 	if first < 0 {
 		return nil, fmt.Errorf("lab %s has no step %q", l.Name, name)
 	}
-	if s := &l.Steps[first]; opts.Only != "" && s.Kind == lab.KindEnv && s.Action == lab.ActionDeleteCluster {
+	if s := &l.Steps[first]; opts.Only != "" && s.Kind == lab.KindCluster && s.Action == lab.ActionDeleteCluster {
 		return nil, fmt.Errorf("step %q deletes the kept cluster: `advent lab down %s` removes the environment", s.Name, l.Name)
 	}
 	r, k, missing, err := adopt(ctx, l, opts)
@@ -353,7 +339,7 @@ func Down(ctx context.Context, l *lab.Lab, opts Options) error {
 // deletesCluster reports whether s is an env step that deletes clusters:
 // a kept environment keeps them.
 func deletesCluster(s *lab.Step) bool {
-	return s.Kind == lab.KindEnv && s.Action == lab.ActionDeleteCluster
+	return s.Kind == lab.KindCluster && s.Action == lab.ActionDeleteCluster
 }
 
 func prefixed(p string, names []string) []string {

@@ -58,9 +58,9 @@ func (lv *Live) Info() *Info { return lv.r.info }
 // Lab is the lab being practised.
 func (lv *Live) Lab() *lab.Lab { return lv.r.lab }
 
-// Env is the environment a step's commands run with (PATH with the pinned
+// Environ is the environment a step's commands run with (PATH with the pinned
 // tools, the lab's HOME and KUBECONFIG...), for a person's own shell.
-func (lv *Live) Env(i int) []string {
+func (lv *Live) Environ(i int) []string {
 	return append(append([]string(nil), lv.r.sess.env...), lv.r.stepEnv(&lv.r.lab.Steps[i])...)
 }
 
@@ -148,12 +148,12 @@ func ownLeaks(l *lab.Lab, leaks []string) []string {
 	var out []string
 	for _, x := range leaks {
 		kind, name, _ := strings.Cut(x, "/")
-		for _, c := range l.Env.Clusters {
+		for _, c := range l.Resources.Clusters {
 			if (kind == "cluster" && name == c.Name) || (kind == "container" && strings.HasPrefix(name, c.Name+"-")) {
 				out = append(out, x)
 			}
 		}
-		for _, c := range l.Env.Containers {
+		for _, c := range l.Resources.Containers {
 			if kind == "container" && name == c.Name {
 				out = append(out, x)
 			}
@@ -178,4 +178,24 @@ func (lv *Live) Check(i, ci int, out string, code int) (diff string, err error) 
 		diff = lab.Diff(s.Commands[ci].Expect, out)
 	}
 	return diff, err
+}
+
+// ClusterStart says how cluster name came up; false while it is being
+// created, or when its creation failed.
+func (lv *Live) ClusterStart(name string) (report.ClusterStart, bool) {
+	j := lv.r.job(name)
+	if j == nil {
+		return report.ClusterStart{}, false
+	}
+	select {
+	case <-j.done:
+	default:
+		return report.ClusterStart{}, false
+	}
+	if j.cluster == nil {
+		return report.ClusterStart{}, false
+	}
+	s := j.cluster.Start
+	s.Cluster = name
+	return s, true
 }

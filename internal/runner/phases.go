@@ -7,48 +7,29 @@ import (
 	"github.com/sysadvent/advent/internal/report"
 )
 
-// ClusterTimer is a Backend that can say how a cluster's creation divided
-// between creating its nodes (up to Ready) and loading the lab's images
-// into them. Without it, a run's phases count the whole creation as
-// creating the cluster.
-type ClusterTimer interface {
-	ClusterTimes(name string) (create, load time.Duration, ok bool)
-}
-
-// ClusterStarter is a Backend that can start a cluster from a pre-booted
-// image instead of creating it: ClusterPrebooted says what it was started
-// from ("" when it was created).
-type ClusterStarter interface {
-	ClusterPrebooted(name string) string
-}
-
 // clusterTiming is when a cluster job ran and how its creation divided.
 type clusterTiming struct {
 	begin, end   time.Time // creation started (a CPU slot free) and ended
 	create, load time.Duration
-	prebooted    string // ClusterStarter's answer
 }
 
 // timeCluster records a successful creation of job j that began at begin.
 func (r *runState) timeCluster(j *clusterJob, begin time.Time) {
 	j.timing = clusterTiming{begin: begin, end: time.Now()}
 	j.timing.create = j.timing.end.Sub(begin)
-	if ct, ok := r.opts.Backend.(ClusterTimer); ok {
-		if create, load, ok := ct.ClusterTimes(j.name); ok {
-			j.timing.create, j.timing.load = create, load
-		}
-	}
-	if cs, ok := r.opts.Backend.(ClusterStarter); ok {
-		j.timing.prebooted = cs.ClusterPrebooted(j.name)
+	if c := j.cluster; c.Create != 0 || c.Load != 0 {
+		j.timing.create, j.timing.load = c.Create, c.Load
 	}
 }
 
-// prebooted lists the clusters started from a pre-booted image.
-func (r *runState) prebooted() []string {
-	var out []string
+// starts says how each cluster created in this run came up.
+func (r *runState) starts() []report.ClusterStart {
+	var out []report.ClusterStart
 	for _, j := range r.clusters {
-		if j.timing.prebooted != "" {
-			out = append(out, j.name+": "+j.timing.prebooted)
+		if j.cluster != nil && j.cluster.Start.By != "" {
+			s := j.cluster.Start
+			s.Cluster = j.name
+			out = append(out, s)
 		}
 	}
 	return out
@@ -80,9 +61,9 @@ func (r *runState) phases(started, provisioned time.Time, steps []*report.Step, 
 		}
 		s := &r.lab.Steps[i]
 		switch {
-		case s.Kind == lab.KindEnv && s.Action == lab.ActionDeleteCluster:
+		case s.Kind == lab.KindCluster && s.Action == lab.ActionDeleteCluster:
 			p.TeardownMS += res.DurationMS
-		case s.Kind == lab.KindEnv:
+		case s.Kind == lab.KindCluster:
 		default:
 			p.StepsMS += res.DurationMS
 		}

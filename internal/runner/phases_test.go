@@ -13,7 +13,8 @@ import (
 	"github.com/sysadvent/advent/internal/runner/runnertest"
 )
 
-// timedFake reports a split of each cluster's creation (ClusterTimer) and
+// timedFake reports a split of each cluster's creation (runner.Cluster's
+// Create and Load) and
 // takes deleteWait to delete a cluster.
 type timedFake struct {
 	*runnertest.Fake
@@ -21,22 +22,26 @@ type timedFake struct {
 	deleteWait   time.Duration
 }
 
-func (f *timedFake) ClusterTimes(name string) (time.Duration, time.Duration, bool) {
-	return f.create, f.load, true
+func (f *timedFake) CreateCluster(ctx context.Context, spec ClusterSpec, log io.Writer) (*Cluster, error) {
+	c, err := f.Fake.CreateCluster(ctx, spec, log)
+	if c != nil {
+		c.Create, c.Load = f.create, f.load
+	}
+	return c, err
 }
 
-func (f *timedFake) DeleteCluster(ctx context.Context, name string, log io.Writer) error {
+func (f *timedFake) DeleteCluster(ctx context.Context, c *Cluster, log io.Writer) error {
 	time.Sleep(f.deleteWait)
-	return f.Fake.DeleteCluster(ctx, name, log)
+	return f.Fake.DeleteCluster(ctx, c, log)
 }
 
 func phasesLab() *lab.Lab {
-	return &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{
+	return &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{
 		runStep("first", cmd("sleep 0.2")),
-		{Name: "create", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"c"},
+		{Name: "create", Kind: lab.KindCluster, Action: "create-cluster", Clusters: []string{"c"},
 			Commands: []lab.Command{cmd("kind create cluster --name c", `Creating cluster "c" ...`, "...")}},
 		runStep("use", cmd("sleep 0.2")),
-		{Name: "delete", Kind: lab.KindEnv, Action: "delete-cluster", Clusters: []string{"c"},
+		{Name: "delete", Kind: lab.KindCluster, Action: "delete-cluster", Clusters: []string{"c"},
 			Commands: []lab.Command{cmd("kind delete cluster --name c", `Deleting cluster "c" ...`)}},
 	}}
 }
@@ -81,7 +86,7 @@ func TestRunReportsItsPhases(t *testing.T) {
 	}
 }
 
-func TestPhasesWithoutClusterTimer(t *testing.T) {
+func TestPhasesOfAnUntimedCreation(t *testing.T) {
 	f := runnertest.New(t.TempDir())
 	f.CreateWait = 500 * time.Millisecond
 	run, err := Run(context.Background(), phasesLab(), testOpts(t, f))
@@ -149,7 +154,7 @@ func TestOpenDoesNotWaitForClustersOfACreateStep(t *testing.T) {
 func TestOpenWaitsForClustersWithoutACreateStep(t *testing.T) {
 	f := runnertest.New(t.TempDir())
 	f.CreateWait = 500 * time.Millisecond
-	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("use", cmd("cat $KUBECONFIG", "current-context: kind-c"))}}
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("use", cmd("cat $KUBECONFIG", "current-context: kind-c"))}}
 	begin := time.Now()
 	lv, err := Open(context.Background(), l, testOpts(t, f))
 	if err != nil {

@@ -109,15 +109,15 @@ func (p *progress) done(run *report.Run, resultsDir string) {
 		fmt.Fprintf(p.w, " -> %s", report.Path(resultsDir, p.lab.Name))
 	}
 	fmt.Fprintln(p.w)
-	if ph := run.Phases; ph != nil && ph.EnvironmentReadyMS > 0 && (len(p.lab.Env.Clusters) > 0 || len(p.lab.Env.Containers) > 0) {
+	if ph := run.Phases; ph != nil && ph.EnvironmentReadyMS > 0 && (len(p.lab.Resources.Clusters) > 0 || len(p.lab.Resources.Containers) > 0) {
 		sec := func(ms int64) time.Duration {
 			return (time.Duration(ms) * time.Millisecond).Round(100 * time.Millisecond)
 		}
 		fmt.Fprintf(p.w, "  environment ready at %s", sec(ph.EnvironmentReadyMS))
 		switch {
-		case len(p.lab.Env.Clusters) > 0 && len(run.Prebooted) == len(p.lab.Env.Clusters):
+		case len(p.lab.Resources.Clusters) > 0 && len(run.Prebooted()) == len(p.lab.Resources.Clusters):
 			fmt.Fprintf(p.w, " (started from pre-booted images in %s)", sec(ph.CreateClustersMS))
-		case len(p.lab.Env.Clusters) > 0:
+		case len(p.lab.Resources.Clusters) > 0:
 			fmt.Fprintf(p.w, " (kind create %s", sec(ph.CreateClustersMS))
 			if ph.LoadImagesMS > 0 {
 				fmt.Fprintf(p.w, ", images loaded %s after its start", sec(ph.LoadImagesMS))
@@ -126,8 +126,8 @@ func (p *progress) done(run *report.Run, resultsDir string) {
 		}
 		fmt.Fprintf(p.w, "; steps %s; teardown %s\n", sec(ph.StepsMS), sec(ph.TeardownMS))
 	}
-	for _, s := range run.Prebooted {
-		fmt.Fprintf(p.w, "  pre-booted: %s\n", s)
+	for _, c := range run.Prebooted() {
+		fmt.Fprintf(p.w, "  pre-booted: %s: %s\n", c.Cluster, c.From())
 	}
 	if run.Status == report.Fail && run.Reason != "" {
 		fmt.Fprintf(p.w, "  %s\n", run.Reason)

@@ -71,11 +71,6 @@ type Options struct {
 	LogsDir string
 }
 
-// LogCollector is a Backend that can export a cluster's logs.
-type LogCollector interface {
-	CollectLogs(ctx context.Context, cluster, dir string) error
-}
-
 func (o *Options) defaults() {
 	if o.Progress == nil {
 		o.Progress = io.Discard
@@ -233,6 +228,7 @@ type clusterJob struct {
 	done    chan struct{}
 	err     error
 	deleted bool
+	cluster *Cluster      // what the backend created; nil until it did
 	timing  clusterTiming // set when the creation succeeded
 }
 
@@ -293,7 +289,7 @@ func (r *runState) run(ctx context.Context) *report.Run {
 		run.Leaks = append(run.Leaks, "teardown: "+err.Error())
 	}
 	run.Phases = r.phases(run.Started, provisioned, results, time.Since(tdBegin))
-	run.Prebooted = r.prebooted()
+	run.Clusters = r.starts()
 	for i, res := range results {
 		s := &r.lab.Steps[i]
 		res.Name, res.Kind, res.Role, res.Line = s.Name, s.Kind, s.Role, s.Line
@@ -373,21 +369,17 @@ func (r *runState) cleanupSteps(ctx context.Context, results []*report.Step) {
 
 // collectLogs exports every live cluster's logs for a failed lab.
 func (r *runState) collectLogs(ctx context.Context) {
-	lc, ok := r.opts.Backend.(LogCollector)
-	if !ok {
-		return
-	}
 	for _, j := range r.clusters {
 		select {
 		case <-j.done:
 		default:
 			continue
 		}
-		if j.err != nil || j.deleted {
+		if j.cluster == nil || j.deleted {
 			continue
 		}
 		dir := filepath.Join(r.opts.LogsDir, r.lab.Name, j.name)
-		if err := lc.CollectLogs(ctx, j.name, dir); err != nil {
+		if err := r.opts.Backend.CollectLogs(ctx, j.cluster, dir); err != nil {
 			fmt.Fprintf(r.opts.Progress, "  (could not export the logs of cluster %s: %v)\n", j.name, err)
 			continue
 		}
@@ -453,7 +445,7 @@ func (r *runState) baseEnv() []string {
 		path = r.info.ToolsDir + ":" + path
 	}
 	var kube []string
-	for _, c := range r.lab.Env.Clusters {
+	for _, c := range r.lab.Resources.Clusters {
 		kube = append(kube, r.kubeconfig(c.Name))
 	}
 	env := []string{"PATH=" + path}
@@ -467,7 +459,7 @@ func (r *runState) baseEnv() []string {
 			env = append(env, k+"="+v)
 		}
 	}
-	return append(env, r.info.Env...)
+	return append(env, r.info.Environ...)
 }
 
 func (r *runState) kubeconfig(cluster string) string {
@@ -480,26 +472,26 @@ func (r *runState) kubeconfig(cluster string) string {
 // are waited for here.
 func (r *runState) provision(ctx context.Context) error {
 	b := r.opts.Backend
-	for _, n := range r.lab.Env.Networks {
+	for _, n := range r.lab.Resources.Networks {
 		if err := b.CreateNetwork(ctx, n); err != nil {
 			return fmt.Errorf("network %s: %w", n.Name, err)
 		}
 	}
-	for _, c := range r.lab.Env.Containers {
+	for _, c := range r.lab.Resources.Containers {
 		if err := b.StartContainer(ctx, c); err != nil {
 			return fmt.Errorf("container %s: %w", c.Name, err)
 		}
 	}
 	byStep := map[string]bool{}
 	for _, s := range r.lab.Steps {
-		if s.Kind == lab.KindEnv && s.Action == lab.ActionCreateCluster {
+		if s.Kind == lab.KindCluster && s.Action == lab.ActionCreateCluster {
 			for _, c := range s.Clusters {
 				byStep[c] = true
 			}
 		}
 	}
-	sem := make(chan struct{}, max(1, min(runtime.NumCPU(), len(r.lab.Env.Clusters))))
-	for _, c := range r.lab.Env.Clusters {
+	sem := make(chan struct{}, max(1, min(runtime.NumCPU(), len(r.lab.Resources.Clusters))))
+	for _, c := range r.lab.Resources.Clusters {
 		j := &clusterJob{name: c.Name, done: make(chan struct{})}
 		r.clusters = append(r.clusters, j)
 		go func() {
@@ -513,10 +505,12 @@ func (r *runState) provision(ctx context.Context) error {
 			}
 			begin := time.Now()
 			spec := ClusterSpec{Name: j.name, Kubeconfig: r.kubeconfig(j.name), NodeImage: r.info.NodeImage, LoadImages: r.info.LoadImages}
-			if err := b.CreateCluster(ctx, spec, &j.log); err != nil {
+			c, err := b.CreateCluster(ctx, spec, &j.log)
+			if err != nil {
 				j.err = fmt.Errorf("create cluster %s: %w", j.name, err)
 				return
 			}
+			j.cluster = c
 			r.timeCluster(j, begin)
 		}()
 	}
@@ -549,10 +543,10 @@ func (r *runState) teardown(ctx context.Context) error {
 	for i := len(r.clusters) - 1; i >= 0; i-- {
 		j := r.clusters[i]
 		<-j.done
-		if j.deleted {
+		if j.deleted || j.cluster == nil {
 			continue
 		}
-		if err := r.opts.Backend.DeleteCluster(ctx, j.name, io.Discard); err != nil {
+		if err := r.opts.Backend.DeleteCluster(ctx, j.cluster, io.Discard); err != nil {
 			errs = append(errs, fmt.Errorf("delete cluster %s: %w", j.name, err))
 		}
 		j.deleted = true
@@ -579,8 +573,8 @@ func (r *runState) step(ctx context.Context, s *lab.Step) *report.Step {
 		res.Attempts = 1
 	case lab.KindContains:
 		err = r.retry(ctx, s, res, func(int) (string, error) { return "", r.contains(s) })
-	case lab.KindEnv:
-		err = r.envStep(ctx, s, res)
+	case lab.KindCluster:
+		err = r.clusterStep(ctx, s, res)
 	case lab.KindRun:
 		err = r.commands(ctx, s, res)
 	default:
@@ -631,10 +625,10 @@ func (r *runState) contains(s *lab.Step) error {
 	return lab.Contains(have, s.Data)
 }
 
-// envStep does what a runner="env" block says through the backend (kind's
+// clusterStep does what a runner="env" block says through the backend (kind's
 // Go API): it waits for the clusters being created, or deletes them, and
 // checks what each printed against the block like a command's output.
-func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) (err error) {
+func (r *runState) clusterStep(ctx context.Context, s *lab.Step, res *report.Step) (err error) {
 	res.Attempts = 1
 	var all strings.Builder
 	defer func() { res.OutputTail = report.Tail(all.String(), 20) }()
@@ -642,7 +636,7 @@ func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) (
 	defer func() {
 		if len(prebooted) > 0 && err == nil {
 			err = notVerified("kind did not run, so what it prints was not checked: the cluster was started from a pre-booted image (" +
-				strings.Join(prebooted, "; ") + "); `lab run -fresh` creates it with kind")
+				strings.Join(prebooted, "; ") + "); `lab run -preboot=false` creates it with kind")
 		}
 	}()
 	for i, name := range s.Clusters {
@@ -659,9 +653,9 @@ func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) (
 			if err != nil {
 				return err
 			}
-			if j.timing.prebooted != "" {
+			if st := j.cluster.Start; st.Prebooted() {
 				res.Outputs = append(res.Outputs, report.NewCommandOutput(s.Commands[i].Cmd, out))
-				prebooted = append(prebooted, name+" from "+j.timing.prebooted)
+				prebooted = append(prebooted, name+" from "+st.From())
 				continue
 			}
 		case lab.ActionDeleteCluster:
@@ -669,7 +663,7 @@ func (r *runState) envStep(ctx context.Context, s *lab.Step, res *report.Step) (
 				return fmt.Errorf("cluster %s was never created: %w", name, err)
 			}
 			var log strings.Builder
-			err := r.opts.Backend.DeleteCluster(ctx, name, &log)
+			err := r.opts.Backend.DeleteCluster(ctx, j.cluster, &log)
 			out = log.String()
 			all.WriteString(out)
 			if err != nil {

@@ -66,7 +66,7 @@ func TestRunPassesAndCarriesShellState(t *testing.T) {
 }
 
 func TestUserKubeconfigIsNeverUsed(t *testing.T) {
-	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "a"}, {Name: "b"}}}, Steps: []lab.Step{
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "a"}, {Name: "b"}}}, Steps: []lab.Step{
 		runStep("kubeconfig", cmd(`echo "$KUBECONFIG" | tr ':' '\n' | xargs -n1 basename`, "a.yaml", "b.yaml")),
 		{Name: "one", Kind: lab.KindRun, Cluster: "b", Commands: []lab.Command{cmd(`basename "$KUBECONFIG"`, "b.yaml")}},
 		runStep("home", cmd(`test "$HOME" != "`+os.Getenv("HOME")+`" && echo isolated`, "isolated")),
@@ -82,7 +82,7 @@ func TestUserKubeconfigIsNeverUsed(t *testing.T) {
 
 func TestMismatchFailsShowsDiffAndStillCleansUp(t *testing.T) {
 	f := runnertest.New(t.TempDir())
-	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "one"}, {Name: "two"}}}, Steps: []lab.Step{
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "one"}, {Name: "two"}}}, Steps: []lab.Step{
 		runStep("ok", cmd("echo ok", "ok")),
 		runStep("bad", cmd("printf 'a\\nb\\n'", "a", "c")),
 		runStep("after", cmd("echo never")),
@@ -175,7 +175,7 @@ func TestStepTimeoutKillsTheCommand(t *testing.T) {
 }
 
 func TestLabTimeoutStopsRemainingStepsButNotCleanup(t *testing.T) {
-	l := &lab.Lab{Name: "t", Env: lab.Env{Timeout: lab.Duration(400 * time.Millisecond)}, Steps: []lab.Step{
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Timeout: lab.Duration(400 * time.Millisecond)}, Steps: []lab.Step{
 		runStep("slow", cmd("sleep 5")),
 		runStep("next", cmd("true")),
 		{Name: "tidy", Kind: lab.KindRun, Role: lab.RoleCleanup, Commands: []lab.Command{cmd("echo tidy", "tidy")}},
@@ -194,7 +194,7 @@ func TestLabTimeoutStopsRemainingStepsButNotCleanup(t *testing.T) {
 
 func TestInterruptTearsDown(t *testing.T) {
 	f := runnertest.New(t.TempDir())
-	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}},
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "c"}},
 		Networks: []lab.Network{{Name: "n", Internal: true}}, Containers: []lab.Container{{Name: "box", Image: "x", Networks: []string{"n"}}}},
 		Steps: []lab.Step{
 			runStep("long", cmd("sleep 30")),
@@ -225,7 +225,7 @@ func TestInterruptTearsDown(t *testing.T) {
 func TestLeakFailsTheLab(t *testing.T) {
 	f := runnertest.New(t.TempDir())
 	f.Leak = "container/box"
-	l := &lab.Lab{Name: "t", Env: lab.Env{Containers: []lab.Container{{Name: "box", Image: "x"}}},
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Containers: []lab.Container{{Name: "box", Image: "x"}}},
 		Steps: []lab.Step{runStep("ok", cmd("true"))}}
 	run, err := Run(context.Background(), l, testOpts(t, f))
 	if err != nil {
@@ -339,12 +339,12 @@ func TestNeedsUnavailableImageIsNotVerified(t *testing.T) {
 
 func TestEnvStepsCreateAndDeleteThroughBackend(t *testing.T) {
 	f := runnertest.New(t.TempDir())
-	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "helm"}}}, Steps: []lab.Step{
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "helm"}}}, Steps: []lab.Step{
 		runStep("before", cmd("true")),
-		{Name: "create", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"helm"},
+		{Name: "create", Kind: lab.KindCluster, Action: "create-cluster", Clusters: []string{"helm"},
 			Commands: []lab.Command{cmd("kind create cluster --name helm", `Creating cluster "helm" ...`, "...")}},
 		runStep("use", cmd("cat $KUBECONFIG", "current-context: kind-helm")),
-		{Name: "delete", Kind: lab.KindEnv, Action: "delete-cluster", Clusters: []string{"helm"},
+		{Name: "delete", Kind: lab.KindCluster, Action: "delete-cluster", Clusters: []string{"helm"},
 			Commands: []lab.Command{cmd("kind delete cluster --name helm", `Deleting cluster "helm" ...`)}},
 	}}
 	run, err := Run(context.Background(), l, testOpts(t, f))
@@ -361,7 +361,7 @@ func TestEnvStepsCreateAndDeleteThroughBackend(t *testing.T) {
 
 func TestContainerSteps(t *testing.T) {
 	f := runnertest.New(t.TempDir())
-	l := &lab.Lab{Name: "t", Env: lab.Env{Containers: []lab.Container{{Name: "node1", Image: "ruby:3.1-bookworm"}}}, Steps: []lab.Step{
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Containers: []lab.Container{{Name: "node1", Image: "ruby:3.1-bookworm"}}}, Steps: []lab.Step{
 		{Name: "put", Kind: lab.KindFile, Container: "node1", Path: "/etc/x", Data: []byte("x")},
 		{Name: "in", Kind: lab.KindRun, Container: "node1", Commands: []lab.Command{cmd("echo inside", "inside")}},
 	}}
@@ -420,7 +420,7 @@ func TestResultsAreWrittenAndUnchangedIsSkipped(t *testing.T) {
 func TestEnvironmentFailureStopsTheLab(t *testing.T) {
 	f := runnertest.New(t.TempDir())
 	f.CreateErr = fmt.Errorf("node image not found")
-	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("x", cmd("true"))}}
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "c"}}}, Steps: []lab.Step{runStep("x", cmd("true"))}}
 	run, err := Run(context.Background(), l, testOpts(t, f))
 	if err != nil {
 		t.Fatal(err)
@@ -436,13 +436,13 @@ func TestClustersAreCreatedInParallelAndEnvStepsWait(t *testing.T) {
 	}
 	f := runnertest.New(t.TempDir())
 	f.CreateWait = 300 * time.Millisecond
-	l := &lab.Lab{Name: "t", Env: lab.Env{Clusters: []lab.Cluster{{Name: "aws"}, {Name: "gcp"}}}, Steps: []lab.Step{
-		{Name: "aws", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"aws"},
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Clusters: []lab.Cluster{{Name: "aws"}, {Name: "gcp"}}}, Steps: []lab.Step{
+		{Name: "aws", Kind: lab.KindCluster, Action: "create-cluster", Clusters: []string{"aws"},
 			Commands: []lab.Command{cmd("kind create cluster --name aws", `Creating cluster "aws" ...`, "...")}},
-		{Name: "gcp", Kind: lab.KindEnv, Action: "create-cluster", Clusters: []string{"gcp"},
+		{Name: "gcp", Kind: lab.KindCluster, Action: "create-cluster", Clusters: []string{"gcp"},
 			Commands: []lab.Command{cmd("kind create cluster --name gcp", `Creating cluster "gcp" ...`, "...")}},
 		runStep("both", cmd(`ls "$(dirname "${KUBECONFIG%%:*}")"`, "aws.yaml", "gcp.yaml")),
-		{Name: "delete", Kind: lab.KindEnv, Action: "delete-cluster", Clusters: []string{"aws", "gcp"},
+		{Name: "delete", Kind: lab.KindCluster, Action: "delete-cluster", Clusters: []string{"aws", "gcp"},
 			Commands: []lab.Command{cmd("kind delete cluster --name aws", `Deleting cluster "aws" ...`), cmd("kind delete cluster --name gcp", `Deleting cluster "gcp" ...`)}},
 	}}
 	run, err := Run(context.Background(), l, testOpts(t, f))
@@ -528,7 +528,7 @@ func TestClustersGetTheirLabsValues(t *testing.T) {
 		{"one", "c1", "v1.33.13", "nginx:alpine"},
 		{"two", "c2", "v1.34.1", "perl:5.34.0"},
 	} {
-		l := &lab.Lab{Name: c.lab, Env: lab.Env{Images: []string{c.image}, Clusters: []lab.Cluster{{Name: c.cluster}}},
+		l := &lab.Lab{Name: c.lab, Resources: lab.Resources{Images: []string{c.image}, Clusters: []lab.Cluster{{Name: c.cluster}}},
 			Steps: []lab.Step{runStep("ok", cmd("true"))}}
 		opts := testOpts(t, f)
 		opts.Kubernetes = c.k8s

@@ -1,34 +1,10 @@
 // Package site renders the articles into a static site with Hugo, embedded
-// as a library. Hugo bundles the page's TypeScript and CSS with esbuild
-// (js.Build). A build goes to a temporary directory first and replaces the
-// output directory only when it succeeded, so a broken article never leaves a
-// half-written site behind.
-//
-// # Site data
-//
-// Data reaches the templates besides the content:
-//
-//   - The page model (internal/page), computed by Build and Serve from the
-//     articles and the lab results (results/*.json, report.File, any file
-//     name, merged per lab by report.LoadStore; Options.Results names
-//     another directory), as hugo.Data.advent.page: every code block's
-//     role, step, check, latest status and output, and each tutorial's
-//     coverage and state, and with Options.Lint what internal/lint finds in
-//     the 2017 originals. The templates only look it up; Serve computes it
-//     again when an article or a results file changes.
-//   - The results files themselves, as hugo.Data.results: site.toml mounts
-//     <root>/results at data/results, and for another Options.Results the
-//     build passes Hugo a generated config override (<root>/.advent/
-//     config-*.toml, removed afterwards) that restates site.toml's module
-//     mounts with that directory as the source. No template reads them any
-//     more; CheckResults validates them before Hugo or the model does.
-//   - Options.Data: each entry is written as JSON to
-//     <root>/.advent/data/<name>.json before Hugo runs (atomically, by
-//     rename), and site.toml mounts .advent/data at data/advent, so the
-//     entry "x" is hugo.Data.advent.x (the page model is "page"). The
-//     directory mirrors the last build's data: other .json files in it are
-//     removed, so no stale data reaches Hugo. .advent/ is generated and
-//     belongs in .gitignore.
+// as a library (esbuild bundles the page's TypeScript and CSS through
+// js.Build). A build goes to a temporary directory and replaces the output
+// directory only when it succeeded. Data reaches the templates as
+// hugo.Data.advent.NAME: the page model (internal/page) as "page", and each
+// Options.Data entry, written as JSON to <root>/.advent/data before Hugo
+// runs (docs/architecture.md, "Site data").
 package site
 
 import (
@@ -38,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -49,7 +24,6 @@ import (
 	"time"
 
 	"github.com/gohugoio/hugo/commands"
-	"github.com/pelletier/go-toml/v2"
 
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
@@ -67,8 +41,6 @@ const (
 	// DataDir holds Options.Data as JSON files; site.toml mounts it at
 	// data/advent.
 	DataDir = ".advent/data"
-	// resultsTarget is where the results directory is mounted.
-	resultsTarget = "data/results"
 )
 
 // Options says what to build.
@@ -236,7 +208,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	config, cleanup, err := prepare(opts.Root, opts.Config, opts.Results, data)
+	config, cleanup, err := prepare(opts.Root, opts.Config, data)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +239,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	// .public.tmp-* outlives the process (which exits when Build returns).
 	defer cleanup()
 	defer os.RemoveAll(tmp)
-	err = runHugo(args, opts.Quiet)
+	err = runHugo(args)
 	if err != nil {
 		return nil, hugoInputError(opts.Root, err)
 	}
@@ -361,30 +333,13 @@ func hugoInputError(root string, err error) error {
 	return diag.Errorf(rel, line, col, "%s", strings.TrimSpace(m[4]))
 }
 
-// prepare writes the site data and, when the results directory is not the
-// one site.toml mounts, a config override. It returns the --config value
-// for Hugo and a function that removes the override.
-func prepare(root, config, results string, data map[string]any) (string, func(), error) {
-	nop := func() {}
+// prepare writes the site data. It returns the --config value for Hugo
+// and a function to call once Hugo is done.
+func prepare(root, config string, data map[string]any) (string, func(), error) {
 	if err := WriteData(root, data); err != nil {
-		return "", nop, err
+		return "", func() {}, err
 	}
-	res, err := filepath.Abs(under(root, results))
-	if err != nil {
-		return "", nop, fmt.Errorf("results: %w", err)
-	}
-	def, err := filepath.Abs(under(root, DefaultResults))
-	if err != nil {
-		return "", nop, fmt.Errorf("results: %w", err)
-	}
-	if res == def {
-		return config, nop, nil
-	}
-	override, err := writeResultsOverride(root, config, res)
-	if err != nil {
-		return "", nop, err
-	}
-	return config + "," + override, func() { os.Remove(override) }, nil
+	return config, func() {}, nil
 }
 
 var dataName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
@@ -457,6 +412,19 @@ func openGenerated(root, rel string) (*os.Root, error) {
 	return os.OpenRoot(p)
 }
 
+// createNew creates a file named prefix + random + suffix in dir that did
+// not exist before (O_EXCL: never a link or a file put there by another).
+func createNew(dir *os.Root, prefix, suffix string) (string, *os.File, error) {
+	for {
+		name := prefix + rand.Text()[:10] + suffix
+		f, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return name, f, err
+	}
+}
+
 // writeAtomic writes b to name in dir (shown as path in errors) through a
 // new temporary file beside it and a rename, so Hugo (or a concurrent
 // build) never reads a half-written file. name may not be a symbolic link.
@@ -480,106 +448,14 @@ func writeAtomic(dir *os.Root, path, name string, b []byte) error {
 	return nil
 }
 
-// createNew creates a file named prefix + random + suffix in dir that did
-// not exist before (O_EXCL: never a link or a file put there by another).
-func createNew(dir *os.Root, prefix, suffix string) (string, *os.File, error) {
-	for {
-		name := prefix + rand.Text()[:10] + suffix
-		f, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return name, f, err
-	}
-}
-
-// writeResultsOverride writes a Hugo config file that restates the module
-// mounts of root/config with results (absolute) as the source of
-// data/results. Hugo merges config files from left to right and a later
-// file replaces module.mounts as a whole, hence the restating.
-func writeResultsOverride(root, config, results string) (string, error) {
-	b, err := os.ReadFile(under(root, config))
-	if err != nil {
-		return "", fmt.Errorf("results override: %w", err)
-	}
-	var cfg struct {
-		Module struct {
-			Mounts []map[string]any `toml:"mounts"`
-		} `toml:"module"`
-	}
-	if err := toml.Unmarshal(b, &cfg); err != nil {
-		return "", fmt.Errorf("results override: %s: %w", config, err)
-	}
-	mounts := cfg.Module.Mounts
-	found := false
-	for _, m := range mounts {
-		if t, _ := m["target"].(string); strings.Trim(filepath.ToSlash(t), "/") == resultsTarget {
-			m["source"] = results
-			found = true
-		}
-	}
-	if !found {
-		mounts = append(mounts, map[string]any{"source": results, "target": resultsTarget})
-	}
-	out, err := toml.Marshal(map[string]any{"module": map[string]any{"mounts": mounts}})
-	if err != nil {
-		return "", fmt.Errorf("results override: %w", err)
-	}
-	dir, err := openGenerated(root, ".advent")
-	if err != nil {
-		return "", fmt.Errorf("results override: %w", err)
-	}
-	defer dir.Close()
-	name, f, err := createNew(dir, "config-", ".toml")
-	if err != nil {
-		return "", fmt.Errorf("results override: %w", err)
-	}
-	_, werr := f.Write(append([]byte("# Generated by advent for one build; see internal/site.\n"), out...))
-	if err := errors.Join(werr, f.Close()); err != nil {
-		dir.Remove(name)
-		return "", fmt.Errorf("results override: %w", err)
-	}
-	abs, err := filepath.Abs(filepath.Join(root, ".advent", name))
-	if err != nil {
-		dir.Remove(name)
-		return "", fmt.Errorf("results override: %w", err)
-	}
-	return abs, nil
-}
-
-// runHugo runs Hugo's command line in process.
-func runHugo(args []string, quiet bool) error {
+// runHugo runs Hugo's command line in process; its --quiet silences it.
+func runHugo(args []string) error {
 	hugoMu.Lock()
 	defer hugoMu.Unlock()
-	var err error
-	if quiet {
-		err = withStdout(io.Discard, func() error { return commands.Execute(args) })
-	} else {
-		err = commands.Execute(args)
-	}
-	if err != nil {
+	if err := commands.Execute(args); err != nil {
 		return fmt.Errorf("hugo: %w", err)
 	}
 	return nil
-}
-
-// withStdout runs f with os.Stdout pointed at w (Hugo prints its build
-// summary there).
-func withStdout(w io.Writer, f func() error) error {
-	r, pw, err := os.Pipe()
-	if err != nil {
-		return f()
-	}
-	saved := os.Stdout
-	os.Stdout = pw
-	done := make(chan struct{})
-	go func() { io.Copy(w, r); close(done) }()
-	ferr := f()
-	os.Stdout = saved
-	pw.Close()
-	<-done
-	r.Close()
-	return ferr
 }
 
 // swap replaces dest with the freshly built tmp.
@@ -647,7 +523,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	config, cleanup, err := prepare(opts.Root, opts.Config, opts.Results, data)
+	config, cleanup, err := prepare(opts.Root, opts.Config, data)
 	if err != nil {
 		return err
 	}
@@ -661,7 +537,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	// first, Serve returns and the process exit ends the server.
 	done := make(chan error, 1)
 	go func() {
-		done <- runHugo(args, false)
+		done <- runHugo(args)
 		cleanup()
 	}()
 	select {

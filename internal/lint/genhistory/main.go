@@ -1,14 +1,11 @@
 // Command genhistory writes internal/lint/history_gen.go: the API
-// lifecycle of the Kubernetes types that older releases of the Kubernetes
-// API libraries (k8s.io/api) still carried and the current one no longer
-// does (autoscaling/v2beta1, policy/v1beta1 PodSecurityPolicy, ...).
-//
-// It reads the APILifecycleIntroduced/Deprecated/Removed/Replacement
-// methods that k8s.io/api generates into zz_generated.prerelease-lifecycle.go,
-// from each module version named on the command line (downloaded with
-// `go mod download`), newest data first, and keeps the kinds that the
-// client-go scheme of the module this program is built with does not
-// register. Run it with go generate in internal/lint.
+// lifecycle of the Kubernetes types that older k8s.io/api releases still
+// carried and the current one no longer does (autoscaling/v2beta1,
+// policy/v1beta1 PodSecurityPolicy, ...). It reads the lifecycle methods
+// k8s.io/api generates (zz_generated.prerelease-lifecycle.go) from each
+// module version named on the command line (`go mod download`), newest
+// first, and keeps the kinds the client-go scheme it is built with does
+// not register. Run it with go generate in internal/lint.
 package main
 
 import (

@@ -1,33 +1,12 @@
 // Command labbench measures what advent adds to, or saves from, a lab's
-// wall time: the helm tutorial run by `advent lab run -force helm` against
-// the same tutorial typed as a plain bash script (testdata/helm-by-hand.sh:
-// kind create cluster, kind load docker-image, the kubectl/helm/curl steps,
-// kind delete cluster), on the same node image and tools.
+// wall time: `advent lab run -force helm` against the same tutorial typed
+// as a plain bash script (testdata/helm-by-hand.sh), on the same node
+// image and tools, in alternating rounds; then the time `advent lab
+// practice helm` takes to its first prompt. It needs Docker, the image set,
+// tree and tmux; `make bench-labs` runs it. docs/benchmarks.md says how it
+// measures and what it writes.
 //
-//	go run ./internal/runner/labbench [-rounds 3] [-practice 3] [-kubernetes v1.33.13] [-out artifacts/bench-labs]
-//
-// (`make bench-labs` runs it; `make bench` too.) It needs Docker, the image
-// set (`make images`), tree and tmux.
-//
-// Each round runs both, alternating which goes first (the machine's load
-// may change over minutes; this hits both alike). It reports the medians,
-// the ratio of the medians and the median of the per-round ratios, and for
-// each the time until the environment was ready (cluster Ready with the
-// lab's images in the node): the script prints it; for advent it is the
-// run report's phases (results/<lab>.json "phases", written into a
-// temporary results directory, never the project's). Then -practice times
-// `advent lab practice helm` in tmux from start to its first prompt, and
-// quits it.
-//
-// Unless -fresh, it first runs `advent lab preboot helm` (timed and
-// reported apart, like the image build: once per node image and lab), so
-// that advent starts the lab's cluster from its pre-booted image; a run
-// that does not is an error. With -fresh advent creates the cluster with
-// kind in every round, as the script does.
-//
-// It writes <out>/bench.json, <out>/bench.md and every run's output. The
-// targets (issue #16): advent ≤ 0.7× the script, environment ready ≤ 15 s,
-// first prompt ≤ 20 s.
+//	go run ./internal/runner/labbench [-rounds 3] [-practice 3] [-kubernetes VERSION] [-preboot=false] [-out artifacts/bench-labs]
 package main
 
 import (
@@ -53,7 +32,8 @@ import (
 	"github.com/sysadvent/advent/internal/report"
 )
 
-// Targets from issue #16.
+// Targets: advent at most 0.7× the script, environment ready within
+// 15 s, first prompt within 20 s.
 const (
 	TargetRatio       = 0.7
 	TargetReady       = 15 * time.Second
@@ -106,11 +86,11 @@ type result struct {
 	// Failures are the runs that failed and were run again.
 	Failures    []string `json:"failures,omitempty"`
 	FirstPrompt measure  `json:"first_prompt"`
-	// Fresh: advent created its cluster with kind (-fresh); otherwise it
-	// started it from the pre-booted image `advent lab preboot` made
-	// (PrebootS: how long that took in this benchmark, PrebootBuilt:
-	// whether it had to build the image or found it up to date).
-	Fresh        bool    `json:"fresh"`
+	// Preboot: advent started its cluster from the pre-booted image
+	// `advent lab preboot` made (PrebootS: how long that took in this
+	// benchmark, PrebootBuilt: whether it had to build the image or found
+	// it up to date); otherwise kind created it (-preboot=false).
+	Preboot      bool    `json:"preboot"`
 	PrebootS     float64 `json:"preboot_s,omitempty"`
 	PrebootBuilt bool    `json:"preboot_built,omitempty"`
 	Targets      struct {
@@ -126,10 +106,10 @@ func main() {
 	k8s := flag.String("kubernetes", "v1.33.13", "Kubernetes version of the node image both sides use")
 	out := flag.String("out", filepath.Join("artifacts", "bench-labs"), "directory for the report and the runs' output")
 	advent := flag.String("advent", "", "the advent binary (default: build ./cmd/advent into a temporary directory)")
-	fresh := flag.Bool("fresh", false, "advent creates its cluster with kind in every round (lab run -fresh), no pre-booted image")
+	preboot := flag.Bool("preboot", true, "advent starts its cluster from a pre-booted image; -preboot=false: kind creates it in every round (lab run -preboot=false)")
 	flag.Parse()
 	ctx := context.Background()
-	if err := run(ctx, *rounds, *practice, *k8s, *out, *advent, *fresh); err != nil {
+	if err := run(ctx, *rounds, *practice, *k8s, *out, *advent, *preboot); err != nil {
 		fmt.Fprintln(os.Stderr, "labbench:", err)
 		os.Exit(1)
 	}
@@ -137,23 +117,23 @@ func main() {
 
 // bench is one benchmark run: where things are and what both sides use.
 type bench struct {
-	ctx    context.Context
-	root   string // the module root
-	tmp    string // scratch directory, removed at the end
-	out    string // report and run logs
-	advent string // the advent binary
-	k8s    string
-	node   string // node image both sides use
-	tools  string // directory of the pinned kind, kubectl and helm
-	script string // testdata/helm-by-hand.sh
-	fresh  bool   // -fresh
+	ctx     context.Context
+	root    string // the module root
+	tmp     string // scratch directory, removed at the end
+	out     string // report and run logs
+	advent  string // the advent binary
+	k8s     string
+	node    string // node image both sides use
+	tools   string // directory of the pinned kind, kubectl and helm
+	script  string // testdata/helm-by-hand.sh
+	preboot bool   // -preboot
 }
 
 // sideFunc runs one side once (round n) and returns its wall time, the time
 // its environment was ready and, for advent, the run's phases.
 type sideFunc func(n int) (wall, ready float64, ph *report.Phases, err error)
 
-func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string, fresh bool) error {
+func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string, preboot bool) error {
 	if err := needTools(practiceRuns > 0); err != nil {
 		return err
 	}
@@ -174,12 +154,12 @@ func run(ctx context.Context, rounds, practiceRuns int, k8s, out, advent string,
 		return err
 	}
 	b.tools = images.ToolsDir(cache)
-	b.fresh = fresh
-	res := result{When: time.Now().UTC(), CPUs: runtime.NumCPU(), Kubernetes: k8s, Mode: mode.String(), NodeImage: b.node, Fresh: fresh}
+	b.preboot = preboot
+	res := result{When: time.Now().UTC(), CPUs: runtime.NumCPU(), Kubernetes: k8s, Mode: mode.String(), NodeImage: b.node, Preboot: preboot}
 	res.Targets.Ratio, res.Targets.Ready, res.Targets.FirstPrompt = TargetRatio, TargetReady.Seconds(), TargetFirstPrompt.Seconds()
 	fmt.Printf("labbench: %s lab vs testdata/helm-by-hand.sh, %s (%s), %d rounds\n", labName, b.node, mode, rounds)
-	if !fresh {
-		if err := b.preboot(&res); err != nil {
+	if preboot {
+		if err := b.prebootLab(&res); err != nil {
 			return err
 		}
 	}
@@ -241,7 +221,7 @@ func newBench(ctx context.Context, k8s, out, advent string) (*bench, error) {
 }
 
 // preboot runs `advent lab preboot` for the lab's cluster, timed.
-func (b *bench) preboot(res *result) error {
+func (b *bench) prebootLab(res *result) error {
 	fmt.Printf("labbench: advent lab preboot %s ...", labName)
 	var out bytes.Buffer
 	cmd := exec.Command(b.advent, "lab", "preboot", "-json", "-root", b.root, "-kubernetes", b.k8s, labName)
@@ -297,8 +277,8 @@ func (b *bench) runAdvent(n int) (float64, float64, *report.Phases, error) {
 			return 0, 0, nil, err
 		}
 		args := []string{"lab", "run", "-force", "-root", b.root, "-results", results, "-kubernetes", b.k8s}
-		if b.fresh {
-			args = append(args, "-fresh")
+		if !b.preboot {
+			args = append(args, "-preboot=false")
 		}
 		cmd := exec.Command(b.advent, append(args, labName)...)
 		o, wall, err = timed(b.ctx, cmd, filepath.Join(b.out, fmt.Sprintf("round-%d-advent.log", n)), nil)
@@ -316,7 +296,7 @@ func (b *bench) runAdvent(n int) (float64, float64, *report.Phases, error) {
 	if runErr != nil && !onlyForeignLeaks(r) {
 		return 0, 0, nil, fmt.Errorf("advent lab run: %w (see %s)", runErr, o)
 	}
-	if !b.fresh && len(r.Prebooted) == 0 {
+	if b.preboot && len(r.Prebooted()) == 0 {
 		return 0, 0, nil, fmt.Errorf("advent lab run did not start the cluster from its pre-booted image (see %s)", o)
 	}
 	ready, err := adventReady(r)
@@ -613,8 +593,8 @@ func verdict(ok bool) string {
 func markdown(r result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "helm lab: advent vs the same steps by hand, %s, %d CPUs, %s (%s)\n\n", r.When.Format(time.RFC3339), r.CPUs, r.NodeImage, r.Mode)
-	if r.Fresh {
-		fmt.Fprintf(&b, "advent created its cluster with kind in every round (`lab run -fresh`), as the script does.\n\n")
+	if !r.Preboot {
+		fmt.Fprintf(&b, "advent created its cluster with kind in every round (`lab run -preboot=false`), as the script does.\n\n")
 	} else {
 		state := "up to date, reused"
 		if r.PrebootBuilt {

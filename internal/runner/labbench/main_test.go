@@ -76,7 +76,7 @@ func TestScriptRunsTheLabsSteps(t *testing.T) {
 				}
 				checked++
 			}
-		case lab.KindEnv:
+		case lab.KindCluster:
 			want := map[lab.Action]string{lab.ActionCreateCluster: "kind create cluster --name \"$CLUSTER\" --image \"$NODE_IMAGE\"",
 				lab.ActionDeleteCluster: "kind delete cluster --name \"$CLUSTER\""}[s.Action]
 			if !has(want) {
@@ -97,7 +97,7 @@ func TestScriptRunsTheLabsSteps(t *testing.T) {
 	if checked < 30 {
 		t.Errorf("only %d commands and files checked: is this still the helm lab?", checked)
 	}
-	for _, im := range l.Env.Images {
+	for _, im := range l.Resources.Images {
 		if !has("kind load docker-image") || !strings.Contains(strings.Join(lines, "\n"), " "+im) {
 			t.Errorf("the lab loads %s; the script does not", im)
 		}

@@ -31,6 +31,9 @@ type Fake struct {
 	Leak       string          // a resource Teardown "forgets", e.g. container/box
 	CreateErr  error           // CreateCluster fails with it
 	CreateWait time.Duration   // CreateCluster takes this long
+	// Prebooted are the clusters CreateCluster says it started from a
+	// pre-booted image (the others kind "created").
+	Prebooted map[string]bool
 
 	mu        sync.Mutex
 	creating  int // clusters being created now
@@ -85,22 +88,25 @@ func (f *Fake) save() error {
 }
 
 // Adopt takes over a kept environment and lists what no longer exists.
-func (f *Fake) Adopt(ctx context.Context, k *runner.Kept) ([]string, error) {
+func (f *Fake) Adopt(ctx context.Context, k *runner.Kept) ([]*runner.Cluster, []string, error) {
 	f.record("adopt %s", k.Lab)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var missing []string
+	var clusters []*runner.Cluster
 	for _, c := range k.Clusters {
 		if !f.live["cluster/"+c] {
 			missing = append(missing, "cluster/"+c)
+			continue
 		}
+		clusters = append(clusters, &runner.Cluster{Name: c, Kubeconfig: k.Kubeconfigs[c]})
 	}
 	for _, c := range k.Containers {
 		if !f.live["container/"+c] {
 			missing = append(missing, "container/"+c)
 		}
 	}
-	return missing, nil
+	return clusters, missing, nil
 }
 
 // New returns a Fake whose machine already has one unrelated container.
@@ -135,7 +141,7 @@ func (f *Fake) Prepare(ctx context.Context, l *lab.Lab, k string) (*runner.Info,
 	if k == "" {
 		k = "v1.33.13"
 	}
-	return &runner.Info{Mode: images.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k, LoadImages: l.Env.Images,
+	return &runner.Info{Mode: images.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k, LoadImages: l.Resources.Images,
 		Versions: map[string]string{"kind": "v0.33.0"}, StandIns: []string{"nginx:alpine"},
 		Images: []report.Image{{Name: "nginx:alpine", ID: "sha256:1", StandIn: true}}}, nil
 }
@@ -147,7 +153,7 @@ func (f *Fake) Specs() map[string]runner.ClusterSpec {
 	return maps.Clone(f.specs)
 }
 
-func (f *Fake) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log io.Writer) error {
+func (f *Fake) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log io.Writer) (*runner.Cluster, error) {
 	name, kubeconfig := spec.Name, spec.Kubeconfig
 	f.record("create-cluster %s", name)
 	f.mu.Lock()
@@ -166,22 +172,40 @@ func (f *Fake) CreateCluster(ctx context.Context, spec runner.ClusterSpec, log i
 		select {
 		case <-time.After(f.CreateWait):
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
 	if f.CreateErr != nil {
-		return f.CreateErr
+		return nil, f.CreateErr
 	}
 	f.mu.Lock()
 	f.live["cluster/"+name] = true
+	start := report.ClusterStart{Cluster: name, By: report.ByKind, Fallback: "no pre-booted image"}
+	if f.Prebooted[name] {
+		start = report.ClusterStart{Cluster: name, By: report.FromPreboot, Image: "advent-preboot:" + name,
+			Booted: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	}
 	f.mu.Unlock()
 	if err := f.save(); err != nil {
-		return err
+		return nil, err
 	}
-	return os.WriteFile(kubeconfig, []byte("current-context: kind-"+name+"\n"), 0o600)
+	if err := os.WriteFile(kubeconfig, []byte("current-context: kind-"+name+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return &runner.Cluster{Name: name, Kubeconfig: kubeconfig, Start: start}, nil
 }
 
-func (f *Fake) DeleteCluster(ctx context.Context, name string, log io.Writer) error {
+// CollectLogs writes one file in dir.
+func (f *Fake) CollectLogs(ctx context.Context, c *runner.Cluster, dir string) error {
+	f.record("collect-logs %s", c.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dir+"/kind-version.txt", []byte("fake\n"), 0o644)
+}
+
+func (f *Fake) DeleteCluster(ctx context.Context, c *runner.Cluster, log io.Writer) error {
+	name := c.Name
 	f.record("delete-cluster %s", name)
 	fmt.Fprintf(log, "Deleting cluster %q ...\n", name)
 	f.mu.Lock()
@@ -287,7 +311,4 @@ func (f *Fake) Snapshot(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-var (
-	_ runner.Backend = (*Fake)(nil)
-	_ runner.Adopter = (*Fake)(nil)
-)
+var _ runner.Backend = (*Fake)(nil)

@@ -1,43 +1,13 @@
 // Command bench measures how long `advent build` takes against plain Hugo
-// of the same version, on the same corpus with the same layouts.
+// of the same version, on the same corpus with the same layouts: the real
+// content, a generated corpus of -articles articles and -imported articles
+// that advent import made, with hyperfine in
+// alternating rounds, and the peak memory under /usr/bin/time -v. It needs
+// hyperfine and GNU time; `make bench` runs it. docs/benchmarks.md says how
+// it measures and what it writes.
 //
 //	go run ./internal/site/bench [-articles 1000] [-imported 500] [-corpus real,generated,imported] [-runs 7] [-out artifacts/bench] [-keep]
 //	go run ./internal/site/bench -generate DIR [-articles 1000]   # the corpus only
-//
-// (`make bench` runs it.) It needs hyperfine and GNU time (/usr/bin/time).
-//
-// It builds ./cmd/advent and github.com/gohugoio/hugo (the version in
-// go.mod) into a temporary directory, then, for two corpora,
-//
-//   - real: a copy of the project's site.toml, layouts/, assets/ and
-//     content/;
-//   - generated: -articles articles made from the real ones (each a copy of
-//     a real article with a new title, date, day, year and lab name), 25 a
-//     year going back from 2019, same layouts;
-//   - imported: the real project plus -imported articles that `advent
-//     import` made from a generated Blogger export (articles without a
-//     lab: the build lints every block of each), same layouts;
-//
-// runs both commands with hyperfine after a warm-up run each: -runs
-// rounds of one run of each, alternating which goes first (the machine's
-// load may change over minutes; this hits both alike), every run into an
-// emptied output directory:
-//
-//	advent build -quiet -root CORPUS -dest OUT
-//	hugo --config site.toml --source CORPUS --destination OUT --quiet --logLevel warn
-//
-// and both once more under /usr/bin/time -v for the peak memory (max RSS,
-// the largest of three runs). advent build does more than Hugo: it
-// validates the content, lints the articles and writes the findings as
-// site data, renders into a temporary directory and swaps it in. Hugo
-// reads the same site data (advent's warm-up run wrote it), so both render
-// the same pages.
-//
-// It prints a table and writes <out>/bench.json, <out>/bench.md and the
-// hyperfine exports of each round. The target is advent ≤ 1.2× plain Hugo.
-// Besides the ratio of the wall-clock medians it reports the median of the
-// per-round ratios and the ratio of the CPU-time (user + system) medians:
-// on a shared machine whose load swings, those two are the stable ones.
 package main
 
 import (
