@@ -544,15 +544,7 @@ func (a *Article) Validate() error {
 // parseBlocks finds the fenced code blocks of body. bodyLine is the file
 // line that body starts on.
 func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
-	lineStarts := []int{0}
-	for i, c := range body {
-		if c == '\n' {
-			lineStarts = append(lineStarts, i+1)
-		}
-	}
-	lineOf := func(off int) int { // 0-based line within body
-		return sort.Search(len(lineStarts), func(i int) bool { return lineStarts[i] > off }) - 1
-	}
+	lines := NewLines(body)
 	doc := blockParser.Parse(text.NewReader(body))
 	var (
 		blocks []*Block
@@ -565,43 +557,18 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 			return ast.WalkContinue, nil
 		}
 		if count++; count > MaxBlocks {
-			line := lineOf(max(fb.Pos(), 0))
-			errs = append(errs, tooManyBlocks(path, bodyLine+line, 1))
+			errs = append(errs, TooManyBlocks(path, bodyLine+lines.Of(max(fb.Pos(), 0)), 1))
 			return ast.WalkStop, nil
 		}
-		b := &Block{}
-		// goldmark records where the opening fence starts: after any
-		// indentation and container markers ("> " of a block quote).
-		var fenceLine, fenceStart int // 0-based line within body, offset in body
-		switch {
-		case fb.Pos() >= 0:
-			fenceStart = fb.Pos()
-			fenceLine = lineOf(fenceStart)
-		case fb.Info != nil:
-			fenceLine = lineOf(fb.Info.Segment.Start)
-		case fb.Lines().Len() > 0:
-			fenceLine = lineOf(fb.Lines().At(0).Start) - 1
-		default:
-			fenceLine = fenceBefore(body, lineStarts, fb)
-		}
-		line := string(body[lineStarts[fenceLine]:lineEnd(body, lineStarts, fenceLine)])
-		if fb.Pos() < 0 {
-			fenceStart = lineStarts[fenceLine] + len(line) - len(strings.TrimLeft(line, " "))
-		}
-		fence := string(body[fenceStart:lineEnd(body, lineStarts, fenceLine)])
-		b.Line, b.Col = bodyLine+fenceLine, fenceStart-lineStarts[fenceLine]+1
+		fenceLine, fenceStart := lines.Fence(fb)
+		b := &Block{Code: BlockText(body, fb)}
+		b.Line, b.Col = bodyLine+fenceLine, fenceStart-lines.Start(fenceLine)+1
 		b.FirstLine = b.Line + 1
-		var code strings.Builder
-		for i := 0; i < fb.Lines().Len(); i++ {
-			seg := fb.Lines().At(i)
-			code.Write(seg.Value(body))
-		}
-		b.Code = code.String()
 		last := fenceLine + 1 + strings.Count(b.Code, "\n")
 		if b.Code != "" && !strings.HasSuffix(b.Code, "\n") {
 			last++
 		}
-		if !closesFence(body, lineStarts, fence, last) {
+		if !lines.closesFence(string(body[fenceStart:lines.End(fenceLine)]), last) {
 			errs = append(errs, diag.Errorf(path, b.Line, b.Col, "%s", neverClosed))
 			return ast.WalkContinue, nil
 		}
@@ -611,11 +578,12 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 			from = blocks[len(blocks)-1].EndLine - bodyLine + 1
 		}
 		if from < fenceLine {
-			b.Prose = CurrentWording(strings.TrimSpace(string(body[lineStarts[from]:lineStarts[fenceLine]])))
+			b.Prose = CurrentWording(strings.TrimSpace(string(body[lines.Start(from):lines.Start(fenceLine)])))
 		}
 		if fb.Info != nil {
-			if bad := b.setInfo(path, body, fb, fb.Info.Segment.Start-lineStarts[fenceLine]+1); len(bad) > 0 {
-				errs = append(errs, bad...)
+			col := fb.Info.Segment.Start - lines.Start(fenceLine) + 1
+			if err := b.SetInfo(body, fb); err != nil {
+				errs = append(errs, diag.Errorf(path, b.Line, col+err.Off, "%s", err.Msg))
 				return ast.WalkContinue, nil
 			}
 		}
@@ -644,9 +612,11 @@ func parseBlocks(path string, body []byte, bodyLine int) ([]*Block, error) {
 	return blocks, nil
 }
 
-// setInfo reads the block's info string: its language and attributes.
-// col is the column of the info string on the fence line.
-func (b *Block) setInfo(path string, body []byte, fb *ast.FencedCodeBlock, col int) diag.List {
+// SetInfo reads the info string of fb, the fenced block b was read from:
+// its language and its attributes. An attribute list that does not parse
+// is an error at an offset within the info string; Info and Lang are set
+// all the same.
+func (b *Block) SetInfo(body []byte, fb *ast.FencedCodeBlock) *AttrError {
 	b.Info = string(fb.Info.Segment.Value(body))
 	b.Lang = string(fb.Language(body))
 	if i := strings.IndexByte(b.Lang, '{'); i >= 0 {
@@ -654,8 +624,9 @@ func (b *Block) setInfo(path string, body []byte, fb *ast.FencedCodeBlock, col i
 	}
 	attrs, err := parseAttrs(b.Info)
 	if err != nil {
-		return diag.List{diag.Errorf(path, b.Line, col+err.(*attrErr).off, "%s", err.(*attrErr).msg)}
+		return err
 	}
+	col := fb.Info.Segment.Start - (bytes.LastIndexByte(body[:fb.Info.Segment.Start], '\n') + 1) + 1
 	for i := range attrs {
 		attrs[i].Line = b.Line
 		attrs[i].Col += col
@@ -720,76 +691,33 @@ func backtickFences(path string, body []byte, bodyLine int, blocks []*Block) dia
 	return errs
 }
 
-func lineEnd(body []byte, lineStarts []int, line int) int {
-	if line+1 < len(lineStarts) {
-		return lineStarts[line+1] - 1
-	}
-	return len(body)
+// AttrError is an attribute list that does not parse: Off is the 0-based
+// offset within the info string of what is wrong.
+type AttrError struct {
+	Off int
+	Msg string
 }
 
-func fenceBefore(body []byte, lineStarts []int, n ast.Node) int {
-	// An empty block without info: walk back from the next sibling's start.
-	for l := len(lineStarts) - 1; l >= 0; l-- {
-		s := strings.TrimSpace(string(body[lineStarts[l]:lineEnd(body, lineStarts, l)]))
-		if strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~") {
-			if p := n.PreviousSibling(); p == nil || p.Lines().Len() == 0 || p.Lines().At(p.Lines().Len()-1).Start < lineStarts[l] {
-				return l
-			}
-		}
-	}
-	return 0
-}
-
-// closesFence reports whether line (0-based) of body closes a fence opened by open.
-func closesFence(body []byte, lineStarts []int, open string, line int) bool {
-	if line >= len(lineStarts) || lineStarts[line] >= len(body) {
-		return false
-	}
-	o := strings.TrimLeft(open, " ")
-	if o == "" {
-		return false
-	}
-	ch := o[0]
-	n := 0
-	for n < len(o) && o[n] == ch {
-		n++
-	}
-	// The closing fence may follow the markers of the block quote the
-	// block is in.
-	c := strings.TrimSpace(string(body[lineStarts[line]:lineEnd(body, lineStarts, line)]))
-	c = strings.TrimLeft(c, "> \t")
-	m := 0
-	for m < len(c) && c[m] == ch {
-		m++
-	}
-	return m >= n && m == len(c)
-}
-
-type attrErr struct {
-	off int
-	msg string
-}
-
-func (e *attrErr) Error() string { return e.msg }
+func (e *AttrError) Error() string { return e.Msg }
 
 // parseAttrs parses the {...} part of a block's info string with goldmark's
 // attribute parser, as Hugo does. Offsets are 0-based within info.
-func parseAttrs(info string) ([]Attr, error) {
+func parseAttrs(info string) ([]Attr, *AttrError) {
 	start := strings.IndexByte(info, '{')
 	if start < 0 {
 		return nil, nil
 	}
 	end := strings.IndexByte(info[start:], '}')
 	if end < 0 {
-		return nil, &attrErr{off: start, msg: "attribute list is not closed: missing \"}\""}
+		return nil, &AttrError{Off: start, Msg: "attribute list is not closed: missing \"}\""}
 	}
 	raw := info[start : start+end+1]
 	if rest := strings.TrimSpace(info[start+end+1:]); rest != "" {
-		return nil, &attrErr{off: start + end + 1, msg: fmt.Sprintf("unexpected text %q after the attribute list", rest)}
+		return nil, &AttrError{Off: start + end + 1, Msg: fmt.Sprintf("unexpected text %q after the attribute list", rest)}
 	}
 	parsed, ok := parser.ParseAttributes(text.NewReader([]byte(raw)))
 	if !ok {
-		return nil, &attrErr{off: start, msg: fmt.Sprintf("malformed attribute list %s (write name=\"value\" pairs, quote the values)", raw)}
+		return nil, &AttrError{Off: start, Msg: fmt.Sprintf("malformed attribute list %s (write name=\"value\" pairs, quote the values)", raw)}
 	}
 	var out []Attr
 	toks := attrNames(raw)

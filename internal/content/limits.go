@@ -103,6 +103,8 @@ func markerEnd(line []byte, i int) bool {
 	return i >= len(line) || line[i] == ' ' || line[i] == '\t'
 }
 
-func tooManyBlocks(path string, line, col int) *diag.Error {
+// TooManyBlocks is the error for the code block at path:line:col that is
+// one over MaxBlocks.
+func TooManyBlocks(path string, line, col int) *diag.Error {
 	return diag.Errorf(path, line, col, "%s", fmt.Sprintf("more than %d code blocks in one file: split the article", MaxBlocks))
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/sysadvent/advent/internal/content"
@@ -138,4 +139,39 @@ func BenchmarkCorpus100(b *testing.B) {
 		b.Fatalf("%d findings", n)
 	}
 	b.ReportMetric(float64(100*len(files))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// BenchmarkLintLimits lints the costliest plain Markdown files lint
+// accepts, each just under content's limits, and one of 5 MB it refuses.
+func BenchmarkLintLimits(b *testing.B) {
+	under := func(unit string, size int) string { return strings.Repeat(unit, (size-16)/len(unit)) }
+	quotes := strings.Repeat(strings.Repeat("> ", content.MaxNesting)+"x\n", content.MaxMarkers/content.MaxNesting/2)
+	lists := strings.Repeat(strings.Repeat("- ", content.MaxNesting)+"x\n", content.MaxMarkers/content.MaxNesting/2)
+	cases := []struct {
+		name, text string
+		refused    bool
+	}{
+		// One block of a MB of commands, each one a finding.
+		{"one-block-1MB", "```sh\n" + under("helm init && kubectl run x --image=y\n", content.MaxFileSize) + "```\n", false},
+		// MaxBlocks blocks, each with a finding.
+		{"max-blocks", strings.Repeat("```sh\nhelm init\n```\n\n", content.MaxBlocks), false},
+		// Quotes and lists MaxNesting deep until MaxMarkers, then text.
+		{"max-nesting-1MB", quotes + lists + under("word word word\n\n", content.MaxFileSize-len(quotes)-len(lists)), false},
+		// Paragraphs, each one an item of the prose rules.
+		{"paragraphs-1MB", under("para\n\n", content.MaxFileSize), false},
+		// Refused before parsing.
+		{"nested-quotes-5MB", strings.Repeat(">", 5<<20), true},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			dir := b.TempDir()
+			write(b, dir, "docs/x.md", c.text)
+			b.SetBytes(int64(len(c.text)))
+			for b.Loop() {
+				if _, err := lint.Paths(dir, []string{"docs"}, lint.Options{}); (err != nil) != c.refused {
+					b.Fatalf("refused: %v, want %v", err, c.refused)
+				}
+			}
+		})
+	}
 }

@@ -200,7 +200,16 @@ func lintSource(display string, src []byte, site bool, target Version) ([]Findin
 		}
 		return append(out, lintArticle(a, target)...), nil
 	}
-	return append(out, lintArticle(parseDoc(f.display, src), target)...), nil
+	// Within the limits the site's articles have, any Markdown is read
+	// in time and memory that grow with its size.
+	if err := content.CheckLimits(f.display, src); err != nil {
+		return out, err
+	}
+	a, err := parseDoc(f.display, src)
+	if err != nil {
+		return out, err
+	}
+	return append(out, lintArticle(a, target)...), nil
 }
 
 // isSiteArticle reports whether a file is one of the site's articles: in a

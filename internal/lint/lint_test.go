@@ -104,15 +104,10 @@ func TestPlainMarkdown(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, stdout, stderr)
 	}
-	for _, want := range []string{
+	contains(t, "output", stdout,
 		"testdata/README.md:11:8: helm init installed Tiller, Helm 2's in-cluster server; Helm 3 removed Tiller and helm init with it (removed in Helm v3.0.0, 2019-11-13) -> ",
 		"testdata/README.md:28:1: extensions/v1beta1 Ingress was removed in Kubernetes v1.22 (deprecated since v1.14) -> networking.k8s.io/v1 Ingress\n",
-		"advent lint: Kubernetes v1.34: 2 failing, 0 expected in originals, 0 warnings",
-	} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("output lacks %q:\n%s", want, stdout)
-		}
-	}
+		"advent lint: Kubernetes v1.34: 2 failing, 0 expected in originals, 0 warnings")
 	if strings.Contains(stdout, "(expected") {
 		t.Errorf("nothing is expected in plain Markdown:\n%s", stdout)
 	}
@@ -227,6 +222,40 @@ func TestBadInput(t *testing.T) {
 	_, err := lint.Paths(dir, []string{"nope"}, lint.Options{})
 	if err == nil || !strings.Contains(err.Error(), "nope: cannot read") {
 		t.Errorf("Paths: %v", err)
+	}
+}
+
+// TestLimits: someone else's Markdown is read within the site's limits
+// (content.CheckLimits, content.MaxBlocks), each file over them refused
+// at its position with exit 2 while the other files are still linted; and
+// its fences are found where Hugo finds them, in footnotes and definition
+// lists too.
+func TestLimits(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "docs/deep.md", "intro\n\n"+strings.Repeat("> ", 50<<10)+"x\n") // 100 KB
+	write(t, dir, "docs/large.md", strings.Repeat("text\n", content.MaxFileSize/5+1))
+	write(t, dir, "docs/blocks.md", strings.Repeat("```sh\necho\n```\n\n", content.MaxBlocks+1))
+	write(t, dir, "docs/notes.md", "text[^1]\n\n[^1]: note\n\n    ```sh\n    helm init\n    ```\n\n"+
+		"Term\n:   ```sh\n    helm init\n    ```\n")
+	code, stdout, stderr := advent(t, "lint", "-root", dir, "docs")
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	contains(t, "stderr", stderr,
+		"docs/deep.md:3:33: block quotes and lists nested 51200 deep here, over the limit of 16\n",
+		"docs/large.md:1:1: file is 1048580 bytes, over the limit of 1048576: split the article\n",
+		"docs/blocks.md:4001:1: more than 1000 code blocks in one file: split the article\n")
+	// A fence in a footnote, and one in a definition.
+	contains(t, "stdout", stdout, "docs/notes.md:6:10: helm init", "docs/notes.md:11:10: helm init")
+}
+
+// contains reports each of wants that got, the text of what, lacks.
+func contains(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(got, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, got)
+		}
 	}
 }
 

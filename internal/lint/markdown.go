@@ -4,32 +4,28 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sysadvent/advent/internal/content"
 )
 
-// docParser finds Markdown's block structure the way CommonMark (and Hugo's
-// goldmark) does; inline parsing is not needed to find code.
-var docParser = parser.NewParser(
-	parser.WithBlockParsers(parser.DefaultBlockParsers()...),
-	parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
-)
+// docParser finds Markdown's block structure as Hugo's goldmark does,
+// fences in footnotes and definition lists included.
+var docParser = content.NewBlockParser()
 
-// parseDoc reads anyone's Markdown and never fails: front matter of any
-// schema (YAML "---" or TOML "+++") is skipped, a fence that is never
-// closed runs to the end of the file as CommonMark says, indented code
-// blocks are code blocks, and an attribute list that does not parse is
-// ignored. It returns the blocks with content.Parse's positions, so every
-// rule sees the same blocks whichever reader found them.
-func parseDoc(path string, src []byte) *content.Article {
+// parseDoc reads anyone's Markdown and never fails once src is within
+// content's limits (content.CheckLimits): front matter of any schema (YAML
+// "---" or TOML "+++") is skipped, a fence that is never closed runs to the
+// end of the file as CommonMark says, indented code blocks are code blocks,
+// and an attribute list that does not parse is ignored. It returns the
+// blocks with content.Parse's positions, so every rule sees the same blocks
+// whichever reader found them; past content.MaxBlocks it is an error.
+func parseDoc(path string, src []byte) (*content.Article, error) {
 	a := &content.Article{Path: path, Fields: map[string]int{}}
 	body, bodyLine := src, 1
 	if fm, rest, restLine, ok := frontMatter(src); ok {
@@ -43,8 +39,9 @@ func parseDoc(path string, src []byte) *content.Article {
 		}
 	}
 	a.Body, a.BodyLine = body, bodyLine
-	lineStarts, lineOf := lineIndex(body)
+	lines := content.NewLines(body)
 	doc := docParser.Parse(text.NewReader(body))
+	var tooMany error
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -52,100 +49,47 @@ func parseDoc(path string, src []byte) *content.Article {
 		var b *content.Block
 		switch n := n.(type) {
 		case *ast.FencedCodeBlock:
-			b = codeBlock(body, n.Lines(), lineOf, lineStarts, bodyLine, true)
-			if b == nil {
-				return ast.WalkContinue, nil
-			}
-			if n.Info != nil {
-				b.Info = string(n.Info.Segment.Value(body))
-				b.Lang = string(n.Language(body))
-				if i := strings.IndexByte(b.Lang, '{'); i >= 0 {
-					b.Lang = b.Lang[:i]
-				}
-				b.Attrs = infoAttrs(b.Info, b.Line)
+			if b = codeBlock(body, n, lines, bodyLine); b != nil && n.Info != nil {
+				_ = b.SetInfo(body, n) // someone else's info string is just text
 			}
 		case *ast.CodeBlock:
-			b = codeBlock(body, n.Lines(), lineOf, lineStarts, bodyLine, false)
+			b = codeBlock(body, n, lines, bodyLine)
 		}
-		if b != nil {
-			a.Blocks = append(a.Blocks, b)
+		if b == nil {
+			return ast.WalkContinue, nil
 		}
+		if len(a.Blocks) == content.MaxBlocks {
+			tooMany = content.TooManyBlocks(path, b.Line, b.Col)
+			return ast.WalkStop, nil
+		}
+		a.Blocks = append(a.Blocks, b)
 		return ast.WalkContinue, nil
 	})
-	return a
+	return a, tooMany
 }
 
-// lineIndex returns the offsets at which text's lines start and a function
-// from an offset to its 0-based line.
-func lineIndex(text []byte) ([]int, func(off int) int) {
-	starts := []int{0}
-	for i, c := range text {
-		if c == '\n' {
-			starts = append(starts, i+1)
-		}
-	}
-	return starts, func(off int) int {
-		return sort.Search(len(starts), func(i int) bool { return starts[i] > off }) - 1
-	}
-}
-
-// codeBlock builds a block from a code block's lines; nil when it is empty.
-// A fenced block's Line is its fence (the line before its first line, after
-// any blank lines goldmark keeps as code); an indented block has no fence,
-// so its Line is its first line and its Col that of its code.
-func codeBlock(body []byte, lines *text.Segments, lineOf func(int) int, lineStarts []int, bodyLine int, fenced bool) *content.Block {
-	if lines.Len() == 0 {
+// codeBlock builds a block from a code block; nil when it is empty. A
+// fenced block's Line and Col are its fence's; an indented block has no
+// fence, so they are those of its code (after its four columns of
+// indentation and any container markers). EndLine is the closing fence's
+// line, or the last line of code of a block that is never closed.
+func codeBlock(body []byte, n ast.Node, lines content.Lines, bodyLine int) *content.Block {
+	code := content.BlockText(body, n)
+	if strings.TrimSpace(code) == "" {
 		return nil
 	}
-	var code strings.Builder
-	for i := 0; i < lines.Len(); i++ {
-		seg := lines.At(i)
-		code.Write(seg.Value(body))
-	}
-	if strings.TrimSpace(code.String()) == "" {
-		return nil
-	}
-	first := lines.At(0)
-	firstLine := lineOf(first.Start)
-	b := &content.Block{Code: code.String(), FirstLine: bodyLine + firstLine}
-	b.EndLine = b.FirstLine + strings.Count(b.Code, "\n")
-	if fenced {
-		b.Line = b.FirstLine - 1
-		fence := string(body[lineStarts[firstLine-1]:lineStarts[firstLine]])
-		b.Col = strings.IndexAny(fence, "`~") + 1
+	b := &content.Block{Code: code}
+	if fb, ok := n.(*ast.FencedCodeBlock); ok {
+		fenceLine, start := lines.Fence(fb)
+		b.Line, b.Col = bodyLine+fenceLine, start-lines.Start(fenceLine)+1
+		b.FirstLine = b.Line + 1
 	} else {
-		b.Line = b.FirstLine
-		// Code of an indented block starts after its four columns of
-		// indentation (and any container markers).
-		b.Col = first.Start - lineStarts[firstLine] + 1
+		first := n.Lines().At(0).Start
+		b.FirstLine = bodyLine + lines.Of(first)
+		b.Line, b.Col = b.FirstLine, first-lines.Start(lines.Of(first))+1
 	}
-	if b.Col < 1 {
-		b.Col = 1
-	}
+	b.EndLine = b.FirstLine + strings.Count(code, "\n")
 	return b
-}
-
-// infoAttrs reads the {name="value" ...} list of an info string with
-// goldmark's attribute parser (as Hugo does); one that does not parse is
-// ignored, since in someone else's docs it is just text.
-func infoAttrs(info string, line int) []content.Attr {
-	start := strings.IndexByte(info, '{')
-	if start < 0 {
-		return nil
-	}
-	attrs, ok := parser.ParseAttributes(text.NewReader([]byte(info[start:])))
-	if !ok {
-		return nil
-	}
-	var out []content.Attr
-	for _, at := range attrs {
-		v := fmt.Sprint(at.Value)
-		if b, ok := at.Value.([]byte); ok {
-			v = string(b)
-		}
-		out = append(out, content.Attr{Name: string(at.Name), Value: v, Line: line})
-	}
-	return out
 }
 
 // frontMatter splits a leading "---" (YAML) or "+++" (TOML) block that is

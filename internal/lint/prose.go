@@ -396,8 +396,8 @@ func proseItems(a *content.Article) []proseItem {
 	if len(body) == 0 {
 		return nil
 	}
-	_, bodyLineOf := lineIndex(body)
-	lineOf := func(off int) int { return a.BodyLine + bodyLineOf(off) } // file line
+	lines := content.NewLines(body)
+	lineOf := func(off int) int { return a.BodyLine + lines.Of(off) } // file line
 	blocks := map[int]*content.Block{}
 	for _, b := range a.Blocks {
 		blocks[b.Line] = b
@@ -409,29 +409,18 @@ func proseItems(a *content.Article) []proseItem {
 		}
 		switch n := n.(type) {
 		case *ast.Heading, *ast.Paragraph, *ast.TextBlock:
-			lines := n.Lines()
-			if lines.Len() == 0 {
+			if n.Lines().Len() == 0 {
 				return ast.WalkSkipChildren, nil
 			}
-			var t strings.Builder
-			for i := 0; i < lines.Len(); i++ {
-				seg := lines.At(i)
-				t.Write(seg.Value(body))
-			}
-			it := proseItem{kind: itemText, line: lineOf(lines.At(0).Start), text: t.String(), top: n.Parent().Kind() == ast.KindDocument}
+			it := proseItem{kind: itemText, line: lineOf(n.Lines().At(0).Start), text: content.BlockText(body, n), top: n.Parent().Kind() == ast.KindDocument}
 			if h, ok := n.(*ast.Heading); ok {
 				it.kind, it.level = itemHeading, h.Level
 			}
 			items = append(items, it)
 			return ast.WalkSkipChildren, nil
 		case *ast.FencedCodeBlock:
-			fence := -1
-			switch {
-			case n.Info != nil:
-				fence = lineOf(n.Info.Segment.Start)
-			case n.Lines().Len() > 0:
-				fence = lineOf(n.Lines().At(0).Start) - 1
-			}
+			fenceLine, _ := lines.Fence(n)
+			fence := a.BodyLine + fenceLine
 			if b := blocks[fence]; b != nil {
 				items = append(items, proseItem{kind: itemBlock, line: fence, block: b})
 			}
