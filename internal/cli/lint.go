@@ -54,10 +54,11 @@ func runLint(e *invocation, f *lintFlags, paths []string) error {
 	if f.format != "text" && f.format != "json" && f.format != "sarif" {
 		return diag.Usagef("-format %q: want text, json or sarif", f.format)
 	}
-	target, err := lint.Options{Kubernetes: f.kube}.Target()
+	v, err := lint.Options{Kubernetes: f.kube}.Target()
 	if err != nil {
 		return diag.Usagef("-kubernetes: %v", err)
 	}
+	target := lint.Release(v)
 	if f.rules {
 		return printRules(e, f.format)
 	}
@@ -75,11 +76,11 @@ func runLint(e *invocation, f *lintFlags, paths []string) error {
 	case "json":
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(lintReport{Kubernetes: target.String(), Findings: findings}); err != nil {
+		if err := enc.Encode(lintReport{Kubernetes: target, Findings: findings}); err != nil {
 			return err
 		}
 	case "sarif":
-		if err := lint.WriteSARIF(e.stdout, findings, lint.SARIFOptions{Kubernetes: target.String()}); err != nil {
+		if err := lint.WriteSARIF(e.stdout, findings, lint.SARIFOptions{Kubernetes: target}); err != nil {
 			return err
 		}
 	default:

@@ -235,7 +235,7 @@ func verifiedVersions(st report.Store, tools []images.Tool, on time.Time) (rows 
 				k8s = append(k8s, r.Kubernetes)
 			}
 		}
-		semver.Sort(k8s)
+		images.SortVersions(k8s)
 		for _, v := range k8s {
 			run := f.Latest(v)
 			add("kubernetes", v, name)

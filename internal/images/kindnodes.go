@@ -3,8 +3,6 @@ package images
 import (
 	"fmt"
 	"strings"
-
-	modsemver "golang.org/x/mod/semver"
 )
 
 // KindVersion is the kind release the online node images below were
@@ -53,7 +51,7 @@ func OnlineK8sVersions() []string {
 	for _, n := range kindNodeImages {
 		vs = append(vs, n.Kubernetes)
 	}
-	modsemver.Sort(vs)
+	SortVersions(vs)
 	return vs
 }
 

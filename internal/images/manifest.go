@@ -154,7 +154,7 @@ func (m *Manifest) NodeImages() []ImageEntry {
 			out = append(out, e)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return versionLess(nodeVersion(out[i].Name), nodeVersion(out[j].Name)) })
+	sort.Slice(out, func(i, j int) bool { return VersionLess(nodeVersion(out[i].Name), nodeVersion(out[j].Name)) })
 	return out
 }
 

@@ -2,6 +2,7 @@ package images
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/version"
@@ -21,15 +22,20 @@ func parseSemver(v string) (semver, error) {
 
 func (s semver) String() string { return fmt.Sprintf("v%d.%d.%d", s.major, s.minor, s.patch) }
 
-// versionLess orders versions as apimachinery does, and anything that is
-// not one as text.
-func versionLess(a, b string) bool {
+// VersionLess orders Kubernetes versions ("v1.35.4") as apimachinery's
+// version type does, and anything that is not one as text.
+func VersionLess(a, b string) bool {
 	x, err1 := version.ParseSemantic(a)
 	y, err2 := version.ParseSemantic(b)
 	if err1 != nil || err2 != nil {
 		return a < b
 	}
 	return x.LessThan(y)
+}
+
+// SortVersions sorts Kubernetes versions, oldest first (VersionLess).
+func SortVersions(vs []string) {
+	sort.SliceStable(vs, func(i, j int) bool { return VersionLess(vs[i], vs[j]) })
 }
 
 // ParseKubernetesVersion checks a Kubernetes version such as "v1.33.13"

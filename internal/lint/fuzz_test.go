@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/version"
 )
 
 // FuzzLintMarkdown: lint never panics on any bytes read as someone's
@@ -26,7 +28,7 @@ func FuzzLintMarkdown(f *testing.F) {
 		watchdog := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("lint hangs on %q", src)) })
 		defer watchdog.Stop()
 		start := time.Now()
-		findings, err := lintSource("doc.md", src, false, Version{1, 34})
+		findings, err := lintSource("doc.md", src, false, version.MajorMinor(1, 34))
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("%d bytes took %v", len(src), d)
 		}

@@ -12,6 +12,7 @@ import (
 	apiextscheme "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/scheme"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/sysadvent/advent/internal/images"
@@ -21,21 +22,21 @@ import (
 // against when no --kubernetes target is given: the newest minor the
 // project tests, that is the newest kind node image it builds
 // (images.DefaultK8sVersions).
-var DefaultKubernetes = newestRelease(images.DefaultK8sVersions).String()
+var DefaultKubernetes = Release(newestRelease(images.DefaultK8sVersions))
 
 // newestRelease is the newest minor among versions ("v1.34.4").
-func newestRelease(versions []string) Version {
-	var newest Version
+func newestRelease(versions []string) *version.Version {
+	var newest *version.Version
 	for _, s := range versions {
 		v, err := ParseVersion(s)
 		if err != nil {
 			panic(fmt.Sprintf("images.DefaultK8sVersions: %v", err))
 		}
-		if newest.less(v) {
+		if newest == nil || newest.LessThan(v) {
 			newest = v
 		}
 	}
-	if newest.IsZero() {
+	if newest == nil {
 		panic("images.DefaultK8sVersions is empty")
 	}
 	return newest
@@ -45,37 +46,21 @@ func newestRelease(versions []string) Version {
 // with one section per release (#v1-16, #v1-22, ...).
 const deprecationGuide = "https://kubernetes.io/docs/reference/using-api/deprecation-guide/"
 
-// Version is a Kubernetes minor release, e.g. v1.34.
-type Version struct{ Major, Minor int }
-
-func (v Version) String() string { return fmt.Sprintf("v%d.%d", v.Major, v.Minor) }
-
-// IsZero reports whether v is unset.
-func (v Version) IsZero() bool { return v.Major == 0 && v.Minor == 0 }
-
-// less reports whether v is older than w.
-func (v Version) less(w Version) bool {
-	if v.Major != w.Major {
-		return v.Major < w.Major
+// ParseVersion reads a Kubernetes minor release, "v1.34", "1.34" or
+// "v1.34.4" (the patch is dropped), with apimachinery's parser.
+func ParseVersion(s string) (*version.Version, error) {
+	v, err := version.ParseMajorMinor(strings.TrimSpace(s))
+	if err != nil {
+		return nil, fmt.Errorf("Kubernetes version %q: want vMAJOR.MINOR such as v1.34", s)
 	}
-	return v.Minor < w.Minor
+	if v.Major() != 1 {
+		return nil, fmt.Errorf("Kubernetes version %q: only 1.x releases exist", s)
+	}
+	return v, nil
 }
 
-var versionRE = regexp.MustCompile(`^v?(\d+)\.(\d+)(?:\.\d+)?$`)
-
-// ParseVersion reads "v1.34", "1.34" or "v1.34.4" (the patch is ignored).
-func ParseVersion(s string) (Version, error) {
-	m := versionRE.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return Version{}, fmt.Errorf("Kubernetes version %q: want vMAJOR.MINOR such as v1.34", s)
-	}
-	major, _ := strconv.Atoi(m[1])
-	minor, _ := strconv.Atoi(m[2])
-	if major != 1 {
-		return Version{}, fmt.Errorf("Kubernetes version %q: only 1.x releases exist", s)
-	}
-	return Version{major, minor}, nil
-}
+// Release names a minor release as Kubernetes does: "v1.34".
+func Release(v *version.Version) string { return fmt.Sprintf("v%d.%d", v.Major(), v.Minor()) }
 
 // The methods k8s.io/api generates into zz_generated.prerelease-lifecycle.go.
 // Pre-release (alpha, beta) types get Introduced, Deprecated and Removed
@@ -99,7 +84,7 @@ type (
 // release carried and the current one does not (history_gen.go).
 type historicType struct {
 	gvk                             schema.GroupVersionKind
-	introduced, deprecated, removed Version
+	introduced, deprecated, removed *version.Version
 	replacement                     schema.GroupVersionKind
 	from                            string // module@version the data comes from
 }
@@ -109,9 +94,9 @@ type historicType struct {
 // apiType is what the API libraries say about one kind in one version.
 type apiType struct {
 	prerelease  bool // has APILifecycleDeprecated or APILifecycleRemoved
-	introduced  Version
-	deprecated  Version
-	removed     Version
+	introduced  *version.Version
+	deprecated  *version.Version
+	removed     *version.Version
 	replacement schema.GroupVersionKind // zero when none is named
 }
 
@@ -178,7 +163,7 @@ func buildIndex(history []historicType, schemes ...*runtime.Scheme) *apiIndex {
 	}
 	for _, h := range history {
 		add(h.gvk, apiType{
-			prerelease: !h.deprecated.IsZero() || !h.removed.IsZero(),
+			prerelease: h.deprecated != nil || h.removed != nil,
 			introduced: h.introduced, deprecated: h.deprecated, removed: h.removed,
 			replacement: h.replacement,
 		})
@@ -204,11 +189,13 @@ func metaKind(k string) bool {
 	return strings.HasSuffix(k, "List")
 }
 
-func versionOf(major, minor int) Version {
+// versionOf is the release of a generated lifecycle method (APILifecycleRemoved
+// and the others); nil for 0.0, none.
+func versionOf(major, minor int) *version.Version {
 	if major == 0 && minor == 0 {
-		return Version{}
+		return nil
 	}
-	return Version{major, minor}
+	return version.MajorMinor(uint(major), uint(minor))
 }
 
 // formatGVK writes "apps/v1 Deployment" (core kinds: "v1 Service").
@@ -244,17 +231,17 @@ var kindNotes = map[schema.GroupKind]kindNote{
 }
 
 // served reports whether the target release serves a.
-func (a apiType) served(target Version) bool {
-	if !a.introduced.IsZero() && target.less(a.introduced) {
+func (a apiType) served(target *version.Version) bool {
+	if a.introduced != nil && target.LessThan(a.introduced) {
 		return false
 	}
-	return a.removed.IsZero() || target.less(a.removed)
+	return a.removed == nil || target.LessThan(a.removed)
 }
 
 // checkAPI looks up apiVersion+kind for target. ok is false when there is
 // nothing to say (a kind the target serves, or a kind the libraries do not
 // own, such as a custom resource).
-func checkAPI(apiVersion, kind string, target Version) (apiFinding, bool) {
+func checkAPI(apiVersion, kind string, target *version.Version) (apiFinding, bool) {
 	gv, err := schema.ParseGroupVersion(apiVersion)
 	if err != nil || kind == "" || gv.Version == "" {
 		return apiFinding{}, false
@@ -263,11 +250,11 @@ func checkAPI(apiVersion, kind string, target Version) (apiFinding, bool) {
 	gvk := gv.WithKind(kind)
 	what := formatGVK(gvk)
 	if a, ok := x.types[gvk]; ok {
-		if !a.introduced.IsZero() && target.less(a.introduced) {
+		if a.introduced != nil && target.LessThan(a.introduced) {
 			repl, src := x.replacementFor(gvk, a, target)
 			return apiFinding{
 				rule: RuleAPINotYet, severity: SeverityError,
-				message:     fmt.Sprintf("%s is not served by Kubernetes %s: it was introduced in %s", what, target, a.introduced),
+				message:     fmt.Sprintf("%s is not served by Kubernetes %s: it was introduced in %s", what, Release(target), Release(a.introduced)),
 				replacement: repl, source: firstOf(src, deprecationGuide),
 			}, true
 		}
@@ -276,10 +263,10 @@ func checkAPI(apiVersion, kind string, target Version) (apiFinding, bool) {
 		}
 		repl, src := x.replacementFor(gvk, a, target)
 		switch {
-		case !a.removed.IsZero() && !target.less(a.removed):
-			msg := fmt.Sprintf("%s was removed in Kubernetes %s", what, a.removed)
-			if !a.deprecated.IsZero() {
-				msg += fmt.Sprintf(" (deprecated since %s)", a.deprecated)
+		case a.removed != nil && !target.LessThan(a.removed):
+			msg := fmt.Sprintf("%s was removed in Kubernetes %s", what, Release(a.removed))
+			if a.deprecated != nil {
+				msg += fmt.Sprintf(" (deprecated since %s)", Release(a.deprecated))
 			}
 			return apiFinding{
 				rule: RuleAPIRemoved, severity: SeverityError, message: msg,
@@ -288,10 +275,10 @@ func checkAPI(apiVersion, kind string, target Version) (apiFinding, bool) {
 				replacement:  repl,
 				source:       firstOf(src, guideAnchor(a.removed)),
 			}, true
-		case !a.deprecated.IsZero() && !target.less(a.deprecated):
-			msg := fmt.Sprintf("%s is deprecated since Kubernetes %s", what, a.deprecated)
-			if !a.removed.IsZero() {
-				msg += fmt.Sprintf(" and is removed in %s", a.removed)
+		case a.deprecated != nil && !target.LessThan(a.deprecated):
+			msg := fmt.Sprintf("%s is deprecated since Kubernetes %s", what, Release(a.deprecated))
+			if a.removed != nil {
+				msg += fmt.Sprintf(" and is removed in %s", Release(a.removed))
 			}
 			return apiFinding{
 				rule: RuleAPIDeprecated, severity: SeverityWarning, message: msg,
@@ -333,7 +320,7 @@ func checkAPI(apiVersion, kind string, target Version) (apiFinding, bool) {
 
 // kindUnknown explains a kind its group version never served, with where
 // the kind is (or was) served.
-func (x *apiIndex) kindUnknown(gvk schema.GroupVersionKind, elsewhere []schema.GroupVersionKind, target Version) apiFinding {
+func (x *apiIndex) kindUnknown(gvk schema.GroupVersionKind, elsewhere []schema.GroupVersionKind, target *version.Version) apiFinding {
 	f := apiFinding{
 		rule: RuleKindUnknown, severity: SeverityError,
 		message: fmt.Sprintf("%s does not exist: Kubernetes never served kind %s in %s", formatGVK(gvk), gvk.Kind, gvk.GroupVersion()),
@@ -343,15 +330,15 @@ func (x *apiIndex) kindUnknown(gvk schema.GroupVersionKind, elsewhere []schema.G
 		return f
 	}
 	var where []string
-	var last Version
+	var last *version.Version
 	allRemoved := true
 	for _, e := range elsewhere {
 		a := x.types[e]
 		s := e.GroupVersion().String()
 		switch {
-		case !a.removed.IsZero():
-			s += " until " + a.removed.String()
-			if last.less(a.removed) {
+		case a.removed != nil:
+			s += " until " + Release(a.removed)
+			if last == nil || last.LessThan(a.removed) {
 				last = a.removed
 			}
 		default:
@@ -401,25 +388,25 @@ func firstOf(s ...string) string {
 	return ""
 }
 
-func kubeVersion(v Version) string {
-	if v.IsZero() {
+func kubeVersion(v *version.Version) string {
+	if v == nil {
 		return ""
 	}
-	return "Kubernetes " + v.String()
+	return "Kubernetes " + Release(v)
 }
 
-func guideAnchor(v Version) string {
-	if v.IsZero() {
+func guideAnchor(v *version.Version) string {
+	if v == nil {
 		return deprecationGuide
 	}
-	return fmt.Sprintf("%s#v%d-%d", deprecationGuide, v.Major, v.Minor)
+	return fmt.Sprintf("%s#v%d-%d", deprecationGuide, v.Major(), v.Minor())
 }
 
 // replacementFor follows the libraries' replacement (or the same kind in
 // a served version of the group) until a kind the target serves; when the
 // chain ends in a retired feature it names what replaced it (and a source
 // for that, else "").
-func (x *apiIndex) replacementFor(gvk schema.GroupVersionKind, a apiType, target Version) (string, string) {
+func (x *apiIndex) replacementFor(gvk schema.GroupVersionKind, a apiType, target *version.Version) (string, string) {
 	cur, ca := gvk, a
 	for range 8 {
 		next := ca.replacement
@@ -444,7 +431,7 @@ func (x *apiIndex) replacementFor(gvk schema.GroupVersionKind, a apiType, target
 // servedKind finds the kind in another version of its group that the
 // target serves for good (GA, or not removed by the target), preferring
 // newer versions and GA ones.
-func (x *apiIndex) servedKind(gvk schema.GroupVersionKind, target Version) string {
+func (x *apiIndex) servedKind(gvk schema.GroupVersionKind, target *version.Version) string {
 	var ga, beta, deprecated string
 	for _, v := range x.groupVersions(gvk.Group) {
 		c := schema.GroupVersionKind{Group: gvk.Group, Version: v, Kind: gvk.Kind}
@@ -456,7 +443,7 @@ func (x *apiIndex) servedKind(gvk schema.GroupVersionKind, target Version) strin
 		case !ok || !a.served(target):
 		case !a.prerelease:
 			ga = formatGVK(c)
-		case a.deprecated.IsZero() || target.less(a.deprecated):
+		case a.deprecated == nil || target.LessThan(a.deprecated):
 			beta = formatGVK(c)
 		default:
 			deprecated = formatGVK(c)

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/util/version"
 )
 
 func TestCheckAPI(t *testing.T) {
@@ -95,22 +97,22 @@ func TestCheckAPI(t *testing.T) {
 }
 
 func TestCheckAPIMessage(t *testing.T) {
-	f, _ := checkAPI("apps/v1beta1", "Deployment", Version{1, 34})
+	f, _ := checkAPI("apps/v1beta1", "Deployment", version.MajorMinor(1, 34))
 	if got, want := f.message, "apps/v1beta1 Deployment was removed in Kubernetes v1.16 (deprecated since v1.8)"; got != want {
 		t.Errorf("message %q, want %q", got, want)
 	}
 	if got, want := f.source, deprecationGuide+"#v1-16"; got != want {
 		t.Errorf("source %q, want %q", got, want)
 	}
-	f, _ = checkAPI("apps/v1beta1", "Deployment", Version{1, 15})
+	f, _ = checkAPI("apps/v1beta1", "Deployment", version.MajorMinor(1, 15))
 	if got, want := f.message, "apps/v1beta1 Deployment is deprecated since Kubernetes v1.8 and is removed in v1.16"; got != want {
 		t.Errorf("message %q, want %q", got, want)
 	}
 }
 
 func TestParseVersion(t *testing.T) {
-	for in, want := range map[string]Version{"v1.34": {1, 34}, "1.15": {1, 15}, "v1.33.13": {1, 33}} {
-		if got, err := ParseVersion(in); err != nil || got != want {
+	for in, want := range map[string]string{"v1.34": "v1.34", "1.15": "v1.15", "v1.33.13": "v1.33"} {
+		if got, err := ParseVersion(in); err != nil || Release(got) != want {
 			t.Errorf("ParseVersion(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}

@@ -25,6 +25,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
@@ -113,7 +114,7 @@ type Options struct {
 }
 
 // Target returns the parsed target release.
-func (o Options) Target() (Version, error) {
+func (o Options) Target() (*version.Version, error) {
 	if o.Kubernetes == "" {
 		return ParseVersion(DefaultKubernetes)
 	}
@@ -169,7 +170,7 @@ func Paths(root string, paths []string, opts Options) ([]Finding, error) {
 
 // lintFile reads and lints one file: the site's articles with
 // content.Parse, anything else with parseDoc.
-func lintFile(f file, site bool, target Version) ([]Finding, error) {
+func lintFile(f file, site bool, target *version.Version) ([]Finding, error) {
 	src, err := os.ReadFile(f.path)
 	if err != nil {
 		return []Finding{unreadableFinding(f.display, 0, 0, "cannot read: "+pathErr(err))}, nil
@@ -178,7 +179,7 @@ func lintFile(f file, site bool, target Version) ([]Finding, error) {
 }
 
 // lintSource lints the bytes of one file.
-func lintSource(display string, src []byte, site bool, target Version) ([]Finding, error) {
+func lintSource(display string, src []byte, site bool, target *version.Version) ([]Finding, error) {
 	f := file{display: display}
 	var out []Finding
 	if line, col, why, binary := undecodable(src); why != "" {
@@ -384,7 +385,7 @@ func annotated(a *content.Article) bool {
 
 // lintArticle picks the blocks to read: in an annotated article of the
 // site, its lab blocks and originals; anywhere else, every block.
-func lintArticle(a *content.Article, target Version) []Finding {
+func lintArticle(a *content.Article, target *version.Version) []Finding {
 	labOnly := content.IsArticle(a.Path) && a.HasFrontMatter && annotated(a)
 	var out []Finding
 	for _, b := range a.Blocks {
@@ -412,7 +413,7 @@ func lintArticle(a *content.Article, target Version) []Finding {
 // an unlabelled or indented block). Commands are read in shell blocks,
 // transcripts and blocks without a language that are not YAML, and in the
 // string literals of other code (a Jenkinsfile's sh 'helm init').
-func lintBlock(path string, b *content.Block, target Version) []Finding {
+func lintBlock(path string, b *content.Block, target *version.Version) []Finding {
 	lang := strings.ToLower(b.Lang)
 	ms := findManifests(b.Code)
 	out := manifestFindings(path, b, ms, b.FirstLine, b.Col-1, target)
@@ -490,7 +491,7 @@ func isYAML(text string) bool {
 	}
 }
 
-func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, indent int, target Version) []Finding {
+func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, indent int, target *version.Version) []Finding {
 	var out []Finding
 	for _, m := range ms {
 		af, ok := checkAPI(m.apiVersion, m.kind, target)
@@ -522,16 +523,16 @@ func manifestFindings(path string, b *content.Block, ms []manifest, firstLine, i
 // Kubernetes release, so a kubectl rule whose removal is newer than the
 // target is a deprecation warning there (or nothing, before it was
 // deprecated); the other tools' rules do not depend on the target.
-func cliFinding(path string, b *content.Block, h hit, target Version) (Finding, bool) {
+func cliFinding(path string, b *content.Block, h hit, target *version.Version) (Finding, bool) {
 	r := h.rule
 	sev := r.Severity
-	if dep, ok := kubectlVersion(r.DeprecatedIn); ok && r.RemovedIn == "" && target.less(dep) {
+	if dep, ok := kubectlVersion(r.DeprecatedIn); ok && r.RemovedIn == "" && target.LessThan(dep) {
 		return Finding{}, false // not deprecated yet in the target's kubectl
 	}
 	notYet := false
-	if removed, ok := kubectlVersion(r.RemovedIn); ok && target.less(removed) {
+	if removed, ok := kubectlVersion(r.RemovedIn); ok && target.LessThan(removed) {
 		dep, ok := kubectlVersion(r.DeprecatedIn)
-		if !ok || target.less(dep) {
+		if !ok || target.LessThan(dep) {
 			return Finding{}, false
 		}
 		sev, notYet = SeverityWarning, true
@@ -575,11 +576,11 @@ func cliFinding(path string, b *content.Block, h hit, target Version) (Finding, 
 
 // kubectlVersion reads "kubectl v1.18" (or "kubeadm v1.16": both ship
 // with each Kubernetes release).
-func kubectlVersion(s string) (Version, bool) {
+func kubectlVersion(s string) (*version.Version, bool) {
 	v, ok := strings.CutPrefix(s, "kubectl ")
 	if !ok {
 		if v, ok = strings.CutPrefix(s, "kubeadm "); !ok {
-			return Version{}, false
+			return nil, false
 		}
 	}
 	ver, err := ParseVersion(v)

@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/version"
+
 	"github.com/sysadvent/advent/internal/content"
 )
 
-var v134 = Version{1, 34}
+var v134 = version.MajorMinor(1, 34)
 
 // lintCode lints code as one block of lang starting at line 10 (fence)
 // and returns the findings' rules.

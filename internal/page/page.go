@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/diff"
-	"golang.org/x/mod/semver"
 
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/eol"
@@ -373,7 +372,7 @@ func newResults(f *report.File) *results {
 	for _, run := range latest {
 		r.runs = append(r.runs, run)
 	}
-	sort.Slice(r.runs, func(i, j int) bool { return semver.Compare(r.runs[i].Kubernetes, r.runs[j].Kubernetes) < 0 })
+	report.SortRuns(r.runs)
 	for _, run := range r.runs {
 		if r.newest == nil || run.Started.After(r.newest.Started) {
 			r.newest = run

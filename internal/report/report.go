@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/mod/semver"
-
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 )
@@ -349,15 +347,21 @@ func (f *File) Merge(run *Run) {
 		}
 	}
 	f.Runs = append(out, merged)
-	sort.Slice(f.Runs, func(i, j int) bool { return semver.Compare(f.Runs[i].Kubernetes, f.Runs[j].Kubernetes) < 0 })
+	SortRuns(f.Runs)
 	f.FirstFailing = Bisect(f.Runs)
+}
+
+// SortRuns orders runs by Kubernetes version, oldest first
+// (images.VersionLess: v1.9.0 before v1.10.0).
+func SortRuns(runs []*Run) {
+	sort.SliceStable(runs, func(i, j int) bool { return images.VersionLess(runs[i].Kubernetes, runs[j].Kubernetes) })
 }
 
 // Bisect names the first Kubernetes version that fails after a version
 // that passes, in version order; "" when there is no such boundary.
 func Bisect(runs []*Run) string {
 	sorted := append([]*Run(nil), runs...)
-	sort.Slice(sorted, func(i, j int) bool { return semver.Compare(sorted[i].Kubernetes, sorted[j].Kubernetes) < 0 })
+	SortRuns(sorted)
 	passed := false
 	for _, r := range sorted {
 		switch r.Status {

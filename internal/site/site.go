@@ -294,7 +294,7 @@ func Model(root, results string, c *Content, lintOpts *lint.Options) (*page.Mode
 		if err != nil {
 			return nil, err
 		}
-		m.AddStale(c.Articles, findings, page.Checked{Kubernetes: target.String(), Helm: HelmChecked, Date: time.Now()})
+		m.AddStale(c.Articles, findings, page.Checked{Kubernetes: lint.Release(target), Helm: HelmChecked, Date: time.Now()})
 	}
 	return m, nil
 }

@@ -43,7 +43,7 @@ func TestKnownStaleWithoutLab(t *testing.T) {
 	page := read("2010/03-old-helm/index.html")
 	target, _ := lint.Options{}.Target()
 	header := regexp.MustCompile(`<p class="verification verification--linted" data-evidence="linted" data-stale="2"><span class="v-icon" aria-hidden="true">⚠</span> <span class="verification-text">2 commands and manifests in this article are known to be outdated \(checked against Kubernetes ` +
-		regexp.QuoteMeta(target.String()) + ` and Helm 4 on [A-Z][a-z]+ \d+, \d{4}\); its steps were never run.</span></p>`)
+		regexp.QuoteMeta(lint.Release(target)) + ` and Helm 4 on [A-Z][a-z]+ \d+, \d{4}\); its steps were never run.</span></p>`)
 	if !header.MatchString(page) {
 		t.Errorf("the header does not count the outdated steps:\n%s", section(page, "verification"))
 	}

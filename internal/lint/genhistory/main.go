@@ -87,7 +87,7 @@ func main() {
 		return fmt.Sprintf("schema.GroupVersionKind{Group: %q, Version: %q, Kind: %q}", g.Group, g.Version, g.Kind)
 	}
 	for _, e := range keep {
-		fmt.Fprintf(&b, "\t{%s, Version{%d, %d}, Version{%d, %d}, Version{%d, %d}, %s, %q},\n",
+		fmt.Fprintf(&b, "\t{%s, versionOf(%d, %d), versionOf(%d, %d), versionOf(%d, %d), %s, %q},\n",
 			gvk(e.GVK), e.Introduced[0], e.Introduced[1], e.Deprecated[0], e.Deprecated[1], e.Removed[0], e.Removed[1], gvk(e.Replacement), e.From)
 	}
 	b.WriteString("}\n")
