@@ -241,22 +241,36 @@ func Parse(path string, src []byte) (*Article, error) {
 
 var bom = []byte("\xef\xbb\xbf")
 
+// FirstBadByte returns the offset of the first byte of src that is not
+// UTF-8, or -1 when src is UTF-8.
+func FirstBadByte(src []byte) int {
+	if utf8.Valid(src) {
+		return -1
+	}
+	off := 0
+	for off < len(src) {
+		r, n := utf8.DecodeRune(src[off:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		off += n
+	}
+	return off
+}
+
+// Position returns the line and column (in bytes, both 1-based) of the
+// byte at off.
+func Position(src []byte, off int) (line, col int) {
+	return bytes.Count(src[:off], []byte("\n")) + 1, off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
+}
+
 // Normalize drops a UTF-8 byte order mark, turns CRLF line ends into LF
 // and rejects text that is not UTF-8, at the line and column of its first
 // bad byte.
 func Normalize(path string, src []byte) ([]byte, error) {
 	src = bytes.TrimPrefix(src, bom)
-	if !utf8.Valid(src) {
-		off := 0
-		for off < len(src) {
-			r, n := utf8.DecodeRune(src[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
-		line := bytes.Count(src[:off], []byte("\n")) + 1
-		col := off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
+	if off := FirstBadByte(src); off >= 0 {
+		line, col := Position(src, off)
 		return nil, diag.Errorf(path, line, col, "not UTF-8 (byte 0x%02x): save the file as UTF-8", src[off])
 	}
 	if bytes.Contains(src, []byte("\r\n")) {
@@ -266,15 +280,26 @@ func Normalize(path string, src []byte) ([]byte, error) {
 }
 
 func splitFrontMatter(path string, src []byte) (fm, rest []byte, restLine int, err error) {
+	if fm, rest, restLine, ok := SplitFrontMatter(src, "---"); ok {
+		return fm, rest, restLine, nil
+	}
+	return nil, nil, 0, diag.Errorf(path, 1, 1, "front matter is not closed: no line \"---\" after the opening one")
+}
+
+// SplitFrontMatter splits src, whose first line opens front matter, at the
+// first later line that is one of closers: fm is what lies between, rest
+// what follows and restLine the line rest starts on. ok is false when no
+// line closes it.
+func SplitFrontMatter(src []byte, closers ...string) (fm, rest []byte, restLine int, ok bool) {
 	lines := bytes.SplitAfter(src, []byte("\n"))
 	off := len(lines[0])
 	for i := 1; i < len(lines); i++ {
-		if strings.TrimRight(string(lines[i]), "\n") == "---" {
-			return src[len(lines[0]):off], src[off+len(lines[i]):], i + 2, nil
+		if slices.Contains(closers, strings.TrimRight(string(lines[i]), "\r\n")) {
+			return src[len(lines[0]):off], src[off+len(lines[i]):], i + 2, true
 		}
 		off += len(lines[i])
 	}
-	return nil, nil, 0, diag.Errorf(path, 1, 1, "front matter is not closed: no line \"---\" after the opening one")
+	return nil, nil, 0, false
 }
 
 // decodeFrontMatter decodes YAML; line numbers are shifted by one for the
@@ -626,7 +651,7 @@ func (b *Block) SetInfo(body []byte, fb *ast.FencedCodeBlock) *AttrError {
 	if err != nil {
 		return err
 	}
-	col := fb.Info.Segment.Start - (bytes.LastIndexByte(body[:fb.Info.Segment.Start], '\n') + 1) + 1
+	_, col := Position(body, fb.Info.Segment.Start)
 	for i := range attrs {
 		attrs[i].Line = b.Line
 		attrs[i].Col += col

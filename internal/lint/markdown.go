@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
@@ -96,23 +95,11 @@ func codeBlock(body []byte, n ast.Node, lines content.Lines, bodyLine int) *cont
 // closed; an unclosed one is not front matter (CommonMark reads "---" as a
 // thematic break).
 func frontMatter(src []byte) (fm, rest []byte, restLine int, ok bool) {
-	var delim string
 	switch {
 	case bytes.HasPrefix(src, []byte("---\n")), bytes.HasPrefix(src, []byte("---\r\n")):
-		delim = "---"
+		return content.SplitFrontMatter(src, "---", "...")
 	case bytes.HasPrefix(src, []byte("+++\n")), bytes.HasPrefix(src, []byte("+++\r\n")):
-		delim = "+++"
-	default:
-		return nil, nil, 0, false
-	}
-	lines := bytes.SplitAfter(src, []byte("\n"))
-	off := len(lines[0])
-	for i := 1; i < len(lines); i++ {
-		l := strings.TrimRight(string(lines[i]), "\r\n")
-		if l == delim || (delim == "---" && l == "...") {
-			return src[len(lines[0]):off], src[off+len(lines[i]):], i + 2, true
-		}
-		off += len(lines[i])
+		return content.SplitFrontMatter(src, "+++")
 	}
 	return nil, nil, 0, false
 }
@@ -136,29 +123,16 @@ func hasSiteFrontMatter(src []byte) bool {
 }
 
 // undecodable says why src is not text lint can read, with the position of
-// the first bad byte: ok is false for UTF-8 text.
+// the first bad byte: why is empty for UTF-8 text.
 func undecodable(src []byte) (line, col int, why string, binary bool) {
 	if i := bytes.IndexByte(src, 0); i >= 0 {
-		l, c := position(src, i)
+		l, c := content.Position(src, i)
 		return l, c, "a binary file (NUL byte), not Markdown", true
 	}
-	if utf8.Valid(src) {
+	i := content.FirstBadByte(src)
+	if i < 0 {
 		return 0, 0, "", false
 	}
-	i := 0
-	for i < len(src) {
-		r, n := utf8.DecodeRune(src[i:])
-		if r == utf8.RuneError && n <= 1 {
-			break
-		}
-		i += n
-	}
-	l, c := position(src, i)
+	l, c := content.Position(src, i)
 	return l, c, fmt.Sprintf("not UTF-8: byte 0x%02x is not valid UTF-8 (the rest of the file is read with it replaced)", src[i]), false
-}
-
-func position(src []byte, off int) (line, col int) {
-	line = 1 + bytes.Count(src[:off], []byte("\n"))
-	col = off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
-	return line, col
 }

@@ -171,8 +171,7 @@ func checkResultsFile(name, p string) diag.List {
 		line, col := 0, 0
 		if b, rerr := os.ReadFile(p); rerr == nil {
 			if i := bytes.Index(b, []byte(`"lab"`)); i >= 0 {
-				line = bytes.Count(b[:i], []byte("\n")) + 1
-				col = i - (bytes.LastIndexByte(b[:i], '\n') + 1) + 1
+				line, col = content.Position(b, i)
 			}
 		}
 		return diag.List{diag.Errorf(name, line, col, "results for %v", err)}
