@@ -261,6 +261,8 @@ type Article struct {
 	// Failing lists the versions whose latest run failed, in order.
 	Failing      []Failure `json:"failing,omitempty"`
 	FirstFailing string    `json:"first_failing,omitempty"`
+	// VerifiedWith is what the latest runs ran with; nil without results.
+	VerifiedWith *VerifiedWith `json:"verified_with,omitempty"`
 }
 
 // Failure is a version whose latest run failed.
@@ -819,6 +821,7 @@ func article(a *content.Article, l *lab.Lab, res *results) *Article {
 	}
 	ar.Badge, ar.Icon = stateBadges[ar.State], stateIcons[ar.State]
 	ar.Coverage = coverage(ar, res)
+	ar.VerifiedWith = verifiedWith(res)
 	return ar
 }
 

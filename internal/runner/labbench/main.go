@@ -4,7 +4,7 @@
 // kind create cluster, kind load docker-image, the kubectl/helm/curl steps,
 // kind delete cluster), on the same node image and tools.
 //
-//	go run ./internal/runner/labbench [-rounds 3] [-practice 3] [-kubernetes v1.33.13] [-out artifacts/bench-labs]
+//	go run ./internal/runner/labbench [-rounds 3] [-practice 3] [-kubernetes v1.37.2] [-out artifacts/bench-labs]
 //
 // (`make bench-labs` runs it; `make bench` too.) It needs Docker, the image
 // set (`make images`), tree and tmux.
@@ -123,7 +123,7 @@ type result struct {
 func main() {
 	rounds := flag.Int("rounds", 3, "rounds of one run of each side, alternating which goes first")
 	practice := flag.Int("practice", 3, "times to start `advent lab practice helm` for its first prompt (0: none)")
-	k8s := flag.String("kubernetes", "v1.33.13", "Kubernetes version of the node image both sides use")
+	k8s := flag.String("kubernetes", images.DefaultK8sVersions[len(images.DefaultK8sVersions)-1], "Kubernetes version of the node image both sides use")
 	out := flag.String("out", filepath.Join("artifacts", "bench-labs"), "directory for the report and the runs' output")
 	advent := flag.String("advent", "", "the advent binary (default: build ./cmd/advent into a temporary directory)")
 	fresh := flag.Bool("fresh", false, "advent creates its cluster with kind in every round (lab run -fresh), no pre-booted image")
