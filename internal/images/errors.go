@@ -13,7 +13,7 @@ import (
 
 // StepError is a failed build step with what to do about it.
 type StepError struct {
-	Step   string // "build kube binaries v1.33.13"
+	Step   string // "build kube binaries v1.37.2"
 	Reason string // short cause when recognised: "disk full"
 	Fix    string // what to do
 	Log    string // full output of the step, if it was logged

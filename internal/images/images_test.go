@@ -176,10 +176,10 @@ func TestNodeImageAndStandIns(t *testing.T) {
 	}
 	// A version kind did not publish an image for is refused online, with
 	// the versions it did publish.
-	if got, err := NodeImage(Online, "v1.33.13"); err == nil || !strings.Contains(err.Error(), "v1.34.11, v1.35.8, v1.36.4, v1.37.0") {
-		t.Errorf("online v1.33.13: %s, %v", got, err)
+	if got, err := NodeImage(Online, "v1.34.11"); err == nil || !strings.Contains(err.Error(), "v1.35.8, v1.36.4, v1.37.0") {
+		t.Errorf("online v1.34.11: %s, %v", got, err)
 	}
-	if got, err := NodeImage(AirGapped, "1.34.4"); err != nil || got != "advent.local/kind-node:v1.34.4" {
+	if got, err := NodeImage(AirGapped, "1.37.2"); err != nil || got != "advent.local/kind-node:v1.37.2" {
 		t.Errorf("air-gapped: %s, %v", got, err)
 	}
 	for ref, want := range map[string]bool{

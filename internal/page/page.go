@@ -306,6 +306,8 @@ type Article struct {
 	// EOLBadge is the calendar's second badge for such a record ("EOL"),
 	// beside Badge so that each fits its tile on a phone.
 	EOLBadge string `json:"eol_badge,omitempty"`
+	// VerifiedWith is what the latest runs ran with; nil without results.
+	VerifiedWith *VerifiedWith `json:"verified_with,omitempty"`
 }
 
 // Failure is a version whose latest run failed.
@@ -918,6 +920,7 @@ func article(a *content.Article, l *lab.Lab, res *results, on time.Time) *Articl
 	ar.Badge, ar.Icon = stateBadges[ar.State], stateIcons[ar.State]
 	ar.Coverage = coverage(ar, res)
 	flagPastEOL(ar, res, on)
+	ar.VerifiedWith = verifiedWith(res)
 	return ar
 }
 
