@@ -2,6 +2,7 @@ package images
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
@@ -31,9 +33,10 @@ const (
 	tmpRepo       = "advent.local/tmp"   // temporary tags live here
 )
 
-// docker talks to the Docker engine: through its Go client where the API
-// has the operation, through the CLI for builds (the API would need the
-// context tarred and the build's JSON stream decoded, which the CLI does).
+// docker talks to the Docker engine through its Go client; cmd runs the
+// CLI for builds (the API would need the context tarred and the build's
+// JSON stream decoded, which the CLI does) and for the base and node
+// images' import, save, exec and commit steps.
 type docker struct {
 	bin string    // the docker CLI
 	api dockerAPI // the engine's API
@@ -47,6 +50,9 @@ type dockerAPI interface {
 	ImageTag(ctx context.Context, opts client.ImageTagOptions) (client.ImageTagResult, error)
 	ContainerCreate(ctx context.Context, opts client.ContainerCreateOptions) (client.ContainerCreateResult, error)
 	ContainerRemove(ctx context.Context, id string, opts client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
+	ContainerStart(ctx context.Context, id string, opts client.ContainerStartOptions) (client.ContainerStartResult, error)
+	ContainerWait(ctx context.Context, id string, opts client.ContainerWaitOptions) client.ContainerWaitResult
+	ContainerLogs(ctx context.Context, id string, opts client.ContainerLogsOptions) (client.ContainerLogsResult, error)
 	CopyFromContainer(ctx context.Context, id string, opts client.CopyFromContainerOptions) (client.CopyFromContainerResult, error)
 	Ping(ctx context.Context, opts client.PingOptions) (client.PingResult, error)
 }
@@ -217,8 +223,7 @@ func (d *docker) debVersions(ctx context.Context, image string, pkgs []string) (
 		return nil, fmt.Errorf("list Debian packages of %s: %w", image, err)
 	}
 	if out == nil {
-		out, err = d.cmd("run", "--rm", "--network=none", "--label", labelBuild+"=true", "--entrypoint", "dpkg-query", image,
-			"-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n").WithTimeout(2 * time.Minute).Output(ctx)
+		out, err = d.output(ctx, image, "dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n")
 		if err != nil {
 			return nil, fmt.Errorf("list Debian packages of %s: %w", image, err)
 		}
@@ -249,24 +254,14 @@ func (d *docker) debVersions(ctx context.Context, image string, pkgs []string) (
 // It copies the file out of a created (never started) container, so it
 // works on images without a shell.
 func (d *docker) packagesFile(ctx context.Context, image string) ([]byte, error) {
-	cctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
 	defer cancel()
-	c, err := d.api.ContainerCreate(cctx, client.ContainerCreateOptions{
-		Config: &container.Config{Image: image, Cmd: []string{"/nonexistent"}, Labels: map[string]string{labelBuild: "true"},
-			NetworkDisabled: true},
-		HostConfig: &container.HostConfig{NetworkMode: "none"},
-	})
+	id, err := d.create(ctx, image, []string{"/nonexistent"})
 	if err != nil {
-		return nil, fmt.Errorf("create a container of %s: %w", image, err)
+		return nil, err
 	}
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), apiTimeout)
-		defer cancel()
-		if _, err := d.api.ContainerRemove(rctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && d.log != nil {
-			fmt.Fprintf(d.log, "advent: remove container %s: %v\n", c.ID, err)
-		}
-	}()
-	res, err := d.api.CopyFromContainer(cctx, c.ID, client.CopyFromContainerOptions{SourcePath: PackagesFile})
+	defer d.remove(ctx, id)
+	res, err := d.api.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: PackagesFile})
 	if errdefs.IsNotFound(err) {
 		return nil, nil
 	}
@@ -283,5 +278,71 @@ func (d *docker) packagesFile(ctx context.Context, image string) ([]byte, error)
 		if h.Typeflag == tar.TypeReg {
 			return io.ReadAll(tr)
 		}
+	}
+}
+
+// output runs entrypoint with args in a new container of image, without
+// network, and returns what it printed on stdout; the container is
+// removed. A non-zero exit is an error carrying what it printed on stderr.
+func (d *docker) output(ctx context.Context, image, entrypoint string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	id, err := d.create(ctx, image, append([]string{entrypoint}, args...))
+	if err != nil {
+		return nil, err
+	}
+	defer d.remove(ctx, id)
+	if _, err := d.api.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+		return nil, fmt.Errorf("start %s in %s: %w", entrypoint, image, err)
+	}
+	wait := d.api.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	var status int64
+	select {
+	case r := <-wait.Result:
+		if r.Error != nil {
+			return nil, fmt.Errorf("wait for %s in %s: %s", entrypoint, image, r.Error.Message)
+		}
+		status = r.StatusCode
+	case err := <-wait.Error:
+		return nil, fmt.Errorf("wait for %s in %s: %w", entrypoint, image, err)
+	}
+	logs, err := d.api.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		return nil, fmt.Errorf("output of %s in %s: %w", entrypoint, image, err)
+	}
+	defer logs.Close()
+	var stdout, stderr bytes.Buffer
+	if _, err := stdcopy.StdCopy(&stdout, &stderr, logs); err != nil {
+		return nil, fmt.Errorf("output of %s in %s: %w", entrypoint, image, err)
+	}
+	if d.log != nil {
+		d.log.Write(stderr.Bytes())
+	}
+	if status != 0 {
+		return nil, fmt.Errorf("%s in %s exited with status %d: %s", entrypoint, image, status, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+// create creates a container of image, without network, to run cmd; it
+// carries the label that marks build containers.
+func (d *docker) create(ctx context.Context, image string, cmd []string) (string, error) {
+	c, err := d.api.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Config: &container.Config{Image: image, Entrypoint: cmd[:1], Cmd: cmd[1:],
+			Labels: map[string]string{labelBuild: "true"}, NetworkDisabled: true},
+		HostConfig: &container.HostConfig{NetworkMode: "none"},
+	})
+	if err != nil {
+		return "", fmt.Errorf("create a container of %s: %w", image, err)
+	}
+	return c.ID, nil
+}
+
+// remove removes container id and its volumes, even when ctx is done.
+func (d *docker) remove(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), apiTimeout)
+	defer cancel()
+	if _, err := d.api.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && d.log != nil {
+		fmt.Fprintf(d.log, "advent: remove container %s: %v\n", id, err)
 	}
 }

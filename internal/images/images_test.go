@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/containerd/errdefs"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/sysadvent/advent/internal/xexec"
@@ -379,6 +382,9 @@ type fakeAPI struct {
 	images map[string]bool
 	files  map[string]string // path in every container: text
 	calls  []string
+
+	status         int64 // exit status of every container
+	stdout, stderr string
 }
 
 func (f *fakeAPI) ImageRemove(_ context.Context, ref string, _ client.ImageRemoveOptions) (client.ImageRemoveResult, error) {
@@ -429,6 +435,57 @@ func (f *fakeAPI) CopyFromContainer(_ context.Context, id string, o client.CopyF
 	tw.Write([]byte(text))
 	tw.Close()
 	return client.CopyFromContainerResult{Content: io.NopCloser(&b)}, nil
+}
+
+func (f *fakeAPI) ContainerStart(_ context.Context, id string, _ client.ContainerStartOptions) (client.ContainerStartResult, error) {
+	f.calls = append(f.calls, "start "+id)
+	return client.ContainerStartResult{}, nil
+}
+
+// ContainerWait answers that the container exited with f.status.
+func (f *fakeAPI) ContainerWait(context.Context, string, client.ContainerWaitOptions) client.ContainerWaitResult {
+	res := make(chan container.WaitResponse, 1)
+	res <- container.WaitResponse{StatusCode: f.status}
+	return client.ContainerWaitResult{Result: res}
+}
+
+// ContainerLogs serves f.stdout and f.stderr, multiplexed as Docker does.
+func (f *fakeAPI) ContainerLogs(context.Context, string, client.ContainerLogsOptions) (client.ContainerLogsResult, error) {
+	var b bytes.Buffer
+	for _, frame := range []struct {
+		stream stdcopy.StdType
+		text   string
+	}{{stdcopy.Stdout, f.stdout}, {stdcopy.Stderr, f.stderr}} {
+		b.Write([]byte{byte(frame.stream), 0, 0, 0})
+		binary.Write(&b, binary.BigEndian, uint32(len(frame.text)))
+		b.WriteString(frame.text)
+	}
+	return io.NopCloser(&b), nil
+}
+
+// Without a packages file, the versions come from dpkg-query run in a
+// container of the image; its failure is an error quoting its stderr.
+func TestDebVersionsFromDpkg(t *testing.T) {
+	api := &fakeAPI{images: map[string]bool{}, files: map[string]string{},
+		stdout: "curl\t8.0\tii \nwget\t1.21\trc \n", stderr: "dpkg-query: warning: x\n"}
+	var log strings.Builder
+	d := &docker{bin: "docker-not-called", api: api, log: &log}
+	got, err := d.debVersions(context.Background(), "img:1", []string{"curl"})
+	if err != nil || len(got) != 1 || got["curl"] != "8.0" {
+		t.Errorf("debVersions = %v, %v", got, err)
+	}
+	if !strings.Contains(log.String(), "dpkg-query: warning: x") {
+		t.Errorf("dpkg-query's stderr is not in the step log: %q", log.String())
+	}
+	want := []string{"create img:1", "rm container c1", "create img:1", "start c1", "rm container c1"}
+	if !slices.Equal(api.calls, want) {
+		t.Errorf("Docker API calls = %q, want %q", api.calls, want)
+	}
+	api.status, api.stderr = 1, "dpkg-query: no packages found matching curl\n"
+	if _, err := d.debVersions(context.Background(), "img:1", []string{"curl"}); err == nil ||
+		!strings.Contains(err.Error(), "exited with status 1: dpkg-query: no packages found matching curl") {
+		t.Errorf("a failing dpkg-query: err = %v", err)
+	}
 }
 
 // Docker's typed not-found decides: an image that is not there inspects
