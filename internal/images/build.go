@@ -290,7 +290,7 @@ func (b *builder) runStep(ctx context.Context, s *step, prio int, cl *claim, wai
 	if b.cpu == nil {
 		b.cpu = newBudget(compileSlots)
 	}
-	rc := &runCtx{b: b, s: s, log: f, logPath: logPath, docker: &docker{bin: b.docker.bin, log: f}, prio: prio, claim: cl, times: times}
+	rc := &runCtx{b: b, s: s, log: f, logPath: logPath, docker: b.docker.withLog(f), prio: prio, claim: cl, times: times}
 	defer func() {
 		// Clean up even when ctx is cancelled; bounded by its own timeout.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
@@ -415,8 +415,10 @@ func (b *builder) preflight(ctx context.Context) error {
 	if err != nil {
 		return stepError("preflight: find docker", "", err)
 	}
-	b.docker = &docker{bin: dockerPath}
-	if _, err := xexec.Command(dockerPath, "version", "--format", "{{.Server.Version}}").WithTimeout(30 * time.Second).Output(ctx); err != nil {
+	if b.docker, err = newDocker(dockerPath); err != nil {
+		return stepError("preflight: reach the Docker daemon", "", err)
+	}
+	if err := b.docker.ping(ctx); err != nil {
 		return stepError("preflight: reach the Docker daemon", "", err)
 	}
 	goPath, err := exec.LookPath(b.o.Go)

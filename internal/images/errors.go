@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/moby/moby/client"
+
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
@@ -88,6 +90,8 @@ func classify(err error) (reason, fix string) {
 		return "the Docker daemon is not running", "start it: sudo .ci/docker-up"
 	case strings.Contains(text, "permission denied") && strings.Contains(text, "docker.sock"):
 		return "not allowed to talk to the Docker daemon (docker.sock: permission denied)", "run as root or add your user to the docker group"
+	case client.IsErrConnectionFailed(err):
+		return "the Docker daemon is not running", "start it: sudo .ci/docker-up"
 	}
 	if m := proxyRefusal.FindStringSubmatch(text); m != nil {
 		mod, ver, _ := strings.Cut(m[1], "@")
