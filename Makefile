@@ -9,7 +9,7 @@ SHELL := /bin/bash
 GO ?= go
 ADVENT := bin/advent
 # Kubernetes versions the labs run on (air-gapped node images are built for these).
-KUBERNETES ?= v1.33.13,v1.34.4
+KUBERNETES ?= v1.35.4,v1.37.2
 LAB ?= helm
 ARTIFACTS ?= artifacts
 # InSpec's release archives for the cincproject/auditor stand-in (see README);
@@ -80,7 +80,7 @@ site-results: $(ADVENT)
 LAB_KUBERNETES ?= $(lastword $(subst $(comma), ,$(KUBERNETES)))
 lab: $(ADVENT)
 ifneq ($(ADVENT_MODE),online)
-	$(ADVENT) images build -k8s $(LAB_KUBERNETES) $(if $(INSPEC_SRC),-inspec-src $(INSPEC_SRC))
+	$(ADVENT) images build -kubernetes $(LAB_KUBERNETES) $(if $(INSPEC_SRC),-inspec-src $(INSPEC_SRC))
 	$(ADVENT) lab practice -kubernetes $(LAB_KUBERNETES) $(LAB)
 else
 	$(ADVENT) lab practice $(LAB)
@@ -104,7 +104,7 @@ docker:
 
 # The air-gapped image set: Debian base, stand-ins, kind node images, tools.
 images: $(ADVENT)
-	$(ADVENT) images build -k8s $(KUBERNETES) $(if $(INSPEC_SRC),-inspec-src $(INSPEC_SRC))
+	$(ADVENT) images build -kubernetes $(KUBERNETES) $(if $(INSPEC_SRC),-inspec-src $(INSPEC_SRC))
 
 ## Benchmarks -----------------------------------------------------------------
 
@@ -125,7 +125,7 @@ comma := ,
 LABBENCH_ROUNDS ?= 5
 bench-labs: $(ADVENT)
 	mkdir -p $(ARTIFACTS)
-	$(GO) run ./internal/runner/labbench -rounds $(LABBENCH_ROUNDS) -advent $(ADVENT) -kubernetes $(firstword $(subst $(comma), ,$(KUBERNETES))) -out $(ARTIFACTS)/bench-labs
+	$(GO) run ./internal/runner/labbench -rounds $(LABBENCH_ROUNDS) -advent $(ADVENT) -kubernetes $(LAB_KUBERNETES) -out $(ARTIFACTS)/bench-labs
 
 clean:
 	rm -rf bin public artifacts .advent

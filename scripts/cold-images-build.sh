@@ -9,7 +9,7 @@
 #     data root /var/lib/docker is left where it is, untouched: on this
 #     machine it is a bind mount, which cannot be renamed, and moving its
 #     contents aside would copy gigabytes;
-#   - runs `/usr/bin/time -v bin/advent images build -k8s VERSIONS -cache DIR
+#   - runs `/usr/bin/time -v bin/advent images build -kubernetes VERSIONS -cache DIR
 #     -inspec-src INSPEC_SRC` with GOCACHE, GOMODCACHE and the image cache in a
 #     fresh temporary directory, logging everything;
 #   - ALWAYS (trap, also on failure or Ctrl-C) stops that dockerd, removes
@@ -20,12 +20,12 @@
 # Usage (as root, from anywhere; refuses while containers are running, as
 # stopping dockerd would kill them; FORCE=1 goes on anyway):
 #
-#   scripts/cold-images-build.sh                  v1.33.13,v1.34.4 (make images)
-#   VERSIONS=v1.34.4 scripts/cold-images-build.sh one version (make lab)
+#   scripts/cold-images-build.sh                  v1.35.4,v1.37.2 (make images)
+#   VERSIONS=v1.37.2 scripts/cold-images-build.sh one version (make lab)
 #   VERSIONS= scripts/cold-images-build.sh        dry run of the engine swap and
 #                                                 restore: builds only the debian step
 #
-# Environment: VERSIONS (default v1.33.13,v1.34.4), INSPEC_SRC (default
+# Environment: VERSIONS (default v1.35.4,v1.37.2), INSPEC_SRC (default
 # /work/shared/vendor/inspec), OUT (default artifacts/cold-images-build),
 # FORCE, KEEP_TMP=1 (keep the temporary caches; the cold data root is always
 # removed).
@@ -36,7 +36,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-VERSIONS=${VERSIONS-v1.33.13,v1.34.4}
+VERSIONS=${VERSIONS-v1.35.4,v1.37.2}
 INSPEC_SRC=${INSPEC_SRC-/work/shared/vendor/inspec}
 OUT=${OUT:-$ROOT/artifacts/cold-images-build}
 PIDFILE=${ADVENT_DOCKERD_PIDFILE:-/run/advent-dockerd.pid}
@@ -128,10 +128,10 @@ export GOCACHE=$TMP/gocache GOMODCACHE=$TMP/gomodcache GOFLAGS=-modcacherw
 mkdir -p "$GOCACHE" "$GOMODCACHE"
 args=(images build -cache "$TMP/cache")
 if [[ -n $VERSIONS ]]; then
-	args+=(-k8s "$VERSIONS" -inspec-src "$INSPEC_SRC")
+	args+=(-kubernetes "$VERSIONS" -inspec-src "$INSPEC_SRC")
 else
 	say "VERSIONS empty: dry run, building only the debian step"
-	args+=(-k8s v1.34.4 -only debian)
+	args+=(-kubernetes v1.37.2 -only debian)
 fi
 {
 	echo "# $(date -u +%FT%TZ) $(git -C "$ROOT" rev-parse --short HEAD) nproc=$(nproc) load=$load_before"

@@ -4,6 +4,7 @@
 // kind release's node images; dependabot.yml updates gomod and actions
 // weekly, every lab tool included. It holds internal/ to its size limits
 // (100 lines a function, gocyclo 25), README's Layout table to the
-// packages (each with one package comment), and tests to writing only in
-// their own temporary directories, never a fixed host path.
+// packages (each with one package comment), tests to writing only in
+// their own temporary directories, never a fixed host path, and code to
+// branching on Docker's typed errors, never on the words of its messages.
 package ci

@@ -11,21 +11,22 @@ import (
 )
 
 func init() {
-	register(define("images build", "[-k8s v1.33.13,v1.34.4] [-cache DIR] [-only STEP] [-inspec-src DIR]",
+	register(define("images build", "[-kubernetes v1.35.4,v1.37.2] [-cache DIR] [-only STEP] [-inspec-src DIR]",
 		"build the air-gapped image set (base, stand-ins, kind nodes) and tools",
 		(*imagesBuildFlags).bind, runImagesBuild))
 }
 
 // imagesBuildFlags is the flagpole of `images build`.
 type imagesBuildFlags struct {
-	k8s  string
-	opts images.Options
+	kubernetes string
+	opts       images.Options
 }
 
 func (f *imagesBuildFlags) bind(fs *flag.FlagSet) {
-	fs.StringVar(&f.k8s, "k8s", strings.Join(images.DefaultK8sVersions, ","), "comma-separated Kubernetes versions to build kind node images for")
+	fs.StringVar(&f.kubernetes, "kubernetes", strings.Join(images.DefaultK8sVersions, ","),
+		"comma-separated Kubernetes versions to build kind node images for (supported: "+strings.Join(images.SupportedK8sVersions, ", ")+")")
 	fs.StringVar(&f.opts.CacheDir, "cache", "", "cache directory (default $XDG_CACHE_HOME/advent or ~/.cache/advent)")
-	fs.StringVar(&f.opts.Only, "only", "", "build only this step and what it needs, e.g. nginx, tools, kind-node-v1.33.13")
+	fs.StringVar(&f.opts.Only, "only", "", "build only this step and what it needs, e.g. nginx, tools, kind-node-v1.37.2")
 	fs.StringVar(&f.opts.InSpecSrc, "inspec-src", "", "directory of InSpec's release archives for the "+images.AuditorImage+" stand-in (default $"+images.InSpecSrcEnv+")")
 }
 
@@ -35,18 +36,18 @@ func runImagesBuild(e *invocation, f *imagesBuildFlags, args []string) error {
 	}
 	opts := f.opts
 	opts.Out = e.stdout
-	for _, v := range strings.Split(f.k8s, ",") {
+	for _, v := range strings.Split(f.kubernetes, ",") {
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
 		nv, err := images.ParseKubernetesVersion(v)
 		if err != nil {
-			return diag.Usagef("-k8s: %v", err)
+			return diag.Usagef("-kubernetes: %v", err)
 		}
 		opts.K8sVersions = append(opts.K8sVersions, nv)
 	}
 	if len(opts.K8sVersions) == 0 {
-		return diag.Usagef("-k8s: no Kubernetes version given")
+		return diag.Usagef("-kubernetes: no Kubernetes version given")
 	}
 	if opts.Only != "" {
 		known := images.StepIDs(opts.K8sVersions)

@@ -240,7 +240,7 @@ func verifiedVersions(st report.Store, tools []images.Tool, on time.Time) (rows 
 			run := f.Latest(v)
 			add("kubernetes", v, name)
 			for _, t := range tools {
-				add(t.Name, run.Versions[t.Name], name)
+				add(t.Name, run.Versions.Get(report.Tool(t.Name)), name)
 			}
 		}
 		if eol.OnlyPastEOL(eol.Kubernetes, k8s, on) {

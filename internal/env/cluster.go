@@ -44,7 +44,7 @@ const (
 type ClusterOptions struct {
 	// Name of the kind cluster; required (lowercase letters, digits, '-').
 	Name string
-	// Image is the node image, e.g. images.NodeImage(mode, "v1.33.13").
+	// Image is the node image, e.g. images.NodeImage(mode, "v1.37.2").
 	// Empty means kind's default, which needs a registry.
 	Image string
 	// Kubeconfig is the file the cluster's kubeconfig is written to. Empty
@@ -447,16 +447,12 @@ func (e *earlyLoad) finish(ctx context.Context) error {
 // reason etcd, one member that elects itself, ticks every 10 ms with an
 // election timeout of 100 ms: with the default 100 ms and 1 s a restarted
 // member waits up to 2 s before it leads, and the API server waits for
-// it. With no peer there is no heartbeat to miss. The patch is in
-// kubeadm's v1beta3 form, which kind v0.33 uses up to Kubernetes v1.35
-// (its apiVersion keeps it off v1beta4 configs, whose extraArgs is a list).
+// it. With no peer there is no heartbeat to miss.
 func defaultConfig(image string, cgroupV1 bool) []byte {
 	cfg := "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n"
 	var patches []string
-	if minorAtLeast(image, 23) && !minorAtLeast(image, 36) {
-		patches = append(patches, "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n"+
-			"controllerManager:\n  extraArgs:\n    leader-elect: \"false\"\nscheduler:\n  extraArgs:\n    leader-elect: \"false\"\n"+
-			"etcd:\n  local:\n    extraArgs:\n      heartbeat-interval: \"10\"\n      election-timeout: \"100\"\n")
+	if p := controlPlanePatch(image); p != "" {
+		patches = append(patches, p)
 	}
 	if cgroupV1 && minorAtLeast(image, 31) {
 		patches = append(patches, "kind: KubeletConfiguration\nfailCgroupV1: false\n")
@@ -469,6 +465,56 @@ func defaultConfig(image string, cgroupV1 bool) []byte {
 	}
 	return []byte(cfg)
 }
+
+// controlPlanePatch is defaultConfig's ClusterConfiguration patch in the
+// kubeadm API version kind v0.33 writes for the image
+// (sigs.k8s.io/kind/pkg/cluster/internal/kubeadm.Config): v1beta3, whose
+// extraArgs is a map, for v1.23 to v1.35; v1beta4, whose extraArgs is a
+// list of name/value pairs that kind merges by name, from v1.36. A patch
+// applies only to a document of its own apiVersion.
+func controlPlanePatch(image string) string {
+	switch {
+	case minorAtLeast(image, 36):
+		return controlPlaneV1beta4
+	case minorAtLeast(image, 23):
+		return controlPlaneV1beta3
+	}
+	return ""
+}
+
+const controlPlaneV1beta3 = `apiVersion: kubeadm.k8s.io/v1beta3
+kind: ClusterConfiguration
+controllerManager:
+  extraArgs:
+    leader-elect: "false"
+scheduler:
+  extraArgs:
+    leader-elect: "false"
+etcd:
+  local:
+    extraArgs:
+      heartbeat-interval: "10"
+      election-timeout: "100"
+`
+
+const controlPlaneV1beta4 = `apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+controllerManager:
+  extraArgs:
+  - name: leader-elect
+    value: "false"
+scheduler:
+  extraArgs:
+  - name: leader-elect
+    value: "false"
+etcd:
+  local:
+    extraArgs:
+    - name: heartbeat-interval
+      value: "10"
+    - name: election-timeout
+      value: "100"
+`
 
 // minorAtLeast reports whether image's tag is v1.M.x with M >= min.
 func minorAtLeast(image string, min int) bool {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sysadvent/advent/internal/images"
+	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // builtImages loads the manifest of the default cache; the integration
@@ -169,6 +170,17 @@ func testCluster(t *testing.T, kubectlPath, image string) {
 			c.Delete(context.Background())
 		}
 	})
+	// defaultConfig's ClusterConfiguration patch reached the control
+	// plane: kind applied it in the kubeadm API version it writes for this
+	// Kubernetes version (v1beta3 to v1.35, v1beta4 from v1.36).
+	for file, flag := range map[string]string{"kube-controller-manager.yaml": "--leader-elect=false",
+		"kube-scheduler.yaml": "--leader-elect=false", "etcd.yaml": "--election-timeout=100"} {
+		out, err := xexec.Command("docker", "exec", name+"-control-plane", "cat", "/etc/kubernetes/manifests/"+file).
+			WithTimeout(time.Minute).OutputString(ctx)
+		if err != nil || !strings.Contains(out, "- "+flag+"\n") {
+			t.Errorf("%s lacks %s (%v):\n%s", file, flag, err, out)
+		}
+	}
 	k := kubectlCmd{t: t, path: kubectlPath, kubeconfig: kubeconfig, cacheDir: t.TempDir()}
 	t.Cleanup(func() {
 		if t.Failed() && !deleted {

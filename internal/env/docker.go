@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -130,21 +131,24 @@ func (b *DockerBackend) Mode() images.Mode { return b.mode }
 // describes the run. In air-gapped mode a missing image is an error that
 // says how to build it; online, missing images are pulled.
 func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes string) (*runner.Info, error) {
-	info := &runner.Info{Mode: b.mode, ToolsDir: images.ToolsDir(b.cacheDir), Versions: map[string]string{}}
+	info := &runner.Info{Mode: b.mode, ToolsDir: images.ToolsDir(b.cacheDir)}
 	missingHint := "run `make images` (advent images build) to build the air-gapped image set"
+	pinned := map[string]bool{"kind": true, "kubectl": true, "helm": true}
+	tools := l.Resources.Tools
+	if len(l.Resources.Clusters) > 0 {
+		tools = append([]string{"kind", "kubectl"}, tools...)
+	}
 	if b.manifest != nil {
 		for _, t := range b.manifest.Tools {
+			if !slices.Contains(tools, t.Name) {
+				continue
+			}
 			v := t.Version
 			if t.Name == "kubectl" && strings.HasPrefix(v, "v0.") {
 				v = "v1." + v[len("v0."):] // k8s.io/kubectl v0.N is Kubernetes v1.N
 			}
-			info.Versions[t.Name] = v
+			info.Versions.Set(report.Tool(t.Name), v)
 		}
-	}
-	pinned := map[string]bool{"kind": true, "kubectl": true, "helm": true}
-	tools := l.Resources.Tools
-	if len(l.Resources.Clusters) > 0 {
-		tools = append([]string{"kubectl"}, tools...)
 	}
 	for _, t := range tools {
 		if _, err := os.Stat(filepath.Join(info.ToolsDir, t)); err == nil {
@@ -170,7 +174,7 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 			return nil, err
 		}
 		info.Kubernetes = v
-		info.Versions["kubernetes"] = v
+		info.Versions.Kubernetes = v
 		if info.NodeImage, err = images.NodeImage(b.mode, v); err != nil {
 			return nil, err
 		}
@@ -193,6 +197,9 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 		info.Images = append(info.Images, *im)
 		if im.StandIn {
 			info.StandIns = append(info.StandIns, name)
+			if images.IsAuditorImage(name) {
+				info.Versions.InSpec = images.InSpecVersion
+			}
 		}
 	}
 	return info, nil

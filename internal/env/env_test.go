@@ -3,6 +3,7 @@ package env
 import (
 	"archive/tar"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,9 +78,14 @@ func TestDefaultConfig(t *testing.T) {
 	if cfg := string(defaultConfig("kindest/node:v1.30.0", true)); strings.Contains(cfg, "failCgroupV1") {
 		t.Errorf("1.30 does not know failCgroupV1:\n%s", cfg)
 	}
-	// No leader election where kind writes kubeadm v1beta3 (to v1.35),
-	// in a patch that is valid YAML and names that API version.
-	for image, want := range map[string]bool{"x:v1.33.13": true, "x:v1.35.0": true, "x:v1.36.0": false, "x:v1.22.0": false, "x:latest": false} {
+	// No leader election and etcd's fast election, in the kubeadm API
+	// version kind writes for the image (v1beta3 to v1.35, v1beta4 from
+	// v1.36), in a patch that is valid YAML and names that version.
+	for image, want := range map[string]string{
+		"x:v1.33.13": "kubeadm.k8s.io/v1beta3", "x:v1.35.4": "kubeadm.k8s.io/v1beta3",
+		"x:v1.36.3": "kubeadm.k8s.io/v1beta4", "advent.local/kind-node:v1.37.2": "kubeadm.k8s.io/v1beta4",
+		"x:v1.22.0": "", "x:latest": "",
+	} {
 		cfg := defaultConfig(image, true)
 		var c struct {
 			Patches []string `json:"kubeadmConfigPatches"`
@@ -87,27 +93,28 @@ func TestDefaultConfig(t *testing.T) {
 		if err := yaml.Unmarshal(cfg, &c); err != nil {
 			t.Fatalf("%s: %v\n%s", image, err, cfg)
 		}
-		got := false
+		got := ""
 		for _, p := range c.Patches {
-			var doc struct {
-				APIVersion, Kind  string
-				ControllerManager struct{ ExtraArgs map[string]string } `json:"controllerManager"`
-				Scheduler         struct{ ExtraArgs map[string]string }
-				Etcd              struct {
-					Local struct{ ExtraArgs map[string]string }
-				}
-			}
+			var doc struct{ APIVersion, Kind string }
 			if err := yaml.Unmarshal([]byte(p), &doc); err != nil {
 				t.Fatalf("%s: patch %q: %v", image, p, err)
 			}
-			if doc.Kind == "ClusterConfiguration" {
-				got = doc.APIVersion == "kubeadm.k8s.io/v1beta3" && doc.ControllerManager.ExtraArgs["leader-elect"] == "false" &&
-					doc.Scheduler.ExtraArgs["leader-elect"] == "false" &&
-					doc.Etcd.Local.ExtraArgs["heartbeat-interval"] == "10" && doc.Etcd.Local.ExtraArgs["election-timeout"] == "100"
+			if doc.Kind != "ClusterConfiguration" {
+				continue
 			}
+			args, err := clusterConfigArgs(doc.APIVersion, []byte(p))
+			if err != nil {
+				t.Fatalf("%s: patch %q: %v", image, p, err)
+			}
+			want := map[string]string{"controllerManager/leader-elect": "false", "scheduler/leader-elect": "false",
+				"etcd/heartbeat-interval": "10", "etcd/election-timeout": "100"}
+			if fmt.Sprint(args) != fmt.Sprint(want) {
+				t.Errorf("%s: extraArgs %v, want %v", image, args, want)
+			}
+			got = doc.APIVersion
 		}
 		if got != want {
-			t.Errorf("%s: leader election off, etcd's fast election = %v, want %v:\n%s", image, got, want, cfg)
+			t.Errorf("%s: ClusterConfiguration patch in %q, want %q:\n%s", image, got, want, cfg)
 		}
 	}
 	for image, want := range map[string]bool{
@@ -240,4 +247,50 @@ func TestVarLayout(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rewritten entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// clusterConfigArgs reads the extraArgs of a ClusterConfiguration patch in
+// the shape of its kubeadm API version: a map in v1beta3, a list of
+// name/value pairs in v1beta4. Keys are "component/flag".
+func clusterConfigArgs(apiVersion string, p []byte) (map[string]string, error) {
+	out := map[string]string{}
+	switch apiVersion {
+	case "kubeadm.k8s.io/v1beta3":
+		type args struct{ ExtraArgs map[string]string }
+		var doc struct {
+			APIVersion, Kind  string
+			ControllerManager args `json:"controllerManager"`
+			Scheduler         args
+			Etcd              struct{ Local args }
+		}
+		if err := yaml.UnmarshalStrict(p, &doc); err != nil {
+			return nil, err
+		}
+		for comp, a := range map[string]args{"controllerManager": doc.ControllerManager, "scheduler": doc.Scheduler, "etcd": doc.Etcd.Local} {
+			for k, v := range a.ExtraArgs {
+				out[comp+"/"+k] = v
+			}
+		}
+	case "kubeadm.k8s.io/v1beta4":
+		type args struct {
+			ExtraArgs []struct{ Name, Value string }
+		}
+		var doc struct {
+			APIVersion, Kind  string
+			ControllerManager args `json:"controllerManager"`
+			Scheduler         args
+			Etcd              struct{ Local args }
+		}
+		if err := yaml.UnmarshalStrict(p, &doc); err != nil {
+			return nil, err
+		}
+		for comp, a := range map[string]args{"controllerManager": doc.ControllerManager, "scheduler": doc.Scheduler, "etcd": doc.Etcd.Local} {
+			for _, kv := range a.ExtraArgs {
+				out[comp+"/"+kv.Name] = kv.Value
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown kubeadm API version %q", apiVersion)
+	}
+	return out, nil
 }

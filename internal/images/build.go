@@ -24,13 +24,18 @@ import (
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
+// SupportedK8sVersions are, oldest first, the newest patch the Go module
+// proxy serves of each Kubernetes minor still supported upstream: the
+// versions the air-gapped set is built for on request. From v1.35 the
+// kubelet refuses cgroup v1 unless told otherwise (KEP-5573); every advent
+// cluster sets failCgroupV1: false, which keeps these running on a cgroup
+// v1 host.
+var SupportedK8sVersions = []string{"v1.35.4", "v1.36.3", "v1.37.2"}
+
 // DefaultK8sVersions are the Kubernetes versions built when Options does
-// not name any (the air-gapped set): a v1.33 and a v1.34 release that the
-// Go module proxy serves. They stop at v1.34 because this project's machine
-// runs cgroup v1, which Kubernetes 1.35 and newer no longer support (the
-// kubelet refuses to start); v1.34 is the minor they share with the online
-// set kind publishes (KindNodeImages: v1.34.11 to v1.37.0).
-var DefaultK8sVersions = []string{"v1.33.13", "v1.34.4"}
+// not name any (the air-gapped set), and those make test and make labs
+// verify on: the oldest and the newest of SupportedK8sVersions.
+var DefaultK8sVersions = []string{SupportedK8sVersions[0], SupportedK8sVersions[len(SupportedK8sVersions)-1]}
 
 // Options configures Build.
 type Options struct {
@@ -61,7 +66,7 @@ type Result struct {
 // there and a way to build it.
 type step struct {
 	id       string
-	title    string // "build kube binaries v1.33.13"
+	title    string // "build kube binaries v1.37.2"
 	hint     string // "(go build, ~9 min cold on 2 cores)"
 	deps     []*step
 	key      string
@@ -285,7 +290,7 @@ func (b *builder) runStep(ctx context.Context, s *step, prio int, cl *claim, wai
 	if b.cpu == nil {
 		b.cpu = newBudget(compileSlots)
 	}
-	rc := &runCtx{b: b, s: s, log: f, logPath: logPath, docker: &docker{bin: b.docker.bin, log: f}, prio: prio, claim: cl, times: times}
+	rc := &runCtx{b: b, s: s, log: f, logPath: logPath, docker: b.docker.withLog(f), prio: prio, claim: cl, times: times}
 	defer func() {
 		// Clean up even when ctx is cancelled; bounded by its own timeout.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
@@ -365,7 +370,7 @@ func newBuilder(ctx context.Context, o Options) (*builder, error) {
 	}
 	o.CacheDir = abs
 	if len(o.K8sVersions) == 0 {
-		o.K8sVersions = DefaultK8sVersions
+		o.K8sVersions = append([]string(nil), DefaultK8sVersions...)
 	}
 	for i, v := range o.K8sVersions {
 		nv, err := ParseKubernetesVersion(v)
@@ -410,8 +415,10 @@ func (b *builder) preflight(ctx context.Context) error {
 	if err != nil {
 		return stepError("preflight: find docker", "", err)
 	}
-	b.docker = &docker{bin: dockerPath}
-	if _, err := xexec.Command(dockerPath, "version", "--format", "{{.Server.Version}}").WithTimeout(30 * time.Second).Output(ctx); err != nil {
+	if b.docker, err = newDocker(dockerPath); err != nil {
+		return stepError("preflight: reach the Docker daemon", "", err)
+	}
+	if err := b.docker.ping(ctx); err != nil {
 		return stepError("preflight: reach the Docker daemon", "", err)
 	}
 	goPath, err := exec.LookPath(b.o.Go)

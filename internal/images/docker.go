@@ -6,13 +6,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 
 	"github.com/sysadvent/advent/internal/xexec"
 )
@@ -29,10 +33,55 @@ const (
 	tmpRepo       = "advent.local/tmp"   // temporary tags live here
 )
 
-// docker runs the docker CLI.
+// docker talks to the Docker engine through its Go client; cmd runs the
+// CLI for builds (the API would need the context tarred and the build's
+// JSON stream decoded, which the CLI does) and for the base and node
+// images' import, save, exec and commit steps.
 type docker struct {
-	bin string
+	bin string    // the docker CLI
+	api dockerAPI // the engine's API
 	log io.Writer // step log; nil discards
+}
+
+// dockerAPI is the part of Docker's Go client the image build uses.
+type dockerAPI interface {
+	ImageInspect(ctx context.Context, ref string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
+	ImageRemove(ctx context.Context, ref string, opts client.ImageRemoveOptions) (client.ImageRemoveResult, error)
+	ImageTag(ctx context.Context, opts client.ImageTagOptions) (client.ImageTagResult, error)
+	ContainerCreate(ctx context.Context, opts client.ContainerCreateOptions) (client.ContainerCreateResult, error)
+	ContainerRemove(ctx context.Context, id string, opts client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
+	ContainerStart(ctx context.Context, id string, opts client.ContainerStartOptions) (client.ContainerStartResult, error)
+	ContainerWait(ctx context.Context, id string, opts client.ContainerWaitOptions) client.ContainerWaitResult
+	ContainerLogs(ctx context.Context, id string, opts client.ContainerLogsOptions) (client.ContainerLogsResult, error)
+	CopyFromContainer(ctx context.Context, id string, opts client.CopyFromContainerOptions) (client.CopyFromContainerResult, error)
+	Ping(ctx context.Context, opts client.PingOptions) (client.PingResult, error)
+}
+
+// apiTimeout bounds one call to the engine's API.
+const apiTimeout = time.Minute
+
+// newDocker returns a docker using the CLI bin and a client configured
+// like the CLI (DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CERT_PATH...).
+// The client negotiates the API version on its first call.
+func newDocker(bin string) (*docker, error) {
+	api, err := client.New(client.FromEnv)
+	if err != nil {
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	return &docker{bin: bin, api: api}, nil
+}
+
+// ping checks that the daemon answers, settling the API version.
+func (d *docker) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := d.api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
+	return err
+}
+
+// withLog returns d writing its CLI output to log.
+func (d *docker) withLog(log io.Writer) *docker {
+	return &docker{bin: d.bin, api: d.api, log: log}
 }
 
 func (d *docker) cmd(args ...string) *xexec.Cmd {
@@ -43,7 +92,7 @@ func (d *docker) cmd(args ...string) *xexec.Cmd {
 	return c
 }
 
-// imageInfo is what we read back from `docker image inspect`.
+// imageInfo is what we read back from an image inspect.
 type imageInfo struct {
 	ID      string
 	Size    int64
@@ -53,29 +102,25 @@ type imageInfo struct {
 
 // inspect returns nil, nil when the image does not exist.
 func (d *docker) inspect(ctx context.Context, name string) (*imageInfo, error) {
-	out, err := xexec.Command(d.bin, "image", "inspect", "--format", "{{json .}}", name).
-		WithTimeout(time.Minute).Output(ctx)
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	res, err := d.api.ImageInspect(ctx, name)
+	if errdefs.IsNotFound(err) {
+		return nil, nil
+	}
 	if err != nil {
-		if xe, ok := err.(*xexec.Error); ok && strings.Contains(strings.ToLower(xe.OutputText()), "no such image") {
-			return nil, nil
+		return nil, fmt.Errorf("inspect image %s: %w", name, err)
+	}
+	info := &imageInfo{ID: res.ID, Size: res.Size, Labels: map[string]string{}}
+	if res.Created != "" {
+		if info.Created, err = time.Parse(time.RFC3339Nano, res.Created); err != nil {
+			return nil, fmt.Errorf("inspect image %s: created: %w", name, err)
 		}
-		return nil, fmt.Errorf("inspect image %s: %w", name, err)
 	}
-	var raw struct {
-		ID      string    `json:"Id"`
-		Size    int64     `json:"Size"`
-		Created time.Time `json:"Created"`
-		Config  struct {
-			Labels map[string]string `json:"Labels"`
-		} `json:"Config"`
+	if res.Config != nil && res.Config.Labels != nil {
+		info.Labels = res.Config.Labels
 	}
-	if err := json.Unmarshal(out, &raw); err != nil {
-		return nil, fmt.Errorf("inspect image %s: %w", name, err)
-	}
-	if raw.Config.Labels == nil {
-		raw.Config.Labels = map[string]string{}
-	}
-	return &imageInfo{ID: raw.ID, Size: raw.Size, Created: raw.Created, Labels: raw.Config.Labels}, nil
+	return info, nil
 }
 
 // hasKey reports whether image name exists and carries key.
@@ -137,24 +182,29 @@ func (d *docker) relabel(ctx context.Context, src, tag string, labels map[string
 // tag tags src as every name in names.
 func (d *docker) tag(ctx context.Context, src string, names ...string) error {
 	for _, n := range names {
-		if err := d.cmd("tag", src, n).WithTimeout(time.Minute).Run(ctx); err != nil {
-			return err
+		cctx, cancel := context.WithTimeout(ctx, apiTimeout)
+		_, err := d.api.ImageTag(cctx, client.ImageTagOptions{Source: src, Target: n})
+		cancel()
+		if err != nil {
+			return fmt.Errorf("tag %s as %s: %w", src, n, err)
 		}
 	}
 	return nil
 }
 
-// rmi removes image references, ignoring those that do not exist.
+// rmi removes image references, ignoring those that do not exist. Like
+// `docker image rm`, it removes untagged parents too.
 func (d *docker) rmi(ctx context.Context, refs ...string) error {
-	if len(refs) == 0 {
-		return nil
+	var errs []error
+	for _, ref := range refs {
+		cctx, cancel := context.WithTimeout(ctx, apiTimeout)
+		_, err := d.api.ImageRemove(cctx, ref, client.ImageRemoveOptions{PruneChildren: true})
+		cancel()
+		if err != nil && !errdefs.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("remove image %s: %w", ref, err))
+		}
 	}
-	args := append([]string{"image", "rm"}, refs...)
-	err := d.cmd(args...).WithTimeout(2 * time.Minute).Run(ctx)
-	if xe, ok := err.(*xexec.Error); ok && strings.Contains(strings.ToLower(xe.OutputText()), "no such image") {
-		return nil
-	}
-	return err
+	return errors.Join(errs...)
 }
 
 // PackagesFile is where an image that holds files copied out of Debian
@@ -173,8 +223,7 @@ func (d *docker) debVersions(ctx context.Context, image string, pkgs []string) (
 		return nil, fmt.Errorf("list Debian packages of %s: %w", image, err)
 	}
 	if out == nil {
-		out, err = d.cmd("run", "--rm", "--network=none", "--label", labelBuild+"=true", "--entrypoint", "dpkg-query", image,
-			"-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n").WithTimeout(2 * time.Minute).Output(ctx)
+		out, err = d.output(ctx, image, "dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n")
 		if err != nil {
 			return nil, fmt.Errorf("list Debian packages of %s: %w", image, err)
 		}
@@ -205,28 +254,95 @@ func (d *docker) debVersions(ctx context.Context, image string, pkgs []string) (
 // It copies the file out of a created (never started) container, so it
 // works on images without a shell.
 func (d *docker) packagesFile(ctx context.Context, image string) ([]byte, error) {
-	id, err := d.cmd("create", "--network=none", "--label", labelBuild+"=true", image, "/nonexistent").
-		WithTimeout(time.Minute).OutputString(ctx)
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	id, err := d.create(ctx, image, []string{"/nonexistent"})
 	if err != nil {
 		return nil, err
 	}
-	defer d.cmd("rm", "-f", "-v", id).WithTimeout(time.Minute).Run(context.WithoutCancel(ctx))
-	out, err := d.cmd("cp", id+":"+PackagesFile, "-").WithTimeout(time.Minute).Output(ctx)
-	if err != nil {
-		var xe *xexec.Error
-		if errors.As(err, &xe) && strings.Contains(strings.ToLower(xe.OutputText()), "could not find the file") {
-			return nil, nil
-		}
-		return nil, err
+	defer d.remove(ctx, id)
+	res, err := d.api.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: PackagesFile})
+	if errdefs.IsNotFound(err) {
+		return nil, nil
 	}
-	tr := tar.NewReader(bytes.NewReader(out))
+	if err != nil {
+		return nil, fmt.Errorf("copy %s out of %s: %w", PackagesFile, image, err)
+	}
+	defer res.Content.Close()
+	tr := tar.NewReader(res.Content)
 	for {
 		h, err := tr.Next()
 		if err != nil {
-			return nil, fmt.Errorf("%s in the archive of docker cp: %w", PackagesFile, err)
+			return nil, fmt.Errorf("%s in the archive copied out of %s: %w", PackagesFile, image, err)
 		}
 		if h.Typeflag == tar.TypeReg {
 			return io.ReadAll(tr)
 		}
+	}
+}
+
+// output runs entrypoint with args in a new container of image, without
+// network, and returns what it printed on stdout; the container is
+// removed. A non-zero exit is an error carrying what it printed on stderr.
+func (d *docker) output(ctx context.Context, image, entrypoint string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	id, err := d.create(ctx, image, append([]string{entrypoint}, args...))
+	if err != nil {
+		return nil, err
+	}
+	defer d.remove(ctx, id)
+	if _, err := d.api.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+		return nil, fmt.Errorf("start %s in %s: %w", entrypoint, image, err)
+	}
+	wait := d.api.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	var status int64
+	select {
+	case r := <-wait.Result:
+		if r.Error != nil {
+			return nil, fmt.Errorf("wait for %s in %s: %s", entrypoint, image, r.Error.Message)
+		}
+		status = r.StatusCode
+	case err := <-wait.Error:
+		return nil, fmt.Errorf("wait for %s in %s: %w", entrypoint, image, err)
+	}
+	logs, err := d.api.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		return nil, fmt.Errorf("output of %s in %s: %w", entrypoint, image, err)
+	}
+	defer logs.Close()
+	var stdout, stderr bytes.Buffer
+	if _, err := stdcopy.StdCopy(&stdout, &stderr, logs); err != nil {
+		return nil, fmt.Errorf("output of %s in %s: %w", entrypoint, image, err)
+	}
+	if d.log != nil {
+		d.log.Write(stderr.Bytes())
+	}
+	if status != 0 {
+		return nil, fmt.Errorf("%s in %s exited with status %d: %s", entrypoint, image, status, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+// create creates a container of image, without network, to run cmd; it
+// carries the label that marks build containers.
+func (d *docker) create(ctx context.Context, image string, cmd []string) (string, error) {
+	c, err := d.api.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Config: &container.Config{Image: image, Entrypoint: cmd[:1], Cmd: cmd[1:],
+			Labels: map[string]string{labelBuild: "true"}, NetworkDisabled: true},
+		HostConfig: &container.HostConfig{NetworkMode: "none"},
+	})
+	if err != nil {
+		return "", fmt.Errorf("create a container of %s: %w", image, err)
+	}
+	return c.ID, nil
+}
+
+// remove removes container id and its volumes, even when ctx is done.
+func (d *docker) remove(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), apiTimeout)
+	defer cancel()
+	if _, err := d.api.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && d.log != nil {
+		fmt.Fprintf(d.log, "advent: remove container %s: %v\n", id, err)
 	}
 }

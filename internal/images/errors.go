@@ -8,12 +8,14 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/moby/moby/client"
+
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // StepError is a failed build step with what to do about it.
 type StepError struct {
-	Step   string // "build kube binaries v1.33.13"
+	Step   string // "build kube binaries v1.37.2"
 	Reason string // short cause when recognised: "disk full"
 	Fix    string // what to do
 	Log    string // full output of the step, if it was logged
@@ -88,6 +90,8 @@ func classify(err error) (reason, fix string) {
 		return "the Docker daemon is not running", "start it: sudo .ci/docker-up"
 	case strings.Contains(text, "permission denied") && strings.Contains(text, "docker.sock"):
 		return "not allowed to talk to the Docker daemon (docker.sock: permission denied)", "run as root or add your user to the docker group"
+	case client.IsErrConnectionFailed(err):
+		return "the Docker daemon is not running", "start it: sudo .ci/docker-up"
 	}
 	if m := proxyRefusal.FindStringSubmatch(text); m != nil {
 		mod, ver, _ := strings.Cut(m[1], "@")

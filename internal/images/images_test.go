@@ -1,15 +1,27 @@
 package images
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/containerd/errdefs"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 
 	"github.com/sysadvent/advent/internal/xexec"
 )
@@ -176,10 +188,10 @@ func TestNodeImageAndStandIns(t *testing.T) {
 	}
 	// A version kind did not publish an image for is refused online, with
 	// the versions it did publish.
-	if got, err := NodeImage(Online, "v1.33.13"); err == nil || !strings.Contains(err.Error(), "v1.34.11, v1.35.8, v1.36.4, v1.37.0") {
-		t.Errorf("online v1.33.13: %s, %v", got, err)
+	if got, err := NodeImage(Online, "v1.34.11"); err == nil || !strings.Contains(err.Error(), "v1.35.8, v1.36.4, v1.37.0") {
+		t.Errorf("online v1.34.11: %s, %v", got, err)
 	}
-	if got, err := NodeImage(AirGapped, "1.34.4"); err != nil || got != "advent.local/kind-node:v1.34.4" {
+	if got, err := NodeImage(AirGapped, "1.37.2"); err != nil || got != "advent.local/kind-node:v1.37.2" {
 		t.Errorf("air-gapped: %s, %v", got, err)
 	}
 	for ref, want := range map[string]bool{
@@ -268,8 +280,9 @@ func TestErrorDockerMissing(t *testing.T) {
 }
 
 func TestErrorDaemonNotRunning(t *testing.T) {
-	dir := fakeBin(t, "docker", `echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1`)
+	dir := fakeBin(t, "docker", `echo "the docker CLI was called" >&2; exit 1`)
 	t.Setenv("PATH", dir)
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "docker.sock"))
 	_, err := Build(context.Background(), Options{CacheDir: t.TempDir()})
 	if err == nil {
 		t.Fatal("no error")
@@ -323,12 +336,16 @@ func TestFailedStepRemovesTemporaryTags(t *testing.T) {
 case "$1" in build) echo "step 3/5: E: Unable to locate package nginx-light" >&2; exit 100;; esac
 exit 0`)
 	cache := t.TempDir()
-	b := &builder{o: Options{CacheDir: cache}, out: &strings.Builder{}, docker: &docker{bin: filepath.Join(dir, "docker")}, now: time.Now}
+	api := &fakeAPI{images: map[string]bool{}}
+	b := &builder{o: Options{CacheDir: cache}, out: &strings.Builder{}, docker: &docker{bin: filepath.Join(dir, "docker"), api: api}, now: time.Now}
 	s := &step{id: "nginx", title: "build nginx:alpine stand-in", key: "sha256:k"}
-	var tmp string
+	var tmp, other string
 	s.run = func(ctx context.Context, rc *runCtx) error {
-		tmp = rc.tmp()
-		return rc.docker.build(ctx, cache, tmp, nil, time.Minute)
+		// A first stage was built into tmp; the second fails before it
+		// makes other.
+		tmp, other = rc.tmp(), rc.tmp()
+		api.images[tmp] = true
+		return rc.docker.build(ctx, cache, other, nil, time.Minute)
 	}
 	_, err := b.runStep(context.Background(), s, 0, nil, nil)
 	var se *StepError
@@ -339,14 +356,165 @@ exit 0`)
 		t.Errorf("the command's output is not in the error:\n%v", err)
 	}
 	calls, _ := os.ReadFile(logFile)
-	if !strings.Contains(string(calls), "image rm "+tmp) {
-		t.Errorf("temporary tag %s not removed; docker calls:\n%s", tmp, calls)
+	if lines := strings.Split(strings.TrimSpace(string(calls)), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "build ") {
+		t.Errorf("docker CLI calls: want the build only:\n%s", calls)
 	}
-	if strings.Contains(string(calls), "tag ") {
-		t.Errorf("a failed step tagged something:\n%s", calls)
+	// Both are removed, nothing is tagged; other's removal answers "not
+	// found", which is no error.
+	if want := []string{"rm " + tmp, "rm " + other}; !slices.Equal(api.calls, want) {
+		t.Errorf("Docker API calls = %q, want %q", api.calls, want)
+	}
+	if api.images[tmp] {
+		t.Errorf("temporary tag %s not removed", tmp)
 	}
 	if !strings.HasPrefix(tmp, tmpRepo+":nginx-") {
 		t.Errorf("temporary tag %q not under %s", tmp, tmpRepo)
+	}
+	if log, _ := os.ReadFile(se.Log); strings.Contains(string(log), "removing temporary tags") {
+		t.Errorf("removing a tag that does not exist was an error:\n%s", log)
+	}
+}
+
+// fakeAPI is a Docker engine holding images: it records the calls that
+// change the engine and answers the others by panicking.
+type fakeAPI struct {
+	dockerAPI
+	images map[string]bool
+	files  map[string]string // path in every container: text
+	calls  []string
+
+	status         int64 // exit status of every container
+	stdout, stderr string
+}
+
+func (f *fakeAPI) ImageRemove(_ context.Context, ref string, _ client.ImageRemoveOptions) (client.ImageRemoveResult, error) {
+	f.calls = append(f.calls, "rm "+ref)
+	if !f.images[ref] {
+		return client.ImageRemoveResult{}, errdefs.ErrNotFound.WithMessage("No such image: " + ref)
+	}
+	delete(f.images, ref)
+	return client.ImageRemoveResult{}, nil
+}
+
+func (f *fakeAPI) ImageTag(_ context.Context, o client.ImageTagOptions) (client.ImageTagResult, error) {
+	f.calls = append(f.calls, "tag "+o.Source+" "+o.Target)
+	f.images[o.Target] = true
+	return client.ImageTagResult{}, nil
+}
+
+func (f *fakeAPI) ImageInspect(_ context.Context, ref string, _ ...client.ImageInspectOption) (client.ImageInspectResult, error) {
+	if !f.images[ref] {
+		return client.ImageInspectResult{}, errdefs.ErrNotFound.WithMessage("No such image: " + ref)
+	}
+	var r client.ImageInspectResult
+	r.ID, r.Size, r.Created = "sha256:"+ref, 42, "2026-12-01T10:00:00.123456789Z"
+	r.Config = &dockerspec.DockerOCIImageConfig{}
+	r.Config.Labels = map[string]string{LabelKey: "sha256:k"}
+	return r, nil
+}
+
+func (f *fakeAPI) ContainerCreate(_ context.Context, o client.ContainerCreateOptions) (client.ContainerCreateResult, error) {
+	f.calls = append(f.calls, "create "+o.Config.Image)
+	return client.ContainerCreateResult{ID: "c1"}, nil
+}
+
+func (f *fakeAPI) ContainerRemove(_ context.Context, id string, _ client.ContainerRemoveOptions) (client.ContainerRemoveResult, error) {
+	f.calls = append(f.calls, "rm container "+id)
+	return client.ContainerRemoveResult{}, nil
+}
+
+// CopyFromContainer serves the files of f.files, whatever the container.
+func (f *fakeAPI) CopyFromContainer(_ context.Context, id string, o client.CopyFromContainerOptions) (client.CopyFromContainerResult, error) {
+	text, ok := f.files[o.SourcePath]
+	if !ok {
+		return client.CopyFromContainerResult{}, errdefs.ErrNotFound.WithMessage("Could not find the file " + o.SourcePath + " in container " + id)
+	}
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	tw.WriteHeader(&tar.Header{Name: path.Base(o.SourcePath), Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(text))})
+	tw.Write([]byte(text))
+	tw.Close()
+	return client.CopyFromContainerResult{Content: io.NopCloser(&b)}, nil
+}
+
+func (f *fakeAPI) ContainerStart(_ context.Context, id string, _ client.ContainerStartOptions) (client.ContainerStartResult, error) {
+	f.calls = append(f.calls, "start "+id)
+	return client.ContainerStartResult{}, nil
+}
+
+// ContainerWait answers that the container exited with f.status.
+func (f *fakeAPI) ContainerWait(context.Context, string, client.ContainerWaitOptions) client.ContainerWaitResult {
+	res := make(chan container.WaitResponse, 1)
+	res <- container.WaitResponse{StatusCode: f.status}
+	return client.ContainerWaitResult{Result: res}
+}
+
+// ContainerLogs serves f.stdout and f.stderr, multiplexed as Docker does.
+func (f *fakeAPI) ContainerLogs(context.Context, string, client.ContainerLogsOptions) (client.ContainerLogsResult, error) {
+	var b bytes.Buffer
+	for _, frame := range []struct {
+		stream stdcopy.StdType
+		text   string
+	}{{stdcopy.Stdout, f.stdout}, {stdcopy.Stderr, f.stderr}} {
+		b.Write([]byte{byte(frame.stream), 0, 0, 0})
+		binary.Write(&b, binary.BigEndian, uint32(len(frame.text)))
+		b.WriteString(frame.text)
+	}
+	return io.NopCloser(&b), nil
+}
+
+// Without a packages file, the versions come from dpkg-query run in a
+// container of the image; its failure is an error quoting its stderr.
+func TestDebVersionsFromDpkg(t *testing.T) {
+	api := &fakeAPI{images: map[string]bool{}, files: map[string]string{},
+		stdout: "curl\t8.0\tii \nwget\t1.21\trc \n", stderr: "dpkg-query: warning: x\n"}
+	var log strings.Builder
+	d := &docker{bin: "docker-not-called", api: api, log: &log}
+	got, err := d.debVersions(context.Background(), "img:1", []string{"curl"})
+	if err != nil || len(got) != 1 || got["curl"] != "8.0" {
+		t.Errorf("debVersions = %v, %v", got, err)
+	}
+	if !strings.Contains(log.String(), "dpkg-query: warning: x") {
+		t.Errorf("dpkg-query's stderr is not in the step log: %q", log.String())
+	}
+	want := []string{"create img:1", "rm container c1", "create img:1", "start c1", "rm container c1"}
+	if !slices.Equal(api.calls, want) {
+		t.Errorf("Docker API calls = %q, want %q", api.calls, want)
+	}
+	api.status, api.stderr = 1, "dpkg-query: no packages found matching curl\n"
+	if _, err := d.debVersions(context.Background(), "img:1", []string{"curl"}); err == nil ||
+		!strings.Contains(err.Error(), "exited with status 1: dpkg-query: no packages found matching curl") {
+		t.Errorf("a failing dpkg-query: err = %v", err)
+	}
+}
+
+// Docker's typed not-found decides: an image that is not there inspects
+// as nil, a file that is not in the image reads as nil, and the container
+// made to copy it out is removed either way.
+func TestDockerNotFoundIsTyped(t *testing.T) {
+	api := &fakeAPI{images: map[string]bool{"there:1": true}, files: map[string]string{}}
+	d := &docker{bin: "docker-not-called", api: api}
+	ctx := context.Background()
+	if info, err := d.inspect(ctx, "gone:1"); info != nil || err != nil {
+		t.Errorf("inspect of a missing image = %v, %v; want nil, nil", info, err)
+	}
+	info, err := d.inspect(ctx, "there:1")
+	if err != nil || info.ID != "sha256:there:1" || info.Size != 42 || info.Created.Nanosecond() != 123456789 || info.Labels[LabelKey] != "sha256:k" {
+		t.Errorf("inspect = %+v, %v", info, err)
+	}
+	if ok, err := d.hasKey(ctx, "gone:1", "sha256:k"); ok || err != nil {
+		t.Errorf("hasKey of a missing image = %v, %v", ok, err)
+	}
+	if out, err := d.packagesFile(ctx, "there:1"); out != nil || err != nil {
+		t.Errorf("packagesFile without the file = %q, %v; want nil, nil", out, err)
+	}
+	api.files[PackagesFile] = "curl\t8.0\tii \n"
+	if out, err := d.packagesFile(ctx, "there:1"); string(out) != api.files[PackagesFile] || err != nil {
+		t.Errorf("packagesFile = %q, %v", out, err)
+	}
+	want := []string{"create there:1", "rm container c1", "create there:1", "rm container c1"}
+	if !slices.Equal(api.calls, want) {
+		t.Errorf("Docker API calls = %q, want %q", api.calls, want)
 	}
 }
 

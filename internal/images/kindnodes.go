@@ -26,19 +26,18 @@ type KindNode struct {
 func (n KindNode) Ref() string { return "kindest/node:" + n.Kubernetes + "@" + n.Digest }
 
 // kindNodeImages are the node images listed in the release notes of kind
-// v0.33.0 (KindReleaseNotes, "Images pre-built for this release"), newest
-// first. The v1.37.0 digest is also kind's own default image
+// v0.33.0 (KindReleaseNotes, "Images pre-built for this release") for the
+// Kubernetes minors still supported upstream, newest first. The v1.37.0
+// digest is also kind's own default image
 // (sigs.k8s.io/kind/pkg/apis/config/defaults.Image), which the test checks.
 //
 // Online mode runs these. The air-gapped set (DefaultK8sVersions) is built
-// from source for other versions, because this project's machine runs
-// cgroup v1 and Kubernetes 1.35+ no longer runs there; v1.34 is the minor
-// both sets share.
+// from source, for the newest patches the Go module proxy serves of the
+// same minors.
 var kindNodeImages = []KindNode{
 	{"v1.37.0", "sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"},
 	{"v1.36.4", "sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed"},
 	{"v1.35.8", "sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0"},
-	{"v1.34.11", "sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d"},
 }
 
 // KindNodeImages returns the node images of KindVersion, newest first.

@@ -31,7 +31,7 @@ type ImageEntry struct {
 	Name     string    `json:"name"`
 	ID       string    `json:"id"`
 	Key      string    `json:"key"`      // content key of the artefact's inputs
-	Artefact string    `json:"artefact"` // build step that made it, e.g. "kind-node-v1.33.13"
+	Artefact string    `json:"artefact"` // build step that made it, e.g. "kind-node-v1.37.2"
 	StandIn  bool      `json:"stand_in"` // locally built under an upstream name
 	Size     int64     `json:"size"`     // bytes, as `docker image inspect` reports
 	BuiltAt  time.Time `json:"built_at"`

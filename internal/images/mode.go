@@ -69,7 +69,7 @@ func detectMode(ctx context.Context, env, addr string, timeout time.Duration) (M
 // (static bridge CNI instead of kindnetd).
 const NodeImageRepo = "advent.local/kind-node"
 
-// NodeImage is the kind node image for a Kubernetes version ("v1.33.13"):
+// NodeImage is the kind node image for a Kubernetes version ("v1.37.2"):
 // online, the kindest/node image kind KindVersion publishes for it, pinned
 // by digest (KindNodeImages; other versions are an error that lists the
 // published ones); air-gapped, the locally built one.

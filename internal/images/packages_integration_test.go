@@ -21,7 +21,10 @@ func TestDebVersionsOfAnImageWithoutDpkg(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	d := &docker{bin: "docker"}
+	d, err := newDocker("docker")
+	if err != nil {
+		t.Fatal(err)
+	}
 	build := func(files map[string]string) string {
 		dir := t.TempDir()
 		df := "FROM scratch\n"

@@ -45,8 +45,8 @@ var etcdPins = map[string]string{
 
 // corednsPlugins are the CoreDNS plugin packages the CoreDNS stand-in is
 // built with: those of the Corefile kubeadm installs (CoreDNSConfigMap in
-// k8s.io/kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go, the
-// same in v1.33 and v1.34, which kind uses unchanged): errors, health,
+// k8s.io/kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go of
+// each DefaultK8sVersions, which kind uses unchanged): errors, health,
 // ready, kubernetes, prometheus (package metrics), forward, cache, loop,
 // reload, loadbalance. Upstream's coredns imports about 60 (cloud DNS
 // SDKs, etcd, dnstap, ...); a Corefile naming another plugin fails to

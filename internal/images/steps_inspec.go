@@ -26,6 +26,13 @@ const InSpecSrcEnv = "ADVENT_INSPEC_SRC"
 // (`docker run cincproject/auditor` resolves to :latest).
 const AuditorImage = "cincproject/auditor:latest"
 
+// InSpecVersion is the InSpec release the AuditorImage stand-in is built
+// from (see inspecArchives).
+const InSpecVersion = "v5.22.33"
+
+// IsAuditorImage reports whether name refers to AuditorImage.
+func IsAuditorImage(name string) bool { return NormalizeRef(name) == AuditorImage }
+
 // inspecStepID is the build step of the AuditorImage stand-in.
 const inspecStepID = "inspec"
 
@@ -42,7 +49,7 @@ func (a sourceArchive) file() string { return a.name + "-" + a.version + ".tar.g
 // chef-licensing); train brings the docker transport Debian's
 // ruby-train-core lacks; license-acceptance is InSpec's licence gate.
 var inspecArchives = []sourceArchive{
-	{"inspec", "5.22.33", "github.com/inspec/inspec v5.22.33"},
+	{"inspec", InSpecVersion[1:], "github.com/inspec/inspec " + InSpecVersion},
 	{"train", "3.12.13", "github.com/inspec/train v3.12.13"},
 	{"license-acceptance", "2.2.1", "github.com/chef/license-acceptance v2.2.1"},
 }
@@ -72,7 +79,7 @@ func InSpecSourcesHint() string {
 // BuildHint says how to get the air-gapped image name when it is missing:
 // `make images`, or for AuditorImage the InSpec sources it needs.
 func BuildHint(name string) string {
-	if NormalizeRef(name) == AuditorImage {
+	if IsAuditorImage(name) {
 		return InSpecSourcesHint()
 	}
 	return "run `make images` (advent images build) to build the air-gapped image set"

@@ -19,9 +19,12 @@ type tool struct {
 	pkg    string // package to build, from the project root
 }
 
+// helmModule is the Helm major the labs use.
+const helmModule = "helm.sh/helm/v4"
+
 var toolList = []tool{
 	{"kind", "sigs.k8s.io/kind", "sigs.k8s.io/kind"},
-	{"helm", "helm.sh/helm/v3", "helm.sh/helm/v3/cmd/helm"},
+	{"helm", helmModule, helmModule + "/cmd/helm"},
 	{"kubectl", "k8s.io/kubectl", "./cmd/kubectl"},
 }
 
@@ -31,7 +34,7 @@ func toolsStampPath(cacheDir string) string {
 
 // toolsStep builds kind, helm and kubectl at the versions go.mod pins.
 func (b *builder) toolsStep(ctx context.Context) (*step, error) {
-	mods, err := b.listModules(ctx, "sigs.k8s.io/kind", "helm.sh/helm/v3", "k8s.io/kubectl", "k8s.io/client-go")
+	mods, err := b.listModules(ctx, "sigs.k8s.io/kind", helmModule, "k8s.io/kubectl")
 	if err != nil {
 		return nil, stepError("plan: read tool versions from go.mod", "", err)
 	}
@@ -85,7 +88,7 @@ func (b *builder) toolsStep(ctx context.Context) (*step, error) {
 			}
 			return nil
 		}
-		if err := build(helmLD, "sigs.k8s.io/kind", "helm.sh/helm/v3/cmd/helm"); err != nil {
+		if err := build(helmLD, "sigs.k8s.io/kind", helmModule+"/cmd/helm"); err != nil {
 			return err
 		}
 		if err := build(kubectlLD, "./cmd/kubectl"); err != nil {
@@ -106,19 +109,18 @@ func (b *builder) toolsStep(ctx context.Context) (*step, error) {
 }
 
 // toolLdflags returns the -ldflags that stamp helm's and kubectl's versions.
-// kubectl reports the Kubernetes release of its k8s.io/kubectl module
-// (v0.37.0 -> v1.37.0).
+// Helm reads the Kubernetes version it targets from its k8s.io/client-go
+// module in the build info, so only its own version is stamped. kubectl
+// reports the Kubernetes release of its k8s.io/kubectl module
+// (v0.37.2 -> v1.37.2).
 func toolLdflags(vers map[string]string) (helm, kubectl string, err error) {
-	helmVer := vers["helm.sh/helm/v3"]
-	cg, err := parseSemver(vers["k8s.io/client-go"])
-	if err != nil {
-		return "", "", fmt.Errorf("k8s.io/client-go: %w", err)
+	helmVer := vers[helmModule]
+	if _, err := parseSemver(helmVer); err != nil {
+		return "", "", fmt.Errorf("%s: %w", helmModule, err)
 	}
 	helm = strings.Join([]string{"-s -w",
-		"-X helm.sh/helm/v3/internal/version.version=" + helmVer,
-		"-X helm.sh/helm/v3/internal/version.gitTreeState=clean",
-		fmt.Sprintf("-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=%d", cg.minor),
-		fmt.Sprintf("-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=%d", cg.minor),
+		"-X " + helmModule + "/internal/version.version=" + helmVer,
+		"-X " + helmModule + "/internal/version.gitTreeState=clean",
 	}, " ")
 	kv, err := parseSemver(vers["k8s.io/kubectl"])
 	if err != nil {

@@ -38,7 +38,7 @@ func SortVersions(vs []string) {
 	sort.SliceStable(vs, func(i, j int) bool { return VersionLess(vs[i], vs[j]) })
 }
 
-// ParseKubernetesVersion checks a Kubernetes version such as "v1.33.13"
+// ParseKubernetesVersion checks a Kubernetes version such as "v1.37.2"
 // (a missing "v" is added) and returns it normalized.
 func ParseKubernetesVersion(v string) (string, error) {
 	v = strings.TrimSpace(v)
@@ -47,7 +47,7 @@ func ParseKubernetesVersion(v string) (string, error) {
 	}
 	s, err := parseSemver(v)
 	if err != nil || s.String() != v {
-		return "", fmt.Errorf("Kubernetes version %q: want vMAJOR.MINOR.PATCH such as v1.33.13", v)
+		return "", fmt.Errorf("Kubernetes version %q: want vMAJOR.MINOR.PATCH such as v1.37.2", v)
 	}
 	if s.major != 1 || s.minor < 31 {
 		return "", fmt.Errorf("Kubernetes version %s: only v1.31 and newer are supported", v)

@@ -107,7 +107,7 @@ func TestPlainMarkdown(t *testing.T) {
 	contains(t, "output", stdout,
 		"testdata/README.md:11:8: helm init installed Tiller, Helm 2's in-cluster server; Helm 3 removed Tiller and helm init with it (removed in Helm v3.0.0, 2019-11-13) -> ",
 		"testdata/README.md:28:1: extensions/v1beta1 Ingress was removed in Kubernetes v1.22 (deprecated since v1.14) -> networking.k8s.io/v1 Ingress\n",
-		"advent lint: Kubernetes v1.34: 2 failing, 0 expected in originals, 0 warnings")
+		"advent lint: Kubernetes v1.37: 2 failing, 0 expected in originals, 0 warnings")
 	if strings.Contains(stdout, "(expected") {
 		t.Errorf("nothing is expected in plain Markdown:\n%s", stdout)
 	}

@@ -31,7 +31,7 @@ func TestPastEndOfLife(t *testing.T) {
 			st := report.Store{"t": &report.File{Lab: "t", Source: "content/2000/01-test.md", Runs: tc.runs}}
 			a := page.ComputeOn(arts, labs, st, on).Articles["content/2000/01-test.md"]
 			says := strings.Contains(a.Coverage, "verified only on Kubernetes releases past end of life (supported on December 6, 2026: Kubernetes 1.35 to 1.37).")
-			if a.PastEOL != tc.past || says != tc.past || strings.HasSuffix(a.Badge, " · EOL") != tc.past {
+			if a.PastEOL != tc.past || says != tc.past || (a.EOLBadge == "EOL") != tc.past {
 				t.Errorf("past_eol %v, badge %q, coverage %q; want past_eol %v", a.PastEOL, a.Badge, a.Coverage, tc.past)
 			}
 			if b := page.Compute(arts, labs, st).Articles["content/2000/01-test.md"]; b.PastEOL || strings.Contains(b.Coverage, "end of life") {

@@ -302,6 +302,11 @@ type Article struct {
 	// life on the day the model was computed (internal/eol); Badge and
 	// Coverage say so.
 	PastEOL bool `json:"past_eol,omitempty"`
+	// EOLBadge is the calendar's second badge for such a record ("EOL"),
+	// beside Badge so that each fits its tile on a phone.
+	EOLBadge string `json:"eol_badge,omitempty"`
+	// VerifiedWith is what the latest runs ran with; nil without results.
+	VerifiedWith *VerifiedWith `json:"verified_with,omitempty"`
 }
 
 // Failure is a version whose latest run failed.
@@ -914,6 +919,7 @@ func article(a *content.Article, l *lab.Lab, res *results, on time.Time) *Articl
 	ar.Badge, ar.Icon = stateBadges[ar.State], stateIcons[ar.State]
 	ar.Coverage = coverage(ar, res)
 	flagPastEOL(ar, res, on)
+	ar.VerifiedWith = verifiedWith(res)
 	return ar
 }
 
@@ -925,7 +931,7 @@ func flagPastEOL(ar *Article, res *results, on time.Time) {
 		return
 	}
 	ar.PastEOL = true
-	ar.Badge += pastEOLBadge
+	ar.EOLBadge = pastEOLBadge
 	ar.Coverage = strings.TrimSuffix(ar.Coverage, ".") + "; " + pastEOLText +
 		fmt.Sprintf(" (supported on %s: %s).", day(on), eol.SupportedRange(eol.Kubernetes, on))
 }
@@ -933,7 +939,7 @@ func flagPastEOL(ar *Article, res *results, on time.Time) {
 // What the badge and the coverage line add for a lab verified only on
 // Kubernetes releases past end of life.
 const (
-	pastEOLBadge = " · EOL"
+	pastEOLBadge = "EOL"
 	pastEOLText  = "verified only on Kubernetes releases past end of life"
 )
 

@@ -312,9 +312,9 @@ func describe(info *runner.Info) string {
 	if info.Kubernetes != "" {
 		parts = append(parts, "Kubernetes "+info.Kubernetes)
 	}
-	for _, k := range []string{"kind", "kubectl", "helm"} {
-		if v := info.Versions[k]; v != "" {
-			parts = append(parts, k+" "+v)
+	for _, t := range []report.Tool{report.ToolKind, report.ToolKubectl, report.ToolHelm} {
+		if v := info.Versions.Get(t); v != "" {
+			parts = append(parts, string(t)+" "+v)
 		}
 	}
 	mode := info.Mode.String()

@@ -77,16 +77,16 @@ type File struct {
 
 // Run is one run of a lab on one Kubernetes version.
 type Run struct {
-	Kubernetes string            `json:"kubernetes,omitempty"` // empty for labs without clusters
-	Mode       images.Mode       `json:"mode"`
-	Commit     string            `json:"commit,omitempty"` // git commit of the article
-	NodeImage  string            `json:"node_image,omitempty"`
-	Versions   map[string]string `json:"versions"` // kind, helm, kubectl, kubernetes...
-	Images     []Image           `json:"images,omitempty"`
-	StandIns   []string          `json:"stand_ins,omitempty"` // images that were local stand-ins
-	Started    time.Time         `json:"started"`
-	DurationMS int64             `json:"duration_ms"`
-	Status     Status            `json:"status"` // pass or fail (unchanged, kept: not recorded)
+	Kubernetes string      `json:"kubernetes,omitempty"` // empty for labs without clusters
+	Mode       images.Mode `json:"mode"`
+	Commit     string      `json:"commit,omitempty"` // git commit of the article
+	NodeImage  string      `json:"node_image,omitempty"`
+	Versions   Versions    `json:"versions,omitzero"` // of the tools and node image the run used
+	Images     []Image     `json:"images,omitempty"`
+	StandIns   []string    `json:"stand_ins,omitempty"` // images that were local stand-ins
+	Started    time.Time   `json:"started"`
+	DurationMS int64       `json:"duration_ms"`
+	Status     Status      `json:"status"` // pass or fail (unchanged, kept: not recorded)
 	// Event is what started the run on GitHub (schedule, push,
 	// workflow_dispatch, pull_request), stamped by `advent results merge`;
 	// empty for a run on a developer's machine.

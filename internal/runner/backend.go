@@ -55,9 +55,9 @@ type Info struct {
 	Mode       images.Mode
 	Kubernetes string
 	NodeImage  string
-	LoadImages []string          // images loaded into every cluster of the lab
-	ToolsDir   string            // put first on PATH: kind, kubectl, helm
-	Versions   map[string]string // tool -> version
+	LoadImages []string        // images loaded into every cluster of the lab
+	ToolsDir   string          // put first on PATH: kind, kubectl, helm
+	Versions   report.Versions // of the tools and node image the lab uses
 	Images     []report.Image
 	StandIns   []string
 	Environ    []string // extra environment variables for steps (DOCKER_HOST...)

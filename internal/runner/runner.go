@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
@@ -190,22 +189,13 @@ func cacheKey(l *lab.Lab, info *Info) (string, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "lab=%s\nmode=%s\nkubernetes=%s\nnode=%s\n", d, info.Mode, info.Kubernetes, info.NodeImage)
-	for _, k := range sortedKeys(info.Versions) {
-		fmt.Fprintf(h, "tool %s=%s\n", k, info.Versions[k])
+	for _, tv := range info.Versions.List() {
+		fmt.Fprintf(h, "tool %s=%s\n", tv.Tool, tv.Version)
 	}
 	for _, im := range info.Images {
 		fmt.Fprintf(h, "image %s=%s\n", im.Name, im.ID)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32], nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // runState is one lab run in progress.

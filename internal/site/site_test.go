@@ -455,7 +455,7 @@ func writeAllPassing(t *testing.T, root, dir string, arts []*content.Article) []
 		for i, k := range []string{"v1.33.4", "v1.34.1"} {
 			run := &report.Run{
 				Kubernetes: k, Mode: images.Online,
-				Versions: map[string]string{"kind": "v0.33.0", "helm": "v3.22.0", "kubectl": k},
+				Versions: report.Versions{Kind: "v0.33.0", Helm: "v4.3.2", Kubectl: "v1.37.2", Kubernetes: k},
 				Started:  time.Date(2026, 11, 20+i, 9, 0, 0, 0, time.UTC),
 			}
 			for _, s := range l.Steps {

@@ -103,7 +103,7 @@ type result struct {
 func main() {
 	rounds := flag.Int("rounds", 3, "rounds of one run of each side, alternating which goes first")
 	practice := flag.Int("practice", 3, "times to start `advent lab practice helm` for its first prompt (0: none)")
-	k8s := flag.String("kubernetes", "v1.33.13", "Kubernetes version of the node image both sides use")
+	k8s := flag.String("kubernetes", images.DefaultK8sVersions[len(images.DefaultK8sVersions)-1], "Kubernetes version of the node image both sides use")
 	out := flag.String("out", filepath.Join("artifacts", "bench-labs"), "directory for the report and the runs' output")
 	advent := flag.String("advent", "", "the advent binary (default: build ./cmd/advent into a temporary directory)")
 	preboot := flag.Bool("preboot", true, "advent starts its cluster from a pre-booted image; -preboot=false: kind creates it in every round (lab run -preboot=false)")

@@ -142,7 +142,7 @@ func (f *Fake) Prepare(ctx context.Context, l *lab.Lab, k string) (*runner.Info,
 		k = "v1.33.13"
 	}
 	return &runner.Info{Mode: images.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k, LoadImages: l.Resources.Images,
-		Versions: map[string]string{"kind": "v0.33.0"}, StandIns: []string{"nginx:alpine"},
+		Versions: report.Versions{Kind: "v0.33.0"}, StandIns: []string{"nginx:alpine"},
 		Images: []report.Image{{Name: "nginx:alpine", ID: "sha256:1", StandIn: true}}}, nil
 }
 
