@@ -57,7 +57,7 @@ func verifiedWith(res *results) *VerifiedWith {
 			v.Kubernetes = append(v.Kubernetes, run.Kubernetes)
 		}
 	}
-	v.Line = "Verified on " + res.newest.Started.UTC().Format("2 January 2006")
+	v.Line = "Verified on " + day(res.newest.Started)
 	var tools []string
 	for _, t := range v.Tools {
 		tools = append(tools, t.Label+" "+strings.Join(t.Versions, "/"))
