@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -47,6 +48,10 @@ func TestMain(m *testing.M) {
 //	down-at-end LAB ROOT      run `advent lab down LAB -root ROOT` when the
 //	                          script ends, passed or failed, so a kept
 //	                          environment never outlives its script
+//	serial NAME               hold lock NAME until the script ends: scripts
+//	                          that drive Docker for real take "docker", as
+//	                          each advent's reaper removes what an advent
+//	                          with another state directory kept
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -84,6 +89,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitcode,
 			"tree":     cmdTree,
 			"ls":       cmdLs,
+			"serial":   cmdSerial,
 			"down-at-end": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 2 {
 					ts.Fatalf("usage: down-at-end LAB ROOT")
@@ -92,6 +98,18 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// serialLocks are the locks of the serial command, by name.
+var serialLocks sync.Map
+
+func cmdSerial(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: serial NAME")
+	}
+	mu, _ := serialLocks.LoadOrStore(args[0], new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	ts.Defer(mu.(*sync.Mutex).Unlock)
 }
 
 func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
