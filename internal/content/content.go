@@ -44,6 +44,9 @@ type Article struct {
 	Tags    []string
 	Summary string
 	Lab     string // name of the lab the article carries, if any
+	// Lastmod is the day the article last changed (front matter lastmod),
+	// zero when it has not changed since Date; the sitemap shows it.
+	Lastmod time.Time
 
 	// HasFrontMatter is false for plain Markdown files (lint input).
 	HasFrontMatter bool
@@ -332,12 +335,16 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 			continue
 		}
 		want := ""
-		if k.Value == "date" {
+		if k.Value == "date" || k.Value == "lastmod" {
 			t, err := parseDate(v.Value)
 			if err != nil || v.Kind != yaml.ScalarNode {
 				want = "a date such as 2017-12-05"
 			}
-			a.Date = t
+			if k.Value == "date" {
+				a.Date = t
+			} else {
+				a.Lastmod = t
+			}
 		} else if t, ok := targets[k.Value]; ok && v.Decode(t.ptr) != nil {
 			want = t.want
 		}
@@ -364,13 +371,12 @@ var publishingKeys = map[string]bool{
 
 // otherKeys are the front matter keys advent allows besides the article
 // fields it decodes: harmless to the page's address and publication.
-// lastmod dates the sitemap entry; imported is advent import's marker of
-// the post an article came from.
-var otherKeys = map[string]bool{"description": true, "weight": true, "lastmod": true, "imported": true}
+// imported is advent import's marker of the post an article came from.
+var otherKeys = map[string]bool{"description": true, "weight": true, "imported": true}
 
 // unknownKey says what is wrong with front matter key k, or "".
 func unknownKey(k string) string {
-	if k == "date" || otherKeys[k] {
+	if k == "date" || k == "lastmod" || otherKeys[k] {
 		return ""
 	}
 	if _, ok := (&Article{}).fieldTargets()[k]; ok {
@@ -384,7 +390,7 @@ func unknownKey(k string) string {
 
 // KnownFrontMatter returns the front matter keys a page may have, sorted.
 func KnownFrontMatter() []string {
-	keys := []string{"date"}
+	keys := []string{"date", "lastmod"}
 	for k := range (&Article{}).fieldTargets() {
 		keys = append(keys, k)
 	}

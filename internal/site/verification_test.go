@@ -578,7 +578,7 @@ func TestServeRefreshesTheModel(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := map[string]map[string]any{}
-		for _, l := range []string{"42", "44", "47", "49"} {
+		for _, l := range []string{"43", "45", "48", "50"} {
 			if b, ok := m.Blocks["content/2017/05-helm-chart.md#"+l]; ok {
 				out[l] = b
 			}
@@ -589,7 +589,7 @@ func TestServeRefreshesTheModel(t *testing.T) {
 		n, _ := json.Marshal(b["notes"])
 		return string(n)
 	}
-	if k := key(); k["47"] == nil || k["49"] != nil || !strings.Contains(notes(k["42"]), "brew-cask") {
+	if k := key(); k["48"] == nil || k["50"] != nil || !strings.Contains(notes(k["43"]), "brew-cask") {
 		t.Fatalf("before the edit: %v", k)
 	}
 	p := filepath.Join(root, "content", "2017", "05-helm-chart.md")
@@ -607,13 +607,13 @@ func TestServeRefreshesTheModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := key()
-	if k["49"]["step"] != "tools" || k["47"] != nil {
-		t.Errorf("after the edit the tools block is not at line 49: %v", k)
+	if k["50"]["step"] != "tools" || k["48"] != nil {
+		t.Errorf("after the edit the tools block is not at line 50: %v", k)
 	}
 	// The content is linted again: the brew original's finding moved
 	// with it.
-	if !strings.Contains(notes(k["44"]), "brew-cask") || strings.Contains(notes(k["42"]), "brew-cask") {
-		t.Errorf("after the edit the brew-cask finding is not on the block at line 44: %v", k)
+	if !strings.Contains(notes(k["45"]), "brew-cask") || strings.Contains(notes(k["43"]), "brew-cask") {
+		t.Errorf("after the edit the brew-cask finding is not on the block at line 45: %v", k)
 	}
 	if _, err := os.Stat(filepath.Join(root, ".advent", "data", "extra.json")); err != nil {
 		t.Errorf("the other site data is not kept: %v", err)
