@@ -49,6 +49,10 @@ func interruptProject(t *testing.T, bin, mark string) string {
 	if err := os.WriteFile(art, []byte(strings.ReplaceAll(interruptArticle, "MARK", mark)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A year needs its section page.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(art), "_index.md"), []byte("---\ntitle: \"SysAdvent 2099\"\nyear: 2099\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command(bin, "labs", "extract", "-root", root).CombinedOutput(); err != nil {
 		t.Fatalf("labs extract: %v\n%s", err, out)
 	}
