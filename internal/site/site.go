@@ -211,7 +211,13 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	dest := under(opts.Root, opts.Destination)
+	// Absolute, because Hugo resolves a relative --destination against
+	// --source, not the working directory.
+	dest, err := filepath.Abs(under(opts.Root, opts.Destination))
+	if err != nil {
+		cleanup()
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	if err := notLink(dest, "the site is written only into a real directory"); err != nil {
 		cleanup()
 		return nil, err

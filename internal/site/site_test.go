@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -469,4 +470,28 @@ func writeAllPassing(t *testing.T, root, dir string, arts []*content.Article) []
 		}
 	}
 	return labs
+}
+
+// TestBuildWithARelativeRoot: a root given relative to the working
+// directory (advent build -root DIR) gets its site in DIR/public and
+// leaves no temporary directory behind; Hugo resolves a relative
+// destination against its source, not the working directory.
+func TestBuildWithARelativeRoot(t *testing.T) {
+	root := copyProject(t)
+	t.Chdir(filepath.Dir(root))
+	if _, err := site.Build(context.Background(), site.Options{Root: filepath.Base(root), Quiet: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "public", "index.html")); err != nil {
+		t.Errorf("no site in the root's public/: %v", err)
+	}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), ".public.tmp-") {
+			t.Errorf("left behind: %s", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
