@@ -60,7 +60,11 @@ func runBuild(e *invocation, f *buildFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "advent: built %d articles into %s in %s\n", res.Articles, res.Dir, time.Since(start).Round(time.Millisecond))
+	scheduled := ""
+	if res.Scheduled > 0 {
+		scheduled = fmt.Sprintf(" (%d more dated after today: Hugo publishes each from its date on)", res.Scheduled)
+	}
+	fmt.Fprintf(e.stdout, "advent: built %d articles%s into %s in %s\n", res.Articles, scheduled, res.Dir, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

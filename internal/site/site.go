@@ -89,9 +89,12 @@ func under(root, p string) string {
 
 // Result is what a successful build produced.
 type Result struct {
-	Dir      string // where the site was written
-	Articles int
-	Duration time.Duration
+	Dir      string // where the site was written, as Options named it
+	Articles int    // articles published now
+	// Scheduled counts the articles dated after the build: Hugo leaves
+	// them out until a build on or after their date.
+	Scheduled int
+	Duration  time.Duration
 }
 
 // hugoMu serialises calls into Hugo: its command layer keeps global state.
@@ -196,7 +199,14 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	articles := len(content.Articles(c.Articles))
+	articles, scheduled := 0, 0
+	for _, a := range content.Articles(c.Articles) {
+		if a.Date.After(start) {
+			scheduled++
+		} else {
+			articles++
+		}
+	}
 	if err := CheckResults(opts.Root, opts.Results); err != nil {
 		return nil, err
 	}
@@ -254,7 +264,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err := swap(tmp, dest); err != nil {
 		return nil, err
 	}
-	return &Result{Dir: dest, Articles: articles, Duration: time.Since(start)}, nil
+	return &Result{Dir: under(opts.Root, opts.Destination), Articles: articles, Scheduled: scheduled, Duration: time.Since(start)}, nil
 }
 
 // PageData is the name of the page model in the site data:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -493,5 +495,29 @@ func TestBuildWithARelativeRoot(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestScheduledArticlesAreCounted: an article dated after the build is
+// left out by Hugo until its date; the build's count says so instead of
+// counting it as built.
+func TestScheduledArticlesAreCounted(t *testing.T) {
+	root := copyProject(t)
+	year := time.Now().Year() + 1
+	dir := filepath.Join(root, "content", strconv.Itoa(year))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "_index.md"), []byte(fmt.Sprintf("---\ntitle: \"SysAdvent %d\"\nyear: %d\n---\n", year, year)))
+	write(t, filepath.Join(dir, "01-later.md"), []byte(fmt.Sprintf("---\ntitle: Later\ndate: %d-12-01\nday: 1\nyear: %d\nauthors: [\"A\"]\nhandles: {\"A\": \"a\"}\n---\n\nText.\n", year, year)))
+	res, err := site.Build(context.Background(), site.Options{Root: root, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Articles != 7 || res.Scheduled != 1 {
+		t.Errorf("built %d articles, %d scheduled; want 7 and 1", res.Articles, res.Scheduled)
+	}
+	if _, err := os.Stat(filepath.Join(res.Dir, strconv.Itoa(year), "01-later", "index.html")); err == nil {
+		t.Errorf("Hugo published the article dated %d-12-01 already", year)
 	}
 }
