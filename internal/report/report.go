@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/rootfs"
@@ -283,19 +284,11 @@ func Parse(path string, b []byte) (*File, error) {
 // version): merging a run costs a pass over the file's runs.
 const MaxRuns = 100
 
-// FormatError is a file that is not a results file.
-type FormatError struct {
-	Path      string
-	Line, Col int // 1-based; 0 when unknown
-	Msg       string
-}
+// FormatError is a file that is not a results file, at path:line:col
+// (Line and Col 1-based, 0 when unknown) as internal/diag says it.
+type FormatError diag.Error
 
-func (e *FormatError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
-}
+func (e *FormatError) Error() string { return (*diag.Error)(e).Error() }
 
 // lineCol turns a byte offset (just past the problem) into a line and
 // column.
