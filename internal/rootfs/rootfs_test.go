@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/sysadvent/advent/internal/rootfs"
@@ -19,8 +20,8 @@ func openRoot(t *testing.T, dir string) *os.Root {
 	return root
 }
 
-// entries lists dir's names.
-func entries(t *testing.T, dir string) []string {
+// holds fails unless dir holds exactly the names want.
+func holds(t *testing.T, dir string, want ...string) {
 	t.Helper()
 	es, err := os.ReadDir(dir)
 	if err != nil {
@@ -30,7 +31,9 @@ func entries(t *testing.T, dir string) []string {
 	for _, e := range es {
 		names = append(names, e.Name())
 	}
-	return names
+	if !slices.Equal(names, want) {
+		t.Errorf("%s holds %v, want %v", filepath.Base(dir), names, want)
+	}
 }
 
 func TestWriteFileReplacesWhole(t *testing.T) {
@@ -48,9 +51,7 @@ func TestWriteFileReplacesWhole(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "a.json")); err != nil || fi.Mode().Perm() != 0o640 {
 		t.Errorf("mode: %v %v, want 0640", fi.Mode(), err)
 	}
-	if got := entries(t, dir); len(got) != 1 {
-		t.Errorf("left in the directory: %v, want a.json alone", got)
-	}
+	holds(t, dir, "a.json")
 }
 
 // A failed rename (the name is a directory) leaves the name as it was and
@@ -63,9 +64,7 @@ func TestWriteFileFailureLeavesNothing(t *testing.T) {
 	if err := rootfs.WriteFile(openRoot(t, dir), "a.json", []byte("new\n"), 0o644); err == nil {
 		t.Fatal("WriteFile over a non-empty directory succeeded")
 	}
-	if got := entries(t, dir); len(got) != 1 || got[0] != "a.json" {
-		t.Errorf("left in the directory: %v, want a.json alone", got)
-	}
+	holds(t, dir, "a.json")
 }
 
 func TestWriteFileRefusesALink(t *testing.T) {
@@ -100,12 +99,8 @@ func TestReplaceDir(t *testing.T) {
 		if err := rootfs.ReplaceDir(tmp, dir); err != nil {
 			t.Fatal(err)
 		}
-		if got := entries(t, dir); len(got) != 1 || got[0] != want {
-			t.Errorf("out holds %v, want [%s]", got, want)
-		}
-		if got := entries(t, parent); len(got) != 1 {
-			t.Errorf("left beside out: %v", got)
-		}
+		holds(t, dir, want)
+		holds(t, parent, "out")
 	}
 }
 
@@ -119,9 +114,7 @@ func TestReplaceDirFailureKeepsTheOld(t *testing.T) {
 	if err := rootfs.ReplaceDir(filepath.Join(parent, ".gone"), dir); err == nil {
 		t.Fatal("ReplaceDir from a missing directory succeeded")
 	}
-	if got := entries(t, dir); len(got) != 1 || got[0] != "old" {
-		t.Errorf("out holds %v, want [old]", got)
-	}
+	holds(t, dir, "old")
 }
 
 func TestReplaceDirRefusesALink(t *testing.T) {
