@@ -5,9 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,34 +52,15 @@ var phraseExceptions = map[string]string{
 // text test (strings.Contains, regexp.MustCompile...), compared with ==
 // or != or used as a switch case.
 func TestNoBranchOnDockerErrorText(t *testing.T) {
-	root := filepath.Join("..", "..")
 	used := map[string]bool{}
-	for _, top := range []string{"cmd", "internal"} {
-		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || testCode(path) {
-				return err
+	notTest := func(rel string) bool { return !testCode(rel) }
+	for _, f := range goFiles(t, notTest, parser.SkipObjectResolution, "cmd", "internal") {
+		for _, b := range errorTextBranches(f) {
+			if key := f.rel + ": " + b.phrase; phraseExceptions[key] != "" {
+				used[key] = true
+				continue
 			}
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			rel = filepath.ToSlash(rel)
-			found, err := errorTextBranches(rel, src)
-			if err != nil {
-				return err
-			}
-			for _, f := range found {
-				if key := rel + ": " + f.phrase; phraseExceptions[key] != "" {
-					used[key] = true
-					continue
-				}
-				t.Errorf("%s: use the error's type (errdefs.IsNotFound, errdefs.IsConflict...), not its words", f)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+			t.Errorf("%s: use the error's type (errdefs.IsNotFound, errdefs.IsConflict...), not its words", b)
 		}
 	}
 	for key := range phraseExceptions {
@@ -105,20 +83,15 @@ func (b textBranch) String() string {
 
 // errorTextBranches lists where one Go file tests a text for a phrase of
 // errorPhrases.
-func errorTextBranches(name string, src []byte) ([]textBranch, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
-	if err != nil {
-		return nil, err
-	}
-	lits := stringValues(f)
+func errorTextBranches(f goFile) []textBranch {
+	lits := stringValues(f.ast)
 	var out []textBranch
 	check := func(how string, e ast.Expr) {
 		if p := errorPhrase(e, lits); p != "" {
-			out = append(out, textBranch{fset.Position(e.Pos()), how, p})
+			out = append(out, textBranch{f.fset.Position(e.Pos()), how, p})
 		}
 	}
-	ast.Inspect(f, func(n ast.Node) bool {
+	ast.Inspect(f.ast, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.CallExpr:
 			if fn := callName(n); textTests[fn] {
@@ -138,7 +111,7 @@ func errorTextBranches(name string, src []byte) ([]textBranch, error) {
 		}
 		return true
 	})
-	return out, nil
+	return out
 }
 
 // errorPhrase is the phrase of errorPhrases in the string e is (a literal
@@ -188,10 +161,11 @@ func f(err error, out string, xe interface{ OutputText() string }) bool {
 	return errdefs.IsNotFound(err) || strings.Contains(out, "ready") || notFound != nil
 }
 `
-	got, err := errorTextBranches("p.go", []byte(src))
+	f, err := parseGo("p.go", []byte(src), parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := errorTextBranches(f)
 	want := []string{
 		`p.go:6:56: strings.Contains tests the text "no such"`,
 		`p.go:9:27: strings.Contains tests the text "no such"`,

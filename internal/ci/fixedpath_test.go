@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,37 +46,10 @@ var shellWrite = regexp.MustCompile(`(?:^|[\s;&|(])(?:(?:>>?|tee(?:\s+-a)?|touch
 // string literal or a host directory (os.TempDir, os.UserHomeDir, $HOME...),
 // or a shell command in a string that writes to an absolute path.
 func TestTestsWriteOnlyInTheirTempDir(t *testing.T) {
-	root := filepath.Join("..", "..")
-	var found []string
-	for _, top := range []string{"cmd", "internal"} {
-		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if d.Name() == "testdata" {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !testCode(path) {
-				return nil
-			}
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			fs, err := fixedPathWrites(filepath.ToSlash(rel), src)
-			found = append(found, fs...)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
+	for _, f := range goFiles(t, testCode, parser.SkipObjectResolution, "cmd", "internal") {
+		for _, w := range fixedPathWrites(f) {
+			t.Error(w)
 		}
-	}
-	for _, f := range found {
-		t.Error(f)
 	}
 }
 
@@ -92,18 +64,13 @@ func testCode(path string) bool {
 
 // fixedPathWrites lists the writes to fixed host paths in one Go file, as
 // "path:line:col: what".
-func fixedPathWrites(name string, src []byte) ([]string, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
-	if err != nil {
-		return nil, err
-	}
-	lits := stringValues(f)
+func fixedPathWrites(f goFile) []string {
+	lits := stringValues(f.ast)
 	var out []string
 	report := func(n ast.Node, format string, args ...any) {
-		out = append(out, fmt.Sprintf("%s: %s", fset.Position(n.Pos()), fmt.Sprintf(format, args...)))
+		out = append(out, fmt.Sprintf("%s: %s", f.fset.Position(n.Pos()), fmt.Sprintf(format, args...)))
 	}
-	ast.Inspect(f, func(n ast.Node) bool {
+	ast.Inspect(f.ast, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.CallExpr:
 			fn := callName(n)
@@ -123,7 +90,7 @@ func fixedPathWrites(name string, src []byte) ([]string, error) {
 		}
 		return true
 	})
-	return out, nil
+	return out
 }
 
 // fixedPath says why the path expression e names a fixed host path, or
@@ -236,10 +203,11 @@ func TestFixedPathWritesAreFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := fixedPathWrites("p_test.go", src)
+	f, err := parseGo("p_test.go", src, parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := fixedPathWrites(f)
 	want := []string{
 		`p_test.go:6:15: os.WriteFile at a fixed path ("/tmp/x"): write under t.TempDir()`,
 		`p_test.go:7:14: os.MkdirAll at a fixed path (state = "/tmp/.advent-state"): write under t.TempDir()`,

@@ -5,9 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,44 +28,20 @@ var generated = regexp.MustCompile(`(?m)^// Code generated .* DO NOT EDIT\.$`)
 // TestFunctionSize holds every library function in internal/ to a
 // cyclomatic complexity of 25 (counted as gocyclo does) and 100 lines.
 func TestFunctionSize(t *testing.T) {
-	root := filepath.Join("..")
 	var over []string
 	seen := map[string]bool{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, f := range goFiles(t, library, parser.SkipObjectResolution, "internal") {
+		if generated.Match(f.src) {
+			continue
 		}
-		if d.IsDir() {
-			if d.Name() == "testdata" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if generated.Match(src) {
-			return nil
-		}
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		rel = "internal/" + filepath.ToSlash(rel)
-		for _, decl := range f.Decls {
+		for _, decl := range f.ast.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
 			if !ok || fn.Body == nil {
 				continue
 			}
-			key := rel + ":" + funcName(fn)
+			key := f.rel + ":" + funcName(fn)
 			seen[key] = true
-			lines := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1
+			lines := f.fset.Position(fn.End()).Line - f.fset.Position(fn.Pos()).Line + 1
 			var broken []string
 			if c := complexity(fn); c > maxComplexity {
 				broken = append(broken, fmt.Sprintf("complexity %d > %d", c, maxComplexity))
@@ -86,12 +59,8 @@ func TestFunctionSize(t *testing.T) {
 				t.Logf("known exception %s (%s): %s", key, why, strings.Join(broken, ", "))
 				continue
 			}
-			over = append(over, fmt.Sprintf("%s:%d: %s: %s", rel, fset.Position(fn.Pos()).Line, funcName(fn), strings.Join(broken, ", ")))
+			over = append(over, fmt.Sprintf("%s:%d: %s: %s", f.rel, f.fset.Position(fn.Pos()).Line, funcName(fn), strings.Join(broken, ", ")))
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	for key := range sizeExceptions {
 		if !seen[key] {
@@ -176,11 +145,11 @@ func f(a, b bool, xs []int, ch chan int) int {
 	_ = g
 	return 0
 }`
-	f, err := parser.ParseFile(token.NewFileSet(), "p.go", src, 0)
+	f, err := parseGo("p.go", []byte(src), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := complexity(f.Decls[0].(*ast.FuncDecl)); got != 9 {
+	if got := complexity(f.ast.Decls[0].(*ast.FuncDecl)); got != 9 {
 		t.Errorf("complexity = %d, want 9", got)
 	}
 }

@@ -2,12 +2,10 @@ package ci
 
 import (
 	"go/parser"
-	"go/token"
-	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 )
 
@@ -15,7 +13,7 @@ import (
 // step: every Go package under internal/ is named there, and has exactly
 // one package comment.
 func TestLayoutListsEveryPackage(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join(moduleRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,30 +26,12 @@ func TestLayoutListsEveryPackage(t *testing.T) {
 		named[string(m[1])] = true
 	}
 	pkgs := map[string]int{} // package dir -> package comments
-	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == "testdata" {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.PackageClauseOnly|parser.ParseComments)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel("..", filepath.Dir(path))
-		dir := "internal/" + filepath.ToSlash(rel)
+	for _, f := range goFiles(t, library, parser.PackageClauseOnly|parser.ParseComments, "internal") {
+		dir := path.Dir(f.rel)
 		pkgs[dir] += 0
-		if f.Doc != nil {
+		if f.ast.Doc != nil {
 			pkgs[dir]++
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	for dir, docs := range pkgs {
 		if !named[dir] {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
+	"github.com/sysadvent/advent/internal/rootfs"
 	"github.com/sysadvent/advent/internal/runner"
 )
 
@@ -84,7 +86,7 @@ func runLabsAccept(e *invocation, f *labsAcceptFlags, args []string) error {
 		fmt.Fprintf(e.stdout, "%s: not written (-n)\n", l.Source)
 		return nil
 	}
-	if err := writeAtomic(path, out); err != nil {
+	if err := writeArticle(f.root, l.Source, out); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %s (from %s); review the diff, then `advent labs extract` writes labs/ from the article and `advent labs check` confirms\n", l.Source, from)
@@ -195,28 +197,22 @@ func firstLine(s string) string {
 	return first
 }
 
-// writeAtomic replaces the file at path with data, keeping its mode: a
-// reader (or an editor) sees the old article or the new one, never half.
-func writeAtomic(path string, data []byte) error {
-	fi, err := os.Stat(path)
+// writeArticle replaces the article source (a slash path under root)
+// with data, keeping its mode, whole or not at all (internal/rootfs): a
+// reader (or an editor) sees the old article or the new, never half.
+func writeArticle(root, source string, data []byte) error {
+	r, err := os.OpenRoot(root)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	defer r.Close()
+	fi, err := r.Stat(source)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	err = rootfs.WriteFile(r, source, data, fi.Mode().Perm())
+	if errors.Is(err, rootfs.ErrSymlink) {
+		return diag.Errorf(source, 0, 0, "symbolic link: advent does not write an article through a link; remove it")
 	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return err
 }

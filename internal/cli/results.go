@@ -31,7 +31,7 @@ func init() {
 func inputError(err error) error {
 	var fe *report.FormatError
 	if errors.As(err, &fe) {
-		return diag.Errorf(fe.Path, fe.Line, fe.Col, "%s", fe.Msg)
+		return (*diag.Error)(fe)
 	}
 	return err
 }

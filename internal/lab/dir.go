@@ -19,6 +19,7 @@ import (
 
 	"github.com/sysadvent/advent/internal/content"
 	"github.com/sysadvent/advent/internal/diag"
+	"github.com/sysadvent/advent/internal/rootfs"
 )
 
 // ManifestName is the manifest file in each labs/<name>/ directory.
@@ -73,8 +74,9 @@ func storedPath(p string) string {
 }
 
 // Write replaces dir (labs/) with the rendered labs. It writes a temporary
-// directory beside dir and renames it into place, so a failure leaves the
-// previous labs/ untouched.
+// directory beside dir and swaps it in (internal/rootfs), so a failure
+// leaves the previous labs/ untouched; a dir that is a symbolic link is
+// refused.
 func Write(dir string, labs []*Lab) error {
 	files, err := Render(labs)
 	if err != nil {
@@ -101,17 +103,14 @@ func Write(dir string, labs []*Lab) error {
 			return fmt.Errorf("write %s: %w", dir, err)
 		}
 	}
-	old := tmp + ".old"
-	if _, err := os.Stat(dir); err == nil {
-		if err := os.Rename(dir, old); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.Rename(old, dir)
+	err = rootfs.ReplaceDir(tmp, dir)
+	switch {
+	case errors.Is(err, rootfs.ErrSymlink):
+		return diag.Errorf(dir, 0, 0, "symbolic link: advent reads and writes labs only in a real directory; remove it")
+	case err != nil:
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
-	return os.RemoveAll(old)
+	return nil
 }
 
 // Drift compares dir with what extraction would write and returns one

@@ -125,3 +125,25 @@ func TestLoadNeverReadsThroughALink(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteRefusesALinkedDir: labs/ that is a symbolic link is refused (an
+// input error) and what it points at stays as it was.
+func TestWriteRefusesALinkedDir(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	victim := filepath.Join(elsewhere, "keep")
+	writeFile(t, victim, []byte("keep\n"))
+	labs := filepath.Join(dir, "labs")
+	if err := os.Symlink(elsewhere, labs); err != nil {
+		t.Fatal(err)
+	}
+	err := lab.Write(labs, []*lab.Lab{{Name: "x", Source: "content/x.md"}})
+	if err == nil || !strings.Contains(err.Error(), "labs: symbolic link") || !diag.IsInput(err) {
+		t.Errorf("Write: %v\nwant an input error at labs/", err)
+	}
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "keep\n" {
+		t.Errorf("the link's target changed: %q %v", b, err)
+	}
+	if fi, err := os.Lstat(labs); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("labs/ is no longer the link: %v", err)
+	}
+}

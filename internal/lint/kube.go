@@ -262,31 +262,27 @@ func checkAPI(apiVersion, kind string, target *version.Version) (apiFinding, boo
 			return apiFinding{}, false
 		}
 		repl, src := x.replacementFor(gvk, a, target)
+		f := apiFinding{
+			removedIn:    kubeVersion(a.removed),
+			deprecatedIn: kubeVersion(a.deprecated),
+			replacement:  repl,
+			source:       firstOf(src, guideAnchor(a.removed)),
+		}
 		switch {
 		case a.removed != nil && !target.LessThan(a.removed):
-			msg := fmt.Sprintf("%s was removed in Kubernetes %s", what, Release(a.removed))
+			f.rule, f.severity = RuleAPIRemoved, SeverityError
+			f.message = fmt.Sprintf("%s was removed in Kubernetes %s", what, Release(a.removed))
 			if a.deprecated != nil {
-				msg += fmt.Sprintf(" (deprecated since %s)", Release(a.deprecated))
+				f.message += fmt.Sprintf(" (deprecated since %s)", Release(a.deprecated))
 			}
-			return apiFinding{
-				rule: RuleAPIRemoved, severity: SeverityError, message: msg,
-				removedIn:    kubeVersion(a.removed),
-				deprecatedIn: kubeVersion(a.deprecated),
-				replacement:  repl,
-				source:       firstOf(src, guideAnchor(a.removed)),
-			}, true
+			return f, true
 		case a.deprecated != nil && !target.LessThan(a.deprecated):
-			msg := fmt.Sprintf("%s is deprecated since Kubernetes %s", what, Release(a.deprecated))
+			f.rule, f.severity = RuleAPIDeprecated, SeverityWarning
+			f.message = fmt.Sprintf("%s is deprecated since Kubernetes %s", what, Release(a.deprecated))
 			if a.removed != nil {
-				msg += fmt.Sprintf(" and is removed in %s", Release(a.removed))
+				f.message += fmt.Sprintf(" and is removed in %s", Release(a.removed))
 			}
-			return apiFinding{
-				rule: RuleAPIDeprecated, severity: SeverityWarning, message: msg,
-				removedIn:    kubeVersion(a.removed),
-				deprecatedIn: kubeVersion(a.deprecated),
-				replacement:  repl,
-				source:       firstOf(src, guideAnchor(a.removed)),
-			}, true
+			return f, true
 		}
 		return apiFinding{}, false
 	}

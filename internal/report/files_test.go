@@ -53,27 +53,39 @@ func unchanged(t *testing.T, file string) {
 	}
 }
 
-// Write never writes through a symbolic link: not the results file, not
-// its temporary file, not the results directory.
+// Write never writes through a symbolic link: not the results file, not a
+// name its temporary file might have, not the results directory.
 func TestWriteRefusesSymlinks(t *testing.T) {
 	f := file("helm", mkRun("v1.35.8", day(0), 1))
-	for _, c := range []struct{ name, link string }{
-		{"results file", "helm.json"},
-		{"temporary file", "helm.json.tmp"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			_, victim := outside(t)
-			dir := t.TempDir()
-			if err := os.Symlink(victim, filepath.Join(dir, c.link)); err != nil {
+	t.Run("results file", func(t *testing.T) {
+		_, victim := outside(t)
+		dir := t.TempDir()
+		if err := os.Symlink(victim, filepath.Join(dir, "helm.json")); err != nil {
+			t.Fatal(err)
+		}
+		err := Write(Path(dir, "helm"), f)
+		if err == nil || !strings.Contains(err.Error(), "helm.json: symbolic link") {
+			t.Errorf("err = %v, want a refusal naming helm.json", err)
+		}
+		unchanged(t, victim)
+	})
+	// The temporary file is a new one (O_EXCL), never a link found there.
+	t.Run("temporary file", func(t *testing.T) {
+		_, victim := outside(t)
+		dir := t.TempDir()
+		for _, n := range []string{"helm.json.tmp", ".helm.json.tmp-"} {
+			if err := os.Symlink(victim, filepath.Join(dir, n)); err != nil {
 				t.Fatal(err)
 			}
-			err := Write(Path(dir, "helm"), f)
-			if err == nil || !strings.Contains(err.Error(), c.link+": symbolic link") {
-				t.Errorf("err = %v, want a refusal naming %s", err, c.link)
-			}
-			unchanged(t, victim)
-		})
-	}
+		}
+		if err := Write(Path(dir, "helm"), f); err != nil {
+			t.Fatal(err)
+		}
+		unchanged(t, victim)
+		if got, err := Read(Path(dir, "helm")); err != nil || got == nil || got.Lab != "helm" {
+			t.Errorf("Read back: %v %v", got, err)
+		}
+	})
 	t.Run("directory", func(t *testing.T) {
 		out, victim := outside(t)
 		link := filepath.Join(t.TempDir(), "results")

@@ -17,8 +17,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sysadvent/advent/internal/diag"
 	"github.com/sysadvent/advent/internal/images"
 	"github.com/sysadvent/advent/internal/lab"
+	"github.com/sysadvent/advent/internal/rootfs"
 )
 
 // Schema identifies the results format written. v2 added each step's
@@ -282,19 +284,11 @@ func Parse(path string, b []byte) (*File, error) {
 // version): merging a run costs a pass over the file's runs.
 const MaxRuns = 100
 
-// FormatError is a file that is not a results file.
-type FormatError struct {
-	Path      string
-	Line, Col int // 1-based; 0 when unknown
-	Msg       string
-}
+// FormatError is a file that is not a results file, at path:line:col
+// (Line and Col 1-based, 0 when unknown) as internal/diag says it.
+type FormatError diag.Error
 
-func (e *FormatError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
-}
+func (e *FormatError) Error() string { return (*diag.Error)(e).Error() }
 
 // lineCol turns a byte offset (just past the problem) into a line and
 // column.
@@ -392,9 +386,9 @@ func Write(path string, f *File) error {
 	return WriteBytes(path, append(b, '\n'))
 }
 
-// WriteBytes writes b to path atomically (a temporary file beside it, then
-// a rename), through an os.Root of its directory: neither the directory,
-// the file nor the temporary file may be a symbolic link (a FormatError).
+// WriteBytes writes b to path whole or not at all (internal/rootfs),
+// through an os.Root of its directory: neither the directory nor the file
+// may be a symbolic link (a FormatError).
 func WriteBytes(path string, b []byte) error {
 	dir, name := filepath.Dir(path), filepath.Base(path)
 	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
@@ -408,27 +402,11 @@ func WriteBytes(path string, b []byte) error {
 		return fmt.Errorf("write results: %w", err)
 	}
 	defer root.Close()
-	tmp := name + ".tmp"
-	for _, n := range []string{name, tmp} {
-		if fi, err := root.Lstat(n); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			return &FormatError{Path: filepath.Join(dir, n), Msg: "symbolic link: advent does not write results through a link; remove it"}
-		}
-	}
-	if err := root.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("write results: %w", err)
-	}
-	// O_EXCL: the temporary file is this one, never one put there since.
-	w, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("write results: %w", err)
-	}
-	_, werr := w.Write(b)
-	if err := errors.Join(werr, w.Close()); err != nil {
-		root.Remove(tmp)
-		return fmt.Errorf("write results: %w", err)
-	}
-	if err := root.Rename(tmp, name); err != nil {
-		root.Remove(tmp)
+	err = rootfs.WriteFile(root, name, b, 0o644)
+	switch {
+	case errors.Is(err, rootfs.ErrSymlink):
+		return &FormatError{Path: path, Msg: "symbolic link: advent does not write results through a link; remove it"}
+	case err != nil:
 		return fmt.Errorf("write results: %w", err)
 	}
 	return nil

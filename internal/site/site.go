@@ -10,7 +10,6 @@ package site
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +30,7 @@ import (
 	"github.com/sysadvent/advent/internal/lint"
 	"github.com/sysadvent/advent/internal/page"
 	"github.com/sysadvent/advent/internal/report"
+	"github.com/sysadvent/advent/internal/rootfs"
 )
 
 // Default locations, relative to the project root.
@@ -261,8 +261,8 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := swap(tmp, dest); err != nil {
-		return nil, err
+	if err := rootfs.ReplaceDir(tmp, dest); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
 	}
 	return &Result{Dir: under(opts.Root, opts.Destination), Articles: articles, Scheduled: scheduled, Duration: time.Since(start)}, nil
 }
@@ -377,7 +377,7 @@ func WriteData(root string, data map[string]any) error {
 		if err != nil {
 			return fmt.Errorf("site data %s: %w", name, err)
 		}
-		if err := writeAtomic(dir, filepath.Join(root, DataDir), name+".json", append(b, '\n')); err != nil {
+		if err := writeData(dir, filepath.Join(root, DataDir), name+".json", append(b, '\n')); err != nil {
 			return fmt.Errorf("site data %s: %w", name, err)
 		}
 	}
@@ -427,40 +427,15 @@ func openGenerated(root, rel string) (*os.Root, error) {
 	return os.OpenRoot(p)
 }
 
-// createNew creates a file named prefix + random + suffix in dir that did
-// not exist before (O_EXCL: never a link or a file put there by another).
-func createNew(dir *os.Root, prefix, suffix string) (string, *os.File, error) {
-	for {
-		name := prefix + rand.Text()[:10] + suffix
-		f, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return name, f, err
-	}
-}
-
-// writeAtomic writes b to name in dir (shown as path in errors) through a
-// new temporary file beside it and a rename, so Hugo (or a concurrent
-// build) never reads a half-written file. name may not be a symbolic link.
-func writeAtomic(dir *os.Root, path, name string, b []byte) error {
-	if fi, err := dir.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+// writeData writes b to name in dir (shown as path in errors) whole or not
+// at all (internal/rootfs), so Hugo (or a concurrent build) never reads a
+// half-written file. name may not be a symbolic link.
+func writeData(dir *os.Root, path, name string, b []byte) error {
+	err := rootfs.WriteFile(dir, name, b, 0o644)
+	if errors.Is(err, rootfs.ErrSymlink) {
 		return diag.Errorf(filepath.Join(path, name), 0, 0, "symbolic link: advent does not write through it; remove it")
 	}
-	tmp, f, err := createNew(dir, "."+name+".tmp-", "")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(b)
-	if err := errors.Join(werr, f.Close()); err != nil {
-		dir.Remove(tmp)
-		return err
-	}
-	if err := dir.Rename(tmp, name); err != nil {
-		dir.Remove(tmp)
-		return err
-	}
-	return nil
+	return err
 }
 
 // runHugo runs Hugo's command line in process; its --quiet silences it.
@@ -469,29 +444,6 @@ func runHugo(args []string) error {
 	defer hugoMu.Unlock()
 	if err := commands.Execute(args); err != nil {
 		return fmt.Errorf("hugo: %w", err)
-	}
-	return nil
-}
-
-// swap replaces dest with the freshly built tmp.
-func swap(tmp, dest string) error {
-	old := ""
-	if _, err := os.Stat(dest); err == nil {
-		old = tmp + ".old"
-		if err := os.Rename(dest, old); err != nil {
-			return fmt.Errorf("replace %s: %w", dest, err)
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("replace %s: %w", dest, err)
-	}
-	if err := os.Rename(tmp, dest); err != nil {
-		if old != "" {
-			os.Rename(old, dest)
-		}
-		return fmt.Errorf("replace %s: %w", dest, err)
-	}
-	if old != "" {
-		os.RemoveAll(old)
 	}
 	return nil
 }
