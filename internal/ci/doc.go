@@ -6,5 +6,5 @@
 // (100 lines a function, gocyclo 25), README's Layout table to the
 // packages (each with one package comment), tests to writing only in
 // their own temporary directories, never a fixed host path, and code to
-// branching on Docker's typed errors, never on the words of its messages.
+// Docker's Go client and its typed errors (the CLI only where listed).
 package ci

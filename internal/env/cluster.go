@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/client"
 	"k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
@@ -26,7 +27,6 @@ import (
 	"sigs.k8s.io/kind/pkg/log"
 
 	"github.com/sysadvent/advent/internal/report"
-	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // Defaults for ClusterOptions.
@@ -276,12 +276,17 @@ func (c *Cluster) removeNetwork(ctx context.Context) {
 // removeKindNetworkIfUnused removes the kind network when no container is
 // attached to it.
 func removeKindNetworkIfUnused(ctx context.Context) {
-	out, err := xexec.Command("docker", "network", "inspect", "--format", "{{len .Containers}}", kindNetwork).
-		WithTimeout(30 * time.Second).OutputString(ctx)
-	if err != nil || out != "0" {
+	c, err := engine()
+	if err != nil {
 		return
 	}
-	_ = xexec.Command("docker", "network", "rm", kindNetwork).WithTimeout(30 * time.Second).Run(ctx)
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	res, err := c.NetworkInspect(ctx, kindNetwork, client.NetworkInspectOptions{})
+	if err != nil || len(res.Network.Containers) != 0 {
+		return
+	}
+	_, _ = c.NetworkRemove(ctx, kindNetwork, client.NetworkRemoveOptions{})
 }
 
 // LoadImages loads host images into every node of the cluster, like
@@ -314,13 +319,37 @@ func saveImages(ctx context.Context, images []string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("load images: %w", err)
 	}
-	f.Close()
-	args := append([]string{"save", "-o", f.Name()}, images...)
-	if err := xexec.Command("docker", args...).WithTimeout(10 * time.Minute).Run(ctx); err != nil {
+	err = writeImages(ctx, f, images)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(f.Name())
 		return "", fmt.Errorf("load images %s: %w", strings.Join(images, " "), err)
 	}
 	return f.Name(), nil
+}
+
+// saveTimeout bounds saving images from the engine.
+const saveTimeout = 10 * time.Minute
+
+// writeImages writes the archive of images, as `docker save` makes it, to w.
+func writeImages(ctx context.Context, w io.Writer, images []string) error {
+	c, err := engine()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, saveTimeout)
+	defer cancel()
+	r, err := c.ImageSave(ctx, images)
+	if err != nil {
+		return fmt.Errorf("docker save: %w", err)
+	}
+	defer r.Close()
+	if _, err := io.Copy(w, r); err != nil {
+		return fmt.Errorf("docker save: %w", err)
+	}
+	return nil
 }
 
 // importArchive imports an image archive into a node's containerd,
@@ -535,13 +564,18 @@ func cgroupV1() bool {
 	return err != nil
 }
 
+// networkExists reports whether a Docker network is called name.
 func networkExists(ctx context.Context, name string) (bool, error) {
-	out, err := xexec.Command("docker", "network", "ls", "--filter", "name=^"+name+"$", "--format", "{{.Name}}").
-		WithTimeout(30 * time.Second).OutputString(ctx)
+	nets, err := listNetworks(ctx, make(client.Filters).Add("name", name))
 	if err != nil {
-		return false, fmt.Errorf("list docker networks: %w", err)
+		return false, err
 	}
-	return out == name, nil
+	for _, n := range nets {
+		if n.Name == name {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // writerLogger adapts an io.Writer to kind's log.Logger (verbosity 0).

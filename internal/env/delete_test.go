@@ -2,6 +2,8 @@ package env
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,7 +25,6 @@ func fakeDocker(t *testing.T, failures int) string {
 	script := `#!/bin/sh
 case "$1" in
 ps) echo flaky-control-plane ;;
-inspect) echo "$FAKE_NODE_ID" ;;
 rm) n=$(cat "` + count + `" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "` + count + `"
     if [ "$n" -le ` + strconv.Itoa(failures) + ` ]; then
       echo "Error response from daemon: Could not kill running container, cannot remove - tried to kill container, but did not receive an exit event" >&2
@@ -109,11 +110,16 @@ func TestThawNodesOnlyTheClusters(t *testing.T) {
 		return strings.TrimSpace(string(b))
 	}
 	fakeDocker(t, 0)
-	t.Setenv("FAKE_NODE_ID", "")
+	nodeID := ""
+	fakeEngine(t, func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/containers/flaky-control-plane/json") {
+			json.NewEncoder(w).Encode(map[string]string{"Id": nodeID})
+		}
+	})
 	if n := thawNodes(context.Background(), p, "flaky"); n != 0 || state(node) != "FROZEN" || state(other) != "FROZEN" {
 		t.Errorf("with no node id thawNodes thawed %d (node %s, other %s); want nothing", n, state(node), state(other))
 	}
-	t.Setenv("FAKE_NODE_ID", node)
+	nodeID = node
 	if n := thawNodes(context.Background(), p, "flaky"); n != 1 || state(node) != "THAWED" || state(other) != "FROZEN" {
 		t.Errorf("thawNodes thawed %d (node %s, other %s); want the node's cgroup only", n, state(node), state(other))
 	}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 	tclog "github.com/testcontainers/testcontainers-go/log"
@@ -25,7 +27,6 @@ import (
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/report"
 	"github.com/sysadvent/advent/internal/runner"
-	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // DockerOptions configures the real backend.
@@ -64,11 +65,12 @@ const dockerTimeout = 30 * time.Second
 
 // NewDockerBackend checks that Docker answers and picks the mode.
 func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, error) {
+	// kind's provider runs the docker CLI.
 	if _, err := exec.LookPath("docker"); err != nil {
 		return nil, errors.New("Docker is not installed: run `make docker` (.ci/docker-up installs docker.io and starts dockerd)")
 	}
-	if _, err := xexec.Command("docker", "info", "--format", "{{.ServerVersion}}").WithTimeout(dockerTimeout).Output(ctx); err != nil {
-		return nil, fmt.Errorf("the Docker daemon is not running or not reachable (%s): start it with `make docker` (.ci/docker-up)", lastLine(commandOutput(err)))
+	if _, err := pingEngine(ctx); err != nil {
+		return nil, fmt.Errorf("the Docker daemon is not running or not reachable (%v): start it with `make docker` (.ci/docker-up)", err)
 	}
 	var mode images.Mode
 	var err error
@@ -107,21 +109,6 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 		return nil, err
 	}
 	return b, nil
-}
-
-// commandOutput is what a failed command printed (xexec keeps it in its
-// error), or the error itself when it printed nothing.
-func commandOutput(err error) string {
-	var xe *xexec.Error
-	if errors.As(err, &xe) && strings.TrimSpace(xe.OutputText()) != "" && !xe.TimedOut {
-		return xe.OutputText()
-	}
-	return err.Error()
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
 }
 
 // Mode is the backend's mode.
@@ -225,25 +212,45 @@ func (b *DockerBackend) defaultKubernetes(ctx context.Context) string {
 
 // image inspects an image, pulling it first when online and missing.
 func (b *DockerBackend) image(ctx context.Context, name string) (*report.Image, error) {
-	inspect := func() ([]byte, error) {
-		return xexec.Command("docker", "image", "inspect", "--format",
-			`{{.Id}} {{index .Config.Labels "io.advent.stand-in"}}`, name).WithTimeout(dockerTimeout).Output(ctx)
+	c, err := engine()
+	if err != nil {
+		return nil, err
 	}
-	out, err := inspect()
-	if err != nil && b.mode == images.Online && ctx.Err() == nil {
-		if perr := xexec.Command("docker", "pull", name).WithTimeout(10 * time.Minute).Run(ctx); perr != nil {
-			return nil, fmt.Errorf("docker pull: %s", lastLine(commandOutput(perr)))
+	inspect := func() (client.ImageInspectResult, error) {
+		ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+		defer cancel()
+		return c.ImageInspect(ctx, name)
+	}
+	res, err := inspect()
+	if errdefs.IsNotFound(err) && b.mode == images.Online {
+		if err := pullImage(ctx, c, name); err != nil {
+			return nil, fmt.Errorf("docker pull %s: %w", name, err)
 		}
-		out, err = inspect()
+		res, err = inspect()
 	}
 	if err != nil {
-		// docker's own words: "No such image", or why it could not tell.
-		return nil, fmt.Errorf("docker image inspect: %s", lastLine(commandOutput(err)))
+		// "No such image", or why the engine could not tell.
+		return nil, fmt.Errorf("docker image inspect: %w", err)
 	}
-	f := strings.Fields(string(out))
-	im := &report.Image{Name: name, ID: f[0]}
-	im.StandIn = len(f) > 1 && f[1] == "true"
+	im := &report.Image{Name: name, ID: res.ID}
+	im.StandIn = res.Config != nil && res.Config.Labels[images.LabelStandIn] == "true"
 	return im, nil
+}
+
+// pullTimeout bounds pulling one image.
+const pullTimeout = 10 * time.Minute
+
+// pullImage pulls name from its registry, anonymously: the labs' images
+// are public.
+func pullImage(ctx context.Context, c *client.Client, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, pullTimeout)
+	defer cancel()
+	r, err := c.ImagePull(ctx, name, client.ImagePullOptions{})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return r.Wait(ctx)
 }
 
 // CreateCluster creates a kind cluster, or starts it from a pre-booted

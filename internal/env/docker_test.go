@@ -27,7 +27,7 @@ func TestDaemonDownSaysHowToStartIt(t *testing.T) {
 	if _, err := exec.LookPath("docker"); err != nil {
 		t.Skip("no docker CLI on this machine")
 	}
-	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no.sock"))
+	env.UseDockerHost(t, "unix://"+filepath.Join(t.TempDir(), "no.sock"))
 	_, err := env.NewDockerBackend(context.Background(), env.DockerOptions{Mode: "air-gapped"})
 	if err == nil || !strings.Contains(err.Error(), "the Docker daemon is not running or not reachable") || !strings.Contains(err.Error(), "make docker") {
 		t.Fatalf("err = %v", err)
@@ -58,9 +58,9 @@ func TestImagesNotBuiltSaysHowToBuildThem(t *testing.T) {
 		!strings.Contains(err.Error(), "No such image") || !strings.Contains(err.Error(), "run `make images`") {
 		t.Fatalf("err = %v", err)
 	}
-	// A daemon that stops answering is not a missing image: docker's own
-	// words say which it is.
-	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no.sock"))
+	// A daemon that stops answering is not a missing image: the engine
+	// client's error says which it is.
+	env.UseDockerHost(t, env.StoppedDaemon(t))
 	_, err = b.Prepare(context.Background(), l, "v1.33.13")
 	if err == nil || !strings.Contains(err.Error(), "Cannot connect to the Docker daemon") || strings.Contains(err.Error(), "No such image") {
 		t.Fatalf("err = %v", err)

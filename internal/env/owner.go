@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/log"
-
-	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // OwnerLabel is the Docker label on the containers and networks advent
@@ -300,35 +300,63 @@ func ReapStale(ctx context.Context) (Reaped, error) {
 			}
 		}
 	}
-	for _, kind := range []struct {
-		dst  *[]string
-		list []string
-		name string // the name field of list's --format
-		rm   []string
-	}{
-		{&r.Containers, []string{"ps", "-a"}, "{{.Names}}", []string{"rm", "-f", "-v"}},
-		{&r.Networks, []string{"network", "ls"}, "{{.Name}}", []string{"network", "rm"}},
-	} {
-		args := append(append([]string(nil), kind.list...), "--filter", "label="+OwnerLabel,
-			"--format", kind.name+` {{.Label "`+OwnerLabel+`"}}`)
-		out, err := xexec.Command("docker", args...).WithTimeout(time.Minute).OutputString(ctx)
-		if err != nil {
-			return r, fmt.Errorf("reap: %w", err)
-		}
-		for _, line := range strings.Split(out, "\n") {
-			name, owner, ok := strings.Cut(strings.TrimSpace(line), " ")
-			if !ok {
-				continue
-			}
-			if o, err := ParseOwner(owner); err != nil || inUse(o, kept) {
-				continue
-			}
-			rm := append(append([]string(nil), kind.rm...), name)
-			if err := xexec.Command("docker", rm...).WithTimeout(time.Minute).Run(ctx); err != nil {
-				return r, fmt.Errorf("reap: %w", err)
-			}
-			*kind.dst = append(*kind.dst, name)
-		}
+	if err := reapLabelled(ctx, kept, &r); err != nil {
+		return r, fmt.Errorf("reap: %w", err)
 	}
 	return r, nil
+}
+
+// reapLabelled removes the containers (with their volumes) and networks
+// whose OwnerLabel names an owner that is gone and holds no kept
+// environment, adding them to r. What someone else removed meanwhile is
+// not an error.
+func reapLabelled(ctx context.Context, kept map[string]bool, r *Reaped) error {
+	stale := func(owner string) bool {
+		o, err := ParseOwner(owner)
+		return err == nil && !inUse(o, kept)
+	}
+	labelled := make(client.Filters).Add("label", OwnerLabel)
+	c, err := engine()
+	if err != nil {
+		return err
+	}
+	ctrs, err := listContainers(ctx, labelled)
+	if err != nil {
+		return err
+	}
+	for _, ctr := range ctrs {
+		if !stale(ctr.Labels[OwnerLabel]) {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, time.Minute)
+		_, err := c.ContainerRemove(rctx, ctr.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+		cancel()
+		if errdefs.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("remove container %s: %w", containerName(ctr), err)
+		}
+		r.Containers = append(r.Containers, containerName(ctr))
+	}
+	nets, err := listNetworks(ctx, labelled)
+	if err != nil {
+		return err
+	}
+	for _, n := range nets {
+		if !stale(n.Labels[OwnerLabel]) {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, apiTimeout)
+		_, err := c.NetworkRemove(rctx, n.ID, client.NetworkRemoveOptions{})
+		cancel()
+		if errdefs.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("remove network %s: %w", n.Name, err)
+		}
+		r.Networks = append(r.Networks, n.Name)
+	}
+	return nil
 }

@@ -6,9 +6,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
-	"github.com/sysadvent/advent/internal/xexec"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
 )
 
 // Snapshot is what exists in Docker at one moment: container names,
@@ -24,22 +25,89 @@ type Snapshot struct {
 // volumes and the kind clusters their node containers belong to.
 func TakeSnapshot(ctx context.Context) (Snapshot, error) {
 	var s Snapshot
-	for _, q := range []struct {
-		dst  *[]string
-		args []string
-	}{
-		{&s.Containers, []string{"ps", "-a", "--format", "{{.Names}}"}},
-		{&s.Networks, []string{"network", "ls", "--format", "{{.Name}}"}},
-		{&s.Volumes, []string{"volume", "ls", "--format", "{{.Name}}"}},
-		{&s.Clusters, []string{"ps", "-a", "--filter", "label=" + kindClusterLabel, "--format", `{{.Label "` + kindClusterLabel + `"}}`}},
-	} {
-		out, err := xexec.Command("docker", q.args...).WithTimeout(time.Minute).Output(ctx)
-		if err != nil {
-			return Snapshot{}, fmt.Errorf("snapshot: %w", err)
-		}
-		*q.dst = sortedUnique(strings.Split(string(out), "\n"))
+	ctrs, err := listContainers(ctx, nil)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("snapshot: %w", err)
+	}
+	for _, c := range ctrs {
+		s.Containers = append(s.Containers, containerName(c))
+		s.Clusters = append(s.Clusters, c.Labels[kindClusterLabel])
+	}
+	nets, err := listNetworks(ctx, nil)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("snapshot: %w", err)
+	}
+	for _, n := range nets {
+		s.Networks = append(s.Networks, n.Name)
+	}
+	if s.Volumes, err = listVolumes(ctx, nil); err != nil {
+		return Snapshot{}, fmt.Errorf("snapshot: %w", err)
+	}
+	for _, l := range []*[]string{&s.Containers, &s.Networks, &s.Volumes, &s.Clusters} {
+		*l = sortedUnique(*l)
 	}
 	return s, nil
+}
+
+// listContainers lists the containers, running or not, that match f (nil
+// for all).
+func listContainers(ctx context.Context, f client.Filters) ([]container.Summary, error) {
+	c, err := engine()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	res, err := c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	return res.Items, nil
+}
+
+// containerName is a container's name as `docker ps` shows it: without
+// the leading "/", and not one of the "/other/alias" names of a link.
+func containerName(c container.Summary) string {
+	for _, n := range c.Names {
+		if name := strings.TrimPrefix(n, "/"); !strings.Contains(name, "/") {
+			return name
+		}
+	}
+	return c.ID
+}
+
+// listNetworks lists the networks that match f (nil for all).
+func listNetworks(ctx context.Context, f client.Filters) ([]network.Summary, error) {
+	c, err := engine()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	res, err := c.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("list networks: %w", err)
+	}
+	return res.Items, nil
+}
+
+// listVolumes lists the names of the volumes that match f (nil for all).
+func listVolumes(ctx context.Context, f client.Filters) ([]string, error) {
+	c, err := engine()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	res, err := c.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("list volumes: %w", err)
+	}
+	var names []string
+	for _, v := range res.Items {
+		names = append(names, v.Name)
+	}
+	return names, nil
 }
 
 // Leaked returns what is in s but not in before.
@@ -135,71 +203,58 @@ type Scope struct {
 // with clusters in scope the kind network when it exists.
 func TakeScopedSnapshot(ctx context.Context, scope Scope) (Snapshot, error) {
 	var s Snapshot
-	var filters [][]string
+	var filters []client.Filters
 	if scope.Owner != "" {
-		filters = append(filters, []string{"--filter", "label=" + OwnerLabel + "=" + scope.Owner})
+		filters = append(filters, make(client.Filters).Add("label", OwnerLabel+"="+scope.Owner))
 	}
 	for _, c := range scope.Clusters {
-		filters = append(filters, []string{"--filter", "label=" + kindClusterLabel + "=" + c})
-	}
-	docker := func(args ...string) ([]string, error) {
-		out, err := xexec.Command("docker", args...).WithTimeout(time.Minute).Output(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("snapshot: %w", err)
-		}
-		return strings.Fields(string(out)), nil
+		filters = append(filters, make(client.Filters).Add("label", kindClusterLabel+"="+c))
 	}
 	var volumes []string
 	for _, f := range filters {
-		names, err := docker(append(append([]string{"ps", "-a"}, f...), "--format", "{{.Names}}")...)
+		ctrs, err := listContainers(ctx, f)
 		if err != nil {
-			return Snapshot{}, err
+			return Snapshot{}, fmt.Errorf("snapshot: %w", err)
 		}
-		s.Containers = append(s.Containers, names...)
-		if len(names) > 0 {
-			mounts, err := docker(append([]string{"inspect", "--format", "{{range .Mounts}}{{if .Name}}{{.Name}} {{end}}{{end}}"}, names...)...)
-			if err != nil {
-				return Snapshot{}, err
+		for _, c := range ctrs {
+			s.Containers = append(s.Containers, containerName(c))
+			for _, m := range c.Mounts {
+				volumes = append(volumes, m.Name)
 			}
-			volumes = append(volumes, mounts...)
+			if slices.Contains(scope.Clusters, c.Labels[kindClusterLabel]) {
+				s.Clusters = append(s.Clusters, c.Labels[kindClusterLabel])
+			}
 		}
 	}
 	if scope.Owner != "" {
-		nets, err := docker("network", "ls", "--filter", "label="+OwnerLabel+"="+scope.Owner, "--format", "{{.Name}}")
+		nets, err := listNetworks(ctx, make(client.Filters).Add("label", OwnerLabel+"="+scope.Owner))
 		if err != nil {
-			return Snapshot{}, err
+			return Snapshot{}, fmt.Errorf("snapshot: %w", err)
 		}
-		s.Networks = nets
+		for _, n := range nets {
+			s.Networks = append(s.Networks, n.Name)
+		}
 	}
 	if len(scope.Clusters) > 0 {
 		// The kind network, shared by every kind cluster, counts by its
 		// existence: made for a scope's cluster and left behind, it is new
 		// in the second snapshot; others using or leaving it meanwhile do
 		// not change that it existed.
-		out, err := xexec.Command("docker", "network", "ls", "--filter", "name=^"+kindNetwork+"$", "--format", "{{.Name}}").
-			WithTimeout(time.Minute).OutputString(ctx)
+		exists, err := networkExists(ctx, kindNetwork)
 		if err != nil {
 			return Snapshot{}, fmt.Errorf("snapshot: %w", err)
 		}
-		if out == kindNetwork {
+		if exists {
 			s.Networks = append(s.Networks, kindNetwork)
 		}
 	}
-	dangling, err := docker("volume", "ls", "--filter", "dangling=true", "--format", "{{.Name}}")
+	dangling, err := listVolumes(ctx, make(client.Filters).Add("dangling", "true"))
 	if err != nil {
-		return Snapshot{}, err
+		return Snapshot{}, fmt.Errorf("snapshot: %w", err)
 	}
 	s.Volumes = sortedUnique(append(volumes, dangling...))
-	clusters, err := docker("ps", "-a", "--filter", "label="+kindClusterLabel, "--format", `{{.Label "`+kindClusterLabel+`"}}`)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	for _, c := range sortedUnique(clusters) {
-		if slices.Contains(scope.Clusters, c) {
-			s.Clusters = append(s.Clusters, c)
-		}
-	}
 	s.Containers = sortedUnique(s.Containers)
 	s.Networks = sortedUnique(s.Networks)
+	s.Clusters = sortedUnique(s.Clusters)
 	return s, nil
 }

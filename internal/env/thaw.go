@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
+	"github.com/moby/moby/client"
 	"sigs.k8s.io/kind/pkg/cluster"
-
-	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // freezerRoot is where a cgroup v1 host mounts the freezer hierarchy; Docker
@@ -33,15 +31,19 @@ func thawNodes(ctx context.Context, p *cluster.Provider, name string) int {
 	if err != nil {
 		return 0
 	}
+	c, err := engine()
+	if err != nil {
+		return 0
+	}
 	thawed := 0
 	for _, n := range nodes {
-		id, err := xexec.Command("docker", "inspect", "--format", "{{.Id}}", n.String()).
-			WithTimeout(30 * time.Second).OutputString(ctx)
-		id = strings.TrimSpace(id)
-		if err != nil || !containerID.MatchString(id) {
+		ictx, cancel := context.WithTimeout(ctx, apiTimeout)
+		res, err := c.ContainerInspect(ictx, n.String(), client.ContainerInspectOptions{})
+		cancel()
+		if err != nil || !containerID.MatchString(res.Container.ID) {
 			continue
 		}
-		thawed += thawTree(filepath.Join(freezerRoot, "docker", id))
+		thawed += thawTree(filepath.Join(freezerRoot, "docker", res.Container.ID))
 	}
 	return thawed
 }

@@ -441,8 +441,8 @@ func (b *builder) checkDisk(ctx context.Context, plan []*step, status map[*step]
 			need += 2 * gib
 		}
 	}
-	root, err := xexec.Command(b.docker.bin, "info", "--format", "{{.DockerRootDir}}").WithTimeout(30 * time.Second).OutputString(ctx)
-	if err != nil || root == "" {
+	root := b.docker.rootDir(ctx)
+	if root == "" {
 		root = "/var/lib/docker"
 	}
 	for _, dir := range []string{b.o.CacheDir, root} {

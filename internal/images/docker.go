@@ -6,9 +6,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
 	"github.com/sysadvent/advent/internal/xexec"
@@ -33,10 +36,9 @@ const (
 	tmpRepo       = "advent.local/tmp"   // temporary tags live here
 )
 
-// docker talks to the Docker engine through its Go client; cmd runs the
-// CLI for builds (the API would need the context tarred and the build's
-// JSON stream decoded, which the CLI does) and for the base and node
-// images' import, save, exec and commit steps.
+// docker talks to the Docker engine through its Go client, except for
+// builds (build, relabel), which run the CLI: the API would need the
+// context tarred and the build's JSON stream decoded, which the CLI does.
 type docker struct {
 	bin string    // the docker CLI
 	api dockerAPI // the engine's API
@@ -54,6 +56,13 @@ type dockerAPI interface {
 	ContainerWait(ctx context.Context, id string, opts client.ContainerWaitOptions) client.ContainerWaitResult
 	ContainerLogs(ctx context.Context, id string, opts client.ContainerLogsOptions) (client.ContainerLogsResult, error)
 	CopyFromContainer(ctx context.Context, id string, opts client.CopyFromContainerOptions) (client.CopyFromContainerResult, error)
+	ContainerCommit(ctx context.Context, id string, opts client.ContainerCommitOptions) (client.ContainerCommitResult, error)
+	ExecCreate(ctx context.Context, id string, opts client.ExecCreateOptions) (client.ExecCreateResult, error)
+	ExecAttach(ctx context.Context, execID string, opts client.ExecAttachOptions) (client.ExecAttachResult, error)
+	ExecInspect(ctx context.Context, execID string, opts client.ExecInspectOptions) (client.ExecInspectResult, error)
+	ImageImport(ctx context.Context, src client.ImageImportSource, ref string, opts client.ImageImportOptions) (client.ImageImportResult, error)
+	ImageSave(ctx context.Context, refs []string, opts ...client.ImageSaveOption) (client.ImageSaveResult, error)
+	Info(ctx context.Context, opts client.InfoOptions) (client.SystemInfoResult, error)
 	Ping(ctx context.Context, opts client.PingOptions) (client.PingResult, error)
 }
 
@@ -79,7 +88,7 @@ func (d *docker) ping(ctx context.Context) error {
 	return err
 }
 
-// withLog returns d writing its CLI output to log.
+// withLog returns d writing what its commands print to log.
 func (d *docker) withLog(log io.Writer) *docker {
 	return &docker{bin: d.bin, api: d.api, log: log}
 }
@@ -338,11 +347,194 @@ func (d *docker) create(ctx context.Context, image string, cmd []string) (string
 	return c.ID, nil
 }
 
-// remove removes container id and its volumes, even when ctx is done.
+// remove removes container id (or name) and its volumes, even when ctx is
+// done; one that does not exist is no error.
 func (d *docker) remove(ctx context.Context, id string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), apiTimeout)
 	defer cancel()
-	if _, err := d.api.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && d.log != nil {
+	_, err := d.api.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !errdefs.IsNotFound(err) && d.log != nil {
 		fmt.Fprintf(d.log, "advent: remove container %s: %v\n", id, err)
 	}
+}
+
+// importTar makes image tag from the root file system in tarball, like
+// `docker import`, applying changes (Dockerfile instructions: ENV, CMD,
+// ENTRYPOINT...).
+func (d *docker) importTar(ctx context.Context, tarball, tag string, changes ...string) error {
+	f, err := os.Open(tarball)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	res, err := d.api.ImageImport(ctx, client.ImageImportSource{Source: f, SourceName: "-"}, tag, client.ImageImportOptions{Changes: changes})
+	if err != nil {
+		return fmt.Errorf("import %s as %s: %w", tarball, tag, err)
+	}
+	defer res.Close()
+	if err := streamError(res); err != nil {
+		return fmt.Errorf("import %s as %s: %w", tarball, tag, err)
+	}
+	return nil
+}
+
+// streamError reads one of the engine's JSON message streams (import,
+// pull) to its end and returns the error it reports, if any.
+func streamError(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	for {
+		var m jsonstream.Message
+		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if m.Error != nil {
+			return m.Error
+		}
+	}
+}
+
+// save writes the archive of images, as `docker save` makes it, to the
+// file path.
+func (d *docker) save(ctx context.Context, path string, images ...string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	r, err := d.api.ImageSave(ctx, images)
+	if err != nil {
+		return fmt.Errorf("save %s: %w", strings.Join(images, " "), err)
+	}
+	defer r.Close()
+	if _, err := io.Copy(f, r); err != nil {
+		return fmt.Errorf("save %s: %w", strings.Join(images, " "), err)
+	}
+	return f.Close()
+}
+
+// startPrivileged creates container name of image and starts it running
+// cmd (entrypoint and arguments), privileged and without seccomp or
+// AppArmor confinement, on the default network. It carries no label: a
+// commit would copy it into the image.
+func (d *docker) startPrivileged(ctx context.Context, name, image string, cmd ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	c, err := d.api.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name,
+		Config: &container.Config{Image: image, Entrypoint: cmd[:1], Cmd: cmd[1:]},
+		HostConfig: &container.HostConfig{Privileged: true,
+			SecurityOpt: []string{"seccomp=unconfined", "apparmor=unconfined"}},
+	})
+	if err != nil {
+		return fmt.Errorf("create container %s of %s: %w", name, image, err)
+	}
+	if _, err := d.api.ContainerStart(ctx, c.ID, client.ContainerStartOptions{}); err != nil {
+		return fmt.Errorf("start container %s: %w", name, err)
+	}
+	return nil
+}
+
+// exec runs cmd in the running container ctr, within timeout, feeding it
+// stdin when that is not nil, and returns what it printed on stdout. What
+// it prints goes to the step log too. A non-zero exit is an error quoting
+// the end of its output.
+func (d *docker) exec(ctx context.Context, ctr string, stdin io.Reader, timeout time.Duration, cmd ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	what := fmt.Sprintf("%s in %s", cmd[0], ctr)
+	ex, err := d.api.ExecCreate(ctx, ctr, client.ExecCreateOptions{Cmd: cmd,
+		AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true})
+	if err != nil {
+		return nil, fmt.Errorf("exec %s: %w", what, err)
+	}
+	att, err := d.api.ExecAttach(ctx, ex.ID, client.ExecAttachOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("exec %s: %w", what, err)
+	}
+	// The attached connection outlives ctx unless closed.
+	stop := context.AfterFunc(ctx, att.Close)
+	defer stop()
+	defer att.Close()
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		if stdin != nil {
+			io.Copy(att.Conn, stdin)
+			att.CloseWrite()
+		}
+	}()
+	var stdout, all bytes.Buffer
+	outw, errw := io.MultiWriter(&stdout, &all), io.Writer(&all)
+	if d.log != nil {
+		outw, errw = io.MultiWriter(outw, d.log), io.MultiWriter(errw, d.log)
+	}
+	_, err = stdcopy.StdCopy(outw, errw, att.Reader)
+	att.Close() // ends the feeding of stdin if cmd did not read it all
+	<-fed
+	if ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exec %s: %w", what, err)
+	}
+	res, err := d.execResult(ctx, ex.ID)
+	if err != nil {
+		return nil, fmt.Errorf("exec %s: %w", what, err)
+	}
+	if res.ExitCode != 0 {
+		return nil, fmt.Errorf("%s exited with status %d: %s", what, res.ExitCode, tail(all.String(), 2000))
+	}
+	return stdout.Bytes(), nil
+}
+
+// execResult is the inspection of exec id once its process has ended (its
+// output can end a moment before the engine records the exit).
+func (d *docker) execResult(ctx context.Context, id string) (client.ExecInspectResult, error) {
+	for {
+		res, err := d.api.ExecInspect(ctx, id, client.ExecInspectOptions{})
+		if err != nil || !res.Running {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// tail is the last n bytes of s, trimmed.
+func tail(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		s = "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// commit makes image tag from container ctr, like `docker commit`
+// (pausing it meanwhile), applying changes.
+func (d *docker) commit(ctx context.Context, ctr, tag string, changes ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	if _, err := d.api.ContainerCommit(ctx, ctr, client.ContainerCommitOptions{Reference: tag, Changes: changes}); err != nil {
+		return fmt.Errorf("commit %s as %s: %w", ctr, tag, err)
+	}
+	return nil
+}
+
+// rootDir is the engine's data directory, or "" when it does not say.
+func (d *docker) rootDir(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	res, err := d.api.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return ""
+	}
+	return res.Info.DockerRootDir
 }

@@ -79,9 +79,8 @@ func (b *builder) debianStep() *step {
 			return fmt.Errorf("tar the root file system: %w", err)
 		}
 		tmp := rc.tmp()
-		if err := rc.docker.cmd("import",
-			"--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"--change", `CMD ["bash"]`, tarball, tmp).WithTimeout(10 * time.Minute).Run(ctx); err != nil {
+		if err := rc.docker.importTar(ctx, tarball, tmp,
+			"ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", `CMD ["bash"]`); err != nil {
 			return fmt.Errorf("docker import: %w", err)
 		}
 		return rc.finish(ctx, tmp, s.images, s.key, false, Sources{Debian: vers})
@@ -189,7 +188,7 @@ func (b *builder) pauseStep() *step {
 			return err
 		}
 		tmp := rc.tmp()
-		if err := rc.docker.cmd("import", "--change", `ENTRYPOINT ["/pause"]`, tarball, tmp).Run(ctx); err != nil {
+		if err := rc.docker.importTar(ctx, tarball, tmp, `ENTRYPOINT ["/pause"]`); err != nil {
 			return fmt.Errorf("docker import: %w", err)
 		}
 		return rc.finish(ctx, tmp, s.images, s.key, false, Sources{Go: map[string]string{"advent.local/pause": "internal/images/assets/pause"}})

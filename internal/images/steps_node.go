@@ -166,22 +166,22 @@ func (b *builder) preload(ctx context.Context, rc *runCtx, id, v, dir, pre strin
 	preload := append(sortedKeys(cpStamp.Images), localPathImage, debianImage)
 	tarball := filepath.Join(dir, "images.tar")
 	rc.logf("saving %d images for preloading: %s", len(preload), strings.Join(preload, " "))
-	if err := rc.docker.cmd(append([]string{"save", "-o", tarball}, preload...)...).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
+	if err := rc.docker.save(ctx, tarball, preload...); err != nil {
 		return "", fmt.Errorf("docker save: %w", err)
 	}
 	ctr := "advent-build-" + id + "-" + randHex(4)
-	rc.defer_(func(cctx context.Context) { rc.docker.cmd("rm", "-f", "-v", ctr).WithTimeout(time.Minute).Run(cctx) })
+	// Registered by name before the container exists: a create cut short
+	// may still make it.
+	rc.defer_(func(cctx context.Context) { rc.docker.remove(cctx, ctr) })
 	// No label on this container: docker commit would copy it into the
 	// node image and from there onto every kind node.
-	if err := rc.docker.cmd("run", "-d", "--name", ctr, "--privileged",
-		"--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-		"--entrypoint", "sleep", pre, "infinity").WithTimeout(2 * time.Minute).Run(ctx); err != nil {
+	if err := rc.docker.startPrivileged(ctx, ctr, pre, "sleep", "infinity"); err != nil {
 		return "", fmt.Errorf("start preload container: %w", err)
 	}
 	startCtrd := `containerd >/var/log/containerd-preload.log 2>&1 & echo $! >/run/ctrd.pid
 for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done
 cat /var/log/containerd-preload.log; exit 1`
-	if err := rc.docker.cmd("exec", ctr, "bash", "-c", startCtrd).WithTimeout(2 * time.Minute).Run(ctx); err != nil {
+	if _, err := rc.docker.exec(ctx, ctr, nil, 2*time.Minute, "bash", "-c", startCtrd); err != nil {
 		return "", fmt.Errorf("start containerd in the node: %w", err)
 	}
 	if err := importImages(ctx, rc, ctr, tarball, preload); err != nil {
@@ -189,14 +189,12 @@ cat /var/log/containerd-preload.log; exit 1`
 	}
 	stopCtrd := `kill $(cat /run/ctrd.pid); for i in $(seq 1 20); do kill -0 $(cat /run/ctrd.pid) 2>/dev/null || break; sleep 0.5; done
 rm -f /run/ctrd.pid /var/log/containerd-preload.log; rm -rf /run/containerd /tmp/*`
-	if err := rc.docker.cmd("exec", ctr, "bash", "-c", stopCtrd).WithTimeout(time.Minute).Run(ctx); err != nil {
+	if _, err := rc.docker.exec(ctx, ctr, nil, time.Minute, "bash", "-c", stopCtrd); err != nil {
 		return "", fmt.Errorf("stop containerd in the node: %w", err)
 	}
 	committed := rc.tmp()
-	if err := rc.docker.cmd("commit",
-		"--change", `ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`,
-		"--change", `CMD []`,
-		ctr, committed).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
+	if err := rc.docker.commit(ctx, ctr, committed,
+		`ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]`, `CMD []`); err != nil {
 		return "", fmt.Errorf("docker commit: %w", err)
 	}
 	return committed, nil
@@ -210,12 +208,11 @@ func importImages(ctx context.Context, rc *runCtx, ctr, tarball string, want []s
 		return err
 	}
 	defer f.Close()
-	if err := rc.docker.cmd("exec", "-i", ctr, "ctr", "--namespace=k8s.io", "images", "import",
-		"--label=io.cri-containerd.pinned=pinned", "--all-platforms", "--no-unpack", "--digests", "-").
-		WithStdin(f).WithTimeout(15 * time.Minute).Run(ctx); err != nil {
+	if _, err := rc.docker.exec(ctx, ctr, f, 15*time.Minute, "ctr", "--namespace=k8s.io", "images", "import",
+		"--label=io.cri-containerd.pinned=pinned", "--all-platforms", "--no-unpack", "--digests", "-"); err != nil {
 		return fmt.Errorf("import images into the node's containerd: %w", err)
 	}
-	listed, err := rc.docker.cmd("exec", ctr, "ctr", "--namespace=k8s.io", "images", "list", "-q").WithTimeout(time.Minute).Output(ctx)
+	listed, err := rc.docker.exec(ctx, ctr, nil, time.Minute, "ctr", "--namespace=k8s.io", "images", "list", "-q")
 	if err != nil {
 		return fmt.Errorf("list the node's images: %w", err)
 	}

@@ -1,0 +1,237 @@
+package ci
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Code talks to Docker through its Go client (github.com/moby/moby/client):
+// typed results and errors instead of --format text and messages. The
+// docker CLI runs only in the functions listed here, each with why.
+
+// cliAllowed is a function that may build a docker CLI command.
+type cliAllowed struct {
+	file, fn string // fn as funcName writes it: Name or Recv.Name
+	reason   string
+}
+
+var dockerCLIAllowed = []cliAllowed{
+	{"internal/images/docker.go", "docker.cmd", "runs the CLI for build and relabel"},
+	{"internal/images/docker.go", "docker.build", "the API would need the context tarred and the build's JSON stream decoded"},
+	{"internal/images/docker.go", "docker.relabel", "a metadata-only build: the API would need a tarred context and the JSON stream decoded"},
+	{"internal/runner/labbench/main.go", "waitClusterFree", "the benchmark harness, a program apart, polls `docker ps` between timed runs"},
+}
+
+// dockerCLIPending are functions whose docker commands are not on the Go
+// client yet, with the commands. The test fails on one that builds none
+// any more: the list only shrinks.
+var dockerCLIPending = []cliAllowed{
+	{"internal/env/kept.go", "DockerBackend.Adopt", "docker ps / network ls by label"},
+	{"internal/env/kept.go", "DockerBackend.teardownAdopted", "docker rm, docker network rm"},
+	{"internal/env/kept.go", "execAdopted", "docker exec"},
+	{"internal/env/kept.go", "writeAdopted", "docker exec -i"},
+	{"internal/env/preboot.go", "imageIDs", "docker image inspect"},
+	{"internal/env/preboot.go", "findPreboot", "docker images, docker image inspect"},
+	{"internal/env/preboot.go", "dropUnpackedLayers", "docker exec ctr content ls / content rm"},
+	{"internal/env/preboot.go", "activeSnapshots", "docker exec ctr snapshots"},
+	{"internal/env/preboot.go", "commitNode", "docker stop, inspect, diff, build"},
+	{"internal/env/preboot.go", "copyPath", "docker cp"},
+	{"internal/env/preboot.go", "removeOtherPreboots", "docker images, docker rmi"},
+	{"internal/env/preboot.go", "nodeAddress", "docker inspect"},
+	{"internal/env/preboot.go", "inspectKindNetwork", "docker network inspect"},
+	{"internal/env/preboot.go", "createKindNetwork", "docker network create"},
+	{"internal/env/preboot.go", "Cluster.startNode", "docker run of a node with kind's arguments"},
+}
+
+// dockerCommandBuilders are the calls that start a program, with the index
+// of the program's argument.
+var dockerCommandBuilders = map[string]int{"xexec.Command": 0, "exec.Command": 0, "exec.CommandContext": 1}
+
+// TestDockerThroughItsGoClient reads the non-test Go code of cmd/ and
+// internal/ and fails where a function outside dockerCLIAllowed and
+// dockerCLIPending builds a docker CLI command, or an entry matches nothing.
+func TestDockerThroughItsGoClient(t *testing.T) {
+	root := filepath.Join("..", "..")
+	used := map[cliAllowed]bool{}
+	for _, top := range []string{"cmd", "internal"} {
+		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || testCode(path) {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			rel = filepath.ToSlash(rel)
+			found, err := dockerCommands(rel, src)
+			if err != nil {
+				return err
+			}
+			for _, c := range found {
+				if a, ok := allowedCLI(rel, c.fn); ok {
+					used[a] = true
+					continue
+				}
+				t.Errorf("%s: use Docker's Go client (github.com/moby/moby/client), or list the function in dockerCLIAllowed with why", c)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range append(dockerCLIAllowed, dockerCLIPending...) {
+		if !used[a] {
+			t.Errorf("dockerCLIAllowed entry %s %s builds no docker command any more: remove it", a.file, a.fn)
+		}
+	}
+}
+
+func allowedCLI(file, fn string) (cliAllowed, bool) {
+	for _, a := range append(dockerCLIAllowed, dockerCLIPending...) {
+		if a.file == file && a.fn == fn {
+			return a, true
+		}
+	}
+	return cliAllowed{}, false
+}
+
+// cliCall is a docker CLI command built in function fn.
+type cliCall struct {
+	pos token.Position
+	fn  string
+	how string
+}
+
+func (c cliCall) String() string {
+	return fmt.Sprintf("%s: %s builds a docker command (%s)", c.pos, c.fn, c.how)
+}
+
+// dockerCommands lists where one Go file builds a docker CLI command: a
+// program started (xexec.Command, exec.Command, exec.CommandContext) that
+// is "docker" (a literal, a name given it, a path ending in /docker) or a
+// field naming the docker program (.bin, .Docker), and calls of a docker
+// value's cmd method (d.cmd, rc.docker.cmd).
+func dockerCommands(name string, src []byte) ([]cliCall, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	lits := stringValues(f)
+	var out []cliCall
+	for _, decl := range f.Decls {
+		fn := "(package level)"
+		if fd, ok := decl.(*ast.FuncDecl); ok {
+			fn = funcName(fd)
+		}
+		ast.Inspect(decl, func(n ast.Node) bool {
+			c, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if how := dockerCommand(c, lits); how != "" {
+				out = append(out, cliCall{fset.Position(c.Pos()), fn, how})
+			}
+			return true
+		})
+	}
+	return out, nil
+}
+
+// dockerCommand says how call c builds a docker command, or "".
+func dockerCommand(c *ast.CallExpr, lits map[string]string) string {
+	if i, ok := dockerCommandBuilders[callName(c)]; ok && i < len(c.Args) {
+		if dockerProgram(c.Args[i], lits) {
+			return callName(c) + " of docker"
+		}
+		return ""
+	}
+	sel, ok := c.Fun.(*ast.SelectorExpr)
+	if ok && sel.Sel.Name == "cmd" && dockerValue(sel.X) {
+		return "the docker CLI's cmd"
+	}
+	return ""
+}
+
+// dockerProgram reports whether e names the docker program.
+func dockerProgram(e ast.Expr, lits map[string]string) bool {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		s, ok := stringLit(e)
+		return ok && (s == "docker" || strings.HasSuffix(s, "/docker"))
+	case *ast.Ident:
+		s := lits[e.Name]
+		return s == "docker" || strings.HasSuffix(s, "/docker")
+	case *ast.SelectorExpr:
+		return e.Sel.Name == "bin" || e.Sel.Name == "Docker"
+	}
+	return false
+}
+
+// dockerValue reports whether e is a docker (images' CLI wrapper): d, or
+// a name or field called docker.
+func dockerValue(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name == "d" || e.Name == "docker"
+	case *ast.SelectorExpr:
+		return e.Sel.Name == "docker"
+	}
+	return false
+}
+
+// TestDockerCommandsAreFound pins what the check finds, and what it lets
+// pass, on code written to break the rule.
+func TestDockerCommandsAreFound(t *testing.T) {
+	src := `package p
+
+const cli = "docker"
+
+var probe = exec.Command("/usr/bin/docker", "version")
+
+func (b *B) inspect(ctx context.Context, name string) {
+	xexec.Command("docker", "image", "inspect", name).Run(ctx)
+	exec.CommandContext(ctx, cli, "ps").Run()
+	xexec.Command(b.o.Docker, "info").Run(ctx)
+	go func() { rc.docker.cmd("import", name) }()
+}
+
+func (d *docker) save(ctx context.Context) {
+	d.cmd("save").Run(ctx)
+	xexec.Command(d.bin, "save").Run(ctx)
+	xexec.Command("dockerd").Run(ctx)
+	exec.LookPath("docker")
+	c.cmd("x")
+	api.ImageSave(ctx, nil)
+}
+`
+	got, err := dockerCommands("p.go", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`p.go:5:13: (package level) builds a docker command (exec.Command of docker)`,
+		`p.go:8:2: B.inspect builds a docker command (xexec.Command of docker)`,
+		`p.go:9:2: B.inspect builds a docker command (exec.CommandContext of docker)`,
+		`p.go:10:2: B.inspect builds a docker command (xexec.Command of docker)`,
+		`p.go:11:14: B.inspect builds a docker command (the docker CLI's cmd)`,
+		`p.go:15:2: docker.save builds a docker command (the docker CLI's cmd)`,
+		`p.go:16:2: docker.save builds a docker command (xexec.Command of docker)`,
+	}
+	var lines []string
+	for _, c := range got {
+		lines = append(lines, c.String())
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("found:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
