@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/pkg/authconfig"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
@@ -240,12 +241,19 @@ func (b *DockerBackend) image(ctx context.Context, name string) (*report.Image, 
 // pullTimeout bounds pulling one image.
 const pullTimeout = 10 * time.Minute
 
-// pullImage pulls name from its registry, anonymously: the labs' images
-// are public.
+// pullImage pulls name from its registry with the credentials the docker
+// CLI would use (~/.docker/config.json and its credential helpers, as
+// testcontainers-go reads them); anonymously when there are none.
 func pullImage(ctx context.Context, c *client.Client, name string) error {
 	ctx, cancel := context.WithTimeout(ctx, pullTimeout)
 	defer cancel()
-	r, err := c.ImagePull(ctx, name, client.ImagePullOptions{})
+	var opts client.ImagePullOptions
+	if _, auth, err := testcontainers.DockerImageAuth(ctx, name); err == nil {
+		if enc, err := authconfig.Encode(auth); err == nil {
+			opts.RegistryAuth = enc
+		}
+	}
+	r, err := c.ImagePull(ctx, name, opts)
 	if err != nil {
 		return err
 	}
