@@ -78,7 +78,7 @@ func (b *DockerBackend) StartContainer(ctx context.Context, c lab.Container, net
 }
 
 // Exec runs bash -c script in a container, its output (standard output and
-// error, as written) copied to out as it comes.
+// error) copied to out as it comes.
 func (b *DockerBackend) Exec(ctx context.Context, c *runner.Container, script string, out io.Writer) (int, error) {
 	return execIn(ctx, c.ID, []string{"bash", "-c", script}, out)
 }
