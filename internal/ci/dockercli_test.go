@@ -33,10 +33,6 @@ var dockerCLIAllowed = []cliAllowed{
 // client yet, with the commands. The test fails on one that builds none
 // any more: the list only shrinks.
 var dockerCLIPending = []cliAllowed{
-	{"internal/env/kept.go", "DockerBackend.Adopt", "docker ps / network ls by label"},
-	{"internal/env/kept.go", "DockerBackend.teardownAdopted", "docker rm, docker network rm"},
-	{"internal/env/kept.go", "execAdopted", "docker exec"},
-	{"internal/env/kept.go", "writeAdopted", "docker exec -i"},
 	{"internal/env/preboot.go", "imageIDs", "docker image inspect"},
 	{"internal/env/preboot.go", "findPreboot", "docker images, docker image inspect"},
 	{"internal/env/preboot.go", "dropUnpackedLayers", "docker exec ctr content ls / content rm"},

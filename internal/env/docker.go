@@ -7,20 +7,16 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/authconfig"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
-	tcexec "github.com/testcontainers/testcontainers-go/exec"
 	tclog "github.com/testcontainers/testcontainers-go/log"
-	"github.com/testcontainers/testcontainers-go/network"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 	kindlog "sigs.k8s.io/kind/pkg/log"
 
@@ -42,7 +38,9 @@ type DockerOptions struct {
 
 // DockerBackend runs labs on this machine's Docker engine: kind clusters
 // through sigs.k8s.io/kind's Go API (internal/env), containers and networks
-// through testcontainers-go.
+// through testcontainers-go and Docker's Go client (containers.go). It
+// holds the run's settings only: what it creates goes back to the runner
+// as handles.
 type DockerBackend struct {
 	mode     images.Mode
 	cacheDir string
@@ -50,15 +48,6 @@ type DockerBackend struct {
 
 	owner   string // OwnerLabel value of what this process creates
 	preboot bool   // DockerOptions.Preboot
-
-	mu         sync.Mutex
-	networks   map[string]*testcontainers.DockerNetwork
-	containers map[string]*testcontainers.DockerContainer
-	order      []string // containers in start order
-	// adopted are the containers of a kept environment (Adopt), by lab
-	// name: their IDs; adoptedNets its networks' IDs.
-	adopted     map[string]string
-	adoptedNets []string
 }
 
 // dockerTimeout bounds one docker CLI call.
@@ -101,9 +90,7 @@ func NewDockerBackend(ctx context.Context, o DockerOptions) (*DockerBackend, err
 	if !reaped.Empty() && o.Log != nil {
 		fmt.Fprintf(o.Log, "Removed what interrupted advent runs left behind: %s\n", reaped)
 	}
-	b := &DockerBackend{mode: mode, cacheDir: o.CacheDir,
-		networks:   map[string]*testcontainers.DockerNetwork{},
-		containers: map[string]*testcontainers.DockerContainer{}, owner: Self().String(), preboot: o.Preboot}
+	b := &DockerBackend{mode: mode, cacheDir: o.CacheDir, owner: Self().String(), preboot: o.Preboot}
 	if m, err := images.LoadManifest(o.CacheDir); err == nil {
 		b.manifest = m
 	} else if !errors.Is(err, images.ErrNoManifest) {
@@ -190,7 +177,23 @@ func (b *DockerBackend) Prepare(ctx context.Context, l *lab.Lab, kubernetes stri
 			}
 		}
 	}
+	info.Unavailable = b.unavailable(ctx, l)
 	return info, nil
+}
+
+// unavailable lists the images l's steps need (lab.Step.Needs) that are
+// neither in the engine nor, online, can be pulled.
+func (b *DockerBackend) unavailable(ctx context.Context, l *lab.Lab) []string {
+	var out []string
+	for _, s := range l.Steps {
+		if s.Needs == "" || slices.Contains(out, s.Needs) {
+			continue
+		}
+		if _, err := b.image(ctx, s.Needs); err != nil {
+			out = append(out, s.Needs)
+		}
+	}
+	return out
 }
 
 // defaultKubernetes is the newest version of the mode's set
@@ -310,133 +313,6 @@ func (b *DockerBackend) Preboot(ctx context.Context, l *lab.Lab, kubernetes stri
 func (b *DockerBackend) DeleteCluster(ctx context.Context, rc *runner.Cluster, log io.Writer) error {
 	fmt.Fprintf(log, "Deleting cluster %q ...\n", rc.Name)
 	return kindCluster(rc).Delete(ctx)
-}
-
-// CreateNetwork creates a bridge network (internal: no route out).
-func (b *DockerBackend) CreateNetwork(ctx context.Context, n lab.Network) error {
-	opts := []network.NetworkCustomizer{network.WithLabels(map[string]string{
-		"io.advent.network": n.Name, OwnerLabel: b.owner})}
-	if n.Internal {
-		opts = append(opts, network.WithInternal())
-	}
-	nw, err := network.New(ctx, opts...)
-	if nw != nil {
-		b.mu.Lock()
-		b.networks[n.Name] = nw
-		b.mu.Unlock()
-	}
-	if err != nil {
-		return fmt.Errorf("create network %s: %w", n.Name, err)
-	}
-	return nil
-}
-
-// StartContainer starts a container named as the lab declares it, on its
-// networks (with its name as alias).
-func (b *DockerBackend) StartContainer(ctx context.Context, c lab.Container) error {
-	opts := []testcontainers.ContainerCustomizer{testcontainers.WithName(c.Name),
-		testcontainers.WithLabels(map[string]string{"io.advent.container": c.Name, OwnerLabel: b.owner})}
-	if len(c.Command) > 0 {
-		opts = append(opts, testcontainers.WithCmd(c.Command...))
-	}
-	b.mu.Lock()
-	for _, n := range c.Networks {
-		opts = append(opts, network.WithNetwork([]string{c.Name}, b.networks[n]))
-	}
-	b.mu.Unlock()
-	ctr, err := testcontainers.Run(ctx, c.Image, opts...)
-	if ctr != nil { // registered before the error is checked: Run can return both
-		b.mu.Lock()
-		b.containers[c.Name] = ctr
-		b.order = append(b.order, c.Name)
-		b.mu.Unlock()
-	}
-	if err != nil {
-		return fmt.Errorf("start container %s: %w", c.Name, err)
-	}
-	return nil
-}
-
-func (b *DockerBackend) container(name string) (*testcontainers.DockerContainer, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	c := b.containers[name]
-	if c == nil {
-		return nil, fmt.Errorf("container %s is not running", name)
-	}
-	return c, nil
-}
-
-// Exec runs bash -c script in a container.
-func (b *DockerBackend) Exec(ctx context.Context, container, script string, out io.Writer) (int, error) {
-	if id := b.adoptedContainer(container); id != "" {
-		return execAdopted(ctx, id, script, out)
-	}
-	c, err := b.container(container)
-	if err != nil {
-		return -1, err
-	}
-	code, r, err := c.Exec(ctx, []string{"bash", "-c", script}, tcexec.Multiplexed())
-	if err != nil {
-		return -1, fmt.Errorf("container exec: %w", err)
-	}
-	if _, err := io.Copy(out, r); err != nil {
-		return -1, fmt.Errorf("container exec: %w", err)
-	}
-	return code, nil
-}
-
-// WriteFile writes a file into a container, making its directory first.
-func (b *DockerBackend) WriteFile(ctx context.Context, container, p string, data []byte) error {
-	if id := b.adoptedContainer(container); id != "" {
-		return writeAdopted(ctx, id, p, data)
-	}
-	c, err := b.container(container)
-	if err != nil {
-		return err
-	}
-	if !path.IsAbs(p) {
-		p = path.Join("/root", p)
-	}
-	if code, _, err := c.Exec(ctx, []string{"mkdir", "-p", path.Dir(p)}); err != nil || code != 0 {
-		return fmt.Errorf("write %s:%s: mkdir failed (%v)", container, p, err)
-	}
-	if err := c.CopyToContainer(ctx, data, p, 0o644); err != nil {
-		return fmt.Errorf("write %s:%s: %w", container, p, err)
-	}
-	return nil
-}
-
-// ImageAvailable reports whether an image is in the engine or, online,
-// can be pulled.
-func (b *DockerBackend) ImageAvailable(ctx context.Context, image string) bool {
-	_, err := b.image(ctx, image)
-	return err == nil
-}
-
-// Teardown removes the containers (newest first) and networks it made.
-func (b *DockerBackend) Teardown(ctx context.Context) error {
-	b.mu.Lock()
-	order := b.order
-	containers := b.containers
-	networks := b.networks
-	b.order, b.containers, b.networks = nil, map[string]*testcontainers.DockerContainer{}, map[string]*testcontainers.DockerNetwork{}
-	b.mu.Unlock()
-	var errs []error
-	for i := len(order) - 1; i >= 0; i-- {
-		if err := testcontainers.TerminateContainer(containers[order[i]], testcontainers.StopContext(ctx), testcontainers.StopTimeout(2*time.Second)); err != nil {
-			errs = append(errs, fmt.Errorf("remove container %s: %w", order[i], err))
-		}
-	}
-	for name, n := range networks {
-		if err := n.Remove(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("remove network %s: %w", name, err))
-		}
-	}
-	if err := b.teardownAdopted(ctx); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
 }
 
 // Snapshot lists containers, networks, volumes and kind clusters.

@@ -1,23 +1,19 @@
 package env
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path"
 	"path/filepath"
+	"slices"
 	"strings"
-	"time"
 
+	"github.com/moby/moby/client"
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/log"
 
 	"github.com/sysadvent/advent/internal/runner"
-	"github.com/sysadvent/advent/internal/xexec"
 )
 
 // A kept environment (`advent lab run -keep`) outlives the advent process
@@ -62,120 +58,58 @@ func keptOwners() map[string]bool {
 // an environment on this boot.
 func inUse(o Owner, kept map[string]bool) bool { return o.Alive() || kept[o.String()] }
 
-// Adopt takes over the environment a previous advent process kept: its kind
-// clusters (DeleteCluster works on them), its containers (Exec, WriteFile)
-// and networks, found by their labels and the owner that created them;
-// Teardown removes them. What no longer exists is listed, not an error.
-func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) ([]*runner.Cluster, []string, error) {
+// Adopt finds the environment a previous advent process kept: its kind
+// clusters, and its containers and networks by their labels and the owner
+// that created them. It returns their handles; what no longer exists is
+// listed, not an error.
+func (b *DockerBackend) Adopt(ctx context.Context, k *runner.Kept) (*runner.Adopted, error) {
 	p := cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(log.NoopLogger{}))
 	have, err := p.List()
 	if err != nil {
-		return nil, nil, fmt.Errorf("list kind clusters: %w", err)
+		return nil, fmt.Errorf("list kind clusters: %w", err)
 	}
-	var missing []string
-	var clusters []*runner.Cluster
+	a := &runner.Adopted{}
 	for _, name := range k.Clusters {
-		if contains(have, name) {
+		if slices.Contains(have, name) {
 			// The kind network is removed with the last cluster using it.
-			clusters = append(clusters, &runner.Cluster{Name: name, Kubeconfig: k.Kubeconfigs[name], Network: kindNetwork})
+			a.Clusters = append(a.Clusters, &runner.Cluster{Name: name, Kubeconfig: k.Kubeconfigs[name], Network: kindNetwork})
 		} else {
-			missing = append(missing, "cluster/"+name)
+			a.Missing = append(a.Missing, "cluster/"+name)
 		}
 	}
-	containers := map[string]string{}
+	cli, err := engine()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
 	for _, name := range k.Containers {
-		id, err := xexec.Command("docker", "ps", "-q", "--filter", "label=io.advent.container="+name,
-			"--filter", "label="+OwnerLabel+"="+k.Owner).WithTimeout(dockerTimeout).OutputString(ctx)
+		// Running ones only, as `docker ps`: a stopped one cannot run steps.
+		found, err := cli.ContainerList(ctx, client.ContainerListOptions{Filters: keptFilter(containerLabel, name, k.Owner)})
 		if err != nil {
-			return nil, nil, fmt.Errorf("find container %s: %w", name, err)
+			return nil, fmt.Errorf("find container %s: %w", name, err)
 		}
-		if id == "" || strings.Contains(id, "\n") {
-			missing = append(missing, "container/"+name)
+		if len(found.Items) != 1 {
+			a.Missing = append(a.Missing, "container/"+name)
 			continue
 		}
-		containers[name] = id
+		a.Containers = append(a.Containers, &runner.Container{Name: name, ID: found.Items[0].ID})
 	}
-	var networks []string
 	for _, name := range k.Networks {
-		id, err := xexec.Command("docker", "network", "ls", "-q", "--filter", "label=io.advent.network="+name,
-			"--filter", "label="+OwnerLabel+"="+k.Owner).WithTimeout(dockerTimeout).OutputString(ctx)
+		found, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: keptFilter(networkLabel, name, k.Owner)})
 		if err != nil {
-			return nil, nil, fmt.Errorf("find network %s: %w", name, err)
+			return nil, fmt.Errorf("find network %s: %w", name, err)
 		}
-		if id != "" {
-			networks = append(networks, id)
+		if len(found.Items) != 1 {
+			a.Missing = append(a.Missing, "network/"+name)
+			continue
 		}
+		a.Networks = append(a.Networks, &runner.Network{Name: name, ID: found.Items[0].ID})
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.adopted == nil {
-		b.adopted = map[string]string{}
-	}
-	for name, id := range containers {
-		b.adopted[name] = id
-	}
-	b.adoptedNets = append(b.adoptedNets, networks...)
-	return clusters, missing, nil
+	return a, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// adoptedContainer is the ID of an adopted container called name, or "".
-func (b *DockerBackend) adoptedContainer(name string) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.adopted[name]
-}
-
-// execAdopted runs bash -c script in an adopted container with docker exec.
-func execAdopted(ctx context.Context, id, script string, out io.Writer) (int, error) {
-	err := xexec.Command("docker", "exec", id, "bash", "-c", script).WithTimeout(-1).WithLog(out).Run(ctx)
-	var xe *xexec.Error
-	if errors.As(err, &xe) && xe.ExitCode >= 0 && ctx.Err() == nil {
-		return xe.ExitCode, nil
-	}
-	if err != nil {
-		return -1, fmt.Errorf("container exec: %w", err)
-	}
-	return 0, nil
-}
-
-// writeAdopted writes a file into an adopted container.
-func writeAdopted(ctx context.Context, id, p string, data []byte) error {
-	if !path.IsAbs(p) {
-		p = path.Join("/root", p)
-	}
-	script := `mkdir -p "$(dirname "$1")" && cat > "$1"`
-	if err := xexec.Command("docker", "exec", "-i", id, "sh", "-c", script, "sh", p).
-		WithStdin(bytes.NewReader(data)).WithTimeout(time.Minute).Run(ctx); err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	return nil
-}
-
-// teardownAdopted removes the adopted containers and networks.
-func (b *DockerBackend) teardownAdopted(ctx context.Context) error {
-	b.mu.Lock()
-	adopted, nets := b.adopted, b.adoptedNets
-	b.adopted, b.adoptedNets = nil, nil
-	b.mu.Unlock()
-	var errs []error
-	for name, id := range adopted {
-		if err := xexec.Command("docker", "rm", "-f", "-v", id).WithTimeout(time.Minute).Run(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("remove container %s: %w", name, err))
-		}
-	}
-	for _, id := range nets {
-		if err := xexec.Command("docker", "network", "rm", id).WithTimeout(time.Minute).Run(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("remove network %s: %w", id, err))
-		}
-	}
-	return errors.Join(errs...)
+// keptFilter selects what owner created and labelled label=name.
+func keptFilter(label, name, owner string) client.Filters {
+	return make(client.Filters).Add("label", label+"="+name, OwnerLabel+"="+owner)
 }

@@ -11,42 +11,47 @@ import (
 )
 
 // Backend provides what a lab runs in: clusters, networks and containers.
-// The real one uses kind's Go API and testcontainers-go; tests use a fake.
-// What it did with a cluster comes back as a Cluster, which the runner
-// keeps and hands back: the backend holds no per-cluster state.
+// The real one uses kind's Go API, testcontainers-go and Docker's Go
+// client; tests use a fake. Whatever it creates comes back as a handle
+// (Cluster, Network, Container) that the runner keeps and hands back to
+// act on it or remove it: a backend holds no per-lab state, so the labs of
+// a run can share one.
 type Backend interface {
 	// Prepare checks that everything the lab needs is there (images,
-	// tools) and describes the run. It creates nothing.
+	// tools) and describes the run, including the images its steps need
+	// that this machine cannot provide. It creates nothing.
 	Prepare(ctx context.Context, l *lab.Lab, kubernetes string) (*Info, error)
 	// CreateCluster creates a cluster as spec says (what Prepare chose for
-	// the lab travels in spec, never on the backend, which labs share) and
-	// writes its kubeconfig (context kind-NAME). Progress goes to log. It
-	// returns what it did: how the cluster came up and how long it took.
+	// the lab travels in spec) and writes its kubeconfig (context
+	// kind-NAME). Progress goes to log. It returns what it did: how the
+	// cluster came up and how long it took.
 	CreateCluster(ctx context.Context, spec ClusterSpec, log io.Writer) (*Cluster, error)
 	// DeleteCluster deletes a cluster CreateCluster or Adopt returned.
 	DeleteCluster(ctx context.Context, c *Cluster, log io.Writer) error
 	// CollectLogs exports a cluster's logs into dir (kind export logs).
 	CollectLogs(ctx context.Context, c *Cluster, dir string) error
-	// Adopt takes over the environment a previous process kept, so that
-	// Exec, WriteFile, DeleteCluster and Teardown work on its clusters,
-	// containers and networks. It returns the clusters that still exist
-	// and lists what does not ("cluster/NAME", "container/NAME").
-	Adopt(ctx context.Context, k *Kept) (clusters []*Cluster, missing []string, err error)
-	// CreateNetwork creates a container network.
-	CreateNetwork(ctx context.Context, n lab.Network) error
-	// StartContainer starts a long-running container.
-	StartContainer(ctx context.Context, c lab.Container) error
-	// Exec runs bash -c script in a started container, output to out.
-	Exec(ctx context.Context, container, script string, out io.Writer) (exit int, err error)
-	// WriteFile writes a file into a started container.
-	WriteFile(ctx context.Context, container, path string, data []byte) error
-	// ImageAvailable reports whether an image can be used in this run.
-	ImageAvailable(ctx context.Context, image string) bool
-	// Teardown removes every container and network the backend created
-	// (clusters are deleted one by one with DeleteCluster).
-	Teardown(ctx context.Context) error
+	// CreateNetwork creates a container network. It may return a network
+	// along with an error: the runner removes what it returns.
+	CreateNetwork(ctx context.Context, n lab.Network) (*Network, error)
+	// StartContainer starts a long-running container on networks (those
+	// c names, as CreateNetwork or Adopt returned them). It may return a
+	// container along with an error: the runner removes what it returns.
+	StartContainer(ctx context.Context, c lab.Container, networks []*Network) (*Container, error)
+	// Exec runs bash -c script in a container, output to out as it comes.
+	Exec(ctx context.Context, c *Container, script string, out io.Writer) (exit int, err error)
+	// WriteFile writes a file into a container (a relative path is
+	// relative to /root), making its directory first.
+	WriteFile(ctx context.Context, c *Container, path string, data []byte) error
+	// RemoveContainer and RemoveNetwork remove what StartContainer,
+	// CreateNetwork or Adopt returned; what is already gone is not an
+	// error.
+	RemoveContainer(ctx context.Context, c *Container) error
+	RemoveNetwork(ctx context.Context, n *Network) error
+	// Adopt finds the environment a previous process kept (Kept) and
+	// returns handles to what of it still exists.
+	Adopt(ctx context.Context, k *Kept) (*Adopted, error)
 	// Snapshot lists the containers, networks, volumes and clusters that
-	// exist, for the leak check.
+	// exist ("container/NAME"...), for the leak check.
 	Snapshot(ctx context.Context) ([]string, error)
 }
 
@@ -61,6 +66,9 @@ type Info struct {
 	Images     []report.Image
 	StandIns   []string
 	Environ    []string // extra environment variables for steps (DOCKER_HOST...)
+	// Unavailable are the images steps need (lab.Step.Needs) that this
+	// machine cannot provide: those steps are not verified.
+	Unavailable []string
 }
 
 // ClusterSpec is one cluster of a lab, as the runner asks the backend to
@@ -86,4 +94,27 @@ type Cluster struct {
 	// images into them (it overlaps Create). When both are zero the
 	// runner counts the whole CreateCluster call as Create.
 	Create, Load time.Duration
+}
+
+// Network is a container network the backend created or adopted.
+type Network struct {
+	Name string // as the lab declares it
+	ID   string // the backend's: Docker's network ID
+}
+
+// Container is a container the backend started or adopted.
+type Container struct {
+	Name string // as the lab declares it (also Docker's container name)
+	ID   string // the backend's: Docker's container ID
+}
+
+// Adopted is what Adopt found of a kept environment, in the order the lab
+// declares it (the order it was started in).
+type Adopted struct {
+	Clusters   []*Cluster
+	Containers []*Container
+	Networks   []*Network
+	// Missing lists what no longer exists: "cluster/NAME",
+	// "container/NAME", "network/NAME".
+	Missing []string
 }

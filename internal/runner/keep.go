@@ -183,9 +183,10 @@ func StepIndex(l *lab.Lab, name string) int {
 	return -1
 }
 
-// adopt opens lab l's kept environment for more steps: the backend takes
-// over its resources and the shell session continues in its work directory.
-// What no longer exists is listed in missing.
+// adopt opens lab l's kept environment for more steps: the backend finds
+// its resources and the runner keeps their handles, as a run keeps what it
+// creates; the shell session continues in its work directory. What no
+// longer exists is listed in missing.
 func adopt(ctx context.Context, l *lab.Lab, opts Options) (r *runState, k *Kept, missing []string, err error) {
 	k, err = ReadKept(opts.KeptDir, l.Name)
 	if err != nil {
@@ -198,19 +199,20 @@ func adopt(ctx context.Context, l *lab.Lab, opts Options) (r *runState, k *Kept,
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("prepare lab %s: %w", l.Name, err)
 	}
-	clusters, missing, err := opts.Backend.Adopt(ctx, k)
+	found, err := opts.Backend.Adopt(ctx, k)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("lab %s: take over the kept environment: %w", l.Name, err)
 	}
-	r = &runState{opts: opts, lab: l, info: info, p: &progress{w: opts.Progress, lab: l, info: info}}
+	r = &runState{opts: opts, lab: l, info: info, p: &progress{w: opts.Progress, lab: l, info: info},
+		networks: found.Networks, containers: found.Containers}
 	r.kubeDir = filepath.Join(k.Dir, "kube")
 	r.sess = openSession(k.Dir, r.baseEnv())
-	for _, c := range clusters {
+	for _, c := range found.Clusters {
 		j := &clusterJob{name: c.Name, cluster: c, done: make(chan struct{})}
 		close(j.done)
 		r.clusters = append(r.clusters, j)
 	}
-	return r, k, missing, nil
+	return r, k, found.Missing, nil
 }
 
 // rerun runs steps of a lab on its kept environment: from opts.From to the

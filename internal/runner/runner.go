@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,10 +206,12 @@ type runState struct {
 	info *Info
 	p    *progress
 
-	sess     *session
-	kubeDir  string
-	clusters []*clusterJob // started, in order
-	kept     *Kept         // the record of the environment Keep left up
+	sess       *session
+	kubeDir    string
+	clusters   []*clusterJob // started, in order
+	networks   []*Network    // created, in order
+	containers []*Container  // started, in order
+	kept       *Kept         // the record of the environment Keep left up
 }
 
 // clusterJob is a cluster being created in the background.
@@ -463,12 +466,24 @@ func (r *runState) kubeconfig(cluster string) string {
 func (r *runState) provision(ctx context.Context) error {
 	b := r.opts.Backend
 	for _, n := range r.lab.Resources.Networks {
-		if err := b.CreateNetwork(ctx, n); err != nil {
+		nw, err := b.CreateNetwork(ctx, n)
+		if nw != nil { // kept before the error is checked: teardown removes it
+			r.networks = append(r.networks, nw)
+		}
+		if err != nil {
 			return fmt.Errorf("network %s: %w", n.Name, err)
 		}
 	}
 	for _, c := range r.lab.Resources.Containers {
-		if err := b.StartContainer(ctx, c); err != nil {
+		nets, err := r.networksOf(c)
+		if err != nil {
+			return fmt.Errorf("container %s: %w", c.Name, err)
+		}
+		ctr, err := b.StartContainer(ctx, c, nets)
+		if ctr != nil {
+			r.containers = append(r.containers, ctr)
+		}
+		if err != nil {
 			return fmt.Errorf("container %s: %w", c.Name, err)
 		}
 	}
@@ -515,6 +530,28 @@ func (r *runState) provision(ctx context.Context) error {
 	return nil
 }
 
+// networksOf are the handles of the networks container c joins.
+func (r *runState) networksOf(c lab.Container) ([]*Network, error) {
+	var out []*Network
+	for _, name := range c.Networks {
+		i := slices.IndexFunc(r.networks, func(n *Network) bool { return n.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("network %s was not created", name)
+		}
+		out = append(out, r.networks[i])
+	}
+	return out, nil
+}
+
+// container is the handle of the lab's container called name.
+func (r *runState) container(name string) (*Container, error) {
+	i := slices.IndexFunc(r.containers, func(c *Container) bool { return c.Name == name })
+	if i < 0 {
+		return nil, fmt.Errorf("container %s is not running", name)
+	}
+	return r.containers[i], nil
+}
+
 func (r *runState) job(name string) *clusterJob {
 	for _, j := range r.clusters {
 		if j.name == name {
@@ -525,10 +562,12 @@ func (r *runState) job(name string) *clusterJob {
 }
 
 // teardown stops background commands, waits for clusters still being
-// created, deletes every cluster (newest first) and removes containers and
-// networks, on a context of its own.
+// created, deletes every cluster, then removes the containers and the
+// networks, each newest first, on ctx (a context of its own, which Ctrl-C
+// does not cancel).
 func (r *runState) teardown(ctx context.Context) error {
 	r.sess.stopAll()
+	b := r.opts.Backend
 	var errs []error
 	for i := len(r.clusters) - 1; i >= 0; i-- {
 		j := r.clusters[i]
@@ -536,14 +575,23 @@ func (r *runState) teardown(ctx context.Context) error {
 		if j.deleted || j.cluster == nil {
 			continue
 		}
-		if err := r.opts.Backend.DeleteCluster(ctx, j.cluster, io.Discard); err != nil {
+		if err := b.DeleteCluster(ctx, j.cluster, io.Discard); err != nil {
 			errs = append(errs, fmt.Errorf("delete cluster %s: %w", j.name, err))
 		}
 		j.deleted = true
 	}
-	if err := r.opts.Backend.Teardown(ctx); err != nil {
-		errs = append(errs, err)
+	for i := len(r.containers) - 1; i >= 0; i-- {
+		if err := b.RemoveContainer(ctx, r.containers[i]); err != nil {
+			errs = append(errs, fmt.Errorf("remove container %s: %w", r.containers[i].Name, err))
+		}
 	}
+	r.containers = nil
+	for i := len(r.networks) - 1; i >= 0; i-- {
+		if err := b.RemoveNetwork(ctx, r.networks[i]); err != nil {
+			errs = append(errs, fmt.Errorf("remove network %s: %w", r.networks[i].Name, err))
+		}
+	}
+	r.networks = nil
 	return errors.Join(errs...)
 }
 
@@ -552,7 +600,7 @@ func (r *runState) step(ctx context.Context, s *lab.Step) *report.Step {
 	start := time.Now()
 	res := &report.Step{}
 	defer func() { res.DurationMS = time.Since(start).Milliseconds() }()
-	if s.Needs != "" && !r.opts.Backend.ImageAvailable(ctx, s.Needs) {
+	if s.Needs != "" && slices.Contains(r.info.Unavailable, s.Needs) {
 		res.Status, res.Reason = report.NotVerified, "needs "+s.Needs+" (not available on this machine)"
 		return res
 	}
@@ -595,7 +643,11 @@ func (e notVerified) Error() string { return string(e) }
 
 func (r *runState) writeFile(ctx context.Context, s *lab.Step) error {
 	if s.Container != "" {
-		return r.opts.Backend.WriteFile(ctx, s.Container, s.Path, s.Data)
+		c, err := r.container(s.Container)
+		if err != nil {
+			return err
+		}
+		return r.opts.Backend.WriteFile(ctx, c, s.Path, s.Data)
 	}
 	p := r.sess.resolve(s.Path)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -764,6 +816,10 @@ func firstLine(s string) string {
 // exec runs one command where the step says: on the host, or in a container.
 func (r *runState) exec(ctx context.Context, s *lab.Step, cmd string, live io.Writer) (string, int, error) {
 	if s.Container != "" {
+		c, err := r.container(s.Container)
+		if err != nil {
+			return "", -1, err
+		}
 		cctx, cancel := context.WithTimeoutCause(ctx, s.CommandTimeout(), fmt.Errorf("timed out after %s", s.CommandTimeout()))
 		defer cancel()
 		var out strings.Builder
@@ -771,7 +827,7 @@ func (r *runState) exec(ctx context.Context, s *lab.Step, cmd string, live io.Wr
 		if live != nil {
 			w = io.MultiWriter(&out, live)
 		}
-		code, err := r.opts.Backend.Exec(cctx, s.Container, Script(ContainerStateDir, cmd, true), w)
+		code, err := r.opts.Backend.Exec(cctx, c, Script(ContainerStateDir, cmd, true), w)
 		if err != nil && cctx.Err() != nil {
 			err = context.Cause(cctx)
 		}

@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -109,7 +110,7 @@ func TestMismatchFailsShowsDiffAndStillCleansUp(t *testing.T) {
 	sort.Strings(all[:2]) // clusters are created in parallel
 	calls := strings.Join(all, ", ")
 	// deleted newest first, after cleanup steps
-	if want := "create-cluster one, create-cluster two, delete-cluster two, delete-cluster one, teardown"; calls != want {
+	if want := "create-cluster one, create-cluster two, delete-cluster two, delete-cluster one"; calls != want {
 		t.Errorf("calls:\n got %s\nwant %s", calls, want)
 	}
 }
@@ -217,7 +218,7 @@ func TestInterruptTearsDown(t *testing.T) {
 		t.Errorf("leaks: %v", run.Leaks)
 	}
 	calls := strings.Join(f.Calls(), ", ")
-	if !strings.Contains(calls, "delete-cluster c") || !strings.HasSuffix(calls, "teardown") {
+	if !strings.Contains(calls, "delete-cluster c") || !strings.HasSuffix(calls, "remove-container box, remove-network n") {
 		t.Errorf("teardown did not run: %s", calls)
 	}
 }
@@ -354,7 +355,7 @@ func TestEnvStepsCreateAndDeleteThroughBackend(t *testing.T) {
 	if run.Status != report.Pass {
 		t.Fatalf("%s: %s", run.Reason, statuses(run))
 	}
-	if calls := strings.Join(f.Calls(), ", "); calls != "create-cluster helm, delete-cluster helm, teardown" {
+	if calls := strings.Join(f.Calls(), ", "); calls != "create-cluster helm, delete-cluster helm" {
 		t.Errorf("calls: %s (the cluster must be created by its step and deleted once)", calls)
 	}
 }
@@ -372,7 +373,50 @@ func TestContainerSteps(t *testing.T) {
 	if run.Status != report.Pass {
 		t.Fatalf("%s: %s", run.Reason, statuses(run))
 	}
-	if calls := strings.Join(f.Calls(), ", "); calls != "start-container node1, write node1:/etc/x, exec node1, teardown" {
+	if calls := strings.Join(f.Calls(), ", "); calls != "start-container node1, write node1:/etc/x, exec node1, remove-container node1" {
+		t.Errorf("calls: %s", calls)
+	}
+}
+
+// The runner keeps the handles of what it creates and removes them itself,
+// newest first: containers before the networks they are on.
+func TestContainersAndNetworksAreRemovedNewestFirst(t *testing.T) {
+	f := runnertest.New(t.TempDir())
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{
+		Networks: []lab.Network{{Name: "a"}, {Name: "b", Internal: true}},
+		Containers: []lab.Container{{Name: "x", Image: "i", Networks: []string{"a"}},
+			{Name: "y", Image: "i", Networks: []string{"b", "a"}}}},
+		Steps: []lab.Step{{Name: "in-y", Kind: lab.KindRun, Container: "y", Commands: []lab.Command{cmd("echo y", "y")}}}}
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Pass || len(run.Leaks) != 0 {
+		t.Fatalf("%s %s: %s, leaks %v", run.Status, run.Reason, statuses(run), run.Leaks)
+	}
+	want := "create-network a, create-network b, start-container x, start-container y, exec y, " +
+		"remove-container y, remove-container x, remove-network b, remove-network a"
+	if calls := strings.Join(f.Calls(), ", "); calls != want {
+		t.Errorf("calls:\n got %s\nwant %s", calls, want)
+	}
+}
+
+// A container StartContainer returns along with an error is removed with
+// the rest: the lab fails, nothing leaks.
+func TestContainerThatFailedToStartIsRemoved(t *testing.T) {
+	f := runnertest.New(t.TempDir())
+	f.StartErr = errors.New("wait strategy: timed out")
+	l := &lab.Lab{Name: "t", Resources: lab.Resources{Networks: []lab.Network{{Name: "n"}},
+		Containers: []lab.Container{{Name: "box", Image: "i", Networks: []string{"n"}}, {Name: "never", Image: "i"}}},
+		Steps: []lab.Step{runStep("ok", cmd("true"))}}
+	run, err := Run(context.Background(), l, testOpts(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != report.Fail || !strings.Contains(run.Reason, "container box: wait strategy: timed out") || len(run.Leaks) != 0 {
+		t.Errorf("%s %q, leaks %v", run.Status, run.Reason, run.Leaks)
+	}
+	if calls := strings.Join(f.Calls(), ", "); calls != "create-network n, start-container box, remove-container box, remove-network n" {
 		t.Errorf("calls: %s", calls)
 	}
 }

@@ -24,13 +24,18 @@ import (
 )
 
 // Fake is a runner.Backend for tests: it records what the runner asks for.
-// Clusters are kubeconfig files, containers exist in name only, Exec runs
-// bash on the host, in a directory of its own for each container.
+// Clusters are kubeconfig files, containers and networks exist in name
+// only, Exec runs bash on the host, in a directory of its own for each
+// container. Like the real backend it keeps no per-lab state: what exists
+// is in live, what the runner acts on comes back as handles.
 type Fake struct {
-	Images     map[string]bool // images ImageAvailable reports
-	Leak       string          // a resource Teardown "forgets", e.g. container/box
+	Images     map[string]bool // images steps may need that Prepare finds
+	Leak       string          // a resource Remove* "forgets", e.g. container/box
 	CreateErr  error           // CreateCluster fails with it
 	CreateWait time.Duration   // CreateCluster takes this long
+	// StartErr is returned by StartContainer along with the container
+	// it started (testcontainers' Run can return both).
+	StartErr error
 	// Prebooted are the clusters CreateCluster says it started from a
 	// pre-booted image (the others kind "created").
 	Prebooted map[string]bool
@@ -87,27 +92,39 @@ func (f *Fake) save() error {
 	return os.WriteFile(f.statePath, b, 0o644)
 }
 
-// Adopt takes over a kept environment and lists what no longer exists.
-func (f *Fake) Adopt(ctx context.Context, k *runner.Kept) ([]*runner.Cluster, []string, error) {
+// Adopt returns handles to what of a kept environment still exists and
+// lists the rest.
+func (f *Fake) Adopt(ctx context.Context, k *runner.Kept) (*runner.Adopted, error) {
 	f.record("adopt %s", k.Lab)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var missing []string
-	var clusters []*runner.Cluster
+	a := &runner.Adopted{}
 	for _, c := range k.Clusters {
 		if !f.live["cluster/"+c] {
-			missing = append(missing, "cluster/"+c)
+			a.Missing = append(a.Missing, "cluster/"+c)
 			continue
 		}
-		clusters = append(clusters, &runner.Cluster{Name: c, Kubeconfig: k.Kubeconfigs[c]})
+		a.Clusters = append(a.Clusters, &runner.Cluster{Name: c, Kubeconfig: k.Kubeconfigs[c]})
 	}
 	for _, c := range k.Containers {
 		if !f.live["container/"+c] {
-			missing = append(missing, "container/"+c)
+			a.Missing = append(a.Missing, "container/"+c)
+			continue
 		}
+		a.Containers = append(a.Containers, &runner.Container{Name: c, ID: fakeID("container", c)})
 	}
-	return clusters, missing, nil
+	for _, n := range k.Networks {
+		if !f.live["network/"+n] {
+			a.Missing = append(a.Missing, "network/"+n)
+			continue
+		}
+		a.Networks = append(a.Networks, &runner.Network{Name: n, ID: fakeID("network", n)})
+	}
+	return a, nil
 }
+
+// fakeID is the ID of the fake's resource of kind called name.
+func fakeID(kind, name string) string { return "fake-" + kind + "-" + name }
 
 // New returns a Fake whose machine already has one unrelated container.
 // Each container's commands run in dir/<container> (HOME and working
@@ -141,9 +158,15 @@ func (f *Fake) Prepare(ctx context.Context, l *lab.Lab, k string) (*runner.Info,
 	if k == "" {
 		k = "v1.33.13"
 	}
-	return &runner.Info{Mode: images.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k, LoadImages: l.Resources.Images,
+	info := &runner.Info{Mode: images.AirGapped, Kubernetes: k, NodeImage: "fake/node:" + k, LoadImages: l.Resources.Images,
 		Versions: report.Versions{Kind: "v0.33.0"}, StandIns: []string{"nginx:alpine"},
-		Images: []report.Image{{Name: "nginx:alpine", ID: "sha256:1", StandIn: true}}}, nil
+		Images: []report.Image{{Name: "nginx:alpine", ID: "sha256:1", StandIn: true}}}
+	for _, s := range l.Steps {
+		if s.Needs != "" && !f.Images[s.Needs] && !slices.Contains(info.Unavailable, s.Needs) {
+			info.Unavailable = append(info.Unavailable, s.Needs)
+		}
+	}
+	return info, nil
 }
 
 // Specs are the specs CreateCluster was given, by cluster name.
@@ -214,28 +237,53 @@ func (f *Fake) DeleteCluster(ctx context.Context, c *runner.Cluster, log io.Writ
 	return f.save()
 }
 
-func (f *Fake) CreateNetwork(ctx context.Context, n lab.Network) error {
+func (f *Fake) CreateNetwork(ctx context.Context, n lab.Network) (*runner.Network, error) {
 	f.record("create-network %s", n.Name)
 	f.mu.Lock()
 	f.live["network/"+n.Name] = true
 	f.mu.Unlock()
-	return f.save()
+	return &runner.Network{Name: n.Name, ID: fakeID("network", n.Name)}, f.save()
 }
 
-func (f *Fake) StartContainer(ctx context.Context, c lab.Container) error {
+// StartContainer checks that it is given the networks c names, in order.
+func (f *Fake) StartContainer(ctx context.Context, c lab.Container, networks []*runner.Network) (*runner.Container, error) {
 	f.record("start-container %s", c.Name)
+	var names []string
+	for _, n := range networks {
+		names = append(names, n.Name)
+	}
+	if !slices.Equal(names, c.Networks) {
+		return nil, fmt.Errorf("fake backend: container %s is given networks %v, want %v", c.Name, names, c.Networks)
+	}
 	f.mu.Lock()
 	f.live["container/"+c.Name] = true
 	f.mu.Unlock()
-	return f.save()
+	if err := f.save(); err != nil {
+		return nil, err
+	}
+	return &runner.Container{Name: c.Name, ID: fakeID("container", c.Name)}, f.StartErr
+}
+
+// handle checks that c is a handle this fake returned for a container that
+// exists.
+func (f *Fake) handle(c *runner.Container) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c == nil || c.ID != fakeID("container", c.Name) || !f.live["container/"+c.Name] {
+		return fmt.Errorf("fake backend: %+v is not a running container", c)
+	}
+	return nil
 }
 
 // Exec runs script with bash on the host, in the container's directory,
 // with the container's shell state kept there instead of at
 // runner.ContainerStateDir (a path on the host shared by every test).
-func (f *Fake) Exec(ctx context.Context, container, script string, out io.Writer) (int, error) {
-	f.record("exec %s", container)
-	home, err := f.containerDir(container)
+func (f *Fake) Exec(ctx context.Context, c *runner.Container, script string, out io.Writer) (int, error) {
+	f.record("exec %s", c.Name)
+	if err := f.handle(c); err != nil {
+		return -1, err
+	}
+	home, err := f.containerDir(c.Name)
 	if err != nil {
 		return -1, err
 	}
@@ -279,26 +327,33 @@ func firstLine(s string) string {
 	return line
 }
 
-func (f *Fake) WriteFile(ctx context.Context, container, path string, data []byte) error {
-	f.record("write %s:%s", container, path)
-	return nil
+func (f *Fake) WriteFile(ctx context.Context, c *runner.Container, path string, data []byte) error {
+	f.record("write %s:%s", c.Name, path)
+	return f.handle(c)
 }
 
-func (f *Fake) ImageAvailable(ctx context.Context, image string) bool { return f.Images[image] }
+// RemoveContainer removes a container, unless it is the one Leak names.
+func (f *Fake) RemoveContainer(ctx context.Context, c *runner.Container) error {
+	f.record("remove-container %s", c.Name)
+	return f.remove("container/"+c.Name, c.ID == fakeID("container", c.Name))
+}
 
-func (f *Fake) Teardown(ctx context.Context) error {
-	f.record("teardown")
-	defer f.save()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for k := range f.live {
-		if k != "container/unrelated" && strings.HasPrefix(k, "container/") || strings.HasPrefix(k, "network/") {
-			if k != f.Leak {
-				delete(f.live, k)
-			}
-		}
+// RemoveNetwork removes a network, unless it is the one Leak names.
+func (f *Fake) RemoveNetwork(ctx context.Context, n *runner.Network) error {
+	f.record("remove-network %s", n.Name)
+	return f.remove("network/"+n.Name, n.ID == fakeID("network", n.Name))
+}
+
+func (f *Fake) remove(key string, ours bool) error {
+	if !ours {
+		return fmt.Errorf("fake backend: %s is not a handle it returned", key)
 	}
-	return nil
+	f.mu.Lock()
+	if key != f.Leak {
+		delete(f.live, key)
+	}
+	f.mu.Unlock()
+	return f.save()
 }
 
 func (f *Fake) Snapshot(ctx context.Context) ([]string, error) {

@@ -7,13 +7,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/runner"
 )
+
+// start starts the container called name on f.
+func start(t *testing.T, f *Fake, name string) *runner.Container {
+	t.Helper()
+	c, err := f.StartContainer(context.Background(), lab.Container{Name: name, Image: "x"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 func execIn(t *testing.T, f *Fake, container, cmd string) (string, int) {
 	t.Helper()
 	var out strings.Builder
-	code, err := f.Exec(context.Background(), container, runner.Script(runner.ContainerStateDir, cmd, true), &out)
+	code, err := f.Exec(context.Background(), start(t, f, container), runner.Script(runner.ContainerStateDir, cmd, true), &out)
 	if err != nil {
 		t.Fatalf("exec %q in %s: %v", cmd, container, err)
 	}
@@ -51,7 +62,8 @@ func TestContainersDoNotShareState(t *testing.T) {
 // than keep their state in a shared place.
 func TestExecNeedsADirectory(t *testing.T) {
 	var out strings.Builder
-	_, err := New("").Exec(context.Background(), "node1", runner.Script(runner.ContainerStateDir, "true", true), &out)
+	f := New("")
+	_, err := f.Exec(context.Background(), start(t, f, "node1"), runner.Script(runner.ContainerStateDir, "true", true), &out)
 	if err == nil || !strings.Contains(err.Error(), "absolute directory") {
 		t.Fatalf("err = %v, want a refusal", err)
 	}
