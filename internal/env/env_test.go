@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,6 +32,12 @@ func TestSnapshotLeaked(t *testing.T) {
 	}
 	if (Snapshot{}).Empty() != true {
 		t.Error("zero Snapshot not empty")
+	}
+}
+
+func TestSortedUnique(t *testing.T) {
+	if got, want := sortedUnique([]string{"kind", "", "b", "kind", "a", ""}), []string{"a", "b", "kind"}; !slices.Equal(got, want) {
+		t.Errorf("sortedUnique = %q, want %q", got, want)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
@@ -171,18 +170,10 @@ func minus(a, b []string) []string {
 	return out
 }
 
-func sortedUnique(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range in {
-		x = strings.TrimSpace(x)
-		if x != "" && !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	sort.Strings(out)
-	return out
+// sortedUnique returns names sorted, without repeats and without "".
+func sortedUnique(names []string) []string {
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
+	return slices.DeleteFunc(names, func(n string) bool { return n == "" })
 }
 
 // Scope names the resources of one party on a shared Docker engine: what

@@ -593,3 +593,28 @@ func TestAssetsPresent(t *testing.T) {
 		t.Errorf("storage manifest still names registry images or lost its placeholders")
 	}
 }
+
+func TestUniqueLines(t *testing.T) {
+	got := uniqueLines("b\n  a \n\nb\r\nc d\n a")
+	if want := []string{"a", "b", "c d"}; !slices.Equal(got, want) {
+		t.Errorf("uniqueLines = %q, want %q", got, want)
+	}
+	if got := uniqueLines(" \n"); len(got) != 0 {
+		t.Errorf("uniqueLines of blank lines = %q, want none", got)
+	}
+}
+
+// copyAsset writes every file of the asset, byte for byte.
+func TestCopyAsset(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "ctx")
+	if err := copyAsset("node", dst); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Dockerfile", "default-storage.yaml", "default-cni.yaml", "10-advent-bridge.conflist"} {
+		want, _ := assetText("node/" + name)
+		got, err := os.ReadFile(filepath.Join(dst, name))
+		if err != nil || string(got) != want {
+			t.Errorf("%s: %v, or not the asset's bytes", name, err)
+		}
+	}
+}

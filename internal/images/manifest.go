@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sysadvent/advent/internal/rootfs"
 )
 
 // ManifestVersion is the format version of manifest.json.
@@ -117,19 +119,7 @@ func WriteManifest(cacheDir string, m *Manifest) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("write image manifest: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".manifest-*.json")
-	if err != nil {
-		return fmt.Errorf("write image manifest: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write image manifest: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write image manifest: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
+	if err := rootfs.WritePath(p, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write image manifest: %w", err)
 	}
 	return nil

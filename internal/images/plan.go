@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sysadvent/advent/internal/rootfs"
 )
 
 //go:embed assets
@@ -172,22 +174,11 @@ func assetKey(h *hasher, dir string) *hasher {
 
 // copyAsset writes the embedded asset directory dir into dst.
 func copyAsset(dir, dst string) error {
-	root := path.Join("assets", dir)
-	return fs.WalkDir(assets, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
-		target := filepath.Join(dst, filepath.FromSlash(rel))
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := assets.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
+	sub, err := fs.Sub(assets, path.Join("assets", dir))
+	if err != nil {
+		return err
+	}
+	return os.CopyFS(dst, sub)
 }
 
 func assetText(p string) (string, error) {
@@ -301,11 +292,7 @@ func writeStamp(p string, s *stamp) error {
 	if err != nil {
 		return err
 	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
+	return rootfs.WritePath(p, append(b, '\n'), 0o644)
 }
 
 // stampFresh reports whether the stamp at p has key and its files exist.

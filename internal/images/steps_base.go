@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/sysadvent/advent/internal/rootfs"
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
@@ -371,12 +372,5 @@ func copyFile(src, dst string, perm os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	tmp := dst + ".tmp"
-	if err := os.WriteFile(tmp, b, perm); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, perm); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dst)
+	return rootfs.WritePath(dst, b, perm)
 }

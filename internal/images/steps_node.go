@@ -3,7 +3,6 @@ package images
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,7 +88,7 @@ func (b *builder) nodeContext(dir, kindFiles, v string) error {
 		return err
 	}
 	files := filepath.Join(dir, "files")
-	if err := copyTree(kindFiles, files); err != nil {
+	if err := os.CopyFS(files, os.DirFS(kindFiles)); err != nil {
 		return fmt.Errorf("copy kind's base files: %w", err)
 	}
 	os.Remove(filepath.Join(files, "etc/systemd/system/containerd-fuse-overlayfs.service"))
@@ -231,30 +230,4 @@ func importImages(ctx context.Context, rc *runCtx, ctr, tarball string, want []s
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
-}
-
-// copyTree copies the regular files and directories under src into dst.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		perm := os.FileMode(0o644)
-		if info.Mode()&0o111 != 0 {
-			perm = 0o755
-		}
-		return copyFile(p, target, perm)
-	})
 }

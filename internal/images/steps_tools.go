@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,16 +147,15 @@ func kubeVersionLdflags(release string) string {
 	}, " ")
 }
 
+// uniqueLines returns the non-blank lines of s, trimmed, sorted and
+// without repeats.
 func uniqueLines(s string) []string {
-	seen := map[string]bool{}
 	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimSpace(l)
-		if l != "" && !seen[l] {
-			seen[l] = true
+	for l := range strings.Lines(s) {
+		if l = strings.TrimSpace(l); l != "" {
 			out = append(out, l)
 		}
 	}
-	sort.Strings(out)
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }

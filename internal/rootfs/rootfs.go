@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 )
 
 // ErrSymlink is the error (in an *fs.PathError) for a name that is a
@@ -40,6 +41,23 @@ func WriteFile(root *os.Root, name string, b []byte, perm fs.FileMode) error {
 		return err
 	}
 	return nil
+}
+
+// WritePath is WriteFile for a file that is in no root: name's directory
+// serves as one. Errors name the whole path.
+func WritePath(name string, b []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(name)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	err = WriteFile(root, filepath.Base(name), b, perm)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		pe.Path = filepath.Join(dir, pe.Path)
+	}
+	return err
 }
 
 // createNew creates a file named prefix + random letters in root that did

@@ -2,6 +2,7 @@ package rootfs_test
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,6 +84,32 @@ func TestWriteFileRefusesALink(t *testing.T) {
 	if b, err := os.ReadFile(victim); err != nil || string(b) != "keep\n" {
 		t.Errorf("the link's target = %q, %v", b, err)
 	}
+}
+
+// WritePath writes like WriteFile, with the file's directory as the root,
+// and its errors name the whole path.
+func TestWritePath(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	p := filepath.Join(dir, "a.json")
+	for _, b := range []string{"first\n", "second\n"} {
+		if err := rootfs.WritePath(p, []byte(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(p); err != nil || string(got) != b {
+			t.Errorf("a.json = %q, %v; want %q", got, err, b)
+		}
+	}
+	holds(t, dir, "a.json")
+	link := filepath.Join(dir, "b.json")
+	if err := os.Symlink(filepath.Join(elsewhere, "v"), link); err != nil {
+		t.Fatal(err)
+	}
+	var pe *fs.PathError
+	err := rootfs.WritePath(link, []byte("new\n"), 0o644)
+	if !errors.Is(err, rootfs.ErrSymlink) || !errors.As(err, &pe) || pe.Path != link {
+		t.Errorf("err = %v, want ErrSymlink naming %s", err, link)
+	}
+	holds(t, elsewhere)
 }
 
 func TestReplaceDir(t *testing.T) {

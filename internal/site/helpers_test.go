@@ -2,6 +2,8 @@ package site_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,51 +23,52 @@ func repoRoot(t testing.TB) string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// projectParts are what a build reads from the project root.
-var projectParts = []string{"site.toml", "layouts", "assets", "content", "static", "data"}
-
 // copyProject copies the parts of the real project a build reads into a
 // fresh temporary root, so a test never writes into the repository (its
 // .advent/, results/ or public/).
 func copyProject(t testing.TB) string {
 	t.Helper()
-	src := repoRoot(t)
 	dst := t.TempDir()
-	for _, part := range projectParts {
-		if err := copyTree(filepath.Join(src, part), filepath.Join(dst, part)); err != nil && !os.IsNotExist(err) {
-			t.Fatalf("copy %s: %v", part, err)
-		}
+	if err := copyParts(repoRoot(t), dst); err != nil {
+		t.Fatal(err)
 	}
 	return dst
 }
 
 // copyProjectWithFixture is copyProject plus the fixture tutorial of
-// testdata/content (a 2099 section with lab "fixture-lab").
+// testdata/content (a 2000 section with lab "fixture-lab").
 func copyProjectWithFixture(t testing.TB) string {
 	t.Helper()
 	root := copyProject(t)
-	if err := copyTree(filepath.Join(repoRoot(t), "internal", "site", "testdata", "content"), filepath.Join(root, "content")); err != nil {
-		t.Fatalf("copy fixture: %v", err)
+	if err := addFixture(repoRoot(t), root); err != nil {
+		t.Fatal(err)
 	}
 	return root
 }
 
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+// copyParts copies what a build reads from the project at src (site.toml,
+// layouts, assets, content, static, data: those there are) into dst.
+func copyParts(src, dst string) error {
+	b, err := os.ReadFile(filepath.Join(src, "site.toml"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dst, "site.toml"), b, 0o644); err != nil {
+		return err
+	}
+	for _, part := range []string{"layouts", "assets", "content", "static", "data"} {
+		err := os.CopyFS(filepath.Join(dst, part), os.DirFS(filepath.Join(src, part)))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("copy %s: %w", part, err)
 		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
+	}
+	return nil
+}
+
+// addFixture adds the fixture tutorial of testdata/content to the content
+// of the copy at root.
+func addFixture(src, root string) error {
+	return os.CopyFS(filepath.Join(root, "content"), os.DirFS(filepath.Join(src, "internal", "site", "testdata", "content")))
 }
 
 // build builds the project at root into a fresh temporary directory and

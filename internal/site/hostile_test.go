@@ -166,7 +166,7 @@ func TestHostileInputRefused(t *testing.T) {
 	for _, c := range hostileFiles {
 		t.Run(c.name, func(t *testing.T) {
 			root := t.TempDir()
-			if err := copyTree(base, root); err != nil {
+			if err := os.CopyFS(root, os.DirFS(base)); err != nil {
 				t.Fatal(err)
 			}
 			for name, body := range c.files {

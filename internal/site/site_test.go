@@ -63,13 +63,11 @@ func sharedSite(t *testing.T) (root, out string) {
 			return
 		}
 		shared.root = root
-		for _, part := range projectParts {
-			if err := copyTree(filepath.Join(repoRoot(t), part), filepath.Join(root, part)); err != nil && !os.IsNotExist(err) {
-				shared.err = err
-				return
-			}
+		if err := copyParts(repoRoot(t), root); err != nil {
+			shared.err = err
+			return
 		}
-		if err := copyTree(filepath.Join(repoRoot(t), "internal", "site", "testdata", "content"), filepath.Join(root, "content")); err != nil {
+		if err := addFixture(repoRoot(t), root); err != nil {
 			shared.err = err
 			return
 		}

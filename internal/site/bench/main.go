@@ -14,6 +14,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -389,26 +390,23 @@ func replaceField(text, key, value string) string {
 	})
 }
 
+// copyProject copies what a build reads from the project at root into
+// dst, each part replacing the one dst had (-generate may be given a
+// directory that holds an older copy).
 func copyProject(root, dst string) error {
-	for _, part := range []string{"site.toml", "layouts", "assets", "content", "static", "data"} {
-		if err := copyTree(filepath.Join(root, part), filepath.Join(dst, part)); err != nil && !os.IsNotExist(err) {
+	if err := copyFile(filepath.Join(root, "site.toml"), filepath.Join(dst, "site.toml")); err != nil {
+		return err
+	}
+	for _, part := range []string{"layouts", "assets", "content", "static", "data"} {
+		target := filepath.Join(dst, part)
+		if err := os.RemoveAll(target); err != nil {
+			return err
+		}
+		if err := os.CopyFS(target, os.DirFS(filepath.Join(root, part))); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
 	return nil
-}
-
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		return copyFile(p, filepath.Join(dst, rel))
-	})
 }
 
 func copyFile(src, dst string) error {
