@@ -32,15 +32,15 @@ type prebootDocker interface {
 	ContainerRemove(ctx context.Context, container string, options client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
 	ContainerDiff(ctx context.Context, container string, options client.ContainerDiffOptions) (client.ContainerDiffResult, error)
 	CopyFromContainer(ctx context.Context, container string, options client.CopyFromContainerOptions) (client.CopyFromContainerResult, error)
-	ExecCreate(ctx context.Context, container string, options client.ExecCreateOptions) (client.ExecCreateResult, error)
-	ExecAttach(ctx context.Context, execID string, options client.ExecAttachOptions) (client.ExecAttachResult, error)
-	ExecInspect(ctx context.Context, execID string, options client.ExecInspectOptions) (client.ExecInspectResult, error)
 	NetworkInspect(ctx context.Context, network string, options client.NetworkInspectOptions) (client.NetworkInspectResult, error)
 	NetworkCreate(ctx context.Context, name string, options client.NetworkCreateOptions) (client.NetworkCreateResult, error)
 	NetworkRemove(ctx context.Context, network string, options client.NetworkRemoveOptions) (client.NetworkRemoveResult, error)
 
 	// runNode runs a node with kind's `docker run` arguments (kindRunArgs).
 	runNode(ctx context.Context, args []string) error
+	// exec runs cmd in container, within a time, and returns its standard
+	// output; an exit status other than 0 is an error.
+	exec(ctx context.Context, container string, within time.Duration, cmd ...string) (string, error)
 }
 
 // dockerEngine is prebootDocker on the engine.
@@ -54,9 +54,9 @@ func (dockerEngine) runNode(ctx context.Context, args []string) error {
 	return xexec.Command("docker", append([]string{"run"}, args...)...).WithTimeout(5 * time.Minute).Run(ctx)
 }
 
-// execOutput runs cmd in container and returns its standard output; an
-// exit status other than 0 is an error carrying its standard error.
-func execOutput(ctx context.Context, d prebootDocker, container string, within time.Duration, cmd ...string) (string, error) {
+// exec runs cmd through the API's exec (create, attach, inspect); the
+// error carries cmd's standard error.
+func (d dockerEngine) exec(ctx context.Context, container string, within time.Duration, cmd ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
 	ex, err := d.ExecCreate(ctx, container, client.ExecCreateOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})

@@ -134,9 +134,18 @@ func TestPrebootedCluster(t *testing.T) {
 		t.Errorf("the pre-booted node is not run as kind runs it:\n got %+v\nwant %+v", got, want)
 	}
 
+	// The kubelet came up at once: the watch that falls back when it keeps
+	// failing has room.
+	restarts, err := testEngine(t).exec(ctx, name+"-control-plane", time.Minute, "systemctl", "show", "kubelet", "--property=NRestarts", "--value")
+	if n, aerr := strconv.Atoi(strings.TrimSpace(restarts)); err != nil || aerr != nil || n >= kubeletRestartsMax {
+		t.Errorf("the pre-booted node's kubelet was restarted %q times (%v), want fewer than %d", restarts, err, kubeletRestartsMax)
+	} else {
+		t.Logf("the pre-booted node's kubelet was restarted %d times", n)
+	}
+
 	// The image layers the node runs from are read where the pre-booted
 	// image keeps them, behind /var's symlinks, not copied into its volume.
-	links, err := execOutput(ctx, testEngine(t), name+"-control-plane", time.Minute, "sh", "-c",
+	links, err := testEngine(t).exec(ctx, name+"-control-plane", time.Minute, "sh", "-c",
 		"for l in /"+snapshotsDir+"/*; do [ -L \"$l\" ] && [ -d \"$l/fs\" ] && readlink \"$l\"; done; true")
 	if err != nil {
 		t.Fatal(err)

@@ -187,7 +187,7 @@ func kindHostArgs(n container.InspectResponse) []string {
 // containerd's API is a socket inside the node, so ctr, run there, is the
 // way in; its output is text.
 func (p *prebooter) dropUnpackedLayers(ctx context.Context, node string) ([]string, int64, error) {
-	out, err := execOutput(ctx, p.docker, node, time.Minute, "ctr", "-n", "k8s.io", "content", "ls")
+	out, err := p.docker.exec(ctx, node, time.Minute, "ctr", "-n", "k8s.io", "content", "ls")
 	if err != nil {
 		return nil, 0, fmt.Errorf("list the node's image content: %w", err)
 	}
@@ -195,7 +195,7 @@ func (p *prebooter) dropUnpackedLayers(ctx context.Context, node string) ([]stri
 	if len(digests) == 0 {
 		return nil, 0, nil
 	}
-	if _, err := execOutput(ctx, p.docker, node, time.Minute, append([]string{"ctr", "-n", "k8s.io", "content", "rm"}, digests...)...); err != nil {
+	if _, err := p.docker.exec(ctx, node, time.Minute, append([]string{"ctr", "-n", "k8s.io", "content", "rm"}, digests...)...); err != nil {
 		return nil, 0, fmt.Errorf("drop unpacked layers: %w", err)
 	}
 	return digests, freed, nil
@@ -233,7 +233,7 @@ const (
 // upper directories of its containers), from containerd's own account
 // (ctr snapshots ls, then the mounts of each Active one, in one exec).
 func (p *prebooter) activeSnapshots(ctx context.Context, node string) (map[string]bool, error) {
-	out, err := execOutput(ctx, p.docker, node, time.Minute, "sh", "-c",
+	out, err := p.docker.exec(ctx, node, time.Minute, "sh", "-c",
 		`ctr -n k8s.io snapshots ls | awk '$3 == "Active" { print $1 }' | while read -r k; do ctr -n k8s.io snapshots mounts /advent-preboot "$k" || exit 1; done`)
 	if err != nil {
 		return nil, fmt.Errorf("list the node's active snapshots: %w", err)

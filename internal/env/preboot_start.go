@@ -3,8 +3,11 @@ package env
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,11 +70,12 @@ func (p *prebooter) startFrom(ctx context.Context, c *Cluster, o ClusterOptions,
 	c.Start = report.ClusterStart{Cluster: o.Name, By: report.FromPreboot, Image: image, Booted: rec.Booted}
 	if o.Log != nil {
 		r := func(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }
-		fmt.Fprintf(o.Log, "Node %s running after %s, API answering after %s", rec.Node, r(run.took), r(run.apiUp.Sub(run.at)))
+		ready := ""
 		if !run.ready.IsZero() {
-			fmt.Fprintf(o.Log, ", Ready after %s", r(run.ready.Sub(run.at)))
+			ready = fmt.Sprintf(", Ready after %s", r(run.ready.Sub(run.at)))
 		}
-		fmt.Fprintf(o.Log, "\nStarted cluster %q from the pre-booted image %s in %s\n", o.Name, c.Start.From(), r(c.CreateTime))
+		fmt.Fprintf(o.Log, "Node %s running after %s, API answering after %s%s\n", rec.Node, r(run.took), r(run.apiUp.Sub(run.at)), ready)
+		fmt.Fprintf(o.Log, "Started cluster %q from the pre-booted image %s in %s\n", o.Name, c.Start.From(), r(c.CreateTime))
 	}
 	return nil
 }
@@ -160,27 +164,23 @@ func whyNotUp(ctx, wctx context.Context, err error) error {
 		return ctx.Err()
 	}
 	if cause := context.Cause(wctx); cause != nil {
+		if errors.Is(err, context.Canceled) { // by the watch: the cause says it all
+			return cause
+		}
 		return fmt.Errorf("%w (%v)", cause, err)
 	}
 	return fmt.Errorf("%w: %w", errNotUp, err)
 }
 
-// watchNode returns, wrapping errNodeDown, why node's container stopped
-// running; nil when ctx ends first.
+// watchNode returns why node is not coming up: its container stopped
+// running (errNodeDown), or its kubelet keeps failing (errNotUp); nil
+// when ctx ends first. The kubelet is looked at every fourth time.
 func (p *prebooter) watchNode(ctx context.Context, node string) error {
 	t := time.NewTicker(p.watchEvery)
 	defer t.Stop()
-	for {
-		r, err := p.docker.ContainerInspect(ctx, node, client.ContainerInspectOptions{})
-		switch {
-		case ctx.Err() != nil:
-			return nil
-		case cerrdefs.IsNotFound(err):
-			return fmt.Errorf("%w: its container %s is gone", errNodeDown, node)
-		case err == nil:
-			if why := notRunning(r.Container); why != "" {
-				return fmt.Errorf("%w: %s", errNodeDown, why)
-			}
+	for i := 0; ; i++ {
+		if err := p.nodeDown(ctx, node, i%4 == 0); err != nil || ctx.Err() != nil {
+			return err
 		}
 		select {
 		case <-ctx.Done():
@@ -188,6 +188,37 @@ func (p *prebooter) watchNode(ctx context.Context, node string) error {
 		case <-t.C:
 		}
 	}
+}
+
+// kubeletRestartsMax is how many times systemd may restart a starting
+// node's kubelet (kind's unit restarts it a second after it exits) before
+// the node counts as not coming up; a healthy start has none.
+const kubeletRestartsMax = 3
+
+// nodeDown says why node is not coming up, or nil: its container is not
+// running, or, looked at when kubelet is true, systemd has restarted its
+// kubelet kubeletRestartsMax times.
+func (p *prebooter) nodeDown(ctx context.Context, node string, kubelet bool) error {
+	r, err := p.docker.ContainerInspect(ctx, node, client.ContainerInspectOptions{})
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case cerrdefs.IsNotFound(err):
+		return fmt.Errorf("%w: its container %s is gone", errNodeDown, node)
+	case err != nil:
+		return nil // the next look tells
+	}
+	if why := notRunning(r.Container); why != "" {
+		return fmt.Errorf("%w: %s", errNodeDown, why)
+	}
+	if !kubelet {
+		return nil
+	}
+	out, err := p.docker.exec(ctx, node, 5*time.Second, "systemctl", "show", "kubelet", "--property=NRestarts", "--value")
+	if n, aerr := strconv.Atoi(strings.TrimSpace(out)); err == nil && aerr == nil && n >= kubeletRestartsMax {
+		return fmt.Errorf("%w: its kubelet exited and was restarted %d times", errNotUp, n)
+	}
+	return nil
 }
 
 // notRunning says why a node's container is not running, or "".

@@ -35,7 +35,9 @@ type fakeEngine struct {
 	// onRun, when set, is what docker run does after creating the
 	// container (running, on its address); its error is docker run's.
 	onRun func(c *container.InspectResponse) error
-	calls []string
+	// kubeletRestarts is what systemd in the node says of its kubelet.
+	kubeletRestarts int
+	calls           []string
 }
 
 func (f *fakeEngine) called(format string, args ...any) {
@@ -140,6 +142,18 @@ func (f *fakeEngine) ContainerInspect(_ context.Context, name string, _ client.C
 		return client.ContainerInspectResult{}, fmt.Errorf("no such container: %s: %w", name, cerrdefs.ErrNotFound)
 	}
 	return client.ContainerInspectResult{Container: *c}, nil
+}
+
+func (f *fakeEngine) exec(_ context.Context, name string, _ time.Duration, cmd ...string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.containers[name]; !ok || !c.State.Running {
+		return "", fmt.Errorf("container %s is not running: %w", name, cerrdefs.ErrConflict)
+	}
+	if strings.Join(cmd, " ") == "systemctl show kubelet --property=NRestarts --value" {
+		return fmt.Sprintln(f.kubeletRestarts), nil
+	}
+	return "", fmt.Errorf("exec %q: exit status 127", cmd)
 }
 
 func (f *fakeEngine) ContainerRemove(_ context.Context, name string, o client.ContainerRemoveOptions) (client.ContainerRemoveResult, error) {
@@ -333,6 +347,13 @@ func TestPrebootFallsBack(t *testing.T) {
 			k.onAnswers = waitFor // only the watch can end the wait
 		},
 		want: errNodeDown, ran: true, discarded: true,
+	}, {
+		name: "kubelet keeps failing",
+		set: func(_ *testing.T, _ *prebooter, d *fakeEngine, k *fakeKube, _ *ClusterOptions) {
+			d.kubeletRestarts = kubeletRestartsMax
+			k.onAnswers = waitFor // only the watch can end the wait
+		},
+		want: errNotUp, ran: true, discarded: true,
 	}, {
 		name: "API server never answers",
 		set: func(_ *testing.T, p *prebooter, _ *fakeEngine, k *fakeKube, _ *ClusterOptions) {
