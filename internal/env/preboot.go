@@ -117,7 +117,7 @@ func Preboot(ctx context.Context, opts []ClusterOptions, log io.Writer) ([]Prebo
 	if log == nil {
 		log = io.Discard
 	}
-	return p.make(ctx, opts, log)
+	return p.makeImages(ctx, opts, log)
 }
 
 // startPrebooted is how CreateCluster uses a pre-booted image: it starts

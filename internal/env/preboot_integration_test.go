@@ -3,6 +3,7 @@ package env
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -226,8 +227,12 @@ func brokenKubelet(t *testing.T, ctx context.Context, im PrebootImage) {
 	recJSON, _ := json.Marshal(rec)
 	broken := im.Image + "-broken-kubelet"
 	p := &prebooter{docker: d}
-	dockerfile := "FROM " + im.Image + "\nRUN printf '#!/bin/sh\\nexit 1\\n' > /usr/bin/kubelet\n"
-	if err := p.build(ctx, broken, dockerfile, map[string]string{prebootKeyLabel: im.Key, prebootNodeLabel: string(recJSON)}, ""); err != nil {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kubelet"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dockerfile := "FROM " + im.Image + "\nCOPY kubelet /usr/bin/kubelet\n"
+	if err := p.build(ctx, broken, dockerfile, map[string]string{prebootKeyLabel: im.Key, prebootNodeLabel: string(recJSON)}, dir, "kubelet"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

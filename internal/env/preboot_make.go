@@ -23,8 +23,8 @@ import (
 	"github.com/sysadvent/advent/internal/images"
 )
 
-// make is Preboot.
-func (p *prebooter) make(ctx context.Context, opts []ClusterOptions, log io.Writer) ([]PrebootImage, error) {
+// makeImages is Preboot.
+func (p *prebooter) makeImages(ctx context.Context, opts []ClusterOptions, log io.Writer) ([]PrebootImage, error) {
 	res := make([]PrebootImage, len(opts))
 	stale := false
 	for i, o := range opts {

@@ -192,8 +192,8 @@ func (p *prebooter) watchNode(ctx context.Context, node string) error {
 
 // kubeletRestartsMax is how many times systemd may restart a starting
 // node's kubelet (kind's unit restarts it a second after it exits) before
-// the node counts as not coming up; a healthy start has none.
-const kubeletRestartsMax = 3
+// the node counts as not coming up; healthy starts have shown one at most.
+const kubeletRestartsMax = 5
 
 // nodeDown says why node is not coming up, or nil: its container is not
 // running, or, looked at when kubelet is true, systemd has restarted its
