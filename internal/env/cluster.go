@@ -131,9 +131,14 @@ func CreateCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) {
 	c.createdNetwork = !hadNetwork
 
 	if o.Preboot {
-		if ok, err := c.tryPreboot(ctx, o); ok || err != nil {
-			return c, err
+		err := startPrebooted(ctx, c, o)
+		if err == nil {
+			return c, nil
 		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		// kind creates the cluster; c.Start.Fallback says why.
 	}
 	opts := createOptions(o, c.Kubeconfig)
 	if err := writeClusterRecord(o.Name, c.Kubeconfig, Self()); err != nil {

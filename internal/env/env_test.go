@@ -1,7 +1,6 @@
 package env
 
 import (
-	"archive/tar"
 	"context"
 	"fmt"
 	"slices"
@@ -143,116 +142,6 @@ func TestCreateClusterBadName(t *testing.T) {
 	cancel()
 	if _, err := CreateCluster(ctx, ClusterOptions{Name: "ok"}); err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Errorf("cancelled ctx: %v", err)
-	}
-}
-
-// Only layer blobs (a containerd.io/uncompressed label and no gc.ref) are
-// dropped from a pre-booted node; manifests, configs and unlabelled blobs
-// stay.
-func TestUnpackedLayers(t *testing.T) {
-	ls := `DIGEST									SIZE	AGE		LABELS
-sha256:aaa	42.86MB	2 minutes	containerd.io/uncompressed=sha256:080d
-sha256:bbb	582B	2 minutes	containerd.io/gc.ref.content.config=sha256:f556,containerd.io/gc.ref.content.l.1=sha256:edf7
-sha256:ccc	4.187kB	2 minutes	containerd.io/gc.ref.snapshot.overlayfs=sha256:e53f
-sha256:ddd	235.5kB	2 minutes	containerd.io/uncompressed=sha256:c728
-sha256:eee	4.218kB	2 minutes	-
-`
-	got, size := unpackedLayers(ls)
-	if strings.Join(got, " ") != "sha256:aaa sha256:ddd" || size != 42860000+235500 {
-		t.Errorf("unpackedLayers = %v, %d", got, size)
-	}
-}
-
-// A pre-booted image takes from docker diff the topmost added paths, the
-// changed files (not the directories above them) and the topmost deleted
-// paths, never the volume, tmpfs or Docker-managed files.
-func TestRootChanges(t *testing.T) {
-	diff := `C /etc
-A /etc/kubernetes
-A /etc/kubernetes/admin.conf
-A /etc/kubernetes/pki
-A /etc/kubernetes/pki/ca.crt
-C /etc/hosts
-C /etc/machine-id
-C /kind
-C /kind/version
-D /usr/share/doc
-D /usr/share/doc/x
-C /var
-A /var/lib/etcd
-C /run/x
-A /tmp/y
-`
-	copyOut, deleted := rootChanges(diff)
-	if got := strings.Join(copyOut, " "); got != "/etc/kubernetes /etc/machine-id /kind/version" {
-		t.Errorf("copy out %q", got)
-	}
-	if got := strings.Join(deleted, " "); got != "/usr/share/doc" {
-		t.Errorf("deleted %q", got)
-	}
-}
-
-// The writable snapshots are the upper directories of the Active ones.
-func TestUpperIDs(t *testing.T) {
-	mounts := `mount -t overlay overlay /advent-preboot -o index=off,workdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/17/work,upperdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/17/fs,lowerdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/13/fs:/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/9/fs
-mount -t overlay overlay /advent-preboot -o index=off,workdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/38/work,upperdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/38/fs,lowerdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/13/fs
-`
-	got := upperIDs(mounts)
-	if len(got) != 2 || !got["17"] || !got["38"] {
-		t.Errorf("upperIDs = %v, want 17 and 38", got)
-	}
-}
-
-// The /var archive of a pre-booted image leaves out the dropped blobs and
-// etcd's preallocated WAL file, and moves the read-only snapshots to the
-// root file system behind a symlink each; writable ones, and everything
-// else, stay where they were.
-func TestVarLayout(t *testing.T) {
-	const snaps = "var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/"
-	v := varLayout{skip: map[string]bool{"var/lib/containerd/io.containerd.content.v1.content/blobs/sha256/aaa": true}, uppers: map[string]bool{"17": true}}
-	in := []*tar.Header{
-		{Typeflag: tar.TypeDir, Name: "var/"},
-		{Typeflag: tar.TypeReg, Name: "var/lib/containerd/io.containerd.content.v1.content/blobs/sha256/aaa"},
-		{Typeflag: tar.TypeReg, Name: "var/lib/etcd/member/wal/0.tmp"},
-		{Typeflag: tar.TypeReg, Name: "var/lib/etcd/member/wal/0000000000000000-0000000000000000.wal"},
-		{Typeflag: tar.TypeDir, Name: snaps},
-		{Typeflag: tar.TypeReg, Name: "var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/metadata.db"},
-		{Typeflag: tar.TypeDir, Name: snaps + "12/"},
-		{Typeflag: tar.TypeReg, Name: snaps + "12/fs/bin/sh"},
-		{Typeflag: tar.TypeLink, Name: snaps + "12/fs/bin/ash", Linkname: snaps + "12/fs/bin/sh"},
-		{Typeflag: tar.TypeDir, Name: snaps + "13/"},
-		{Typeflag: tar.TypeDir, Name: snaps + "17/"},
-		{Typeflag: tar.TypeReg, Name: snaps + "17/fs/etc/hosts"},
-		{Typeflag: tar.TypeLink, Name: snaps + "17/fs/bin/sh", Linkname: snaps + "12/fs/bin/sh"},
-	}
-	var got []string
-	for _, h := range in {
-		for _, w := range v.rewrite(h) {
-			s := string(w.Typeflag) + " " + w.Name
-			if w.Linkname != "" {
-				s += " -> " + w.Linkname
-			}
-			got = append(got, s)
-		}
-	}
-	want := []string{
-		"5 var/",
-		"0 var/lib/etcd/member/wal/0000000000000000-0000000000000000.wal",
-		"5 " + snaps,
-		"0 var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/metadata.db",
-		"5 opt/", "5 opt/advent-preboot/", "5 opt/advent-preboot/snapshots/",
-		"2 " + snaps + "12 -> /opt/advent-preboot/snapshots/12",
-		"5 opt/advent-preboot/snapshots/12/",
-		"0 opt/advent-preboot/snapshots/12/fs/bin/sh",
-		"1 opt/advent-preboot/snapshots/12/fs/bin/ash -> opt/advent-preboot/snapshots/12/fs/bin/sh",
-		"2 " + snaps + "13 -> /opt/advent-preboot/snapshots/13",
-		"5 opt/advent-preboot/snapshots/13/",
-		"5 " + snaps + "17/",
-		"0 " + snaps + "17/fs/etc/hosts",
-		"1 " + snaps + "17/fs/bin/sh -> opt/advent-preboot/snapshots/12/fs/bin/sh",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("rewritten entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

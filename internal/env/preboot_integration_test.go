@@ -3,6 +3,7 @@ package env
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -11,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sysadvent/advent/internal/xexec"
+	"github.com/moby/moby/client"
 )
 
 // nodeRunConfig is what kindRunArgs must reproduce of a node kind started:
@@ -34,39 +35,15 @@ type nodeRunConfig struct {
 
 func inspectNode(t *testing.T, ctx context.Context, node string) nodeRunConfig {
 	t.Helper()
-	out, err := xexec.Command("docker", "inspect", node).WithTimeout(dockerTimeout).Output(ctx)
+	r, err := testEngine(t).ContainerInspect(ctx, node, client.ContainerInspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v []struct {
-		Config struct {
-			Tty     bool
-			Env     []string
-			Labels  map[string]string
-			Volumes map[string]struct{}
-		}
-		HostConfig struct {
-			Privileged    bool
-			SecurityOpt   []string
-			Tmpfs         map[string]string
-			Binds         []string
-			CgroupnsMode  string
-			Init          *bool
-			RestartPolicy struct {
-				Name              string
-				MaximumRetryCount int
-			}
-			PortBindings map[string][]struct{ HostIp string }
-		}
-		NetworkSettings struct{ Networks map[string]struct{} }
-	}
-	if err := json.Unmarshal(out, &v); err != nil || len(v) != 1 {
-		t.Fatalf("docker inspect %s: %v", node, err)
-	}
-	n := v[0]
-	c := nodeRunConfig{Privileged: n.HostConfig.Privileged, SecurityOpt: n.HostConfig.SecurityOpt, Tmpfs: n.HostConfig.Tmpfs,
-		Binds: n.HostConfig.Binds, Cgroupns: n.HostConfig.CgroupnsMode, Init: n.HostConfig.Init, Tty: n.Config.Tty, Env: n.Config.Env,
-		Restart: n.HostConfig.RestartPolicy.Name + ":" + strconv.Itoa(n.HostConfig.RestartPolicy.MaximumRetryCount)}
+	n := r.Container
+	h := n.HostConfig
+	c := nodeRunConfig{Privileged: h.Privileged, SecurityOpt: h.SecurityOpt, Tmpfs: h.Tmpfs,
+		Binds: h.Binds, Cgroupns: string(h.CgroupnsMode), Init: h.Init, Tty: n.Config.Tty, Env: n.Config.Env,
+		Restart: string(h.RestartPolicy.Name) + ":" + strconv.Itoa(h.RestartPolicy.MaximumRetryCount)}
 	for k := range n.Config.Volumes {
 		c.Volumes = append(c.Volumes, k)
 	}
@@ -75,9 +52,9 @@ func inspectNode(t *testing.T, ctx context.Context, node string) nodeRunConfig {
 			c.LabelKeys = append(c.LabelKeys, k+"="+n.Config.Labels[k])
 		}
 	}
-	for p, bs := range n.HostConfig.PortBindings {
+	for p, bs := range h.PortBindings {
 		for _, b := range bs {
-			c.Ports = append(c.Ports, p+"->"+b.HostIp)
+			c.Ports = append(c.Ports, p.String()+"->"+b.HostIP.String())
 		}
 	}
 	for name := range n.NetworkSettings.Networks {
@@ -124,7 +101,7 @@ func TestPrebootedCluster(t *testing.T) {
 		t.Fatalf("Preboot: %v", err)
 	}
 	t.Cleanup(func() {
-		xexec.Command("docker", "rmi", imgs[0].Image).WithTimeout(time.Minute).Run(context.Background())
+		testEngine(t).ImageRemove(context.Background(), imgs[0].Image, client.ImageRemoveOptions{PruneChildren: true})
 	})
 	if len(imgs) != 1 || !imgs[0].Built || !strings.HasPrefix(imgs[0].Image, PrebootRepo+":"+name+"-") {
 		t.Fatalf("Preboot = %+v, want one image built", imgs)
@@ -151,17 +128,26 @@ func TestPrebootedCluster(t *testing.T) {
 		t.Fatalf("the cluster was not started from %s: %+v", imgs[0].Image, c.Start)
 	}
 	t.Logf("BENCH started %s from its pre-booted image: schedulable in %s", name, time.Since(start).Round(100*time.Millisecond))
-	if st, err := inspectKindNetwork(ctx); err != nil || !st.advent || !c.createdNetwork {
+	if st, err := inspectKindNetwork(ctx, testEngine(t)); err != nil || !st.advent || !c.createdNetwork {
 		t.Errorf("the kind network kind made was not made again by advent with the node's subnet: %+v, created %v, %v", st, c.createdNetwork, err)
 	}
 	if got := inspectNode(t, ctx, name+"-control-plane"); !reflect.DeepEqual(got, want) {
 		t.Errorf("the pre-booted node is not run as kind runs it:\n got %+v\nwant %+v", got, want)
 	}
 
+	// The kubelet came up at once: the watch that falls back when it keeps
+	// failing has room.
+	restarts, err := testEngine(t).exec(ctx, name+"-control-plane", time.Minute, "systemctl", "show", "kubelet", "--property=NRestarts", "--value")
+	if n, aerr := strconv.Atoi(strings.TrimSpace(restarts)); err != nil || aerr != nil || n >= kubeletRestartsMax {
+		t.Errorf("the pre-booted node's kubelet was restarted %q times (%v), want fewer than %d", restarts, err, kubeletRestartsMax)
+	} else {
+		t.Logf("the pre-booted node's kubelet was restarted %d times", n)
+	}
+
 	// The image layers the node runs from are read where the pre-booted
 	// image keeps them, behind /var's symlinks, not copied into its volume.
-	links, err := xexec.Command("docker", "exec", name+"-control-plane", "sh", "-c",
-		"for l in /"+snapshotsDir+"/*; do [ -L \"$l\" ] && [ -d \"$l/fs\" ] && readlink \"$l\"; done; true").WithTimeout(time.Minute).OutputString(ctx)
+	links, err := testEngine(t).exec(ctx, name+"-control-plane", time.Minute, "sh", "-c",
+		"for l in /"+snapshotsDir+"/*; do [ -L \"$l\" ] && [ -d \"$l/fs\" ] && readlink \"$l\"; done; true")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,12 +183,69 @@ func TestPrebootedCluster(t *testing.T) {
 	if leaked := after.Leaked(before); !leaked.Empty() {
 		t.Errorf("left behind after Delete: %s", leaked)
 	}
+
+	// A node that will not come up (its kubelet exits at once) falls back
+	// to kind without waiting for the node to be Ready, and leaves nothing.
+	brokenKubelet(t, ctx, imgs[0])
+	fb := &testWriter{t: t, mark: "not used:"}
+	o.Kubeconfig, o.Log = filepath.Join(t.TempDir(), "kubeconfig"), fb
+	start = time.Now()
+	kc, err := CreateCluster(ctx, o)
+	if err != nil {
+		t.Fatalf("CreateCluster (broken pre-booted node): %v", err)
+	}
+	if err := kc.Delete(ctx); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if kc.Start.Prebooted() || !strings.HasPrefix(kc.Start.Fallback, errNotUp.Error()) || fb.marked.IsZero() {
+		t.Errorf("a node whose kubelet is broken: %+v, want kind to create the cluster because %s", kc.Start, errNotUp)
+	} else {
+		t.Logf("BENCH a pre-booted node whose kubelet is broken fell back to kind after %s", fb.marked.Sub(start).Round(100*time.Millisecond))
+	}
+	if after, err = TakeScopedSnapshot(ctx, scope); err != nil {
+		t.Fatal(err)
+	}
+	if leaked := after.Leaked(before); !leaked.Empty() {
+		t.Errorf("left behind after the fallback: %s", leaked)
+	}
 }
 
-// With -preboot=false (Preboot off) or a custom config, kind creates the cluster.
-func TestPrebootKeyRefusesCustomConfig(t *testing.T) {
-	_, err := prebootKey(context.Background(), ClusterOptions{Name: "x", Image: "advent.local/kind-node:v1.34.4", Config: []byte("kind: Cluster")})
-	if err == nil || !strings.Contains(err.Error(), "not pre-bootable") {
-		t.Errorf("prebootKey with a custom config: %v, want not pre-bootable", err)
+// brokenKubelet builds, on the pre-booted image im, one with the same key
+// whose kubelet exits at once, booted later so that it is the one used.
+func brokenKubelet(t *testing.T, ctx context.Context, im PrebootImage) {
+	t.Helper()
+	d := testEngine(t)
+	r, err := d.ImageInspect(ctx, im.Image)
+	if err != nil {
+		t.Fatal(err)
 	}
+	var rec prebootNode
+	if err := json.Unmarshal([]byte(r.Config.Labels[prebootNodeLabel]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Booted = time.Now().UTC()
+	recJSON, _ := json.Marshal(rec)
+	broken := im.Image + "-broken-kubelet"
+	p := &prebooter{docker: d}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kubelet"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dockerfile := "FROM " + im.Image + "\nCOPY kubelet /usr/bin/kubelet\n"
+	if err := p.build(ctx, broken, dockerfile, map[string]string{prebootKeyLabel: im.Key, prebootNodeLabel: string(recJSON)}, dir, "kubelet"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		d.ImageRemove(context.Background(), broken, client.ImageRemoveOptions{PruneChildren: true})
+	})
+}
+
+// testEngine is pre-boot's Docker on the engine.
+func testEngine(t *testing.T) dockerEngine {
+	t.Helper()
+	c, err := engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dockerEngine{c}
 }
