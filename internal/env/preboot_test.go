@@ -23,8 +23,8 @@ import (
 	"github.com/sysadvent/advent/internal/report"
 )
 
-// fakeEngine is the engine as a pre-booted start sees it, in memory.
-type fakeEngine struct {
+// fakePrebootEngine is the engine as a pre-booted start sees it, in memory.
+type fakePrebootEngine struct {
 	prebootDocker // what a start does not use: calling it panics
 
 	mu         sync.Mutex
@@ -40,11 +40,11 @@ type fakeEngine struct {
 	calls           []string
 }
 
-func (f *fakeEngine) called(format string, args ...any) {
+func (f *fakePrebootEngine) called(format string, args ...any) {
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
 }
 
-func (f *fakeEngine) ImageInspect(_ context.Context, name string, _ ...client.ImageInspectOption) (client.ImageInspectResult, error) {
+func (f *fakePrebootEngine) ImageInspect(_ context.Context, name string, _ ...client.ImageInspectOption) (client.ImageInspectResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id, ok := f.images[name]
@@ -54,7 +54,7 @@ func (f *fakeEngine) ImageInspect(_ context.Context, name string, _ ...client.Im
 	return client.ImageInspectResult{InspectResponse: image.InspectResponse{ID: id}}, nil
 }
 
-func (f *fakeEngine) ImageList(_ context.Context, o client.ImageListOptions) (client.ImageListResult, error) {
+func (f *fakePrebootEngine) ImageList(_ context.Context, o client.ImageListOptions) (client.ImageListResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []image.Summary
@@ -72,7 +72,7 @@ func (f *fakeEngine) ImageList(_ context.Context, o client.ImageListOptions) (cl
 	return client.ImageListResult{Items: out}, nil
 }
 
-func (f *fakeEngine) NetworkInspect(_ context.Context, name string, _ client.NetworkInspectOptions) (client.NetworkInspectResult, error) {
+func (f *fakePrebootEngine) NetworkInspect(_ context.Context, name string, _ client.NetworkInspectOptions) (client.NetworkInspectResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.network == nil || name != kindNetwork {
@@ -82,7 +82,7 @@ func (f *fakeEngine) NetworkInspect(_ context.Context, name string, _ client.Net
 	return client.NetworkInspectResult{Network: n}, nil
 }
 
-func (f *fakeEngine) NetworkCreate(_ context.Context, name string, o client.NetworkCreateOptions) (client.NetworkCreateResult, error) {
+func (f *fakePrebootEngine) NetworkCreate(_ context.Context, name string, o client.NetworkCreateOptions) (client.NetworkCreateResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.called("network create %s %v", name, o.IPAM.Config)
@@ -93,7 +93,7 @@ func (f *fakeEngine) NetworkCreate(_ context.Context, name string, o client.Netw
 	return client.NetworkCreateResult{ID: name}, nil
 }
 
-func (f *fakeEngine) NetworkRemove(_ context.Context, name string, _ client.NetworkRemoveOptions) (client.NetworkRemoveResult, error) {
+func (f *fakePrebootEngine) NetworkRemove(_ context.Context, name string, _ client.NetworkRemoveOptions) (client.NetworkRemoveResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.called("network rm %s", name)
@@ -104,7 +104,7 @@ func (f *fakeEngine) NetworkRemove(_ context.Context, name string, _ client.Netw
 	return client.NetworkRemoveResult{}, nil
 }
 
-func (f *fakeEngine) runNode(_ context.Context, args []string) error {
+func (f *fakePrebootEngine) runNode(_ context.Context, args []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	flag := func(name string) string {
@@ -134,7 +134,7 @@ func (f *fakeEngine) runNode(_ context.Context, args []string) error {
 	return nil
 }
 
-func (f *fakeEngine) ContainerInspect(_ context.Context, name string, _ client.ContainerInspectOptions) (client.ContainerInspectResult, error) {
+func (f *fakePrebootEngine) ContainerInspect(_ context.Context, name string, _ client.ContainerInspectOptions) (client.ContainerInspectResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, ok := f.containers[name]
@@ -144,7 +144,7 @@ func (f *fakeEngine) ContainerInspect(_ context.Context, name string, _ client.C
 	return client.ContainerInspectResult{Container: *c}, nil
 }
 
-func (f *fakeEngine) exec(_ context.Context, name string, _ time.Duration, cmd ...string) (string, error) {
+func (f *fakePrebootEngine) exec(_ context.Context, name string, _ time.Duration, cmd ...string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c, ok := f.containers[name]; !ok || !c.State.Running {
@@ -156,7 +156,7 @@ func (f *fakeEngine) exec(_ context.Context, name string, _ time.Duration, cmd .
 	return "", fmt.Errorf("exec %q: exit status 127", cmd)
 }
 
-func (f *fakeEngine) ContainerRemove(_ context.Context, name string, o client.ContainerRemoveOptions) (client.ContainerRemoveResult, error) {
+func (f *fakePrebootEngine) ContainerRemove(_ context.Context, name string, o client.ContainerRemoveOptions) (client.ContainerRemoveResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.called("rm force=%v volumes=%v %s", o.Force, o.RemoveVolumes, name)
@@ -233,14 +233,14 @@ var (
 
 // prebootFixture is a host with a node image, a loaded image and a
 // pre-booted image that matches them, and no kind network.
-func prebootFixture(t *testing.T) (*prebooter, *fakeEngine, *fakeKube, ClusterOptions) {
+func prebootFixture(t *testing.T) (*prebooter, *fakePrebootEngine, *fakeKube, ClusterOptions) {
 	t.Helper()
 	t.Setenv("XDG_STATE_HOME", t.TempDir()) // the cluster's record
 	for _, v := range []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"} {
 		t.Setenv(v, "")
 		unsetForTest(t, v)
 	}
-	d := &fakeEngine{images: map[string]string{fakeNodeImage: "sha256:node", "nginx:alpine": "sha256:nginx"},
+	d := &fakePrebootEngine{images: map[string]string{fakeNodeImage: "sha256:node", "nginx:alpine": "sha256:nginx"},
 		containers: map[string]*container.InspectResponse{}}
 	k := &fakeKube{}
 	p := &prebooter{docker: d, kube: k, firstAnswer: time.Hour, watchEvery: time.Millisecond}
@@ -288,49 +288,49 @@ var adventLabel = map[string]string{kindNetworkLabel: "1"}
 func TestPrebootFallsBack(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		set  func(t *testing.T, p *prebooter, d *fakeEngine, k *fakeKube, o *ClusterOptions)
+		set  func(t *testing.T, p *prebooter, d *fakePrebootEngine, k *fakeKube, o *ClusterOptions)
 		want error
 		// ran: docker run was tried (the node must be gone); discarded:
 		// the cluster was handed to kind's cleanup.
 		ran, discarded bool
 	}{{
 		name: "custom kind config",
-		set: func(_ *testing.T, _ *prebooter, _ *fakeEngine, _ *fakeKube, o *ClusterOptions) {
+		set: func(_ *testing.T, _ *prebooter, _ *fakePrebootEngine, _ *fakeKube, o *ClusterOptions) {
 			o.Config = []byte("kind: Cluster")
 		},
 		want: errNoPreboot,
 	}, {
 		name: "no image",
-		set:  func(_ *testing.T, _ *prebooter, d *fakeEngine, _ *fakeKube, _ *ClusterOptions) { d.preboots = nil },
+		set:  func(_ *testing.T, _ *prebooter, d *fakePrebootEngine, _ *fakeKube, _ *ClusterOptions) { d.preboots = nil },
 		want: errNoImage,
 	}, {
 		name: "key mismatch",
-		set: func(_ *testing.T, _ *prebooter, d *fakeEngine, _ *fakeKube, _ *ClusterOptions) {
+		set: func(_ *testing.T, _ *prebooter, d *fakePrebootEngine, _ *fakeKube, _ *ClusterOptions) {
 			d.images["nginx:alpine"] = "sha256:nginx-rebuilt"
 		},
 		want: errNoImage,
 	}, {
 		name: "too old",
-		set: func(t *testing.T, p *prebooter, d *fakeEngine, _ *fakeKube, o *ClusterOptions) {
+		set: func(t *testing.T, p *prebooter, d *fakePrebootEngine, _ *fakeKube, o *ClusterOptions) {
 			key, _ := p.key(context.Background(), *o)
 			d.preboots = []image.Summary{prebootSummary(t, key, time.Now().Add(-prebootMaxAge-time.Hour))}
 		},
 		want: errTooOld,
 	}, {
 		name: "address taken",
-		set: func(_ *testing.T, _ *prebooter, d *fakeEngine, _ *fakeKube, _ *ClusterOptions) {
+		set: func(_ *testing.T, _ *prebooter, d *fakePrebootEngine, _ *fakeKube, _ *ClusterOptions) {
 			d.network = kindNetworkOn(adventLabel, fakeSubnet, fakeIP)
 		},
 		want: errAddressTaken, discarded: true,
 	}, {
 		name: "kind network in use on another subnet",
-		set: func(_ *testing.T, _ *prebooter, d *fakeEngine, _ *fakeKube, _ *ClusterOptions) {
+		set: func(_ *testing.T, _ *prebooter, d *fakePrebootEngine, _ *fakeKube, _ *ClusterOptions) {
 			d.network = kindNetworkOn(nil, netip.MustParsePrefix("172.19.0.0/16"), netip.MustParseAddr("172.19.0.2"))
 		},
 		want: errKindNetwork, discarded: true,
 	}, {
 		name: "node start fails",
-		set: func(_ *testing.T, _ *prebooter, d *fakeEngine, _ *fakeKube, _ *ClusterOptions) {
+		set: func(_ *testing.T, _ *prebooter, d *fakePrebootEngine, _ *fakeKube, _ *ClusterOptions) {
 			d.onRun = func(c *container.InspectResponse) error {
 				c.State = &container.State{Status: container.StateCreated}
 				return errors.New("docker: Error response from daemon: failed to set up container networking")
@@ -339,7 +339,7 @@ func TestPrebootFallsBack(t *testing.T) {
 		want: errNodeStart, ran: true, discarded: true,
 	}, {
 		name: "node exits",
-		set: func(_ *testing.T, _ *prebooter, d *fakeEngine, k *fakeKube, _ *ClusterOptions) {
+		set: func(_ *testing.T, _ *prebooter, d *fakePrebootEngine, k *fakeKube, _ *ClusterOptions) {
 			d.onRun = func(c *container.InspectResponse) error {
 				c.State = &container.State{Status: container.StateExited, ExitCode: 255}
 				return nil
@@ -349,21 +349,21 @@ func TestPrebootFallsBack(t *testing.T) {
 		want: errNodeDown, ran: true, discarded: true,
 	}, {
 		name: "kubelet keeps failing",
-		set: func(_ *testing.T, _ *prebooter, d *fakeEngine, k *fakeKube, _ *ClusterOptions) {
+		set: func(_ *testing.T, _ *prebooter, d *fakePrebootEngine, k *fakeKube, _ *ClusterOptions) {
 			d.kubeletRestarts = kubeletRestartsMax
 			k.onAnswers = waitFor // only the watch can end the wait
 		},
 		want: errNotUp, ran: true, discarded: true,
 	}, {
 		name: "API server never answers",
-		set: func(_ *testing.T, p *prebooter, _ *fakeEngine, k *fakeKube, _ *ClusterOptions) {
+		set: func(_ *testing.T, p *prebooter, _ *fakePrebootEngine, k *fakeKube, _ *ClusterOptions) {
 			p.firstAnswer = 10 * time.Millisecond
 			k.onAnswers = waitFor
 		},
 		want: errNotUp, ran: true, discarded: true,
 	}, {
 		name: "node never Ready",
-		set: func(_ *testing.T, _ *prebooter, _ *fakeEngine, k *fakeKube, o *ClusterOptions) {
+		set: func(_ *testing.T, _ *prebooter, _ *fakePrebootEngine, k *fakeKube, o *ClusterOptions) {
 			o.Wait = 10 * time.Millisecond
 			k.onReady = waitFor
 		},
@@ -389,7 +389,7 @@ func TestPrebootFallsBack(t *testing.T) {
 
 // checkCleanup checks that a failed start removed its node (when it ran
 // one) and handed the cluster to kind's cleanup when it got that far.
-func checkCleanup(t *testing.T, d *fakeEngine, k *fakeKube, ran, discarded bool) {
+func checkCleanup(t *testing.T, d *fakePrebootEngine, k *fakeKube, ran, discarded bool) {
 	t.Helper()
 	d.mu.Lock()
 	defer d.mu.Unlock()
