@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
-	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
 
+	"github.com/sysadvent/advent/internal/dockerexec"
 	"github.com/sysadvent/advent/internal/lab"
 	"github.com/sysadvent/advent/internal/runner"
 )
@@ -90,44 +90,11 @@ func execIn(ctx context.Context, id string, cmd []string, out io.Writer) (int, e
 	if err != nil {
 		return -1, err
 	}
-	actx, cancel := context.WithTimeout(ctx, apiTimeout)
-	defer cancel()
-	created, err := cli.ExecCreate(actx, id, client.ExecCreateOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})
-	if err != nil {
-		return -1, fmt.Errorf("container exec: %w", err)
+	code, err := dockerexec.Run(ctx, cli, id, dockerexec.Options{Cmd: cmd, Stdout: out, Stderr: out})
+	if err != nil && ctx.Err() == nil {
+		err = fmt.Errorf("container exec: %w", err)
 	}
-	att, err := cli.ExecAttach(actx, created.ID, client.ExecAttachOptions{})
-	if err != nil {
-		return -1, fmt.Errorf("container exec: %w", err)
-	}
-	defer att.Close()
-	// The attached stream outlives the call that opened it: it ends when
-	// the command does, or here when ctx does.
-	stop := context.AfterFunc(ctx, att.Close)
-	defer stop()
-	if _, err := stdcopy.StdCopy(out, out, att.Reader); err != nil || ctx.Err() != nil {
-		if ctx.Err() != nil {
-			return -1, context.Cause(ctx)
-		}
-		return -1, fmt.Errorf("container exec: %w", err)
-	}
-	// The daemon marks the command ended shortly after closing the stream.
-	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
-		ictx, cancel := context.WithTimeout(ctx, apiTimeout)
-		st, err := cli.ExecInspect(ictx, created.ID, client.ExecInspectOptions{})
-		cancel()
-		if err != nil {
-			return -1, fmt.Errorf("container exec: %w", err)
-		}
-		if !st.Running {
-			return st.ExitCode, nil
-		}
-		select {
-		case <-ctx.Done():
-			return -1, context.Cause(ctx)
-		case <-time.After(pause):
-		}
-	}
+	return code, err
 }
 
 // WriteFile writes a file into a container (mode 0644, owned by root),

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -12,11 +11,11 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
+	"github.com/sysadvent/advent/internal/dockerexec"
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
@@ -54,32 +53,18 @@ func (dockerEngine) runNode(ctx context.Context, args []string) error {
 	return xexec.Command("docker", append([]string{"run"}, args...)...).WithTimeout(5 * time.Minute).Run(ctx)
 }
 
-// exec runs cmd through the API's exec (create, attach, inspect); the
-// error carries cmd's standard error.
+// exec runs cmd through the API's exec; the error carries cmd's standard
+// error.
 func (d dockerEngine) exec(ctx context.Context, container string, within time.Duration, cmd ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
-	ex, err := d.ExecCreate(ctx, container, client.ExecCreateOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})
-	if err != nil {
-		return "", err
-	}
-	att, err := d.ExecAttach(ctx, ex.ID, client.ExecAttachOptions{})
-	if err != nil {
-		return "", err
-	}
-	defer att.Close()
-	stop := context.AfterFunc(ctx, att.Close) // the stream does not watch ctx
-	defer stop()
 	var stdout, stderr bytes.Buffer
-	if _, err := stdcopy.StdCopy(&stdout, &stderr, att.Reader); err != nil {
-		return "", errors.Join(err, ctx.Err())
-	}
-	st, err := d.ExecInspect(ctx, ex.ID, client.ExecInspectOptions{})
+	code, err := dockerexec.Run(ctx, d.Client, container, dockerexec.Options{Cmd: cmd, Stdout: &stdout, Stderr: &stderr})
 	if err != nil {
 		return "", err
 	}
-	if st.ExitCode != 0 {
-		return "", fmt.Errorf("%s in %s: exit status %d: %s", strings.Join(cmd, " "), container, st.ExitCode, strings.TrimSpace(stderr.String()))
+	if code != 0 {
+		return "", fmt.Errorf("%s in %s: exit status %d: %s", strings.Join(cmd, " "), container, code, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil
 }

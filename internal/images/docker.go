@@ -21,6 +21,7 @@ import (
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
+	"github.com/sysadvent/advent/internal/dockerexec"
 	"github.com/sysadvent/advent/internal/xexec"
 )
 
@@ -57,9 +58,7 @@ type dockerAPI interface {
 	ContainerLogs(ctx context.Context, id string, opts client.ContainerLogsOptions) (client.ContainerLogsResult, error)
 	CopyFromContainer(ctx context.Context, id string, opts client.CopyFromContainerOptions) (client.CopyFromContainerResult, error)
 	ContainerCommit(ctx context.Context, id string, opts client.ContainerCommitOptions) (client.ContainerCommitResult, error)
-	ExecCreate(ctx context.Context, id string, opts client.ExecCreateOptions) (client.ExecCreateResult, error)
-	ExecAttach(ctx context.Context, execID string, opts client.ExecAttachOptions) (client.ExecAttachResult, error)
-	ExecInspect(ctx context.Context, execID string, opts client.ExecInspectOptions) (client.ExecInspectResult, error)
+	dockerexec.API
 	ImageImport(ctx context.Context, src client.ImageImportSource, ref string, opts client.ImageImportOptions) (client.ImageImportResult, error)
 	ImageSave(ctx context.Context, refs []string, opts ...client.ImageSaveOption) (client.ImageSaveResult, error)
 	Info(ctx context.Context, opts client.InfoOptions) (client.SystemInfoResult, error)
@@ -447,65 +446,19 @@ func (d *docker) exec(ctx context.Context, ctr string, stdin io.Reader, timeout 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	what := fmt.Sprintf("%s in %s", cmd[0], ctr)
-	ex, err := d.api.ExecCreate(ctx, ctr, client.ExecCreateOptions{Cmd: cmd,
-		AttachStdin: stdin != nil, AttachStdout: true, AttachStderr: true})
-	if err != nil {
-		return nil, fmt.Errorf("exec %s: %w", what, err)
-	}
-	att, err := d.api.ExecAttach(ctx, ex.ID, client.ExecAttachOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("exec %s: %w", what, err)
-	}
-	// The attached connection outlives ctx unless closed.
-	stop := context.AfterFunc(ctx, att.Close)
-	defer stop()
-	defer att.Close()
-	fed := make(chan struct{})
-	go func() {
-		defer close(fed)
-		if stdin != nil {
-			io.Copy(att.Conn, stdin)
-			att.CloseWrite()
-		}
-	}()
 	var stdout, all bytes.Buffer
 	outw, errw := io.MultiWriter(&stdout, &all), io.Writer(&all)
 	if d.log != nil {
 		outw, errw = io.MultiWriter(outw, d.log), io.MultiWriter(errw, d.log)
 	}
-	_, err = stdcopy.StdCopy(outw, errw, att.Reader)
-	att.Close() // ends the feeding of stdin if cmd did not read it all
-	<-fed
-	if ctx.Err() != nil {
-		err = ctx.Err()
-	}
+	code, err := dockerexec.Run(ctx, d.api, ctr, dockerexec.Options{Cmd: cmd, Stdin: stdin, Stdout: outw, Stderr: errw})
 	if err != nil {
 		return nil, fmt.Errorf("exec %s: %w", what, err)
 	}
-	res, err := d.execResult(ctx, ex.ID)
-	if err != nil {
-		return nil, fmt.Errorf("exec %s: %w", what, err)
-	}
-	if res.ExitCode != 0 {
-		return nil, fmt.Errorf("%s exited with status %d: %s", what, res.ExitCode, tail(all.String(), 2000))
+	if code != 0 {
+		return nil, fmt.Errorf("%s exited with status %d: %s", what, code, tail(all.String(), 2000))
 	}
 	return stdout.Bytes(), nil
-}
-
-// execResult is the inspection of exec id once its process has ended (its
-// output can end a moment before the engine records the exit).
-func (d *docker) execResult(ctx context.Context, id string) (client.ExecInspectResult, error) {
-	for {
-		res, err := d.api.ExecInspect(ctx, id, client.ExecInspectOptions{})
-		if err != nil || !res.Running {
-			return res, err
-		}
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // tail is the last n bytes of s, trimmed.

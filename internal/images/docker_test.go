@@ -3,9 +3,7 @@ package images
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
+
+	"github.com/sysadvent/advent/internal/dockerexec/dockerexectest"
 )
 
 // importAPI is an engine whose import answers with stream, after reading
@@ -67,59 +66,28 @@ func TestImportTar(t *testing.T) {
 // with status.
 type execAPI struct {
 	dockerAPI
-	t        *testing.T
-	status   int
-	opts     client.ExecCreateOptions
-	inspects int
+	*dockerexectest.Engine
+	status int
 }
 
-func (f *execAPI) ExecCreate(_ context.Context, _ string, o client.ExecCreateOptions) (client.ExecCreateResult, error) {
-	f.opts = o
-	return client.ExecCreateResult{ID: "e1"}, nil
+func newExecAPI(t *testing.T) *execAPI {
+	f := &execAPI{}
+	f.Engine = &dockerexectest.Engine{T: t, Command: func(stdin []byte) (string, string, int) {
+		return "read " + strconv.Itoa(len(stdin)) + " bytes\n", "warning\n", f.status
+	}}
+	return f
 }
 
-// ExecAttach serves the exec over a Unix socket, which, like the engine's
-// connection, can be half-closed.
-func (f *execAPI) ExecAttach(context.Context, string, client.ExecAttachOptions) (client.ExecAttachResult, error) {
-	l, err := net.Listen("unix", filepath.Join(f.t.TempDir(), "s"))
-	if err != nil {
-		return client.ExecAttachResult{}, err
-	}
-	go func() {
-		defer l.Close()
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		n := 0
-		if f.opts.AttachStdin {
-			b, _ := io.ReadAll(c)
-			n = len(b)
-		}
-		for _, frame := range []struct {
-			stream stdcopy.StdType
-			text   string
-		}{{stdcopy.Stdout, "read " + strconv.Itoa(n) + " bytes\n"}, {stdcopy.Stderr, "warning\n"}} {
-			var b bytes.Buffer
-			b.Write([]byte{byte(frame.stream), 0, 0, 0})
-			binary.Write(&b, binary.BigEndian, uint32(len(frame.text)))
-			b.WriteString(frame.text)
-			c.Write(b.Bytes())
-		}
-	}()
-	c, err := net.Dial("unix", l.Addr().String())
-	if err != nil {
-		return client.ExecAttachResult{}, err
-	}
-	return client.ExecAttachResult{HijackedResponse: client.NewHijackedResponse(c, "")}, nil
+func (f *execAPI) ExecCreate(ctx context.Context, id string, o client.ExecCreateOptions) (client.ExecCreateResult, error) {
+	return f.Engine.ExecCreate(ctx, id, o)
 }
 
-// ExecInspect says the exec runs on the first call, as the engine may
-// just after the output ends.
-func (f *execAPI) ExecInspect(context.Context, string, client.ExecInspectOptions) (client.ExecInspectResult, error) {
-	f.inspects++
-	return client.ExecInspectResult{Running: f.inspects == 1, ExitCode: f.status}, nil
+func (f *execAPI) ExecAttach(ctx context.Context, id string, o client.ExecAttachOptions) (client.ExecAttachResult, error) {
+	return f.Engine.ExecAttach(ctx, id, o)
+}
+
+func (f *execAPI) ExecInspect(ctx context.Context, id string, o client.ExecInspectOptions) (client.ExecInspectResult, error) {
+	return f.Engine.ExecInspect(ctx, id, o)
 }
 
 // An exec returns its stdout, logs both streams, gets its standard input
@@ -127,7 +95,7 @@ func (f *execAPI) ExecInspect(context.Context, string, client.ExecInspectOptions
 func TestExec(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	api := &execAPI{t: t}
+	api := newExecAPI(t)
 	var log bytes.Buffer
 	d := &docker{api: api, log: &log}
 	out, err := d.exec(ctx, "c1", strings.NewReader("12345"), time.Minute, "ctr", "images", "import", "-")
@@ -137,18 +105,18 @@ func TestExec(t *testing.T) {
 	if string(out) != "read 5 bytes\n" || log.String() != "read 5 bytes\nwarning\n" {
 		t.Errorf("stdout %q, log %q", out, log.String())
 	}
-	if !slices.Equal(api.opts.Cmd, []string{"ctr", "images", "import", "-"}) || !api.opts.AttachStdout || !api.opts.AttachStderr {
-		t.Errorf("exec created with %+v", api.opts)
+	if o := api.Created(); !slices.Equal(o.Cmd, []string{"ctr", "images", "import", "-"}) || !o.AttachStdout || !o.AttachStderr {
+		t.Errorf("exec created with %+v", o)
 	}
-	if api.inspects != 2 {
-		t.Errorf("the exit status was read while the exec ran (%d inspections)", api.inspects)
+	if api.Inspects() != 2 {
+		t.Errorf("the exit status was read while the exec ran (%d inspections)", api.Inspects())
 	}
-	api.status, api.inspects = 3, 0
+	api.status = 3
 	_, err = d.exec(ctx, "c1", nil, time.Minute, "bash", "-c", "exit 3")
 	if err == nil || !strings.Contains(err.Error(), "bash in c1 exited with status 3: read 0 bytes\nwarning") {
 		t.Errorf("a failed exec: err = %v", err)
 	}
-	if api.opts.AttachStdin {
+	if api.Created().AttachStdin {
 		t.Error("stdin attached without input")
 	}
 }
