@@ -301,7 +301,9 @@ func TestPrebootFallsBack(t *testing.T) {
 		want: errNoPreboot,
 	}, {
 		name: "no image",
-		set:  func(_ *testing.T, _ *prebooter, d *fakePrebootEngine, _ *fakeKube, _ *ClusterOptions) { d.preboots = nil },
+		set: func(_ *testing.T, _ *prebooter, d *fakePrebootEngine, _ *fakeKube, _ *ClusterOptions) {
+			d.preboots = nil
+		},
 		want: errNoImage,
 	}, {
 		name: "key mismatch",
