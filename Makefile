@@ -52,6 +52,7 @@ test-short:
 # the fuzzer would spend its time minimizing instead of executing).
 unit: $(ADVENT)
 	mkdir -p $(ARTIFACTS)
+	@unformatted=$$(gofmt -l cmd internal); if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -short -count=1 -shuffle=on ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime 20s -fuzzminimizetime 5s ./internal/lab
