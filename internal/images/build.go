@@ -65,10 +65,14 @@ type Result struct {
 // step is one artefact: a content key, a way to tell whether it is already
 // there and a way to build it.
 type step struct {
-	id       string
-	title    string // "build kube binaries v1.37.2"
-	hint     string // "(go build, ~9 min cold on 2 cores)"
-	deps     []*step
+	id    string
+	title string // "build kube binaries v1.37.2"
+	hint  string // "(go build, ~9 min cold on 2 cores)"
+	deps  []*step
+	// after are steps that, when part of the build, end before this one
+	// starts; unlike deps, the step does not need them (-only leaves them
+	// out).
+	after    []*step
 	key      string
 	images   []string // final image names carrying key; used by the default upToDate
 	upToDate func(ctx context.Context) (bool, error)
@@ -139,6 +143,18 @@ func (rc *runCtx) logf(format string, args ...any) {
 func (rc *runCtx) goCmd(dir string, args ...string) *xexec.Cmd {
 	return xexec.Command(rc.b.goBin, args...).WithDir(dir).WithLog(rc.log).
 		WithEnv("CGO_ENABLED=0", "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-buildvcs=false")
+}
+
+// goBuildFlags are the flags of every Go compilation. -trimpath makes
+// builds reproducible and lets identical packages hit the build cache
+// across steps.
+var goBuildFlags = []string{"-trimpath"}
+
+// goBuild is `go build` with goBuildFlags and ldflags, writing to out (a
+// file, or a directory ending in a slash).
+func (rc *runCtx) goBuild(dir, ldflags, out string, pkgs ...string) *xexec.Cmd {
+	args := append(append([]string{"build"}, goBuildFlags...), "-ldflags="+ldflags, "-o", out)
+	return rc.goCmd(dir, append(args, pkgs...)...)
 }
 
 // Build builds what o asks for, reusing every artefact whose key is

@@ -105,7 +105,7 @@ func (b *builder) plan(ctx context.Context) error {
 		return err
 	}
 	add(inspec)
-	tools, err := b.toolsStep(ctx)
+	tools, kubectl, err := b.toolsStep(ctx)
 	if err != nil {
 		return err
 	}
@@ -135,6 +135,9 @@ func (b *builder) plan(ctx context.Context) error {
 	}))
 	for _, v := range b.o.K8sVersions {
 		bins := add(b.kubeBinariesStep(v))
+		if v == kubectl {
+			tools.after = append(tools.after, bins)
+		}
 		cp := add(b.controlPlaneStep(v, bins, k8sBase, static, pause, coredns))
 		node, err := b.nodeStep(v, bins, cp, systemd, localPath, debian)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -156,6 +157,9 @@ func (b *budget) grant() {
 	}
 }
 
+// waitsFor is what s starts after: its deps and its after steps.
+func (s *step) waitsFor() []*step { return slices.Concat(s.deps, s.after) }
+
 // priorities gives each step its tail: the longest chain of estimated
 // durations of the steps that wait for it, itself not counted. With one
 // compile slot, the build ends soonest when the compiler goes first to the
@@ -165,7 +169,7 @@ func (b *budget) grant() {
 func priorities(plan []*step) map[*step]int {
 	dependents := map[*step][]*step{}
 	for _, s := range plan {
-		for _, d := range s.deps {
+		for _, d := range s.waitsFor() {
 			dependents[d] = append(dependents[d], s)
 		}
 	}
@@ -294,7 +298,7 @@ func (b *builder) execute(ctx context.Context, plan []*step, status map[*step]pl
 			defer wg.Done()
 			prefix := fmt.Sprintf("[%d/%d]", index[s], len(plan))
 			waitDeps := func(ctx context.Context) error {
-				for _, d := range s.deps {
+				for _, d := range s.waitsFor() {
 					ch, ok := done[d]
 					if !ok {
 						continue // up to date, or not needed

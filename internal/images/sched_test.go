@@ -478,3 +478,45 @@ func TestScheduleCompilesLongTailFirst(t *testing.T) {
 		t.Errorf("compiled in the order %v: want kube (the node image waits for it) before tools", g.events)
 	}
 }
+
+// An after step in the build ends before the step starts; one that is up
+// to date is not waited for, and -only (decide) does not pull it in.
+func TestScheduleAfter(t *testing.T) {
+	g := newFakeGraph(t)
+	kube := g.add("kube", sleepWork(50*time.Millisecond))
+	tools := g.add("tools", nil)
+	tools.after = []*step{kube}
+	if _, err := g.execute(nil); err != nil {
+		t.Fatal(err)
+	}
+	if !(g.index("end kube") < g.index("start tools")) {
+		t.Errorf("events %v: want end kube before start tools", g.events)
+	}
+
+	g = newFakeGraph(t)
+	kube = g.add("kube", func(context.Context, *runCtx) error { return errors.New("an up-to-date step ran") })
+	tools = g.add("tools", nil)
+	tools.after = []*step{kube}
+	if _, err := g.execute(map[*step]planStatus{kube: planUpToDate}); err != nil {
+		t.Fatal(err)
+	}
+	if g.index("start tools") < 0 {
+		t.Errorf("events %v: tools did not run", g.events)
+	}
+
+	stale := func(context.Context) (bool, error) { return false, nil }
+	b := &builder{}
+	kube = &step{id: "kube", upToDate: stale}
+	tools = &step{id: "tools", upToDate: stale, after: []*step{kube}}
+	b.steps = []*step{kube, tools}
+	plan, _, err := b.decide(context.Background(), []*step{tools})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != 1 || plan[0] != tools {
+		t.Errorf("-only tools plans %v, want tools alone", plan)
+	}
+	if p := priorities([]*step{kube, tools}); p[kube] < p[tools] {
+		t.Errorf("priorities %v: an after step ranks below the step waiting for it", p)
+	}
+}
