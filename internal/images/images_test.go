@@ -618,3 +618,24 @@ func TestCopyAsset(t *testing.T) {
 		}
 	}
 }
+
+// The flags every Go compilation gets are part of the key of every step
+// that compiles: a change rebuilds them all.
+func TestGoBuildFlagsInKeys(t *testing.T) {
+	b := &builder{o: Options{CacheDir: t.TempDir()}, goVer: "go1.26.8"}
+	static := &step{id: "static-base", key: "sha256:static"}
+	spec := goImageSpec{id: "coredns", module: "github.com/coredns/coredns", version: "v1.14.3", binary: "coredns", base: static}
+	keys := func() map[string]string {
+		return map[string]string{"pause": b.pauseStep().key, "coredns": b.goImageStep(spec).key,
+			"kube-binaries": b.kubeBinariesKey("v1.37.2"), "etcd": b.etcdKey("3.6.6-0", etcdCandidates("3.6.6-0"), static.key)}
+	}
+	before := keys()
+	saved := goBuildFlags
+	t.Cleanup(func() { goBuildFlags = saved })
+	goBuildFlags = append(slices.Clone(saved), "-gcflags=all=-N")
+	for id, k := range keys() {
+		if k == before[id] {
+			t.Errorf("%s: key unchanged by another goBuildFlags", id)
+		}
+	}
+}

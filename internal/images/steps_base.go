@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,7 +156,7 @@ func (b *builder) dockerfileStep(sp dockerfileSpec) *step {
 // pauseStep: a tiny Go pause program in an image of its own.
 func (b *builder) pauseStep() *step {
 	s := &step{id: "pause", title: "build pause image " + pauseImage, hint: "(go build, ~10 s)", images: []string{pauseImage}, compiles: true}
-	s.key = assetKey(newKey("pause").add("go", b.goVer), "pause").sum()
+	s.key = assetKey(newKey("pause").add("go", b.goVer).add("goflags", goBuildFlags...), "pause").sum()
 	s.run = func(ctx context.Context, rc *runCtx) error {
 		dir, err := b.freshDir(s.id)
 		if err != nil {
@@ -179,7 +180,7 @@ func (b *builder) pauseStep() *step {
 				return err
 			}
 		}
-		if err := rc.compile(ctx, rc.goCmd(src, "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(root, "pause"), ".").
+		if err := rc.compile(ctx, rc.goBuild(src, "-s -w", filepath.Join(root, "pause"), ".").
 			WithTimeout(10*time.Minute)); err != nil {
 			return fmt.Errorf("go build pause: %w", err)
 		}
@@ -234,7 +235,7 @@ func (b *builder) goImageStep(sp goImageSpec) *step {
 	dockerfile := fmt.Sprintf("FROM %s\nCOPY %s %s\nENTRYPOINT %s\n", staticBaseImage, sp.binary, sp.dest, sp.entrypoint)
 	s := &step{id: sp.id, title: sp.title, hint: sp.hint, deps: []*step{sp.base}, images: []string{sp.image}, estimate: sp.estimate, compiles: true}
 	h := newKey("go-image").add("id", sp.id).add("module", sp.module, sp.version, sp.pkg).
-		add("go", b.goVer).add("dockerfile", dockerfile).add("base", sp.base.key)
+		add("go", b.goVer).add("goflags", goBuildFlags...).add("dockerfile", dockerfile).add("base", sp.base.key)
 	if len(sp.plugins) > 0 {
 		h.add("main", generatedMain(sp))
 	}
@@ -270,7 +271,7 @@ func (b *builder) goImageStep(sp goImageSpec) *step {
 		if err := rc.goCmd(mod, "mod", "download").WithTimeout(20 * time.Minute).Run(ctx); err != nil {
 			return fmt.Errorf("go mod download (%s@%s): %w", sp.module, sp.version, err)
 		}
-		if err := rc.compile(ctx, rc.goCmd(b.o.CacheDir, "install", "-trimpath", "-ldflags=-s -w", sp.pkg+"@"+sp.version).
+		if err := rc.compile(ctx, rc.goCmd(b.o.CacheDir, slices.Concat([]string{"install"}, goBuildFlags, []string{"-ldflags=-s -w", sp.pkg + "@" + sp.version})...).
 			WithEnv("GOBIN="+gobin).WithTimeout(45*time.Minute)); err != nil {
 			return fmt.Errorf("go install %s@%s: %w", sp.pkg, sp.version, err)
 		}
@@ -340,7 +341,7 @@ func (b *builder) buildGeneratedMain(ctx context.Context, rc *runCtx, sp goImage
 	if err := rc.goCmd(src, "mod", "tidy").WithTimeout(20 * time.Minute).Run(ctx); err != nil {
 		return fmt.Errorf("go mod tidy: %w", err)
 	}
-	if err := rc.compile(ctx, rc.goCmd(src, "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".").WithTimeout(45*time.Minute)); err != nil {
+	if err := rc.compile(ctx, rc.goBuild(src, "-s -w", bin, ".").WithTimeout(45*time.Minute)); err != nil {
 		return fmt.Errorf("go build %s: %w", sp.binary, err)
 	}
 	return nil

@@ -353,11 +353,16 @@ func etcdCandidates(tag string) []string {
 	return out
 }
 
+// etcdKey is the key of the etcd image for kubeadm's tag.
+func (b *builder) etcdKey(tag string, cands []string, baseKey string) string {
+	return newKey("etcd").add("tag", tag).add("candidates", cands...).add("go", b.goVer).add("goflags", goBuildFlags...).
+		add("base", baseKey).add("dockerfile", componentDockerfile(staticBaseImage, "etcd", "/usr/local/bin/etcd")).sum()
+}
+
 // ensureEtcd builds registry.k8s.io/etcd:tag unless it exists with its key.
 func (b *builder) ensureEtcd(ctx context.Context, rc *runCtx, ref, tag, baseKey string) (string, error) {
 	cands := etcdCandidates(tag)
-	key := newKey("etcd").add("tag", tag).add("candidates", cands...).add("go", b.goVer).add("base", baseKey).
-		add("dockerfile", componentDockerfile(staticBaseImage, "etcd", "/usr/local/bin/etcd")).sum()
+	key := b.etcdKey(tag, cands, baseKey)
 	// The control-plane steps of two versions run at the same time and may
 	// want the same etcd image or fall back on the same pinned version (one
 	// build directory): one at a time. Their compilations would wait for
@@ -412,7 +417,7 @@ func (b *builder) buildEtcd(ctx context.Context, rc *runCtx, ver string) (string
 	if err := rc.goCmd(dir, "mod", "tidy").WithTimeout(20 * time.Minute).Run(ctx); err != nil {
 		return "", fmt.Errorf("go mod tidy (etcd %s): %w", ver, err)
 	}
-	if err := rc.compile(ctx, rc.goCmd(dir, "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "go.etcd.io/etcd/server/v3").
+	if err := rc.compile(ctx, rc.goBuild(dir, "-s -w", bin, "go.etcd.io/etcd/server/v3").
 		WithTimeout(30*time.Minute)); err != nil {
 		return "", fmt.Errorf("go build etcd %s: %w", ver, err)
 	}
