@@ -147,8 +147,10 @@ func (rc *runCtx) goCmd(dir string, args ...string) *xexec.Cmd {
 
 // goBuildFlags are the flags of every Go compilation. -trimpath makes
 // builds reproducible and lets identical packages hit the build cache
-// across steps.
-var goBuildFlags = []string{"-trimpath"}
+// across steps. Every binary is linked with -s -w, which drops the DWARF
+// the compiler writes: -dwarf=false spares writing it (the same machine
+// code, a smaller build cache).
+var goBuildFlags = []string{"-trimpath", "-gcflags=all=-dwarf=false"}
 
 // goBuild is `go build` with goBuildFlags and ldflags, writing to out (a
 // file, or a directory ending in a slash).
