@@ -5,9 +5,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,34 +35,15 @@ var dockerCommandBuilders = map[string]int{"xexec.Command": 0, "exec.Command": 0
 // internal/ and fails where a function outside dockerCLIAllowed builds a
 // docker CLI command, or an entry matches nothing.
 func TestDockerThroughItsGoClient(t *testing.T) {
-	root := filepath.Join("..", "..")
 	used := map[cliAllowed]bool{}
-	for _, top := range []string{"cmd", "internal"} {
-		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || testCode(path) {
-				return err
+	notTest := func(rel string) bool { return !testCode(rel) }
+	for _, f := range goFiles(t, notTest, parser.SkipObjectResolution, "cmd", "internal") {
+		for _, c := range dockerCommands(f) {
+			if a, ok := allowedCLI(f.rel, c.fn); ok {
+				used[a] = true
+				continue
 			}
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, path)
-			rel = filepath.ToSlash(rel)
-			found, err := dockerCommands(rel, src)
-			if err != nil {
-				return err
-			}
-			for _, c := range found {
-				if a, ok := allowedCLI(rel, c.fn); ok {
-					used[a] = true
-					continue
-				}
-				t.Errorf("%s: use Docker's Go client (github.com/moby/moby/client), or list the function in dockerCLIAllowed with why", c)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+			t.Errorf("%s: use Docker's Go client (github.com/moby/moby/client), or list the function in dockerCLIAllowed with why", c)
 		}
 	}
 	for _, a := range dockerCLIAllowed {
@@ -100,15 +78,10 @@ func (c cliCall) String() string {
 // is "docker" (a literal, a name given it, a path ending in /docker) or a
 // field naming the docker program (.bin, .Docker), and calls of a docker
 // value's cmd method (d.cmd, rc.docker.cmd).
-func dockerCommands(name string, src []byte) ([]cliCall, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
-	if err != nil {
-		return nil, err
-	}
-	lits := stringValues(f)
+func dockerCommands(f goFile) []cliCall {
+	lits := stringValues(f.ast)
 	var out []cliCall
-	for _, decl := range f.Decls {
+	for _, decl := range f.ast.Decls {
 		fn := "(package level)"
 		if fd, ok := decl.(*ast.FuncDecl); ok {
 			fn = funcName(fd)
@@ -119,12 +92,12 @@ func dockerCommands(name string, src []byte) ([]cliCall, error) {
 				return true
 			}
 			if how := dockerCommand(c, lits); how != "" {
-				out = append(out, cliCall{fset.Position(c.Pos()), fn, how})
+				out = append(out, cliCall{f.fset.Position(c.Pos()), fn, how})
 			}
 			return true
 		})
 	}
-	return out, nil
+	return out
 }
 
 // dockerCommand says how call c builds a docker command, or "".
@@ -194,10 +167,11 @@ func (d *docker) save(ctx context.Context) {
 	api.ImageSave(ctx, nil)
 }
 `
-	got, err := dockerCommands("p.go", []byte(src))
+	f, err := parseGo("p.go", []byte(src), parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := dockerCommands(f)
 	want := []string{
 		`p.go:5:13: (package level) builds a docker command (exec.Command of docker)`,
 		`p.go:8:2: B.inspect builds a docker command (xexec.Command of docker)`,
