@@ -279,19 +279,11 @@ func (c *Cluster) removeNetwork(ctx context.Context) {
 }
 
 // removeKindNetworkIfUnused removes the kind network when no container is
-// attached to it.
+// attached to it; a failure leaves it for the next reap.
 func removeKindNetworkIfUnused(ctx context.Context) {
-	c, err := engine()
-	if err != nil {
-		return
+	if c, err := engine(); err == nil {
+		_ = removeUnusedKindNetwork(ctx, dockerEngine{c})
 	}
-	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
-	defer cancel()
-	res, err := c.NetworkInspect(ctx, kindNetwork, client.NetworkInspectOptions{})
-	if err != nil || len(res.Network.Containers) != 0 {
-		return
-	}
-	_, _ = c.NetworkRemove(ctx, kindNetwork, client.NetworkRemoveOptions{})
 }
 
 // LoadImages loads host images into every node of the cluster, like
