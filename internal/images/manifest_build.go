@@ -3,7 +3,9 @@ package images
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -42,7 +44,7 @@ func (b *builder) manifest(ctx context.Context) (*Manifest, error) {
 				return nil, err
 			}
 			if st != nil && st.Key == s.key {
-				for _, n := range sortedKeys(st.Images) {
+				for _, n := range slices.Sorted(maps.Keys(st.Images)) {
 					if err := addImage(n, st.Images[n]); err != nil {
 						return nil, err
 					}

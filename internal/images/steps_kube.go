@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -256,7 +258,7 @@ func (b *builder) controlPlaneStep(v string, bins, base, static, pause, coredns 
 		if err != nil || st == nil || st.Key != s.key || len(st.Images) == 0 {
 			return false, err
 		}
-		for _, name := range sortedKeys(st.Images) {
+		for _, name := range slices.Sorted(maps.Keys(st.Images)) {
 			ok, err := b.docker.hasKey(ctx, name, st.Images[name])
 			if err != nil || !ok {
 				return false, err

@@ -3,8 +3,10 @@ package images
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -162,7 +164,7 @@ func (b *builder) preload(ctx context.Context, rc *runCtx, id, v, dir, pre strin
 	if err != nil || cpStamp == nil {
 		return "", fmt.Errorf("control-plane images of %s are not recorded: %v", v, err)
 	}
-	preload := append(sortedKeys(cpStamp.Images), localPathImage, debianImage)
+	preload := append(slices.Sorted(maps.Keys(cpStamp.Images)), localPathImage, debianImage)
 	tarball := filepath.Join(dir, "images.tar")
 	rc.logf("saving %d images for preloading: %s", len(preload), strings.Join(preload, " "))
 	if err := rc.docker.save(ctx, tarball, preload...); err != nil {

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -95,7 +97,7 @@ func Write(dir string, labs []*Lab) error {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	defer root.Close()
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if err := root.MkdirAll(path.Dir(name), 0o755); err != nil {
 			return fmt.Errorf("write %s: %w", dir, err)
 		}
@@ -133,7 +135,7 @@ func Drift(dir string, labs []*Lab) ([]string, error) {
 	for k := range have {
 		names[k] = true
 	}
-	for _, name := range sortedKeys(names) {
+	for _, name := range slices.Sorted(maps.Keys(names)) {
 		w, inWant := want[name]
 		h, inHave := have[name]
 		p := path.Join(filepath.ToSlash(dir), name)
@@ -352,7 +354,7 @@ func Digest(l *Lab) (string, error) {
 		return "", err
 	}
 	h := sha256.New()
-	for _, k := range sortedKeys(files) {
+	for _, k := range slices.Sorted(maps.Keys(files)) {
 		fmt.Fprintf(h, "%s\x00%d\x00", k, len(files[k]))
 		h.Write(files[k])
 	}

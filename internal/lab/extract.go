@@ -3,7 +3,9 @@ package lab
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -212,7 +214,7 @@ func (x *extractor) labName() string {
 	for _, b := range a.Blocks {
 		for _, at := range b.Attrs {
 			if _, ok := knownAttrs[at.Name]; !ok && !content.IsHighlightOption(at.Name) {
-				x.errs = append(x.errs, diag.Errorf(a.Path, at.Line, at.Col, "unknown code block attribute %q (known: %s; highlighter: %s)", at.Name, strings.Join(sortedKeys(knownAttrs), ", "), strings.Join(content.HighlightOptionNames(), ", ")))
+				x.errs = append(x.errs, diag.Errorf(a.Path, at.Line, at.Col, "unknown code block attribute %q (known: %s; highlighter: %s)", at.Name, strings.Join(slices.Sorted(maps.Keys(knownAttrs)), ", "), strings.Join(content.HighlightOptionNames(), ", ")))
 			}
 		}
 		v, ok := b.Attr("lab")
@@ -462,15 +464,6 @@ func joinProse(a, b string) string {
 	return strings.Join(paras, "\n\n")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // stepOptions sets the step's options from its attributes (timeout,
 // retry, exit, cluster, container, match, background, needs) and checks
 // that they fit its kind.
@@ -610,11 +603,11 @@ func checkRefs(file string, l *Lab) diag.List {
 	for _, s := range l.Steps {
 		for _, c := range s.Clusters {
 			if !clusters[c] {
-				errs = append(errs, diag.Errorf(file, s.Line, 0, "step %q: cluster %q is not declared in the lab's env block (clusters: %s)", s.Name, c, strings.Join(sortedKeys(clusters), ", ")))
+				errs = append(errs, diag.Errorf(file, s.Line, 0, "step %q: cluster %q is not declared in the lab's env block (clusters: %s)", s.Name, c, strings.Join(slices.Sorted(maps.Keys(clusters)), ", ")))
 			}
 		}
 		if s.Cluster != "" && !clusters[s.Cluster] {
-			errs = append(errs, diag.Errorf(file, s.Line, 0, "step %q: cluster %q is not declared in the lab's env block (clusters: %s)", s.Name, s.Cluster, strings.Join(sortedKeys(clusters), ", ")))
+			errs = append(errs, diag.Errorf(file, s.Line, 0, "step %q: cluster %q is not declared in the lab's env block (clusters: %s)", s.Name, s.Cluster, strings.Join(slices.Sorted(maps.Keys(clusters)), ", ")))
 		}
 		if s.Container != "" && !containers[s.Container] {
 			errs = append(errs, diag.Errorf(file, s.Line, 0, "step %q: container %q is not declared in the lab's env block", s.Name, s.Container))
