@@ -267,6 +267,47 @@ func Position(src []byte, off int) (line, col int) {
 	return bytes.Count(src[:off], []byte("\n")) + 1, off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
 }
 
+// YAMLPosition turns a line and column yaml.v3 gives within doc into the
+// line and column of doc counted by LF alone, as every other position is:
+// YAML also ends a line at a lone CR, NEL, LS or PS (YAML 1.2, 5.4).
+func YAMLPosition(doc []byte, line, col int) (int, int) {
+	lf, lfStart, yl, ylStart := 1, 0, 1, 0
+	for i := 0; i < len(doc) && yl < line; {
+		w := 0
+		switch {
+		case doc[i] == '\n':
+			w = 1
+		case doc[i] == '\r' && i+1 < len(doc) && doc[i+1] == '\n':
+			w = 2
+		case doc[i] == '\r':
+			i, yl, ylStart = i+1, yl+1, i+1
+			continue
+		case bytes.HasPrefix(doc[i:], nel):
+			i, yl, ylStart = i+len(nel), yl+1, i+len(nel)
+			continue
+		case bytes.HasPrefix(doc[i:], lsep), bytes.HasPrefix(doc[i:], psep):
+			i, yl, ylStart = i+len(lsep), yl+1, i+len(lsep)
+			continue
+		default:
+			i++
+			continue
+		}
+		i += w
+		lf, lfStart, yl, ylStart = lf+1, i, yl+1, i
+	}
+	if col > 0 {
+		col += ylStart - lfStart
+	}
+	return lf, col
+}
+
+// The line breaks YAML has besides CR and LF.
+var (
+	nel  = []byte("\u0085")
+	lsep = []byte("\u2028")
+	psep = []byte("\u2029")
+)
+
 // Normalize drops a UTF-8 byte order mark, turns CRLF line ends into LF
 // and rejects text that is not UTF-8, at the line and column of its first
 // bad byte.
@@ -318,20 +359,28 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 		return nil
 	}
 	m := doc.Content[0]
+	// pos is the file position of a node: YAML's own lines, one down for
+	// the opening "---".
+	pos := func(n *yaml.Node) (int, int) {
+		l, c := YAMLPosition(fm, n.Line, n.Column)
+		return l + 1, c
+	}
 	if m.Kind != yaml.MappingNode {
-		return diag.Errorf(a.Path, m.Line+1, m.Column, "front matter must be a mapping of keys to values")
+		l, c := pos(m)
+		return diag.Errorf(a.Path, l, c, "front matter must be a mapping of keys to values")
 	}
 	targets := a.fieldTargets()
 	var errs diag.List
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
+		kl, kc := pos(k)
 		if first, ok := a.Fields[k.Value]; ok {
-			errs = append(errs, diag.Errorf(a.Path, k.Line+1, k.Column, "front matter: key %q is repeated (first at line %d); Hugo would keep only one of them", k.Value, first))
+			errs = append(errs, diag.Errorf(a.Path, kl, kc, "front matter: key %q is repeated (first at line %d); Hugo would keep only one of them", k.Value, first))
 			continue
 		}
-		a.Fields[k.Value] = k.Line + 1
+		a.Fields[k.Value] = kl
 		if msg := unknownKey(k.Value); msg != "" {
-			errs = append(errs, diag.Errorf(a.Path, k.Line+1, k.Column, "%s", msg))
+			errs = append(errs, diag.Errorf(a.Path, kl, kc, "%s", msg))
 			continue
 		}
 		want := ""
@@ -350,7 +399,8 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 		}
 		if want != "" {
 			a.badFields = append(a.badFields, k.Value)
-			errs = append(errs, diag.Errorf(a.Path, v.Line+1, v.Column, "front matter %q: want %s", k.Value, want))
+			vl, vc := pos(v)
+			errs = append(errs, diag.Errorf(a.Path, vl, vc, "front matter %q: want %s", k.Value, want))
 		}
 	}
 	return errs.Err()
@@ -439,6 +489,7 @@ func frontMatterYAMLError(fm []byte, err error) (line, col int, msg string) {
 		}
 	}
 	if line > 0 {
+		line, _ = YAMLPosition(fm, line, 0)
 		col, msg = explainYAML(fm, line, msg)
 		line++ // the opening "---"
 	}

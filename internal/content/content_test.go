@@ -239,6 +239,14 @@ func TestParseErrors(t *testing.T) {
 		src:  "---\n[a\n---\n",
 		want: `content/2017/01-x.md:3: front matter: did not find expected ',' or ']'`,
 	}, {
+		name: "front matter with lone CRs, which YAML counts as line ends (found by FuzzExtract)",
+		src:  "---\n#a\r\r#b\nx\n---",
+		want: `content/2017/01-x.md:3:1: front matter must be a mapping of keys to values`,
+	}, {
+		name: "front matter key after a lone CR",
+		src:  "---\ntitle: a\rtitle: b\n---\n",
+		want: `content/2017/01-x.md:2:10: front matter: key "title" is repeated (first at line 2); Hugo would keep only one of them`,
+	}, {
 		name: "front matter not a mapping",
 		src:  "---\n- a\n- b\n---\n",
 		want: `content/2017/01-x.md:2:1: front matter must be a mapping of keys to values`,
@@ -600,5 +608,38 @@ func TestLoadSite(t *testing.T) {
 	_, err = LoadSite(root)
 	if err == nil || !diag.IsInput(err) || !strings.HasPrefix(err.Error(), "content: content/ holds no articles") {
 		t.Errorf("LoadSite of an empty content/: %v", err)
+	}
+}
+
+func TestYAMLPosition(t *testing.T) {
+	tests := []struct {
+		doc               string
+		line, col         int
+		wantLine, wantCol int
+	}{
+		{"a: 1\nb: 2", 2, 1, 2, 1},
+		{"a: 1\r\nb: 2", 2, 1, 2, 1},
+		{"a: 1\rb: 2\nc: 3", 2, 1, 1, 6},
+		{"a: 1\rb: 2\nc: 3", 3, 4, 2, 4},
+		{"a\u0085b\u2028c\u2029d\ne", 4, 1, 1, 12},
+		{"a\u0085b\u2028c\u2029d\ne", 5, 1, 2, 1},
+		{"a: 1\rb: 2", 2, 0, 1, 0}, // no column stays none
+		{"a: 1", 7, 1, 1, 1},       // past the end: the last line
+	}
+	for _, tt := range tests {
+		l, c := YAMLPosition([]byte(tt.doc), tt.line, tt.col)
+		if l != tt.wantLine || c != tt.wantCol {
+			t.Errorf("YAMLPosition(%q, %d, %d) = %d, %d; want %d, %d", tt.doc, tt.line, tt.col, l, c, tt.wantLine, tt.wantCol)
+		}
+		// What yaml.v3 reports for the key on that line agrees.
+		var n yaml.Node
+		if tt.col == 1 && yaml.Unmarshal([]byte(tt.doc), &n) == nil && len(n.Content) > 0 {
+			keys := n.Content[0].Content
+			for i := 0; i < len(keys); i += 2 {
+				if k := keys[i]; k.Line == tt.line && k.Column != 1 {
+					t.Errorf("%q: yaml.v3 puts line %d's node at column %d", tt.doc, tt.line, k.Column)
+				}
+			}
+		}
 	}
 }

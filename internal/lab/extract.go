@@ -636,7 +636,8 @@ func envPositions(b *content.Block) map[string][2]int {
 				walk(fmt.Sprintf("%s%d/", prefix, i), c)
 			}
 		default:
-			out[strings.TrimSuffix(prefix, "/")] = [2]int{b.FirstLine + n.Line - 1, n.Column}
+			l, c := content.YAMLPosition([]byte(b.Code), n.Line, n.Column)
+			out[strings.TrimSuffix(prefix, "/")] = [2]int{b.FirstLine + l - 1, c}
 		}
 	}
 	walk("", doc.Content[0])

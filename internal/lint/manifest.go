@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sysadvent/advent/internal/content"
 )
 
 // manifest is one apiVersion/kind pair found in a block: a document's own
@@ -40,6 +42,9 @@ func findManifests(text string) []manifest {
 		} else if err := yaml.Unmarshal([]byte(d.text), &n); err == nil && len(n.Content) > 0 &&
 			(n.Content[0].Kind == yaml.MappingNode || n.Content[0].Kind == yaml.SequenceNode) {
 			ms = refsIn(n.Content[0], "", true)
+			for i := range ms {
+				ms[i].line, ms[i].col = content.YAMLPosition([]byte(d.text), ms[i].line, ms[i].col)
+			}
 		} else {
 			ms = scanManifests(d.text)
 		}
