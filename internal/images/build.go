@@ -228,7 +228,7 @@ func (b *builder) targets() ([]*step, error) {
 	s, ok := b.byID[b.o.Only]
 	if !ok {
 		return nil, &StepError{Step: "plan", Reason: fmt.Sprintf("unknown step %q", b.o.Only),
-			Fix: "pick one of: " + strings.Join(b.ids(), ", ")}
+			Fix: "pick one of: " + strings.Join(stepIDs(b.steps), ", ")}
 	}
 	if s.unavailable != nil {
 		return nil, &StepError{Step: s.title, Err: s.unavailable, Reason: s.unavailable.Error()}
@@ -351,9 +351,10 @@ func (b *builder) runStep(ctx context.Context, s *step, prio int, cl *claim, wai
 	return times, nil
 }
 
-func (b *builder) ids() []string {
-	ids := make([]string, len(b.steps))
-	for i, s := range b.steps {
+// stepIDs lists the ids of steps, in their order.
+func stepIDs(steps []*step) []string {
+	ids := make([]string, len(steps))
+	for i, s := range steps {
 		ids[i] = s.id
 	}
 	return ids

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -344,21 +343,11 @@ func TestPrioritiesFollowTails(t *testing.T) {
 // versions are asked for: `make lab` builds one, `make images` later adds
 // the second and reuses every step of the first (same keys).
 func TestStepKeysIndependentOfOtherVersions(t *testing.T) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go not on PATH")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cache := t.TempDir()
 	keys := func(versions ...string) map[string]string {
-		b := &builder{o: Options{CacheDir: cache, K8sVersions: versions}, goBin: goBin, byID: map[string]*step{}, now: time.Now}
-		if err := b.facts(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.plan(ctx); err != nil {
-			t.Fatal(err)
-		}
+		b := plannedBuilder(t, ctx, Options{CacheDir: cache, K8sVersions: versions})
 		m := map[string]string{}
 		for _, s := range b.steps {
 			m[s.id] = s.key

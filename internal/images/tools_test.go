@@ -13,22 +13,11 @@ import (
 // The labs' kubectl is kube-binaries-<release>'s: the tools step runs after
 // that step when the build has it, and its key is the same either way.
 func TestToolsKubectlFollowsKubeBinaries(t *testing.T) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go not on PATH")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cache := t.TempDir()
 	plan := func(versions ...string) *builder {
-		b := &builder{o: Options{CacheDir: cache, K8sVersions: versions}, goBin: goBin, byID: map[string]*step{}, now: time.Now}
-		if err := b.facts(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.plan(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return b
+		return plannedBuilder(t, ctx, Options{CacheDir: cache, K8sVersions: versions})
 	}
 	mods, err := plan().listModules(ctx, "k8s.io/kubectl")
 	if err != nil {
@@ -42,10 +31,10 @@ func TestToolsKubectlFollowsKubeBinaries(t *testing.T) {
 	with, without := plan(other, release), plan(other)
 	tools := with.byID["tools"]
 	if len(tools.after) != 1 || tools.after[0] != with.byID["kube-binaries-"+release] {
-		t.Errorf("with %s in the build, tools runs after %v, want kube-binaries-%s", release, ids(tools.after), release)
+		t.Errorf("with %s in the build, tools runs after %v, want kube-binaries-%s", release, stepIDs(tools.after), release)
 	}
 	if a := without.byID["tools"].after; len(a) != 0 {
-		t.Errorf("without %s, tools runs after %v, want nothing", release, ids(a))
+		t.Errorf("without %s, tools runs after %v, want nothing", release, stepIDs(a))
 	}
 	if tools.key != without.byID["tools"].key {
 		t.Error("the tools key depends on the Kubernetes versions built")
@@ -61,12 +50,23 @@ func TestToolsKubectlFollowsKubeBinaries(t *testing.T) {
 	}
 }
 
-func ids(steps []*step) []string {
-	var out []string
-	for _, s := range steps {
-		out = append(out, s.id)
+// plannedBuilder is a builder for o that has read the host's facts and
+// planned its steps, as Build does before building. It needs go (go.mod's
+// module list), not Docker.
+func plannedBuilder(t *testing.T, ctx context.Context, o Options) *builder {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH")
 	}
-	return out
+	b := &builder{o: o, goBin: goBin, byID: map[string]*step{}, now: time.Now}
+	if err := b.facts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // kubectlOf copies kube-binaries-v's kubectl when its stamp has the key
