@@ -267,38 +267,45 @@ func Position(src []byte, off int) (line, col int) {
 	return bytes.Count(src[:off], []byte("\n")) + 1, off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
 }
 
-// YAMLPosition turns a line and column yaml.v3 gives within doc into the
-// line and column of doc counted by LF alone, as every other position is:
-// YAML also ends a line at a lone CR, NEL, LS or PS (YAML 1.2, 5.4).
-func YAMLPosition(doc []byte, line, col int) (int, int) {
-	lf, lfStart, yl, ylStart := 1, 0, 1, 0
-	for i := 0; i < len(doc) && yl < line; {
-		w := 0
+// YAMLPositions reads doc once and returns what turns a line and column
+// yaml.v3 gives within doc into the line and column of doc counted by LF
+// alone, as every other position is: YAML also ends a line at a lone CR,
+// NEL, LS or PS (YAML 1.2, 5.4). A column of 0 (none) stays 0.
+func YAMLPositions(doc []byte) func(line, col int) (int, int) {
+	// starts[i] is YAML line i+1: its LF line and how many bytes of that
+	// LF line come before it.
+	type start struct{ lf, shift int }
+	starts := []start{{1, 0}}
+	lf, lfStart := 1, 0
+	for i := 0; i < len(doc); {
+		lfBreak, w := false, 1
 		switch {
 		case doc[i] == '\n':
-			w = 1
+			lfBreak = true
 		case doc[i] == '\r' && i+1 < len(doc) && doc[i+1] == '\n':
-			w = 2
+			lfBreak, w = true, 2
 		case doc[i] == '\r':
-			i, yl, ylStart = i+1, yl+1, i+1
-			continue
 		case bytes.HasPrefix(doc[i:], nel):
-			i, yl, ylStart = i+len(nel), yl+1, i+len(nel)
-			continue
+			w = len(nel)
 		case bytes.HasPrefix(doc[i:], lsep), bytes.HasPrefix(doc[i:], psep):
-			i, yl, ylStart = i+len(lsep), yl+1, i+len(lsep)
-			continue
+			w = len(lsep)
 		default:
 			i++
 			continue
 		}
 		i += w
-		lf, lfStart, yl, ylStart = lf+1, i, yl+1, i
+		if lfBreak {
+			lf, lfStart = lf+1, i
+		}
+		starts = append(starts, start{lf, i - lfStart})
 	}
-	if col > 0 {
-		col += ylStart - lfStart
+	return func(line, col int) (int, int) {
+		s := starts[min(max(line, 1), len(starts))-1]
+		if col > 0 {
+			col += s.shift
+		}
+		return s.lf, col
 	}
-	return lf, col
 }
 
 // The line breaks YAML has besides CR and LF.
@@ -361,8 +368,9 @@ func (a *Article) decodeFrontMatter(fm []byte) error {
 	m := doc.Content[0]
 	// pos is the file position of a node: YAML's own lines, one down for
 	// the opening "---".
+	yamlPos := YAMLPositions(fm)
 	pos := func(n *yaml.Node) (int, int) {
-		l, c := YAMLPosition(fm, n.Line, n.Column)
+		l, c := yamlPos(n.Line, n.Column)
 		return l + 1, c
 	}
 	if m.Kind != yaml.MappingNode {
@@ -489,7 +497,7 @@ func frontMatterYAMLError(fm []byte, err error) (line, col int, msg string) {
 		}
 	}
 	if line > 0 {
-		line, _ = YAMLPosition(fm, line, 0)
+		line, _ = YAMLPositions(fm)(line, 0)
 		col, msg = explainYAML(fm, line, msg)
 		line++ // the opening "---"
 	}

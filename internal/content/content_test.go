@@ -611,7 +611,7 @@ func TestLoadSite(t *testing.T) {
 	}
 }
 
-func TestYAMLPosition(t *testing.T) {
+func TestYAMLPositions(t *testing.T) {
 	tests := []struct {
 		doc               string
 		line, col         int
@@ -627,9 +627,9 @@ func TestYAMLPosition(t *testing.T) {
 		{"a: 1", 7, 1, 1, 1},       // past the end: the last line
 	}
 	for _, tt := range tests {
-		l, c := YAMLPosition([]byte(tt.doc), tt.line, tt.col)
+		l, c := YAMLPositions([]byte(tt.doc))(tt.line, tt.col)
 		if l != tt.wantLine || c != tt.wantCol {
-			t.Errorf("YAMLPosition(%q, %d, %d) = %d, %d; want %d, %d", tt.doc, tt.line, tt.col, l, c, tt.wantLine, tt.wantCol)
+			t.Errorf("YAMLPositions(%q)(%d, %d) = %d, %d; want %d, %d", tt.doc, tt.line, tt.col, l, c, tt.wantLine, tt.wantCol)
 		}
 		// What yaml.v3 reports for the key on that line agrees.
 		var n yaml.Node

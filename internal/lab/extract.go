@@ -624,6 +624,7 @@ func envPositions(b *content.Block) map[string][2]int {
 	if yaml.Unmarshal([]byte(b.Code), &doc) != nil || len(doc.Content) == 0 {
 		return out
 	}
+	pos := content.YAMLPositions([]byte(b.Code))
 	var walk func(prefix string, n *yaml.Node)
 	walk = func(prefix string, n *yaml.Node) {
 		switch n.Kind {
@@ -636,7 +637,7 @@ func envPositions(b *content.Block) map[string][2]int {
 				walk(fmt.Sprintf("%s%d/", prefix, i), c)
 			}
 		default:
-			l, c := content.YAMLPosition([]byte(b.Code), n.Line, n.Column)
+			l, c := pos(n.Line, n.Column)
 			out[strings.TrimSuffix(prefix, "/")] = [2]int{b.FirstLine + l - 1, c}
 		}
 	}

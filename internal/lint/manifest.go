@@ -42,8 +42,9 @@ func findManifests(text string) []manifest {
 		} else if err := yaml.Unmarshal([]byte(d.text), &n); err == nil && len(n.Content) > 0 &&
 			(n.Content[0].Kind == yaml.MappingNode || n.Content[0].Kind == yaml.SequenceNode) {
 			ms = refsIn(n.Content[0], "", true)
+			pos := content.YAMLPositions([]byte(d.text))
 			for i := range ms {
-				ms[i].line, ms[i].col = content.YAMLPosition([]byte(d.text), ms[i].line, ms[i].col)
+				ms[i].line, ms[i].col = pos(ms[i].line, ms[i].col)
 			}
 		} else {
 			ms = scanManifests(d.text)
